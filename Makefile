@@ -1,0 +1,35 @@
+# rtcbox. Two commands: `make test` (all tests) and, with the JS package,
+# `make demo`. Both install what they need on a fresh Debian 12 as root.
+#
+#   make              build the default configuration (out/clang)
+#   make test         checks, clang/gcc/ASan+UBSan builds, every test runner;
+#                     ends with "N passed, N failed, N skipped"
+#   make fuzz         libFuzzer on every fuzz target, FUZZ_SECONDS each (60)
+#   make format       reformat C/C++ and GN files in place
+#   make deps         install missing Debian packages
+#   make clean        remove out/
+
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps build test fuzz format clean
+
+all: build
+
+deps:
+	@build/install-deps.sh
+
+build: deps
+	@test/run_all.sh build clang
+
+test: deps
+	@test/run_all.sh test
+
+fuzz: deps
+	@test/run_all.sh fuzz $(FUZZ_SECONDS)
+
+format:
+	@git ls-files --cached --others --exclude-standard -- '*.c' '*.h' '*.cc' | xargs -r clang-format -i --style=file
+	@git ls-files --cached --others --exclude-standard -- '*.gn' '*.gni' | xargs -r gn format
+
+clean:
+	rm -rf out

@@ -1,0 +1,48 @@
+#!/bin/sh
+# Installs what rtcbox needs to build and test, from Debian's packages
+# (ARCHITECTURE.md §5), when something is missing. Quick when everything is
+# there: one dpkg-query, no network.
+set -eu
+
+PACKAGES="
+  ca-certificates
+  clang
+  clang-format
+  g++
+  gcc
+  generate-ninja
+  git
+  libclang-rt-14-dev
+  make
+  ninja-build
+  pkg-config
+  android-libboringssl-dev
+  libsrtp2-dev
+  libusrsctp-dev
+  libopus-dev
+  libvpx-dev
+  libyuv-dev
+  libgtest-dev
+  libgmock-dev
+"
+
+# shellcheck disable=SC2086
+installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' $PACKAGES 2>/dev/null |
+  awk '$2 == "installed" { print $1 }')
+missing=""
+for p in $PACKAGES; do
+  echo "$installed" | grep -qx "$p" || missing="$missing $p"
+done
+
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: missing Debian packages:$missing" >&2
+    echo "install-deps: run as root: apt-get install$missing" >&2
+    exit 1
+  fi
+  echo "install-deps: installing$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  # shellcheck disable=SC2086
+  apt-get install -y -q --no-install-recommends $missing
+fi

@@ -1,0 +1,33 @@
+/*
+ * The real task queue: a thread running an epoll loop, with a timer heap
+ * armed on a timerfd (microsecond deadlines), an eventfd to wake it when a
+ * task is posted from another thread, and socket readiness registration
+ * (rtc_task_queue_watch_fd). The network thread of a process is one of
+ * these (ARCHITECTURE.md §2).
+ *
+ * Deadlines are measured on rtc_clock_monotonic(). Tasks due at the start
+ * of a loop round run before the loop polls file descriptors again, so a
+ * task that keeps posting itself cannot starve socket readiness.
+ */
+#ifndef RTC_BASE_EVENT_LOOP_H_
+#define RTC_BASE_EVENT_LOOP_H_
+
+#include "rtc_base/error.h"
+#include "rtc_base/task_queue.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Starts the thread, named `name` (at most 15 bytes are kept), and returns
+ * its queue; free it with rtc_task_queue_destroy(), which stops and joins
+ * the thread after dropping the pending tasks on it. Any thread.
+ * Errors: RTC_ERR_NO_MEMORY, RTC_ERR_IO (epoll/eventfd/timerfd/thread
+ * creation failed). (out: transfer full) */
+rtc_error rtc_event_loop_create(const char* name, rtc_task_queue** out);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif
+
+#endif  // RTC_BASE_EVENT_LOOP_H_

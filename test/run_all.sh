@@ -1,0 +1,198 @@
+#!/bin/bash
+# The whole of `make test`: checks, four builds, every test runner, then one
+# summary line "N passed, N failed, N skipped" counting every test of every
+# runner. Exits non-zero on any failure. Keeps going after a failure so that
+# one run shows everything that is wrong.
+#
+#   test/run_all.sh            everything (make test)
+#   test/run_all.sh build CFG  gn gen + ninja of one configuration (make)
+#   test/run_all.sh fuzz SECS  libFuzzer on every target for SECS seconds
+#
+# Configurations (out/<name>):
+#   clang   the default: clang, debug, DCHECKs on
+#   gcc     gcc, debug
+#   asan    clang with AddressSanitizer (+LeakSanitizer) and UBSan
+#   fuzz    clang with libFuzzer, ASan and UBSan (fuzz targets only)
+set -u
+cd "$(dirname "$0")/.."
+
+declare -A GN_ARGS=(
+  [clang]=''
+  [gcc]='is_clang=false'
+  [asan]='is_asan=true is_ubsan=true'
+  [fuzz]='use_fuzzer=true is_asan=true is_ubsan=true is_debug=false dcheck_always_on=true'
+)
+declare -A TARGETS=([clang]=all [gcc]=all [asan]=all [fuzz]=test/fuzzers:fuzzers)
+
+RESULTS=out/test-results.txt
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+section() { printf '\n== %s\n' "$*"; }
+
+# check <label> <command...>: one test that passes when the command does.
+check() {
+  local label=$1
+  shift
+  local log
+  log=$(mktemp)
+  if "$@" >"$log" 2>&1; then
+    printf '[check] %-40s ok\n' "$label"
+    echo "check 1 0 0" >>"$RESULTS"
+    rm -f "$log"
+    return 0
+  fi
+  printf '[check] %-40s FAILED\n' "$label"
+  tail -40 "$log"
+  echo "check 0 1 0" >>"$RESULTS"
+  rm -f "$log"
+  return 1
+}
+
+gen() {
+  local cfg=$1
+  gn gen "out/$cfg" --args="${GN_ARGS[$cfg]}"
+}
+
+build() {
+  local cfg=$1
+  [ -f "out/$cfg/build.ninja" ] || gen "$cfg" || return 1
+  ninja -C "out/$cfg" "${TARGETS[$cfg]}"
+}
+
+# Files the format checks cover: tracked and new files, not ignored ones.
+source_files() {
+  git ls-files --cached --others --exclude-standard -- "$@" 2>/dev/null |
+    while read -r f; do [ -f "$f" ] && echo "$f"; done
+}
+
+format_check_c() {
+  local files
+  files=$(source_files '*.c' '*.h' '*.cc')
+  [ -z "$files" ] && return 0
+  # shellcheck disable=SC2086
+  clang-format --dry-run -Werror --style=file $files
+}
+
+format_check_gn() {
+  local files
+  files=$(source_files '*.gn' '*.gni')
+  [ -z "$files" ] && return 0
+  # shellcheck disable=SC2086
+  gn format --dry-run $files
+}
+
+# Replays each fuzz target's seed corpus (out/<cfg> built without libFuzzer).
+run_corpora() {
+  local cfg=$1 pass=0 fail=0 name corpus
+  while read -r name corpus; do
+    [ -n "$name" ] || continue
+    if "out/$cfg/$name" "$corpus" >"out/$cfg/test-logs/$name.log" 2>&1; then
+      pass=$((pass + 1))
+      printf '[corpus-%s] %-32s %s\n' "$cfg" "$name" "$(tail -1 "out/$cfg/test-logs/$name.log")"
+    else
+      fail=$((fail + 1))
+      printf '[corpus-%s] %-32s FAILED\n' "$cfg" "$name"
+      tail -30 "out/$cfg/test-logs/$name.log"
+    fi
+  done <"out/$cfg/fuzzers.txt"
+  echo "corpus-$cfg $pass $fail 0" >>"$RESULTS"
+}
+
+# Fuzzes each target with libFuzzer for $1 seconds, starting from a copy of
+# its seed corpus.
+run_fuzzers() {
+  local seconds=$1 pass=0 fail=0 name corpus work
+  mkdir -p out/fuzz/test-logs
+  while read -r name corpus; do
+    [ -n "$name" ] || continue
+    work=out/fuzz/corpus/$name
+    mkdir -p "$work"
+    [ -n "$corpus" ] && cp -n "$corpus"/* "$work"/ 2>/dev/null
+    if "out/fuzz/$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
+        -print_final_stats=1 -artifact_prefix="out/fuzz/$name-" "$work" \
+        >"out/fuzz/test-logs/$name.log" 2>&1; then
+      pass=$((pass + 1))
+      printf '[fuzz] %-32s %s\n' "$name" \
+        "$(grep -m1 'stat::number_of_executed_units' "out/fuzz/test-logs/$name.log" | awk '{print $2 " runs"}') in ${seconds}s, no crash"
+    else
+      fail=$((fail + 1))
+      printf '[fuzz] %-32s FAILED (crash input: out/fuzz/%s-*)\n' "$name" "$name"
+      tail -40 "out/fuzz/test-logs/$name.log"
+    fi
+  done <"out/fuzz/fuzzers.txt"
+  echo "fuzz $pass $fail 0" >>"$RESULTS"
+}
+
+summary() {
+  section "summary"
+  awk '
+    { p[$1] += $2; f[$1] += $3; s[$1] += $4; if (!($1 in seen)) { seen[$1] = 1; order[n++] = $1 } }
+    END {
+      for (i = 0; i < n; i++) {
+        k = order[i]
+        printf "  %-14s %5d passed %4d failed %4d skipped\n", k, p[k], f[k], s[k]
+        tp += p[k]; tf += f[k]; ts += s[k]
+      }
+      printf "%d passed, %d failed, %d skipped\n", tp, tf, ts
+      exit (tf > 0)
+    }' "$RESULTS"
+}
+
+run_everything() {
+  mkdir -p out
+  : >"$RESULTS"
+  local started=$SECONDS
+
+  section "generate and check"
+  for cfg in clang gcc asan fuzz; do
+    check "gn gen out/$cfg" gen "$cfg"
+  done
+  check "gn gen --check (dependency rules)" gn gen --check out/clang
+  check "gn format --dry-run" format_check_gn
+  check "clang-format" format_check_c
+
+  section "build"
+  local built=()
+  for cfg in clang gcc asan fuzz; do
+    check "build $cfg" build "$cfg" && built+=("$cfg")
+  done
+
+  for cfg in clang gcc asan; do
+    if [[ " ${built[*]} " == *" $cfg "* ]]; then
+      section "unit tests ($cfg)"
+      test/run_gtests.sh "out/$cfg" "$cfg" "$RESULTS"
+      section "fuzz corpora replayed ($cfg)"
+      run_corpora "$cfg"
+    fi
+  done
+
+  if [[ " ${built[*]} " == *" fuzz "* ]]; then
+    section "fuzzing (${FUZZ_SECONDS}s per target)"
+    run_fuzzers "$FUZZ_SECONDS"
+  fi
+
+  echo
+  echo "make test took $((SECONDS - started))s"
+  summary
+}
+
+case ${1:-test} in
+  test) run_everything ;;
+  build)
+    cfg=${2:-clang}
+    build "$cfg"
+    ;;
+  fuzz)
+    mkdir -p out
+    : >"$RESULTS"
+    FUZZ_SECONDS=${2:-$FUZZ_SECONDS}
+    check "build fuzz" build fuzz && run_fuzzers "$FUZZ_SECONDS"
+    summary
+    ;;
+  *)
+    echo "usage: $0 [test | build CONFIG | fuzz SECONDS]" >&2
+    exit 2
+    ;;
+esac
