@@ -6,6 +6,8 @@ set -eu
 
 PACKAGES="
   ca-certificates
+  coturn
+  iproute2
   clang
   clang-format
   g++

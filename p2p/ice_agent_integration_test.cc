@@ -1,0 +1,434 @@
+// ICE over real sockets: loopback, a real STUN server (coturn) and mDNS
+// between two network namespaces joined by a veth pair. These use real
+// time: they wait on condition variables with generous deadlines and never
+// sleep to pass time. What the machine cannot do is skipped with a reason.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <dirent.h>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "p2p/ice_agent.h"
+#include "p2p/stun.h"
+#include "p2p/udp_socket.h"
+#include "rtc_base/event_loop.h"
+#include "test/ice/ice_test_util.h"
+
+namespace {
+
+using rtc_test::IcePeer;
+using rtc_test::PostTo;
+
+class Waiter {
+ public:
+  void Notify() {
+    std::lock_guard<std::mutex> lock(mu_);
+    cv_.notify_all();
+  }
+  // Waits for the next notification, or at most timeout_ms (a
+  // notification between the caller's check and this wait is caught by the
+  // caller's next check).
+  void WaitOnce(int timeout_ms) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms));
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+};
+
+void RunOn(rtc_task_queue* q, std::function<void()> fn) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  ASSERT_EQ(PostTo(q,
+                   [&] {
+                     fn();
+                     std::lock_guard<std::mutex> lock(mu);
+                     done = true;
+                     cv.notify_all();
+                   }),
+            RTC_OK);
+  std::unique_lock<std::mutex> lock(mu);
+  ASSERT_TRUE(
+      cv.wait_for(lock, std::chrono::seconds(10), [&] { return done; }));
+}
+
+int CountOpenFds() {
+  int n = 0;
+  DIR* d = opendir("/proc/self/fd");
+  if (!d)
+    return -1;
+  while (readdir(d))
+    n++;
+  closedir(d);
+  return n;
+}
+
+// Two agents on loop threads, wired for trickle, with events counted under
+// the waiter's lock.
+class RealIceTest : public testing::Test {
+ protected:
+  void SetUp() override { fds_before_ = CountOpenFds(); }
+  void TearDown() override {
+    for (auto* q : loops_)
+      rtc_task_queue_destroy(q);
+    EXPECT_EQ(CountOpenFds(), fds_before_) << "file descriptors leaked";
+  }
+
+  rtc_task_queue* NewLoop(const char* name) {
+    rtc_task_queue* q = nullptr;
+    EXPECT_EQ(rtc_event_loop_create(name, &q), RTC_OK);
+    loops_.push_back(q);
+    return q;
+  }
+
+  void Init(IcePeer& p,
+            const char* name,
+            rtc_task_queue* q,
+            rtc_socket_factory* f,
+            const rtc_ice_agent_config& config) {
+    p.name = name;
+    p.queue = q;
+    p.factory = f;
+    p.on_event = [this] { waiter_.Notify(); };
+    RunOn(q, [&] { ASSERT_EQ(p.Create(config), RTC_OK); });
+  }
+
+  void Destroy(IcePeer& p) {
+    if (p.agent)
+      RunOn(p.queue, [&] { p.Destroy(); });
+  }
+
+  // Reads state owned by the loops on the loops.
+  bool Connected(IcePeer& a, IcePeer& b) {
+    bool ok = false;
+    RunOn(a.queue, [&] { ok = a.connected() && a.selected_count > 0; });
+    if (!ok)
+      return false;
+    RunOn(b.queue, [&] { ok = b.connected() && b.selected_count > 0; });
+    return ok;
+  }
+
+  bool WaitConnected(IcePeer& a, IcePeer& b, int timeout_ms) {
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(timeout_ms);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (Connected(a, b))
+        return true;
+      waiter_.WaitOnce(50);  // woken by any event of either agent
+    }
+    return Connected(a, b);
+  }
+
+  void Start(IcePeer& a, IcePeer& b) {
+    a.other = &b;
+    b.other = &a;
+    rtc_test::ExchangeCredentials(a, b);
+    RunOn(a.queue, [&] { start_us_ = rtc_time_monotonic_us(); });
+    RunOn(a.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a.agent), RTC_OK); });
+    RunOn(b.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(b.agent), RTC_OK); });
+  }
+
+  void ExchangeData(IcePeer& a, IcePeer& b) {
+    std::string packet = "\x17hello over real sockets";
+    RunOn(a.queue, [&] {
+      EXPECT_EQ(rtc_ice_agent_send(
+                    a.agent, reinterpret_cast<const uint8_t*>(packet.data()),
+                    packet.size()),
+                RTC_OK);
+    });
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    size_t got = 0;
+    while (got == 0 && std::chrono::steady_clock::now() < deadline) {
+      RunOn(b.queue, [&] { got = b.received.size(); });
+      waiter_.WaitOnce(20);
+    }
+    ASSERT_EQ(got, 1u);
+    RunOn(b.queue, [&] { EXPECT_EQ(b.received[0], packet); });
+  }
+
+  Waiter waiter_;
+  std::vector<rtc_task_queue*> loops_;
+  int fds_before_ = 0;
+  int64_t start_us_ = 0;
+};
+
+rtc_ice_agent_config LoopbackConfig(rtc_ice_role role) {
+  rtc_ice_agent_config config;
+  rtc_ice_agent_config_init(&config);
+  config.role = role;
+  config.interfaces.include_loopback = true;
+  config.obfuscate_host_addresses = false;
+  return config;
+}
+
+TEST_F(RealIceTest, ConnectsOverLoopback) {
+  rtc_socket_factory* factory = nullptr;
+  ASSERT_EQ(rtc_system_socket_factory_create(&factory), RTC_OK);
+  rtc_task_queue* q = NewLoop("ice-net");
+  IcePeer a, b;
+  Init(a, "a", q, factory, LoopbackConfig(RTC_ICE_ROLE_CONTROLLING));
+  Init(b, "b", q, factory, LoopbackConfig(RTC_ICE_ROLE_CONTROLLED));
+  Start(a, b);
+  ASSERT_TRUE(WaitConnected(a, b, 10000));
+  int64_t selected_at = 0;
+  RunOn(q, [&] { selected_at = a.selected_at_us; });
+  printf("[ measure  ] loopback: gathering start to selected pair %.2f ms\n",
+         (selected_at - start_us_) / 1000.0);
+  ExchangeData(a, b);
+  Destroy(a);
+  Destroy(b);
+  rtc_system_socket_factory_destroy(factory);
+}
+
+// --- coturn ---
+
+class Coturn {
+ public:
+  ~Coturn() { Stop(); }
+  // Starts turnserver as a STUN server on 127.0.0.1:port. Returns false
+  // (with a reason) when it cannot.
+  bool Start(std::string* why) {
+    const char* binary = "/usr/bin/turnserver";
+    if (access(binary, X_OK) != 0) {
+      *why = "coturn is not installed (/usr/bin/turnserver)";
+      return false;
+    }
+    port_ = FreeUdpPort();
+    std::string port = std::to_string(port_);
+    pid_ = fork();
+    if (pid_ == 0) {
+      int null = open("/dev/null", O_WRONLY);
+      dup2(null, 1);
+      dup2(null, 2);
+      execl(binary, binary, "-n", "--listening-ip=127.0.0.1",
+            ("--listening-port=" + port).c_str(), "--stun-only", "--no-tls",
+            "--no-dtls", "--no-cli", "--no-stdout-log", "--log-file=/dev/null",
+            "--pidfile=/dev/null", "--no-rfc5780", nullptr);
+      _exit(127);
+    }
+    return pid_ > 0;
+  }
+  void Stop() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  static uint16_t FreeUdpPort() {
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in sin = {};
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof(sin));
+    socklen_t len = sizeof(sin);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len);
+    close(fd);
+    return ntohs(sin.sin_port);
+  }
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+};
+
+TEST_F(RealIceTest, GathersReflexiveCandidateFromCoturn) {
+  Coturn coturn;
+  std::string why;
+  if (!coturn.Start(&why))
+    GTEST_SKIP() << why;
+  rtc_socket_factory* factory = nullptr;
+  ASSERT_EQ(rtc_system_socket_factory_create(&factory), RTC_OK);
+  rtc_task_queue* q = NewLoop("ice-net");
+  rtc_socket_address server;
+  std::string text = "127.0.0.1:" + std::to_string(coturn.port());
+  ASSERT_EQ(rtc_socket_address_parse(text.data(), text.size(), &server),
+            RTC_OK);
+  // Hidden host addresses, so that the reflexive candidate (equal to the
+  // host address on loopback) is not redundant and is signaled (IP-04).
+  rtc_ice_agent_config config = LoopbackConfig(RTC_ICE_ROLE_CONTROLLING);
+  config.obfuscate_host_addresses = true;
+  config.stun_servers = &server;
+  config.stun_server_count = 1;
+  IcePeer a;
+  Init(a, "a", q, factory, config);
+  // coturn takes a moment to listen; retransmissions (0.5, 1.5, 3.5 s)
+  // cover it.
+  RunOn(q, [&] { ASSERT_EQ(rtc_ice_agent_gather(a.agent), RTC_OK); });
+  bool done = false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (!done && std::chrono::steady_clock::now() < deadline) {
+    RunOn(q, [&] { done = a.end_of_candidates; });
+    waiter_.WaitOnce(50);
+  }
+  ASSERT_TRUE(done);
+  RunOn(q, [&] {
+    EXPECT_TRUE(a.candidate_errors.empty());
+    // The loopback base's reflexive candidate: 127.0.0.1 and the port of
+    // one of the (obfuscated) host candidates.
+    int found = 0;
+    for (const auto& srflx : a.candidates) {
+      if (srflx.type != RTC_CANDIDATE_SRFLX)
+        continue;
+      EXPECT_EQ(rtc_test::AddressString(srflx.related_address), "0.0.0.0:9");
+      for (const auto& host : a.candidates) {
+        if (host.type == RTC_CANDIDATE_HOST &&
+            rtc_test::AddressString(srflx.address) ==
+                "127.0.0.1:" + std::to_string(host.address.port))
+          found++;
+      }
+    }
+    EXPECT_EQ(found, 1);
+  });
+  Destroy(a);
+  rtc_system_socket_factory_destroy(factory);
+  coturn.Stop();
+}
+
+// --- mDNS across two network namespaces ---
+
+int Run(const std::string& command) {
+  return system((command + " >/dev/null 2>&1").c_str());
+}
+
+class Namespaces {
+ public:
+  ~Namespaces() {
+    for (const auto& ns : names_)
+      Run("ip netns del " + ns);
+  }
+  bool Create(std::string* why) {
+    if (geteuid() != 0) {
+      *why = "needs root to create network namespaces";
+      return false;
+    }
+    std::string id = std::to_string(getpid());
+    a_ = "rtcbox-ice-a-" + id;
+    b_ = "rtcbox-ice-b-" + id;
+    if (Run("ip netns add " + a_) != 0) {
+      *why = "`ip netns add` failed (no iproute2 or no namespace support)";
+      return false;
+    }
+    names_.push_back(a_);
+    if (Run("ip netns add " + b_) != 0) {
+      *why = "`ip netns add` failed";
+      return false;
+    }
+    names_.push_back(b_);
+    std::string va = "rtcva" + id, vb = "rtcvb" + id;
+    va = va.substr(0, 15);
+    vb = vb.substr(0, 15);
+    if (Run("ip link add " + va + " netns " + a_ + " type veth peer name " +
+            vb + " netns " + b_) != 0) {
+      *why = "cannot create a veth pair";
+      return false;
+    }
+    bool ok = Run("ip -n " + a_ + " addr add 10.211.0.1/24 dev " + va) == 0 &&
+              Run("ip -n " + b_ + " addr add 10.211.0.2/24 dev " + vb) == 0 &&
+              Run("ip -n " + a_ + " link set " + va + " up") == 0 &&
+              Run("ip -n " + b_ + " link set " + vb + " up") == 0 &&
+              Run("ip -n " + a_ + " link set lo up") == 0 &&
+              Run("ip -n " + b_ + " link set lo up") == 0;
+    if (!ok)
+      *why = "cannot configure the veth pair";
+    return ok;
+  }
+  const std::string& a() const { return a_; }
+  const std::string& b() const { return b_; }
+
+ private:
+  std::vector<std::string> names_;
+  std::string a_, b_;
+};
+
+// Moves the calling thread into a named network namespace.
+bool EnterNamespace(const std::string& name) {
+  int fd = open(("/var/run/netns/" + name).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  bool ok = setns(fd, CLONE_NEWNET) == 0;
+  close(fd);
+  return ok;
+}
+
+TEST_F(RealIceTest, ResolvesMdnsCandidatesAcrossNamespaces) {
+  Namespaces ns;
+  std::string why;
+  if (!ns.Create(&why))
+    GTEST_SKIP() << why;
+  rtc_task_queue* qa = NewLoop("ice-ns-a");
+  rtc_task_queue* qb = NewLoop("ice-ns-b");
+  bool entered = false;
+  RunOn(qa, [&] { entered = EnterNamespace(ns.a()); });
+  ASSERT_TRUE(entered);
+  RunOn(qb, [&] { entered = EnterNamespace(ns.b()); });
+  ASSERT_TRUE(entered);
+  rtc_socket_factory* factory = nullptr;
+  ASSERT_EQ(rtc_system_socket_factory_create(&factory), RTC_OK);
+  // The kernel reports a fresh veth as running a moment after it is up:
+  // wait (bounded) until each namespace lists its address.
+  for (auto* q : {qa, qb}) {
+    size_t n = 0;
+    for (int i = 0; i < 500 && n == 0; i++) {
+      RunOn(q, [&] {
+        rtc_network_interface ifs[8];
+        ASSERT_EQ(
+            rtc_socket_factory_list_interfaces(factory, nullptr, ifs, 8, &n),
+            RTC_OK);
+      });
+      if (n == 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(n, 1u) << "the veth never came up";
+  }
+  // Default configuration: host candidates are mDNS names.
+  rtc_ice_agent_config ca, cb;
+  rtc_ice_agent_config_init(&ca);
+  rtc_ice_agent_config_init(&cb);
+  cb.role = RTC_ICE_ROLE_CONTROLLED;
+  IcePeer a, b;
+  Init(a, "a", qa, factory, ca);
+  Init(b, "b", qb, factory, cb);
+  Start(a, b);
+  ASSERT_TRUE(WaitConnected(a, b, 15000));
+  const std::regex name(
+      "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+      "\\.local$");
+  RunOn(qa, [&] {
+    ASSERT_FALSE(a.candidates.empty());
+    for (const auto& c : a.candidates) {
+      EXPECT_TRUE(std::regex_match(c.hostname, name));
+      EXPECT_EQ(rtc_test::CandidateString(c).find("10.211."),
+                std::string::npos);
+    }
+    EXPECT_TRUE(std::regex_match(a.selected.remote.hostname, name));
+  });
+  ExchangeData(a, b);
+  Destroy(a);
+  Destroy(b);
+  rtc_system_socket_factory_destroy(factory);
+}
+
+}  // namespace

@@ -1,0 +1,341 @@
+/*
+ * Internals of the ICE agent, shared by ice_agent.c (lifecycle, API,
+ * events, demultiplexing, transactions, states), ice_gather.c (local
+ * candidates) and ice_checks.c (remote candidates, check lists, checks,
+ * nomination, consent). Not an API.
+ */
+#ifndef P2P_ICE_AGENT_INTERNAL_H_
+#define P2P_ICE_AGENT_INTERNAL_H_
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "p2p/candidate.h"
+#include "p2p/ice_agent.h"
+#include "p2p/mdns.h"
+#include "p2p/stun.h"
+#include "rtc_base/random.h"
+#include "rtc_base/safety_flag.h"
+#include "rtc_base/timer.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ICE_MAX_BASES 16
+#define ICE_MAX_LOCAL 64
+#define ICE_MAX_REMOTE 128
+#define ICE_MAX_EARLY_REQUESTS 16
+#define ICE_STUN_BUFFER 512
+
+/* RFC 8489 §6.2.1 / RFC 8445 §14.3 */
+#define ICE_DEFAULT_TA_US (50 * 1000)
+#define ICE_MIN_TA_US (5 * 1000)
+#define ICE_MIN_RTO_US (500 * 1000)
+#define ICE_CHECK_TRANSMISSIONS 7 /* Rc */
+#define ICE_LAST_WAIT_FACTOR 16   /* Rm */
+/* Server-reflexive gathering gives up sooner than checks (as browsers do:
+ * a dead STUN server must not hold gathering for 39.5 s). */
+#define ICE_SRFLX_TRANSMISSIONS 5
+#define ICE_SRFLX_TIMEOUT_US (9500 * 1000)
+/* Consent (RFC 7675): a check unanswered after this (or 4 RTTs) is a miss;
+ * this many misses in a row mean disconnected. */
+#define ICE_CONSENT_RESPONSE_TIMEOUT_US (1000 * 1000)
+#define ICE_CONSENT_MISSES_DISCONNECTED 3
+
+typedef struct ice_base ice_base;
+typedef struct ice_local ice_local;
+typedef struct ice_remote ice_remote;
+typedef struct ice_pair ice_pair;
+typedef struct ice_generation ice_generation;
+typedef struct ice_transaction ice_transaction;
+
+/* A local socket: the base of host, srflx and prflx candidates. */
+struct ice_base {
+  rtc_ice_agent* agent;
+  rtc_packet_socket* socket;
+  rtc_socket_address address; /* bound IP and port */
+  rtc_network_interface iface;
+  uint32_t local_preference;
+  char mdns_name[RTC_MDNS_NAME_SIZE]; /* "" when not obfuscated */
+  bool mdns_registered;
+  /* Mode 3 keeps private host candidates unannounced. */
+  bool announce_host;
+};
+
+struct ice_local {
+  rtc_candidate c;            /* as signaled */
+  rtc_socket_address address; /* the real transport address */
+  ice_base* base;
+  rtc_socket_address server; /* srflx: the STUN server */
+};
+
+struct ice_remote {
+  rtc_ice_agent* agent;
+  ice_generation* gen;
+  rtc_candidate c;            /* as signaled (prflx: learned) */
+  rtc_socket_address address; /* resolved transport address */
+  bool resolved;
+  rtc_mdns_query* query; /* pending mDNS resolution */
+};
+
+typedef enum ice_pair_state {
+  ICE_PAIR_FROZEN = 0,
+  ICE_PAIR_WAITING,
+  ICE_PAIR_IN_PROGRESS,
+  ICE_PAIR_SUCCEEDED,
+  ICE_PAIR_FAILED,
+} ice_pair_state;
+
+struct ice_pair {
+  ice_generation* gen;
+  ice_base* base;
+  ice_local* local; /* the host candidate of the base */
+  ice_remote* remote;
+  uint64_t priority;
+  ice_pair_state state;
+  bool valid;     /* succeeded: usable for data (RFC 8445 §7.2.5.3.2) */
+  bool nominated; /* RFC 8445 §8 */
+  /* Controlling: the next check carries USE-CANDIDATE. */
+  bool nominating;
+  /* Controlled: USE-CANDIDATE arrived before the pair succeeded. */
+  bool nominate_on_success;
+  bool triggered;         /* in the triggered-check queue */
+  ice_transaction* check; /* in flight, or NULL */
+  /* The priority of the local candidate the check found (RFC 8445
+   * §7.2.5.3.2: host, srflx or prflx), and the valid pair's priority. */
+  uint32_t valid_local_priority;
+  uint64_t valid_priority;
+  rtc_socket_address mapped; /* what the peer saw (XOR-MAPPED-ADDRESS) */
+  int64_t rtt_us;            /* -1 unknown */
+  int64_t last_received_us;
+  rtc_ice_pair_info stats;
+};
+
+typedef struct ice_early_request {
+  ice_base* base;
+  rtc_socket_address source;
+  uint32_t priority;
+  bool use_candidate;
+  char remote_ufrag[RTC_ICE_UFRAG_SIZE];
+} ice_early_request;
+
+/* One set of credentials with its candidates and check list (ICE restart
+ * makes a new one). */
+struct ice_generation {
+  uint32_t id;
+  char local_ufrag[RTC_ICE_UFRAG_SIZE];
+  char local_pwd[RTC_ICE_PWD_SIZE];
+  char remote_ufrag[RTC_ICE_UFRAG_SIZE];
+  char remote_pwd[RTC_ICE_PWD_SIZE];
+  bool has_remote_credentials;
+  bool gather_started;
+  bool gather_done;
+  bool remote_end_of_candidates;
+  ice_local* locals[ICE_MAX_LOCAL];
+  size_t local_count;
+  ice_remote* remotes[ICE_MAX_REMOTE];
+  size_t remote_count;
+  ice_pair* pairs[RTC_ICE_MAX_PAIRS];
+  size_t pair_count;
+  ice_pair* triggered[RTC_ICE_MAX_PAIRS]; /* FIFO */
+  size_t triggered_count;
+  ice_pair* selected;
+  bool nominated; /* controlling: a nomination is under way or done */
+  bool checks_started;
+  bool pac_expired;
+  int64_t pac_deadline_us;
+  size_t pending_srflx; /* transactions still out */
+  ice_early_request early[ICE_MAX_EARLY_REQUESTS];
+  size_t early_count;
+};
+
+typedef enum ice_transaction_kind {
+  ICE_TX_CHECK,
+  ICE_TX_CONSENT,
+  ICE_TX_SRFLX,
+} ice_transaction_kind;
+
+struct ice_transaction {
+  ice_transaction* next;
+  ice_transaction_kind kind;
+  uint8_t id[RTC_STUN_TRANSACTION_ID_SIZE];
+  ice_base* base;
+  rtc_socket_address destination;
+  uint8_t message[ICE_STUN_BUFFER];
+  size_t length;
+  int transmissions;     /* sent so far */
+  int max_transmissions; /* Rc */
+  int64_t rto_us;
+  int64_t next_send_us; /* INT64_MAX: no more sends */
+  int64_t timeout_us;   /* give up */
+  int64_t first_sent_us;
+  int64_t last_sent_us;
+  /* A cancelled check waits for a response but is not retransmitted and
+   * its timeout is not a failure (RFC 8445 §7.2.5.4). */
+  bool cancelled;
+  ice_pair* pair;      /* CHECK, CONSENT */
+  bool use_candidate;  /* CHECK */
+  rtc_ice_role role;   /* the role the request claimed */
+  size_t server_index; /* SRFLX */
+  ice_generation* gen; /* SRFLX: whose candidates it gathers */
+};
+
+typedef enum ice_event_kind {
+  ICE_EVENT_GATHERING_STATE,
+  ICE_EVENT_CANDIDATE,
+  ICE_EVENT_END_OF_CANDIDATES,
+  ICE_EVENT_CANDIDATE_ERROR,
+  ICE_EVENT_STATE,
+  ICE_EVENT_SELECTED_PAIR,
+  ICE_EVENT_WRITABLE,
+} ice_event_kind;
+
+typedef struct ice_event {
+  ice_event_kind kind;
+  union {
+    rtc_ice_gathering_state gathering_state;
+    rtc_ice_transport_state state;
+    rtc_candidate candidate;
+    rtc_ice_candidate_error error;
+    rtc_ice_pair_info pair;
+  } u;
+} ice_event;
+
+struct rtc_ice_agent {
+  rtc_socket_factory* factory;
+  rtc_task_queue* queue;
+  rtc_ice_agent_config config;
+  rtc_socket_address stun_servers[8];
+  size_t stun_server_count;
+  const rtc_ice_agent_observer* observer;
+  void* user;
+
+  rtc_ice_role role;
+  uint64_t tie_breaker;
+  rtc_prng jitter;
+
+  ice_base bases[ICE_MAX_BASES];
+  size_t base_count;
+  bool bases_created;
+
+  ice_generation* current;
+  ice_generation* previous; /* during a restart: holds the selected pair */
+  uint32_t next_generation_id;
+  ice_pair* selected; /* the pair carrying data (current or previous gen) */
+
+  ice_transaction* transactions;
+
+  rtc_timer pacing_timer;
+  rtc_timer transaction_timer;
+  rtc_timer consent_timer;
+  rtc_timer nomination_timer;
+  rtc_timer pac_timer;
+  int64_t last_check_sent_us;
+
+  /* Consent of the selected pair (RFC 7675). */
+  int64_t consent_ok_us;
+  int consent_misses;
+  bool consent_lost;
+  ice_transaction* consent_check;
+
+  rtc_ice_transport_state state;
+  rtc_ice_gathering_state gathering_state;
+  bool closed;
+
+  rtc_mdns* mdns;
+  bool owns_mdns;
+  bool mdns_failed;
+
+  ice_event* events;
+  size_t event_count;
+  size_t event_capacity;
+  rtc_safety_flag* flag;
+  bool flush_posted;
+  /* Set while events are delivered: destroy() marks it. */
+  bool* destroyed;
+};
+
+/* ice_agent.c */
+extern const rtc_packet_socket_observer kIceSocketObserver;
+void ice_emit(rtc_ice_agent* agent, const ice_event* event);
+void ice_emit_state_changes(rtc_ice_agent* agent);
+/* Delivers queued events; false when the agent was destroyed meanwhile. */
+bool ice_flush_events(rtc_ice_agent* agent);
+/* Posts a flush (events raised by API calls). */
+void ice_post_flush(rtc_ice_agent* agent);
+ice_transaction* ice_transaction_new(rtc_ice_agent* agent,
+                                     ice_transaction_kind kind,
+                                     ice_base* base,
+                                     const rtc_socket_address* destination);
+/* Builds the request into tx->message: type, id, then `add` fills
+ * attributes. Sends it and arms retransmissions. */
+rtc_error ice_transaction_start(rtc_ice_agent* agent,
+                                ice_transaction* tx,
+                                int max_transmissions,
+                                int64_t rto_us,
+                                int64_t timeout_us);
+void ice_transaction_free(rtc_ice_agent* agent, ice_transaction* tx);
+ice_transaction* ice_transaction_find(rtc_ice_agent* agent, const uint8_t* id);
+void ice_schedule_transactions(rtc_ice_agent* agent);
+rtc_error ice_send_stun(ice_base* base,
+                        const rtc_socket_address* to,
+                        const uint8_t* data,
+                        size_t len);
+int64_t ice_now(const rtc_ice_agent* agent);
+void ice_generation_free(rtc_ice_agent* agent, ice_generation* gen);
+ice_generation* ice_generation_new(rtc_ice_agent* agent);
+
+/* ice_gather.c */
+rtc_error ice_gather_start(rtc_ice_agent* agent, ice_generation* gen);
+void ice_srflx_response(rtc_ice_agent* agent,
+                        ice_transaction* tx,
+                        const rtc_stun_message* msg);
+void ice_srflx_failed(rtc_ice_agent* agent,
+                      ice_transaction* tx,
+                      int code,
+                      const char* text);
+void ice_gather_check_done(rtc_ice_agent* agent, ice_generation* gen);
+void ice_bases_destroy(rtc_ice_agent* agent);
+ice_local* ice_local_for_base(ice_generation* gen, const ice_base* base);
+
+/* ice_checks.c */
+void ice_handle_stun(rtc_ice_agent* agent,
+                     ice_base* base,
+                     const rtc_received_packet* packet);
+rtc_error ice_add_remote(rtc_ice_agent* agent,
+                         ice_generation* gen,
+                         const rtc_candidate* c);
+void ice_pair_local_added(rtc_ice_agent* agent,
+                          ice_generation* gen,
+                          ice_local* local);
+void ice_remote_free(rtc_ice_agent* agent, ice_remote* remote);
+void ice_checks_kick(rtc_ice_agent* agent);
+void ice_on_pacing_timer(void* arg);
+void ice_on_nomination_timer(void* arg);
+void ice_on_pac_timer(void* arg);
+void ice_on_consent_timer(void* arg);
+void ice_check_response(rtc_ice_agent* agent,
+                        ice_transaction* tx,
+                        const rtc_stun_message* msg,
+                        const rtc_received_packet* packet,
+                        ice_base* base);
+void ice_check_timeout(rtc_ice_agent* agent, ice_transaction* tx);
+void ice_consent_response(rtc_ice_agent* agent,
+                          ice_transaction* tx,
+                          const rtc_stun_message* msg);
+void ice_consent_timeout(rtc_ice_agent* agent, ice_transaction* tx);
+void ice_process_early_requests(rtc_ice_agent* agent, ice_generation* gen);
+ice_pair* ice_find_valid_pair(rtc_ice_agent* agent,
+                              const ice_base* base,
+                              const rtc_socket_address* remote);
+void ice_pair_info(const ice_pair* pair, rtc_ice_pair_info* out);
+void ice_start_pac(rtc_ice_agent* agent, ice_generation* gen);
+rtc_ice_transport_state ice_compute_state(const rtc_ice_agent* agent);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif
+
+#endif  // P2P_ICE_AGENT_INTERNAL_H_

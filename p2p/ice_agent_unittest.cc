@@ -1,0 +1,1063 @@
+// ICE agent tests on the simulated network and simulated time: every run is
+// the same, whatever the machine.
+
+#include "p2p/ice_agent.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "p2p/stun.h"
+#include "rtc_base/alloc.h"
+#include "rtc_base/sim_time.h"
+#include "test/ice/ice_test_util.h"
+#include "test/network/sim_network.h"
+
+namespace {
+
+using rtc_test::IcePeer;
+using rtc_test::PostTo;
+using rtc_test::ScriptedIcePeer;
+using rtc_test::StunServer;
+
+constexpr int64_t kSec = RTC_US_PER_SEC;
+constexpr int64_t kMs = RTC_US_PER_MS;
+
+rtc_socket_address Ip(const char* text) {
+  rtc_socket_address a;
+  EXPECT_EQ(rtc_socket_address_parse(text, strlen(text), &a), RTC_OK) << text;
+  return a;
+}
+
+// NAT behaviours of a test side; kNone puts the host on the internet.
+enum class Nat { kNone, kFullCone, kAddress, kPort, kSymmetric };
+
+const char* NatName(Nat n) {
+  switch (n) {
+    case Nat::kNone:
+      return "None";
+    case Nat::kFullCone:
+      return "FullCone";
+    case Nat::kAddress:
+      return "AddressRestricted";
+    case Nat::kPort:
+      return "PortRestricted";
+    case Nat::kSymmetric:
+      return "Symmetric";
+  }
+  return "?";
+}
+
+class IceSimTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(rtc_sim_time_create(0, &time_), RTC_OK);
+    ASSERT_EQ(rtc_sim_network_create(time_, 1234, &net_), RTC_OK);
+    ASSERT_EQ(rtc_sim_time_create_queue(time_, "stun", &stun_queue_), RTC_OK);
+    rtc_socket_address ip = Ip("198.51.100.1");
+    ASSERT_EQ(rtc_sim_network_add_host(net_, nullptr, &ip, &stun_host_),
+              RTC_OK);
+    OnQueue(stun_queue_, [&] {
+      ASSERT_EQ(stun_.Start(rtc_sim_host_socket_factory(stun_host_),
+                            stun_queue_, Ip("198.51.100.1:3478")),
+                RTC_OK);
+    });
+  }
+
+  void TearDown() override {
+    for (IcePeer* p : {&a_, &b_})
+      DestroyPeer(*p);
+    OnQueue(stun_queue_, [&] { stun_.Stop(); });
+    for (ScriptedIcePeer* s : scripted_) {
+      ScriptedIcePeer* peer = s;
+      OnQueue(stun_queue_, [peer] { peer->Stop(); });
+      delete peer;
+    }
+    // Nothing may still be scheduled by the agents or the sockets.
+    rtc_sim_time_advance_us(time_, 100 * kSec);
+    EXPECT_EQ(rtc_sim_time_next_deadline_us(time_), INT64_MAX);
+    rtc_task_queue_destroy(stun_queue_);
+    rtc_sim_network_destroy(net_);
+    rtc_sim_time_destroy(time_);
+  }
+
+  void OnQueue(rtc_task_queue* q, std::function<void()> fn) {
+    ASSERT_EQ(PostTo(q, std::move(fn)), RTC_OK);
+    rtc_sim_time_run_until_idle(time_);
+  }
+
+  void Run(int64_t us) { rtc_sim_time_advance_us(time_, us); }
+
+  bool RunUntil(std::function<bool()> done, int64_t timeout_us) {
+    return rtc_sim_time_run_until(
+        time_,
+        [](void* arg) { return (*static_cast<std::function<bool()>*>(arg))(); },
+        &done, timeout_us);
+  }
+
+  rtc_sim_host* AddHost(Nat nat, const char* public_ip, const char* ip) {
+    rtc_sim_nat* n = nullptr;
+    if (nat != Nat::kNone) {
+      rtc_sim_nat_type type = RTC_SIM_NAT_FULL_CONE;
+      if (nat == Nat::kAddress)
+        type = RTC_SIM_NAT_ADDRESS_RESTRICTED;
+      if (nat == Nat::kPort)
+        type = RTC_SIM_NAT_PORT_RESTRICTED;
+      if (nat == Nat::kSymmetric)
+        type = RTC_SIM_NAT_SYMMETRIC;
+      rtc_socket_address pub = Ip(public_ip);
+      EXPECT_EQ(rtc_sim_network_add_nat(net_, &pub, type, &n), RTC_OK);
+    }
+    rtc_socket_address addr = Ip(nat == Nat::kNone ? public_ip : ip);
+    rtc_sim_host* host = nullptr;
+    EXPECT_EQ(rtc_sim_network_add_host(net_, n, &addr, &host), RTC_OK);
+    return host;
+  }
+
+  rtc_sim_host* AddHostOnNat(rtc_sim_nat* nat, const char* ip) {
+    rtc_socket_address addr = Ip(ip);
+    rtc_sim_host* host = nullptr;
+    EXPECT_EQ(rtc_sim_network_add_host(net_, nat, &addr, &host), RTC_OK);
+    return host;
+  }
+
+  rtc_ice_agent_config Config(rtc_ice_role role, bool with_stun = true) {
+    rtc_ice_agent_config config;
+    rtc_ice_agent_config_init(&config);
+    config.role = role;
+    config.jitter_seed = role == RTC_ICE_ROLE_CONTROLLING ? 1 : 2;
+    if (with_stun) {
+      stun_address_ = stun_.address();
+      config.stun_servers = &stun_address_;
+      config.stun_server_count = 1;
+    }
+    return config;
+  }
+
+  void MakePeer(IcePeer& p,
+                const char* name,
+                rtc_sim_host* host,
+                const rtc_ice_agent_config& config) {
+    p.name = name;
+    ASSERT_EQ(rtc_sim_time_create_queue(time_, name, &p.queue), RTC_OK);
+    p.factory = rtc_sim_host_socket_factory(host);
+    OnQueue(p.queue, [&] { ASSERT_EQ(p.Create(config), RTC_OK); });
+  }
+
+  void DestroyPeer(IcePeer& p) {
+    if (!p.queue)
+      return;
+    OnQueue(p.queue, [&] { p.Destroy(); });
+    rtc_task_queue_destroy(p.queue);
+    p.queue = nullptr;
+  }
+
+  // Wires a and b for trickle signaling and starts both.
+  void Start(int64_t signaling_delay_us = 10 * kMs,
+             int64_t b_signaling_delay_us = -1) {
+    a_.other = &b_;
+    b_.other = &a_;
+    a_.signaling_delay_us = b_.signaling_delay_us = signaling_delay_us;
+    if (b_signaling_delay_us >= 0)
+      b_.signaling_delay_us = b_signaling_delay_us;
+    rtc_test::ExchangeCredentials(a_, b_);
+    rtc_sim_time_run_until_idle(time_);
+    start_us_ = rtc_sim_time_now_us(time_);
+    OnQueue(a_.queue,
+            [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+    OnQueue(b_.queue,
+            [&] { ASSERT_EQ(rtc_ice_agent_gather(b_.agent), RTC_OK); });
+  }
+
+  bool BothConnected(int64_t timeout_us) {
+    return RunUntil(
+        [&] {
+          return a_.selected_count > 0 && b_.selected_count > 0 &&
+                 a_.connected() && b_.connected();
+        },
+        timeout_us);
+  }
+
+  // Sends `text` from p to its peer over the selected pair.
+  rtc_error Send(IcePeer& p, const std::string& text) {
+    rtc_error result = RTC_ERR_INTERNAL;
+    // RFC 7983: data must look like DTLS or RTP to reach the other side.
+    std::string packet = std::string(1, '\x17') + text;
+    OnQueue(p.queue, [&] {
+      result = rtc_ice_agent_send(
+          p.agent, reinterpret_cast<const uint8_t*>(packet.data()),
+          packet.size());
+    });
+    return result;
+  }
+
+  ScriptedIcePeer* AddScripted(rtc_sim_host* host,
+                               const char* address,
+                               const char* ufrag,
+                               const char* pwd) {
+    auto* s = new ScriptedIcePeer;
+    scripted_.push_back(s);
+    OnQueue(stun_queue_, [&] {
+      ASSERT_EQ(s->Start(rtc_sim_host_socket_factory(host), stun_queue_,
+                         Ip(address), ufrag, pwd),
+                RTC_OK);
+    });
+    return s;
+  }
+
+  // Points peer p at a scripted peer: its credentials and candidate.
+  void ConnectTo(IcePeer& p,
+                 ScriptedIcePeer* s,
+                 const char* ufrag,
+                 const char* pwd) {
+    rtc_candidate c = s->Candidate();
+    OnQueue(p.queue, [&] {
+      ASSERT_EQ(rtc_ice_agent_set_remote_credentials(p.agent, ufrag, pwd),
+                RTC_OK);
+      ASSERT_EQ(rtc_ice_agent_gather(p.agent), RTC_OK);
+      ASSERT_EQ(rtc_ice_agent_add_remote_candidate(p.agent, &c), RTC_OK);
+    });
+  }
+
+  rtc_sim_time* time_ = nullptr;
+  rtc_sim_network* net_ = nullptr;
+  rtc_task_queue* stun_queue_ = nullptr;
+  rtc_sim_host* stun_host_ = nullptr;
+  StunServer stun_;
+  rtc_socket_address stun_address_{};
+  IcePeer a_, b_;
+  std::vector<ScriptedIcePeer*> scripted_;
+  int64_t start_us_ = 0;
+};
+
+std::string DumpPairs(IcePeer& p) {
+  rtc_ice_pair_info pairs[16];
+  size_t n = rtc_ice_agent_pairs(p.agent, pairs, 16);
+  std::string out = p.name + ": state " +
+                    rtc_ice_transport_state_name(p.state()) + " eoc " +
+                    std::to_string(p.end_of_candidates) + "\n";
+  for (size_t i = 0; i < n && i < 16; i++)
+    out += "  " + rtc_test::CandidateString(pairs[i].local) + " -> " +
+           rtc_test::CandidateString(pairs[i].remote) + " req " +
+           std::to_string(pairs[i].requests_sent) + " resp " +
+           std::to_string(pairs[i].responses_received) + "\n";
+  return out;
+}
+
+const std::regex kMdnsName(
+    "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+    "\\.local$");
+
+bool ContainsIp(const std::string& text, const char* ip) {
+  return text.find(ip) != std::string::npos;
+}
+
+// --- Gathering ---
+
+TEST_F(IceSimTest, GathersObfuscatedHostAndReflexiveCandidates) {
+  rtc_sim_host* host = AddHost(Nat::kPort, "203.0.113.1", "192.168.1.10");
+  MakePeer(a_, "a", host, Config(RTC_ICE_ROLE_CONTROLLING));
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, 5 * kSec));
+  ASSERT_EQ(a_.candidates.size(), 2u);
+  const rtc_candidate& host_c = a_.candidates[0];
+  EXPECT_EQ(host_c.type, RTC_CANDIDATE_HOST);
+  EXPECT_TRUE(std::regex_match(host_c.hostname, kMdnsName)) << host_c.hostname;
+  const rtc_candidate& srflx = a_.candidates[1];
+  EXPECT_EQ(srflx.type, RTC_CANDIDATE_SRFLX);
+  EXPECT_EQ(rtc_test::AddressString(srflx.address).rfind("203.0.113.1:", 0),
+            0u);
+  // IP-04: the related address of a hidden host is 0.0.0.0:9.
+  EXPECT_TRUE(srflx.has_related);
+  EXPECT_EQ(rtc_test::AddressString(srflx.related_address), "0.0.0.0:9");
+  // IP-05: the private address appears nowhere.
+  for (const auto& c : a_.candidates)
+    EXPECT_FALSE(ContainsIp(rtc_test::CandidateString(c), "192.168.1.10"));
+  EXPECT_EQ(a_.gathering_states,
+            (std::vector<rtc_ice_gathering_state>{RTC_ICE_GATHERING_GATHERING,
+                                                  RTC_ICE_GATHERING_COMPLETE}));
+  rtc_ice_gathering_state gs = RTC_ICE_GATHERING_NEW;
+  OnQueue(a_.queue, [&] { gs = rtc_ice_agent_gathering_state(a_.agent); });
+  EXPECT_EQ(gs, RTC_ICE_GATHERING_COMPLETE);
+}
+
+TEST_F(IceSimTest, ObfuscationOffExposesHostAndRelatedAddress) {
+  rtc_sim_host* host = AddHost(Nat::kFullCone, "203.0.113.1", "192.168.1.10");
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING);
+  config.obfuscate_host_addresses = false;
+  MakePeer(a_, "a", host, config);
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, 5 * kSec));
+  ASSERT_EQ(a_.candidates.size(), 2u);
+  EXPECT_EQ(a_.candidates[0].hostname[0], '\0');
+  EXPECT_EQ(rtc_test::AddressString(a_.candidates[0].address)
+                .rfind("192.168.1.10:", 0),
+            0u);
+  EXPECT_EQ(rtc_socket_address_equal(&a_.candidates[1].related_address,
+                                     &a_.candidates[0].address),
+            true);
+}
+
+TEST_F(IceSimTest, ReflexiveCandidateEqualToHostIsRedundant) {
+  rtc_sim_host* host = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING);
+  config.obfuscate_host_addresses = false;
+  MakePeer(a_, "a", host, config);
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, 5 * kSec));
+  ASSERT_EQ(a_.candidates.size(), 1u);
+  EXPECT_EQ(a_.candidates[0].type, RTC_CANDIDATE_HOST);
+  EXPECT_EQ(stun_.requests(), 1);
+}
+
+TEST_F(IceSimTest, DeadStunServerGivesError701AndGatheringStillCompletes) {
+  stun_.answer = false;
+  rtc_sim_host* host = AddHost(Nat::kPort, "203.0.113.1", "192.168.1.10");
+  MakePeer(a_, "a", host, Config(RTC_ICE_ROLE_CONTROLLING));
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, 20 * kSec));
+  EXPECT_EQ(rtc_sim_time_now_us(time_), 9500 * kMs);
+  ASSERT_EQ(a_.candidate_errors.size(), 1u);
+  EXPECT_EQ(a_.candidate_errors[0].error_code, 701);
+  EXPECT_TRUE(
+      rtc_socket_address_equal(&a_.candidate_errors[0].server, &stun_address_));
+  // The local address is hidden with the host address.
+  EXPECT_EQ(a_.candidate_errors[0].local.family, RTC_AF_UNSPEC);
+  // RFC 8489 §6.2.1 retransmissions at 0, 0.5, 1.5, 3.5 and 7.5 s.
+  EXPECT_EQ(stun_.requests(), 5);
+  EXPECT_EQ(a_.candidates.size(), 1u);
+}
+
+TEST_F(IceSimTest, RelayPolicyGathersNothingWithoutRelays) {
+  rtc_sim_host* host = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING);
+  config.transport_policy = RTC_ICE_POLICY_RELAY;
+  MakePeer(a_, "a", host, config);
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, kSec));
+  EXPECT_TRUE(a_.candidates.empty());
+  EXPECT_EQ(stun_.requests(), 0);
+  rtc_sim_stats stats;
+  rtc_sim_host_get_stats(host, &stats);
+  EXPECT_EQ(stats.packets_sent, 0u);
+}
+
+TEST_F(IceSimTest, DefaultRoutePolicyUsesOnlyTheDefaultRouteAddress) {
+  rtc_sim_host* host = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_socket_address second = Ip("203.0.113.2");
+  ASSERT_EQ(rtc_sim_host_add_address(host, &second), RTC_OK);
+  for (auto policy :
+       {RTC_IP_HANDLING_ALL_INTERFACES, RTC_IP_HANDLING_DEFAULT_ROUTE}) {
+    IcePeer p;
+    rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+    config.obfuscate_host_addresses = false;
+    config.ip_handling = policy;
+    MakePeer(p, "p", host, config);
+    OnQueue(p.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(p.agent), RTC_OK); });
+    ASSERT_TRUE(RunUntil([&] { return p.end_of_candidates; }, kSec));
+    if (policy == RTC_IP_HANDLING_ALL_INTERFACES) {
+      EXPECT_EQ(p.candidates.size(), 2u);
+    } else {
+      ASSERT_EQ(p.candidates.size(), 1u);
+      EXPECT_EQ(rtc_socket_address_ipv4(&p.candidates[0].address), 0xCB007101u);
+    }
+    DestroyPeer(p);
+  }
+}
+
+TEST_F(IceSimTest, PublicOnlyModeNeverSignalsThePrivateHost) {
+  rtc_sim_host* host = AddHost(Nat::kPort, "203.0.113.1", "192.168.1.10");
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING);
+  config.obfuscate_host_addresses = false;
+  config.ip_handling = RTC_IP_HANDLING_DEFAULT_ROUTE_PUBLIC_ONLY;
+  MakePeer(a_, "a", host, config);
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, 5 * kSec));
+  ASSERT_EQ(a_.candidates.size(), 1u);
+  EXPECT_EQ(a_.candidates[0].type, RTC_CANDIDATE_SRFLX);
+  EXPECT_FALSE(
+      ContainsIp(rtc_test::CandidateString(a_.candidates[0]), "192.168.1.10"));
+}
+
+TEST_F(IceSimTest, GatherTwiceIsAnError) {
+  rtc_sim_host* host = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  MakePeer(a_, "a", host, Config(RTC_ICE_ROLE_CONTROLLING, false));
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+    EXPECT_EQ(rtc_ice_agent_gather(a_.agent), RTC_ERR_INVALID_STATE);
+  });
+}
+
+TEST_F(IceSimTest, RejectsBadCredentials) {
+  rtc_sim_host* host = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  config.ufrag = "abc";  // ICE-01: 4..256 characters
+  IcePeer p;
+  ASSERT_EQ(rtc_sim_time_create_queue(time_, "p", &p.queue), RTC_OK);
+  p.factory = rtc_sim_host_socket_factory(host);
+  OnQueue(p.queue, [&] {
+    EXPECT_EQ(p.Create(config), RTC_ERR_INVALID_ARGUMENT);
+    config.ufrag = nullptr;
+    config.pwd = "short";  // 22..256
+    EXPECT_EQ(p.Create(config), RTC_ERR_INVALID_ARGUMENT);
+    config.pwd = nullptr;
+    ASSERT_EQ(p.Create(config), RTC_OK);
+    EXPECT_EQ(rtc_ice_agent_set_remote_credentials(p.agent, "abc",
+                                                   "0123456789012345678901"),
+              RTC_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(rtc_ice_agent_set_remote_credentials(p.agent, "abcd",
+                                                   "012345678901234567890"),
+              RTC_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(rtc_ice_agent_set_remote_credentials(p.agent, "ab d",
+                                                   "0123456789012345678901"),
+              RTC_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(rtc_ice_agent_set_remote_credentials(p.agent, "abcd",
+                                                   "0123456789012345678901"),
+              RTC_OK);
+    EXPECT_EQ(rtc_ice_agent_set_remote_credentials(p.agent, "abce",
+                                                   "0123456789012345678901"),
+              RTC_ERR_INVALID_STATE);
+  });
+  DestroyPeer(p);
+}
+
+TEST_F(IceSimTest, GeneratedCredentialsAreLongEnoughAndFresh) {
+  rtc_sim_host* host = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  MakePeer(a_, "a", host, Config(RTC_ICE_ROLE_CONTROLLING, false));
+  MakePeer(b_, "b", host, Config(RTC_ICE_ROLE_CONTROLLED, false));
+  char ua[RTC_ICE_UFRAG_SIZE], pa[RTC_ICE_PWD_SIZE];
+  char ub[RTC_ICE_UFRAG_SIZE], pb[RTC_ICE_PWD_SIZE];
+  OnQueue(a_.queue, [&] { rtc_ice_agent_local_credentials(a_.agent, ua, pa); });
+  OnQueue(b_.queue, [&] { rtc_ice_agent_local_credentials(b_.agent, ub, pb); });
+  EXPECT_GE(strlen(ua), 4u);   // >= 24 bits
+  EXPECT_GE(strlen(pa), 22u);  // >= 128 bits
+  EXPECT_STRNE(ua, ub);
+  EXPECT_STRNE(pa, pb);
+}
+
+// --- Connecting through NATs ---
+
+struct NatCase {
+  Nat a, b;
+};
+
+class IceNatTest : public IceSimTest,
+                   public testing::WithParamInterface<NatCase> {};
+
+std::string NatCaseName(const testing::TestParamInfo<NatCase>& p) {
+  return std::string(NatName(p.param.a)) + "_" + NatName(p.param.b);
+}
+
+bool ShouldConnect(Nat a, Nat b) {
+  // Without TURN, a symmetric NAT only meets an endpoint-independent
+  // filter that accepts its new mapping: full cone, or address-restricted
+  // (which has already sent to the symmetric NAT's IP).
+  auto hard = [](Nat x, Nat y) {
+    return x == Nat::kSymmetric && (y == Nat::kSymmetric || y == Nat::kPort);
+  };
+  return !hard(a, b) && !hard(b, a);
+}
+
+TEST_P(IceNatTest, ConnectsWhereIceCanAndFailsWhereItCannot) {
+  NatCase c = GetParam();
+  rtc_sim_host* ha = AddHost(c.a, "203.0.113.1", "192.168.1.10");
+  rtc_sim_host* hb = AddHost(c.b, "203.0.113.2", "10.0.0.10");
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING));
+  MakePeer(b_, "b", hb, Config(RTC_ICE_ROLE_CONTROLLED));
+  Start();
+  bool ok = BothConnected(60 * kSec);
+  if (ShouldConnect(c.a, c.b)) {
+    ASSERT_TRUE(ok) << "a " << rtc_ice_transport_state_name(a_.state())
+                    << ", b " << rtc_ice_transport_state_name(b_.state());
+    EXPECT_EQ(Send(a_, "ping"), RTC_OK);
+    EXPECT_EQ(Send(b_, "pong"), RTC_OK);
+    Run(kSec);
+    ASSERT_EQ(b_.received.size(), 1u);
+    EXPECT_EQ(b_.received[0], "\x17ping");
+    ASSERT_EQ(a_.received.size(), 1u);
+    printf("[ measure  ] %s-%s: gathering start to selected pair %.1f ms\n",
+           NatName(c.a), NatName(c.b),
+           (a_.selected_at_us - start_us_) / 1000.0);
+  } else {
+    EXPECT_FALSE(ok);
+    ASSERT_TRUE(RunUntil(
+        [&] {
+          return a_.state() == RTC_ICE_TRANSPORT_FAILED &&
+                 b_.state() == RTC_ICE_TRANSPORT_FAILED;
+        },
+        60 * kSec));
+    EXPECT_EQ(a_.selected_count, 0);
+    EXPECT_EQ(Send(a_, "x"), RTC_ERR_INVALID_STATE);
+  }
+}
+
+std::vector<NatCase> AllNatPairs() {
+  std::vector<NatCase> cases;
+  for (Nat a : {Nat::kNone, Nat::kFullCone, Nat::kAddress, Nat::kPort,
+                Nat::kSymmetric}) {
+    for (Nat b : {Nat::kNone, Nat::kFullCone, Nat::kAddress, Nat::kPort,
+                  Nat::kSymmetric})
+      cases.push_back({a, b});
+  }
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllPairs,
+                         IceNatTest,
+                         testing::ValuesIn(AllNatPairs()),
+                         NatCaseName);
+
+class IceLossyNatTest : public IceSimTest,
+                        public testing::WithParamInterface<NatCase> {};
+
+TEST_P(IceLossyNatTest, ConnectsUnderFivePercentLossAnd100MsRtt) {
+  NatCase c = GetParam();
+  rtc_sim_host* ha = AddHost(c.a, "203.0.113.1", "192.168.1.10");
+  rtc_sim_host* hb = AddHost(c.b, "203.0.113.2", "10.0.0.10");
+  rtc_sim_link lossy;
+  rtc_sim_link_init(&lossy);
+  lossy.delay_us = 25 * kMs;  // 25 ms each way on each access link
+  lossy.loss = 0.05;
+  rtc_sim_link clean;
+  rtc_sim_link_init(&clean);
+  clean.delay_us = 25 * kMs;
+  rtc_sim_host_set_link(ha, &lossy, &clean);
+  rtc_sim_host_set_link(hb, &lossy, &clean);
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING));
+  MakePeer(b_, "b", hb, Config(RTC_ICE_ROLE_CONTROLLED));
+  Start(50 * kMs);
+  ASSERT_TRUE(BothConnected(60 * kSec));
+  printf(
+      "[ measure  ] %s-%s, 5%% loss, 100 ms RTT: gathering start to "
+      "selected pair %.1f ms\n",
+      NatName(c.a), NatName(c.b), (a_.selected_at_us - start_us_) / 1000.0);
+  int delivered = 0;
+  b_.on_packet = [&](const std::string&) { delivered++; };
+  for (int i = 0; i < 200; i++) {
+    EXPECT_EQ(Send(a_, "data"), RTC_OK);
+    Run(10 * kMs);
+  }
+  Run(kSec);
+  // 5% loss on a's uplink: about 190 of 200 arrive.
+  EXPECT_GT(delivered, 170);
+  EXPECT_LE(delivered, 200);
+  EXPECT_TRUE(a_.connected());
+  EXPECT_TRUE(b_.connected());
+}
+
+INSTANTIATE_TEST_SUITE_P(Some,
+                         IceLossyNatTest,
+                         testing::Values(NatCase{Nat::kNone, Nat::kNone},
+                                         NatCase{Nat::kPort, Nat::kPort},
+                                         NatCase{Nat::kSymmetric,
+                                                 Nat::kFullCone}),
+                         NatCaseName);
+
+TEST_F(IceSimTest, HostsOnOneLanConnectThroughResolvedMdnsNames) {
+  rtc_sim_nat* nat = nullptr;
+  rtc_socket_address pub = Ip("203.0.113.1");
+  ASSERT_EQ(rtc_sim_network_add_nat(net_, &pub, RTC_SIM_NAT_SYMMETRIC, &nat),
+            RTC_OK);
+  rtc_sim_host* ha = AddHostOnNat(nat, "192.168.1.10");
+  rtc_sim_host* hb = AddHostOnNat(nat, "192.168.1.11");
+  // No STUN: only the mDNS host candidates can connect them.
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING, false));
+  MakePeer(b_, "b", hb, Config(RTC_ICE_ROLE_CONTROLLED, false));
+  Start();
+  ASSERT_TRUE(BothConnected(10 * kSec));
+  EXPECT_TRUE(std::regex_match(a_.selected.remote.hostname, kMdnsName));
+  EXPECT_EQ(a_.selected.remote.type, RTC_CANDIDATE_HOST);
+}
+
+TEST_F(IceSimTest, PeerReflexiveCandidateTakesTheMdnsNameOnceResolved) {
+  rtc_sim_nat* nat = nullptr;
+  rtc_socket_address pub = Ip("203.0.113.1");
+  ASSERT_EQ(rtc_sim_network_add_nat(net_, &pub, RTC_SIM_NAT_FULL_CONE, &nat),
+            RTC_OK);
+  rtc_sim_host* ha = AddHostOnNat(nat, "192.168.1.10");
+  rtc_sim_host* hb = AddHostOnNat(nat, "192.168.1.11");
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING, false));
+  MakePeer(b_, "b", hb, Config(RTC_ICE_ROLE_CONTROLLED, false));
+  // b's candidate reaches a late: a first learns b from b's checks.
+  Start(10 * kMs, 2 * kSec);
+  ASSERT_TRUE(BothConnected(kSec));
+  EXPECT_EQ(a_.selected.remote.type, RTC_CANDIDATE_PRFLX);
+  rtc_ice_pair_info pair;
+  Run(3 * kSec);
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_selected_pair(a_.agent, &pair), RTC_OK);
+  });
+  EXPECT_EQ(pair.remote.type, RTC_CANDIDATE_HOST);
+  EXPECT_TRUE(std::regex_match(pair.remote.hostname, kMdnsName));
+  EXPECT_EQ(pair.remote.address.family, RTC_AF_UNSPEC);
+}
+
+// --- Role conflicts (RFC 8445 §7.3.1.1, ICE-04) ---
+
+class IceRoleConflictTest : public IceSimTest,
+                            public testing::WithParamInterface<rtc_ice_role> {};
+
+TEST_P(IceRoleConflictTest, ExactlyOneSideEndsControlling) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hb = AddHost(Nat::kNone, "203.0.113.2", nullptr);
+  rtc_ice_agent_config ca = Config(GetParam(), false);
+  rtc_ice_agent_config cb = Config(GetParam(), false);
+  ca.obfuscate_host_addresses = cb.obfuscate_host_addresses = false;
+  MakePeer(a_, "a", ha, ca);
+  MakePeer(b_, "b", hb, cb);
+  Start();
+  ASSERT_TRUE(BothConnected(10 * kSec));
+  rtc_ice_role ra, rb;
+  OnQueue(a_.queue, [&] { ra = rtc_ice_agent_role(a_.agent); });
+  OnQueue(b_.queue, [&] { rb = rtc_ice_agent_role(b_.agent); });
+  EXPECT_NE(ra, rb);
+  EXPECT_EQ(Send(a_, "x"), RTC_OK);
+  Run(kSec);
+  EXPECT_EQ(b_.received.size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Both,
+                         IceRoleConflictTest,
+                         testing::Values(RTC_ICE_ROLE_CONTROLLING,
+                                         RTC_ICE_ROLE_CONTROLLED));
+
+// --- States ---
+
+TEST_F(IceSimTest, StatesGoNewCheckingConnectedCompleted) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hb = AddHost(Nat::kNone, "203.0.113.2", nullptr);
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING));
+  MakePeer(b_, "b", hb, Config(RTC_ICE_ROLE_CONTROLLED));
+  Start();
+  ASSERT_TRUE(RunUntil(
+      [&] {
+        return a_.state() == RTC_ICE_TRANSPORT_COMPLETED &&
+               b_.state() == RTC_ICE_TRANSPORT_COMPLETED;
+      },
+      20 * kSec))
+      << DumpPairs(a_) << DumpPairs(b_);
+  using S = std::vector<rtc_ice_transport_state>;
+  EXPECT_EQ(a_.states,
+            (S{RTC_ICE_TRANSPORT_CHECKING, RTC_ICE_TRANSPORT_CONNECTED,
+               RTC_ICE_TRANSPORT_COMPLETED}));
+  EXPECT_EQ(b_.states,
+            (S{RTC_ICE_TRANSPORT_CHECKING, RTC_ICE_TRANSPORT_CONNECTED,
+               RTC_ICE_TRANSPORT_COMPLETED}));
+  EXPECT_EQ(a_.selected_count, 1);
+  EXPECT_EQ(b_.selected_count, 1);
+  EXPECT_TRUE(a_.selected.nominated);
+}
+
+TEST_F(IceSimTest, EarlyChecksBeforeRemoteCredentialsStillConnect) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hb = AddHost(Nat::kNone, "203.0.113.2", nullptr);
+  rtc_ice_agent_config ca = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  rtc_ice_agent_config cb = Config(RTC_ICE_ROLE_CONTROLLED, false);
+  ca.obfuscate_host_addresses = cb.obfuscate_host_addresses = false;
+  MakePeer(a_, "a", ha, ca);
+  MakePeer(b_, "b", hb, cb);
+  a_.other = &b_;
+  b_.other = nullptr;  // b's candidates never reach a: a learns prflx
+  b_.trickle = false;
+  char ub[RTC_ICE_UFRAG_SIZE], pb[RTC_ICE_PWD_SIZE];
+  char ua[RTC_ICE_UFRAG_SIZE], pa[RTC_ICE_PWD_SIZE];
+  OnQueue(b_.queue, [&] { rtc_ice_agent_local_credentials(b_.agent, ub, pb); });
+  OnQueue(a_.queue, [&] {
+    rtc_ice_agent_local_credentials(a_.agent, ua, pa);
+    ASSERT_EQ(rtc_ice_agent_set_remote_credentials(a_.agent, ub, pb), RTC_OK);
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+  });
+  OnQueue(b_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(b_.agent), RTC_OK); });
+  // a's candidates trickle to b, whose checks reach a before a knows
+  // anything of b; b only learns a's credentials a second later.
+  Run(kSec);
+  OnQueue(b_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_set_remote_credentials(b_.agent, ua, pa), RTC_OK);
+  });
+  ASSERT_TRUE(BothConnected(10 * kSec));
+  EXPECT_EQ(a_.selected.remote.type, RTC_CANDIDATE_PRFLX);
+  // IP-06: a peer-reflexive address is not exposed.
+  EXPECT_EQ(a_.selected.remote.address.family, RTC_AF_UNSPEC);
+}
+
+// --- Restart ---
+
+TEST_F(IceSimTest, RestartKeepsTrafficFlowingUntilTheNewPairIsSelected) {
+  rtc_sim_host* ha = AddHost(Nat::kPort, "203.0.113.1", "192.168.1.10");
+  rtc_sim_host* hb = AddHost(Nat::kPort, "203.0.113.2", "10.0.0.10");
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING));
+  MakePeer(b_, "b", hb, Config(RTC_ICE_ROLE_CONTROLLED));
+  Start();
+  ASSERT_TRUE(BothConnected(10 * kSec));
+  std::string old_ufrag = a_.selected.local.ufrag;
+
+  // a sends a numbered packet every 20 ms throughout.
+  int sent = 0;
+  std::vector<int> got;
+  b_.on_packet = [&](const std::string& p) {
+    got.push_back(std::stoi(p.substr(1)));
+  };
+  auto send_some = [&](int64_t duration_us) {
+    for (int64_t t = 0; t < duration_us; t += 20 * kMs) {
+      EXPECT_EQ(Send(a_, std::to_string(sent)), RTC_OK);
+      sent++;
+      Run(20 * kMs);
+    }
+  };
+  send_some(500 * kMs);
+
+  // Both restart (the offer/answer exchange of JSEP), then new credentials
+  // and candidates flow.
+  a_.candidates.clear();
+  b_.candidates.clear();
+  a_.end_of_candidates = b_.end_of_candidates = false;
+  OnQueue(a_.queue,
+          [&] { ASSERT_EQ(rtc_ice_agent_restart(a_.agent), RTC_OK); });
+  OnQueue(b_.queue,
+          [&] { ASSERT_EQ(rtc_ice_agent_restart(b_.agent), RTC_OK); });
+  rtc_test::ExchangeCredentials(a_, b_);
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  OnQueue(b_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(b_.agent), RTC_OK); });
+  int selections = a_.selected_count;
+  for (int i = 0; i < 100 && a_.selected_count == selections; i++)
+    send_some(20 * kMs);
+  ASSERT_GT(a_.selected_count, selections);
+  EXPECT_NE(a_.selected.local.ufrag, old_ufrag);
+  send_some(500 * kMs);
+  Run(kSec);
+  // Not one packet lost across the restart.
+  ASSERT_EQ(got.size(), static_cast<size_t>(sent));
+  for (int i = 0; i < sent; i++)
+    EXPECT_EQ(got[i], i);
+  EXPECT_FALSE(a_.ReachedState(RTC_ICE_TRANSPORT_DISCONNECTED));
+  EXPECT_FALSE(a_.ReachedState(RTC_ICE_TRANSPORT_FAILED));
+}
+
+// --- Consent (RFC 7675) ---
+
+TEST_F(IceSimTest, ConsentExpiresThirtySecondsAfterTheLastResponse) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hb = AddHost(Nat::kNone, "203.0.113.2", nullptr);
+  // No mDNS: a's packets are then all ICE's.
+  rtc_ice_agent_config ca = Config(RTC_ICE_ROLE_CONTROLLING);
+  rtc_ice_agent_config cb = Config(RTC_ICE_ROLE_CONTROLLED);
+  ca.obfuscate_host_addresses = cb.obfuscate_host_addresses = false;
+  MakePeer(a_, "a", ha, ca);
+  MakePeer(b_, "b", hb, cb);
+  Start();
+  ASSERT_TRUE(BothConnected(10 * kSec));
+  Run(20 * kSec);  // a few consent rounds
+  // The path dies.
+  rtc_sim_link dead;
+  rtc_sim_link_init(&dead);
+  dead.loss = 1.0;
+  rtc_sim_host_set_link(hb, &dead, &dead);
+  int64_t cut = rtc_sim_time_now_us(time_);
+  ASSERT_TRUE(RunUntil([&] { return a_.state() == RTC_ICE_TRANSPORT_FAILED; },
+                       60 * kSec));
+  int64_t failed_after = rtc_sim_time_now_us(time_) - cut;
+  // The last answered check was at most 6 s before the cut (CON-02).
+  EXPECT_GE(failed_after, 24 * kSec);
+  EXPECT_LE(failed_after, 30 * kSec);
+  EXPECT_TRUE(a_.ReachedState(RTC_ICE_TRANSPORT_DISCONNECTED));
+  // CON-04: sending stops, and nothing more leaves a.
+  EXPECT_EQ(Send(a_, "after"), RTC_ERR_INVALID_STATE);
+  rtc_sim_stats before, after;
+  rtc_sim_host_get_stats(ha, &before);
+  Run(60 * kSec);
+  rtc_sim_host_get_stats(ha, &after);
+  EXPECT_EQ(after.packets_sent, before.packets_sent);
+}
+
+TEST_F(IceSimTest, RecoversFromDisconnected) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hb = AddHost(Nat::kNone, "203.0.113.2", nullptr);
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING));
+  MakePeer(b_, "b", hb, Config(RTC_ICE_ROLE_CONTROLLED));
+  Start();
+  ASSERT_TRUE(BothConnected(10 * kSec));
+  rtc_sim_link dead, fine;
+  rtc_sim_link_init(&dead);
+  rtc_sim_link_init(&fine);
+  dead.loss = 1.0;
+  rtc_sim_host_set_link(hb, &dead, &dead);
+  ASSERT_TRUE(RunUntil(
+      [&] { return a_.state() == RTC_ICE_TRANSPORT_DISCONNECTED; }, 20 * kSec));
+  rtc_sim_host_set_link(hb, &fine, &fine);
+  ASSERT_TRUE(
+      RunUntil([&] { return a_.connected() && b_.connected(); }, 10 * kSec));
+  EXPECT_FALSE(a_.ReachedState(RTC_ICE_TRANSPORT_FAILED));
+  EXPECT_EQ(Send(a_, "back"), RTC_OK);
+  Run(kSec);
+  EXPECT_EQ(b_.received.back(),
+            "\x17"
+            "back");
+}
+
+TEST_F(IceSimTest, ConsentChecksComeEveryFourToSixSecondsRandomly) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING, false));
+  ScriptedIcePeer* s =
+      AddScripted(hs, "203.0.113.9:5000", "peer", "peerpasswordpeerpassword");
+  ConnectTo(a_, s, "peer", "peerpasswordpeerpassword");
+  ASSERT_TRUE(RunUntil([&] { return a_.selected_count > 0; }, 5 * kSec));
+  size_t before = s->requests.size();
+  Run(300 * kSec);
+  std::vector<int64_t> gaps;
+  for (size_t i = before + 1; i < s->requests.size(); i++)
+    gaps.push_back(s->requests[i].at_us - s->requests[i - 1].at_us);
+  ASSERT_GE(gaps.size(), 49u);  // 300 s / 6 s
+  ASSERT_LE(gaps.size(), 76u);  // 300 s / 4 s
+  int64_t min = gaps[0], max = gaps[0];
+  for (int64_t g : gaps) {
+    min = std::min(min, g);
+    max = std::max(max, g);
+  }
+  EXPECT_GE(min, 4 * kSec);
+  EXPECT_LE(max, 6 * kSec);
+  EXPECT_GT(max - min, 500 * kMs);  // randomized, not a fixed period
+  EXPECT_TRUE(a_.connected());
+}
+
+TEST_F(IceSimTest, AuthenticatedForbiddenRevokesConsentAtOnce) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING, false));
+  ScriptedIcePeer* s =
+      AddScripted(hs, "203.0.113.9:5000", "peer", "peerpasswordpeerpassword");
+  ConnectTo(a_, s, "peer", "peerpasswordpeerpassword");
+  ASSERT_TRUE(RunUntil([&] { return a_.connected(); }, 5 * kSec));
+  s->mode = ScriptedIcePeer::Mode::kForbidden;
+  size_t before = s->requests.size();
+  ASSERT_TRUE(RunUntil([&] { return s->requests.size() > before; }, 10 * kSec));
+  rtc_sim_time_run_until_idle(time_);
+  Run(100 * kMs);  // one round trip at most
+  EXPECT_EQ(a_.state(), RTC_ICE_TRANSPORT_FAILED);
+  EXPECT_EQ(Send(a_, "x"), RTC_ERR_INVALID_STATE);
+}
+
+// --- Hostile and broken peers (ICE-02, ICE-05, SEC-29) ---
+
+TEST_F(IceSimTest, ResponsesThatDoNotAuthenticateAreIgnored) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING, false));
+  ScriptedIcePeer* s =
+      AddScripted(hs, "203.0.113.9:5000", "peer", "peerpasswordpeerpassword");
+  s->mode = ScriptedIcePeer::Mode::kBadIntegrity;
+  ConnectTo(a_, s, "peer", "peerpasswordpeerpassword");
+  Run(10 * kSec);
+  EXPECT_EQ(a_.selected_count, 0);
+  EXPECT_GT(s->requests.size(), 1u);  // retransmitted: no response counted
+  EXPECT_EQ(a_.state(), RTC_ICE_TRANSPORT_CHECKING);
+}
+
+TEST_F(IceSimTest, ResponseFromAnotherPortFailsThePair) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  MakePeer(a_, "a", ha, config);
+  ScriptedIcePeer* s =
+      AddScripted(hs, "203.0.113.9:5000", "peer", "peerpasswordpeerpassword");
+  s->mode = ScriptedIcePeer::Mode::kFromOtherSocket;
+  ConnectTo(a_, s, "peer", "peerpasswordpeerpassword");
+  OnQueue(a_.queue, [&] { rtc_ice_agent_end_of_remote_candidates(a_.agent); });
+  Run(kSec);
+  EXPECT_EQ(s->requests.size(), 1u);  // failed at once: no retransmission
+  rtc_ice_pair_info pairs[4];
+  size_t n = 0;
+  OnQueue(a_.queue, [&] { n = rtc_ice_agent_pairs(a_.agent, pairs, 4); });
+  EXPECT_EQ(n, 1u);
+  EXPECT_EQ(a_.selected_count, 0);
+  ASSERT_TRUE(RunUntil([&] { return a_.state() == RTC_ICE_TRANSPORT_FAILED; },
+                       60 * kSec));
+}
+
+TEST_F(IceSimTest, AnswersBadRequestsWith400And401) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLED, false);
+  config.obfuscate_host_addresses = false;
+  config.ufrag = "aaaa";
+  config.pwd = "aaaaaaaaaaaaaaaaaaaaaaaa";
+  MakePeer(a_, "a", ha, config);
+  ScriptedIcePeer* s =
+      AddScripted(hs, "203.0.113.9:5000", "peer", "peerpasswordpeerpassword");
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  rtc_sim_time_run_until_idle(time_);
+  ASSERT_EQ(a_.candidates.size(), 1u);
+  rtc_socket_address target = a_.candidates[0].address;
+  OnQueue(stun_queue_, [&] {
+    s->SendRequest(target, "", "");           // no USERNAME/MI
+    s->SendRequest(target, "aaaa:peer", "");  // no MI
+    s->SendRequest(target, "zzzz:peer", "aaaaaaaaaaaaaaaaaaaaaaaa");  // who?
+    s->SendRequest(target, "aaaa:peer", "wrongpasswordwrongpassword");
+    s->SendRequest(target, "aaaa:peer", "aaaaaaaaaaaaaaaaaaaaaaaa", false);
+    s->SendRequest(target, "aaaa:peer", "aaaaaaaaaaaaaaaaaaaaaaaa");  // good
+  });
+  Run(kSec);
+  ASSERT_EQ(s->responses.size(), 5u);  // no FINGERPRINT: no answer at all
+  EXPECT_EQ(s->responses[0].error_code, 400);
+  EXPECT_EQ(s->responses[1].error_code, 400);
+  EXPECT_EQ(s->responses[2].error_code, 401);
+  EXPECT_EQ(s->responses[3].error_code, 401);
+  EXPECT_EQ(s->responses[4].type, RTC_STUN_BINDING_SUCCESS);
+}
+
+TEST_F(IceSimTest, DataFromAnUnvalidatedAddressNeverReachesTheObserver) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hb = AddHost(Nat::kNone, "203.0.113.2", nullptr);
+  rtc_sim_host* hx = AddHost(Nat::kNone, "203.0.113.66", nullptr);
+  rtc_ice_agent_config ca = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  rtc_ice_agent_config cb = Config(RTC_ICE_ROLE_CONTROLLED, false);
+  ca.obfuscate_host_addresses = cb.obfuscate_host_addresses = false;
+  MakePeer(a_, "a", ha, ca);
+  MakePeer(b_, "b", hb, cb);
+  ScriptedIcePeer* x =
+      AddScripted(hx, "203.0.113.66:4000", "xxxx", "xxxxxxxxxxxxxxxxxxxxxxxx");
+  Start();
+  ASSERT_TRUE(BothConnected(10 * kSec));
+  rtc_socket_address target = a_.selected.local.address;
+  // A DTLS ClientHello-looking packet from a third address (SEC-29).
+  OnQueue(stun_queue_,
+          [&] { x->SendRaw(target, std::string("\x16\xfe\xfd", 3)); });
+  Run(kSec);
+  EXPECT_TRUE(a_.received.empty());
+  EXPECT_EQ(Send(b_, "real"), RTC_OK);
+  Run(kSec);
+  ASSERT_EQ(a_.received.size(), 1u);
+}
+
+TEST_F(IceSimTest, PacketsOfUnknownKindsAreDropped) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hb = AddHost(Nat::kNone, "203.0.113.2", nullptr);
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING, false));
+  MakePeer(b_, "b", hb, Config(RTC_ICE_ROLE_CONTROLLED, false));
+  Start();
+  ASSERT_TRUE(BothConnected(10 * kSec));
+  // RFC 7983: 4..19, 64..79 (TURN channels: no TURN here) and 192..255.
+  for (uint8_t first : {4, 19, 64, 79, 100, 192, 255}) {
+    std::string p(1, static_cast<char>(first));
+    p += "payload";
+    OnQueue(b_.queue, [&] {
+      rtc_ice_agent_send(b_.agent, reinterpret_cast<const uint8_t*>(p.data()),
+                         p.size());
+    });
+  }
+  std::string rtp(1, static_cast<char>(0x80));
+  rtp += "rtp";
+  OnQueue(b_.queue, [&] {
+    rtc_ice_agent_send(b_.agent, reinterpret_cast<const uint8_t*>(rtp.data()),
+                       rtp.size());
+  });
+  Run(kSec);
+  ASSERT_EQ(a_.received.size(), 1u);
+  EXPECT_EQ(a_.received[0], rtp);
+}
+
+// --- Remote candidates ---
+
+TEST_F(IceSimTest, ManyRemoteCandidatesAreCappedAndChecksPaced) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING, false));
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_set_remote_credentials(a_.agent, "peer",
+                                                   "peerpasswordpeerpassword"),
+              RTC_OK);
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+    for (int i = 0; i < 10000; i++) {
+      rtc_candidate c;
+      rtc_candidate_init(&c);
+      snprintf(c.foundation, sizeof(c.foundation), "%d", i);
+      c.priority = static_cast<uint32_t>(1000000 + i);
+      c.address = Ip("198.18.0.1:1");
+      c.address.port = static_cast<uint16_t>(1 + i % 60000);
+      c.address.addr[3] = static_cast<uint8_t>(i / 60000 + 1);
+      ASSERT_EQ(rtc_ice_agent_add_remote_candidate(a_.agent, &c), RTC_OK);
+    }
+  });
+  size_t pairs = 0;
+  OnQueue(a_.queue, [&] { pairs = rtc_ice_agent_pairs(a_.agent, nullptr, 0); });
+  EXPECT_LE(pairs, static_cast<size_t>(RTC_ICE_MAX_PAIRS));
+  EXPECT_GT(pairs, 0u);
+  rtc_sim_stats before, after;
+  rtc_sim_host_get_stats(ha, &before);
+  Run(kSec);
+  rtc_sim_host_get_stats(ha, &after);
+  // ICE-06: one new check per Ta (50 ms), plus retransmissions of the few
+  // sent in the first 500 ms.
+  EXPECT_LE(after.packets_sent - before.packets_sent, 21u + 10u);
+}
+
+TEST_F(IceSimTest, HostNameCandidatesOtherThanMdnsAreIgnored) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  config.obfuscate_host_addresses = false;  // no mDNS announcements
+  MakePeer(a_, "a", ha, config);
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+    for (const char* line :
+         {"candidate:1 1 udp 2122260223 example.com 5000 typ host",
+          "candidate:1 1 udp 2122260223 printer.lan 5000 typ host",
+          "candidate:1 2 udp 2122260223 203.0.113.7 5000 typ host",
+          "candidate:1 1 tcp 2122260223 203.0.113.7 5000 typ host tcptype "
+          "passive"}) {
+      rtc_candidate c;
+      ASSERT_EQ(rtc_candidate_parse(line, strlen(line), &c, nullptr), RTC_OK);
+      EXPECT_EQ(rtc_ice_agent_add_remote_candidate(a_.agent, &c), RTC_OK);
+    }
+  });
+  size_t remotes = 1;
+  OnQueue(a_.queue, [&] {
+    remotes = rtc_ice_agent_remote_candidates(a_.agent, nullptr, 0);
+  });
+  EXPECT_EQ(remotes, 0u);
+  rtc_sim_stats stats;
+  rtc_sim_host_get_stats(ha, &stats);
+  EXPECT_EQ(stats.packets_sent, 0u);  // no DNS, no mDNS query, no check
+}
+
+// --- Lifetime ---
+
+TEST_F(IceSimTest, DestroyingConnectedAgentsLeavesNothingBehind) {
+  rtc_sim_host* ha = AddHost(Nat::kPort, "203.0.113.1", "192.168.1.10");
+  rtc_sim_host* hb = AddHost(Nat::kPort, "203.0.113.2", "10.0.0.10");
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING));
+  MakePeer(b_, "b", hb, Config(RTC_ICE_ROLE_CONTROLLED));
+  Start();
+  ASSERT_TRUE(BothConnected(10 * kSec));
+  DestroyPeer(a_);
+  DestroyPeer(b_);
+  // TearDown checks that no task is left and the network has no socket;
+  // the test main checks that every allocation was freed.
+}
+
+TEST_F(IceSimTest, CreateFailsCleanlyWithoutMemory) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  IcePeer p;
+  ASSERT_EQ(rtc_sim_time_create_queue(time_, "p", &p.queue), RTC_OK);
+  p.factory = rtc_sim_host_socket_factory(ha);
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  for (uint64_t n = 1; n < 10; n++) {
+    rtc_error err = RTC_OK;
+    OnQueue(p.queue, [&] {
+      rtc_alloc_fail_nth(n, 0);
+      err = p.Create(config);
+      rtc_alloc_clear_failure();
+    });
+    if (err == RTC_OK)
+      break;
+    EXPECT_EQ(err, RTC_ERR_NO_MEMORY);
+    EXPECT_EQ(p.agent, nullptr);
+  }
+  DestroyPeer(p);
+}
+
+}  // namespace

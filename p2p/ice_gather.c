@@ -1,0 +1,368 @@
+/*
+ * ICE gathering: local sockets (bases), host candidates (mDNS names unless
+ * obfuscation is off), server-reflexive candidates, the RFC 8828 IP
+ * handling modes, end-of-candidates.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "p2p/ice_agent_internal.h"
+#include "rtc_base/alloc.h"
+#include "rtc_base/checks.h"
+#include "rtc_base/logging.h"
+
+#define MAX_INTERFACES 64
+
+static void set_gathering_state(rtc_ice_agent* agent,
+                                rtc_ice_gathering_state state) {
+  if (agent->gathering_state == state)
+    return;
+  agent->gathering_state = state;
+  ice_event e = {.kind = ICE_EVENT_GATHERING_STATE, .u.gathering_state = state};
+  ice_emit(agent, &e);
+}
+
+static bool is_public(const rtc_socket_address* a) {
+  return !rtc_socket_address_is_private(a) &&
+         !rtc_socket_address_is_link_local(a) &&
+         !rtc_socket_address_is_loopback(a) && !rtc_socket_address_is_any(a);
+}
+
+/* The mDNS service, made on first use when the embedder gave none. */
+static rtc_mdns* get_mdns(rtc_ice_agent* agent) {
+  if (agent->mdns || agent->mdns_failed)
+    return agent->mdns;
+  rtc_mdns_options options;
+  rtc_mdns_options_init(&options);
+  options.interfaces = agent->config.interfaces;
+  if (rtc_mdns_create(agent->factory, agent->queue, &options, &agent->mdns) !=
+      RTC_OK) {
+    RTC_LOG(WARNING, "ICE: no mDNS service: host names cannot be resolved");
+    agent->mdns = NULL;
+    agent->mdns_failed = true;
+    return NULL;
+  }
+  agent->owns_mdns = true;
+  return agent->mdns;
+}
+
+/* RFC 8828 §5.2 and IP-09 (prefer RFC 4941 temporary IPv6 addresses):
+ * which interface addresses may carry host candidates. */
+static size_t allowed_addresses(rtc_ice_agent* agent,
+                                rtc_network_interface* out) {
+  const rtc_ice_agent_config* cfg = &agent->config;
+  if (cfg->transport_policy == RTC_ICE_POLICY_RELAY ||
+      cfg->ip_handling == RTC_IP_HANDLING_RELAY_ONLY)
+    return 0; /* only relays may be used, and none exist yet */
+  size_t count = 0;
+  if (rtc_socket_factory_list_interfaces(agent->factory, &cfg->interfaces, out,
+                                         MAX_INTERFACES, &count) != RTC_OK)
+    return 0;
+  if (count > MAX_INTERFACES)
+    count = MAX_INTERFACES;
+
+  bool default_route_only =
+      cfg->ip_handling == RTC_IP_HANDLING_DEFAULT_ROUTE ||
+      cfg->ip_handling == RTC_IP_HANDLING_DEFAULT_ROUTE_PUBLIC_ONLY;
+  rtc_socket_address route4, route6;
+  bool has4 = rtc_socket_factory_default_route_address(
+                  agent->factory, RTC_AF_INET, &route4) == RTC_OK;
+  bool has6 = rtc_socket_factory_default_route_address(
+                  agent->factory, RTC_AF_INET6, &route6) == RTC_OK;
+  size_t kept = 0;
+  for (size_t i = 0; i < count; i++) {
+    const rtc_network_interface* iface = &out[i];
+    const rtc_socket_address* a = &iface->address;
+    if (default_route_only) {
+      bool on_route = (has4 && rtc_ip_address_equal(a, &route4)) ||
+                      (has6 && rtc_ip_address_equal(a, &route6));
+      if (!on_route)
+        continue;
+    }
+    if (a->family == RTC_AF_INET6 && !iface->ipv6_temporary &&
+        !rtc_socket_address_is_link_local(a)) {
+      /* A temporary address on the same interface is preferred. */
+      bool has_temporary = false;
+      for (size_t j = 0; j < count; j++)
+        has_temporary |= out[j].index == iface->index && out[j].ipv6_temporary;
+      if (has_temporary)
+        continue;
+    }
+    out[kept++] = *iface;
+  }
+  return kept;
+}
+
+/* RFC 8421 (dual stack): IPv6 first; otherwise enumeration order. */
+static void order_addresses(rtc_network_interface* list, size_t n) {
+  for (size_t i = 1; i < n; i++) {
+    rtc_network_interface v = list[i];
+    size_t j = i;
+    while (j > 0 && v.address.family == RTC_AF_INET6 &&
+           list[j - 1].address.family == RTC_AF_INET) {
+      list[j] = list[j - 1];
+      j--;
+    }
+    list[j] = v;
+  }
+}
+
+static void make_name(rtc_ice_agent* agent, ice_base* base) {
+  rtc_mdns* mdns = get_mdns(agent);
+  if (mdns &&
+      rtc_mdns_register(mdns, &base->address, base->mdns_name) == RTC_OK) {
+    base->mdns_registered = true;
+    return;
+  }
+  /* IP-02: the candidate is offered even when registration fails; the name
+   * is still random and still hides the address. */
+  char uuid[37];
+  rtc_random_uuid_v4(uuid);
+  snprintf(base->mdns_name, sizeof(base->mdns_name), "%s.local", uuid);
+}
+
+static void create_bases(rtc_ice_agent* agent) {
+  agent->bases_created = true;
+  rtc_network_interface list[MAX_INTERFACES];
+  size_t n = allowed_addresses(agent, list);
+  order_addresses(list, n);
+  for (size_t i = 0; i < n && agent->base_count < ICE_MAX_BASES; i++) {
+    ice_base* base = &agent->bases[agent->base_count];
+    memset(base, 0, sizeof(*base));
+    base->agent = agent;
+    base->iface = list[i];
+    rtc_socket_address bind = list[i].address;
+    bind.port = 0;
+    rtc_error err = rtc_socket_factory_create_udp(
+        agent->factory, agent->queue, &bind, &agent->config.udp,
+        &kIceSocketObserver, base, &base->socket);
+    if (err != RTC_OK) {
+      char text[RTC_SOCKET_ADDRESS_STRLEN];
+      rtc_ip_address_format(&bind, text, sizeof(text));
+      RTC_LOG(WARNING, "ICE: no socket on %s: %s", text, rtc_error_name(err));
+      continue;
+    }
+    if (rtc_packet_socket_local_address(base->socket, &base->address) !=
+        RTC_OK) {
+      rtc_packet_socket_destroy(base->socket);
+      continue;
+    }
+    /* Distinct local preferences, highest for the first address. */
+    base->local_preference = 65535 - (uint32_t)agent->base_count;
+    base->announce_host = agent->config.ip_handling !=
+                              RTC_IP_HANDLING_DEFAULT_ROUTE_PUBLIC_ONLY ||
+                          is_public(&base->address);
+    if (agent->config.obfuscate_host_addresses)
+      make_name(agent, base);
+    agent->base_count++;
+  }
+}
+
+void ice_bases_destroy(rtc_ice_agent* agent) {
+  for (size_t i = 0; i < agent->base_count; i++) {
+    ice_base* base = &agent->bases[i];
+    rtc_packet_socket_destroy(base->socket);
+    base->socket = NULL;
+    if (base->mdns_registered && agent->mdns)
+      rtc_mdns_unregister(agent->mdns, base->mdns_name);
+    base->mdns_registered = false;
+  }
+  agent->base_count = 0;
+}
+
+ice_local* ice_local_for_base(ice_generation* gen, const ice_base* base) {
+  for (size_t i = 0; i < gen->local_count; i++) {
+    ice_local* l = gen->locals[i];
+    if (l->base == base && l->c.type == RTC_CANDIDATE_HOST)
+      return l;
+  }
+  return NULL;
+}
+
+static ice_local* add_local(rtc_ice_agent* agent,
+                            ice_generation* gen,
+                            ice_base* base,
+                            rtc_candidate_type type,
+                            const rtc_socket_address* address,
+                            const rtc_socket_address* server) {
+  if (gen->local_count == ICE_MAX_LOCAL)
+    return NULL;
+  ice_local* l = rtc_calloc(1, sizeof(*l));
+  if (!l)
+    return NULL;
+  l->base = base;
+  l->address = *address;
+  if (server)
+    l->server = *server;
+  rtc_candidate* c = &l->c;
+  rtc_candidate_init(c);
+  rtc_candidate_foundation(type, RTC_ICE_PROTOCOL_UDP, &base->address, server,
+                           c->foundation);
+  c->component = 1;
+  c->type = type;
+  c->priority = rtc_candidate_priority(type, base->local_preference, 1);
+  snprintf(c->ufrag, sizeof(c->ufrag), "%s", gen->local_ufrag);
+  bool hidden = base->mdns_name[0] != '\0';
+  if (type == RTC_CANDIDATE_HOST && hidden) {
+    /* draft-ietf-mmusic-mdns-ice-candidates: the name replaces the IP. */
+    rtc_socket_address_clear(&c->address);
+    c->address.port = address->port;
+    snprintf(c->hostname, sizeof(c->hostname), "%s", base->mdns_name);
+  } else {
+    c->address = *address;
+  }
+  if (type != RTC_CANDIDATE_HOST) {
+    c->has_related = true;
+    if (hidden || !base->announce_host) {
+      /* IP-04: a reflexive candidate of a hidden host address carries no
+       * related address: 0.0.0.0 or :: and port 9. */
+      rtc_socket_address_clear(&c->related_address);
+      c->related_address.family = address->family;
+      c->related_address.port = 9;
+    } else {
+      c->related_address = base->address;
+    }
+  }
+  gen->locals[gen->local_count++] = l;
+  (void)agent;
+  return l;
+}
+
+static void announce(rtc_ice_agent* agent,
+                     ice_generation* gen,
+                     const ice_local* l) {
+  if (gen != agent->current)
+    return;
+  if (l->c.type == RTC_CANDIDATE_HOST && !l->base->announce_host)
+    return;
+  ice_event e = {.kind = ICE_EVENT_CANDIDATE, .u.candidate = l->c};
+  ice_emit(agent, &e);
+}
+
+static void start_srflx(rtc_ice_agent* agent,
+                        ice_generation* gen,
+                        ice_base* base,
+                        size_t server_index) {
+  const rtc_socket_address* server = &agent->stun_servers[server_index];
+  ice_transaction* tx = ice_transaction_new(agent, ICE_TX_SRFLX, base, server);
+  if (!tx)
+    return;
+  tx->gen = gen;
+  tx->server_index = server_index;
+  rtc_stun_builder b;
+  rtc_stun_builder_init(&b, tx->message, sizeof(tx->message),
+                        RTC_STUN_BINDING_REQUEST, tx->id);
+  rtc_stun_add_fingerprint(&b);
+  if (rtc_stun_builder_finish(&b, &tx->length) != RTC_OK) {
+    rtc_free(tx);
+    return;
+  }
+  gen->pending_srflx++;
+  /* RFC 8489 §6.2.1 with Rc = 5 and a 9.5 s cap (see the header). */
+  ice_transaction_start(agent, tx, ICE_SRFLX_TRANSMISSIONS, ICE_MIN_RTO_US,
+                        ICE_SRFLX_TIMEOUT_US);
+}
+
+rtc_error ice_gather_start(rtc_ice_agent* agent, ice_generation* gen) {
+  gen->gather_started = true;
+  set_gathering_state(agent, RTC_ICE_GATHERING_GATHERING);
+  if (!agent->bases_created)
+    create_bases(agent);
+  for (size_t i = 0; i < agent->base_count; i++) {
+    ice_base* base = &agent->bases[i];
+    ice_local* host =
+        add_local(agent, gen, base, RTC_CANDIDATE_HOST, &base->address, NULL);
+    if (!host)
+      continue;
+    announce(agent, gen, host);
+    ice_pair_local_added(agent, gen, host);
+    for (size_t s = 0; s < agent->stun_server_count; s++) {
+      /* A server is asked from the bases that can reach it: same family,
+       * and loopback only from loopback. */
+      const rtc_socket_address* server = &agent->stun_servers[s];
+      if (server->family == base->address.family &&
+          rtc_socket_address_is_loopback(server) ==
+              rtc_socket_address_is_loopback(&base->address))
+        start_srflx(agent, gen, base, s);
+    }
+  }
+  ice_gather_check_done(agent, gen);
+  ice_checks_kick(agent);
+  return RTC_OK;
+}
+
+void ice_gather_check_done(rtc_ice_agent* agent, ice_generation* gen) {
+  if (!gen->gather_started || gen->gather_done || gen->pending_srflx > 0)
+    return;
+  gen->gather_done = true;
+  if (gen != agent->current)
+    return;
+  ice_event e = {.kind = ICE_EVENT_END_OF_CANDIDATES};
+  ice_emit(agent, &e);
+  set_gathering_state(agent, RTC_ICE_GATHERING_COMPLETE);
+}
+
+static void srflx_done(rtc_ice_agent* agent, ice_transaction* tx) {
+  ice_generation* gen = tx->gen;
+  ice_transaction_free(agent, tx);
+  if (gen->pending_srflx > 0)
+    gen->pending_srflx--;
+  ice_gather_check_done(agent, gen);
+}
+
+void ice_srflx_response(rtc_ice_agent* agent,
+                        ice_transaction* tx,
+                        const rtc_stun_message* msg) {
+  ice_generation* gen = tx->gen;
+  ice_base* base = tx->base;
+  if (rtc_stun_class(msg->type) == RTC_STUN_CLASS_ERROR) {
+    int code = 0;
+    const char* reason = NULL;
+    size_t reason_len = 0;
+    char text[128] = "STUN error response";
+    if (rtc_stun_get_error_code(msg, &code, &reason, &reason_len) == RTC_OK)
+      snprintf(text, sizeof(text), "%.*s", (int)reason_len, reason);
+    ice_srflx_failed(agent, tx, code, text);
+    return;
+  }
+  rtc_socket_address mapped;
+  if (rtc_stun_get_xor_mapped_address(msg, &mapped) != RTC_OK &&
+      rtc_stun_get_mapped_address(msg, &mapped) != RTC_OK) {
+    ice_srflx_failed(agent, tx, 0, "no mapped address in the response");
+    return;
+  }
+  mapped = rtc_socket_address_unmapped(&mapped);
+  /* RFC 8445 §5.1.3: a reflexive candidate equal to its base is redundant,
+   * unless the host address is hidden (IP-04). */
+  bool redundant = rtc_socket_address_equal(&mapped, &base->address) &&
+                   !base->mdns_name[0] && base->announce_host;
+  for (size_t i = 0; i < gen->local_count && !redundant; i++) {
+    const ice_local* l = gen->locals[i];
+    redundant = l->base == base && l->c.type == RTC_CANDIDATE_SRFLX &&
+                rtc_socket_address_equal(&l->address, &mapped);
+  }
+  if (!redundant && mapped.family == base->address.family) {
+    ice_local* l = add_local(agent, gen, base, RTC_CANDIDATE_SRFLX, &mapped,
+                             &tx->destination);
+    if (l)
+      announce(agent, gen, l);
+  }
+  srflx_done(agent, tx);
+}
+
+void ice_srflx_failed(rtc_ice_agent* agent,
+                      ice_transaction* tx,
+                      int code,
+                      const char* text) {
+  if (tx->gen == agent->current) {
+    ice_event e = {.kind = ICE_EVENT_CANDIDATE_ERROR};
+    e.u.error.server = tx->destination;
+    e.u.error.error_code = code;
+    snprintf(e.u.error.error_text, sizeof(e.u.error.error_text), "%s", text);
+    /* webrtc-pc: the address is omitted when it is not exposed. */
+    if (!tx->base->mdns_name[0] && tx->base->announce_host)
+      e.u.error.local = tx->base->address;
+    ice_emit(agent, &e);
+  }
+  srflx_done(agent, tx);
+}

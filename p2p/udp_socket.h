@@ -1,0 +1,37 @@
+/*
+ * The kernel's sockets: the real rtc_socket_factory.
+ *
+ * UDP sockets are non-blocking, IPv4 or IPv6 (IPv6 sockets are
+ * IPV6_V6ONLY), read with recvmmsg() in batches and written with
+ * sendmmsg(), report the local address each packet arrived on
+ * (IP_PKTINFO / IPV6_RECVPKTINFO), and are watched for readiness through
+ * the task queue they live on (rtc_task_queue_watch_fd: an event loop).
+ *
+ * Interfaces come from netlink (RTM_GETADDR), so IPv6 temporary and
+ * deprecated addresses are told apart; the adapter type from sysfs. The
+ * default-route address is found by connecting a UDP socket to a public
+ * address, which sends nothing.
+ *
+ * Threads: the factory may be used from any thread; each socket lives on
+ * its queue.
+ */
+#ifndef P2P_UDP_SOCKET_H_
+#define P2P_UDP_SOCKET_H_
+
+#include "p2p/socket_factory.h"
+#include "rtc_base/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Errors: RTC_ERR_NO_MEMORY. (out: transfer full) */
+rtc_error rtc_system_socket_factory_create(rtc_socket_factory** out);
+/* Sockets it made must be destroyed first. NULL is ignored. */
+void rtc_system_socket_factory_destroy(rtc_socket_factory* factory);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif
+
+#endif  // P2P_UDP_SOCKET_H_
