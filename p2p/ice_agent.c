@@ -610,7 +610,7 @@ void rtc_ice_agent_end_of_remote_candidates(rtc_ice_agent* agent) {
 
 void rtc_ice_agent_set_role(rtc_ice_agent* agent, rtc_ice_role role) {
   RTC_DCHECK(rtc_task_queue_is_current(agent->queue));
-  agent->role = role;
+  ice_set_role(agent, role);
 }
 
 rtc_ice_role rtc_ice_agent_role(const rtc_ice_agent* agent) {
@@ -716,6 +716,6 @@ size_t rtc_ice_agent_remote_candidates(const rtc_ice_agent* agent,
                                        size_t capacity) {
   const ice_generation* gen = agent->current;
   for (size_t i = 0; i < gen->remote_count && i < capacity; i++)
-    out[i] = gen->remotes[i]->c;
+    ice_remote_exposed(gen->remotes[i], &out[i]);
   return gen->remote_count;
 }

@@ -345,12 +345,16 @@ class Namespaces {
       *why = "cannot create a veth pair";
       return false;
     }
-    bool ok = Run("ip -n " + a_ + " addr add 10.211.0.1/24 dev " + va) == 0 &&
-              Run("ip -n " + b_ + " addr add 10.211.0.2/24 dev " + vb) == 0 &&
-              Run("ip -n " + a_ + " link set " + va + " up") == 0 &&
-              Run("ip -n " + b_ + " link set " + vb + " up") == 0 &&
-              Run("ip -n " + a_ + " link set lo up") == 0 &&
-              Run("ip -n " + b_ + " link set lo up") == 0;
+    // nsenter rather than `ip -n`, which remounts /sys and fails where /
+    // is not a mount point (a chroot).
+    std::string in_a = "nsenter --net=/var/run/netns/" + a_ + " ip ";
+    std::string in_b = "nsenter --net=/var/run/netns/" + b_ + " ip ";
+    bool ok = Run(in_a + "addr add 10.211.0.1/24 dev " + va) == 0 &&
+              Run(in_b + "addr add 10.211.0.2/24 dev " + vb) == 0 &&
+              Run(in_a + "link set " + va + " up") == 0 &&
+              Run(in_b + "link set " + vb + " up") == 0 &&
+              Run(in_a + "link set lo up") == 0 &&
+              Run(in_b + "link set lo up") == 0;
     if (!ok)
       *why = "cannot configure the veth pair";
     return ok;

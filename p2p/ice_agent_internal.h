@@ -27,7 +27,11 @@ extern "C" {
 #define ICE_MAX_LOCAL 64
 #define ICE_MAX_REMOTE 128
 #define ICE_MAX_EARLY_REQUESTS 16
-#define ICE_STUN_BUFFER 512
+/* The largest request we build: header 20, USERNAME of two 256-char ufrags
+ * and ':' (4 + 516), PRIORITY 8, ICE-CONTROLLING 12, USE-CANDIDATE 4,
+ * MESSAGE-INTEGRITY 24, FINGERPRINT 8 = 596 bytes (ice_checks.c asserts
+ * it). */
+#define ICE_STUN_BUFFER 600
 
 /* RFC 8489 §6.2.1 / RFC 8445 §14.3 */
 #define ICE_DEFAULT_TA_US (50 * 1000)
@@ -331,6 +335,10 @@ ice_pair* ice_find_valid_pair(rtc_ice_agent* agent,
                               const ice_base* base,
                               const rtc_socket_address* remote);
 void ice_pair_info(const ice_pair* pair, rtc_ice_pair_info* out);
+/* The remote candidate as the API may show it (IP-06). */
+void ice_remote_exposed(const ice_remote* remote, rtc_candidate* out);
+/* Sets the role and recomputes pair priorities (RFC 8445 §6.1.2.3). */
+void ice_set_role(rtc_ice_agent* agent, rtc_ice_role role);
 void ice_start_pac(rtc_ice_agent* agent, ice_generation* gen);
 rtc_ice_transport_state ice_compute_state(const rtc_ice_agent* agent);
 

@@ -1086,4 +1086,459 @@ TEST_F(IceSimTest, CreateFailsCleanlyWithoutMemory) {
   DestroyPeer(p);
 }
 
+// --- Review findings: each test failed before its fix ---
+
+// RFC 7675 consent checks can be answered with an authenticated 487: the
+// agent read the freed transaction to decide whether to switch roles
+// (heap-use-after-free under ASan).
+TEST_F(IceSimTest, RoleConflictAnswerToAConsentCheckIsHandledSafely) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING, false));
+  ScriptedIcePeer* s =
+      AddScripted(hs, "203.0.113.9:5000", "peer", "peerpasswordpeerpassword");
+  ConnectTo(a_, s, "peer", "peerpasswordpeerpassword");
+  ASSERT_TRUE(RunUntil([&] { return a_.connected(); }, 5 * kSec));
+  s->mode = ScriptedIcePeer::Mode::kRoleConflict;
+  size_t before = s->requests.size();
+  ASSERT_TRUE(RunUntil([&] { return s->requests.size() > before; }, 10 * kSec));
+  Run(100 * kMs);
+  rtc_ice_role role = RTC_ICE_ROLE_CONTROLLING;
+  OnQueue(a_.queue, [&] { role = rtc_ice_agent_role(a_.agent); });
+  // §7.2.5.1: the request said controlling, so the agent becomes controlled.
+  EXPECT_EQ(role, RTC_ICE_ROLE_CONTROLLED);
+}
+
+// At the pair limit, a pair that the peer's requests had put back to
+// Waiting (with a cancelled and a live check) was chosen to give way:
+// remove_pair freed one transaction and then aborted on RTC_CHECK.
+TEST_F(IceSimTest, PairLimitNeverEvictsAPairWithChecksInFlight) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  config.obfuscate_host_addresses = false;
+  config.ufrag = "aaaa";
+  config.pwd = "aaaaaaaaaaaaaaaaaaaaaaaa";
+  MakePeer(a_, "a", ha, config);
+  ScriptedIcePeer* s =
+      AddScripted(hs, "203.0.113.9:5000", "peer", "peerpasswordpeerpassword");
+  s->mode = ScriptedIcePeer::Mode::kSilent;
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_set_remote_credentials(a_.agent, "peer",
+                                                   "peerpasswordpeerpassword"),
+              RTC_OK);
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+    // The scripted peer's pair has the lowest priority of the 100.
+    rtc_candidate c = s->Candidate();
+    c.priority = 1;
+    ASSERT_EQ(rtc_ice_agent_add_remote_candidate(a_.agent, &c), RTC_OK);
+    for (int i = 0; i < RTC_ICE_MAX_PAIRS - 1; i++) {
+      rtc_candidate f;
+      rtc_candidate_init(&f);
+      snprintf(f.foundation, sizeof(f.foundation), "%d", 100 + i);
+      f.priority = static_cast<uint32_t>(1000 + i);
+      f.address = Ip("198.18.0.1:1000");
+      f.address.port = static_cast<uint16_t>(1000 + i);
+      ASSERT_EQ(rtc_ice_agent_add_remote_candidate(a_.agent, &f), RTC_OK);
+    }
+  });
+  ASSERT_EQ(a_.candidates.size(), 1u);
+  rtc_socket_address target = a_.candidates[0].address;
+  auto poke = [&] {
+    OnQueue(stun_queue_, [&] {
+      s->SendRequest(target, "aaaa:peer", "aaaaaaaaaaaaaaaaaaaaaaaa");
+    });
+  };
+  poke();         // Waiting, triggered
+  Run(50 * kMs);  // check 1 goes out
+  poke();         // Waiting again
+  Run(50 * kMs);  // check 1 cancelled, check 2 goes out
+  poke();         // Waiting, with two transactions
+  std::vector<rtc_ice_pair_info> pairs(RTC_ICE_MAX_PAIRS);
+  size_t n = 0;
+  OnQueue(a_.queue, [&] {
+    rtc_candidate c;
+    rtc_candidate_init(&c);
+    snprintf(c.foundation, sizeof(c.foundation), "late");
+    c.priority = 2;  // outranks the scripted pair only
+    c.address = Ip("198.19.0.1:1000");
+    ASSERT_EQ(rtc_ice_agent_add_remote_candidate(a_.agent, &c), RTC_OK);
+    n = rtc_ice_agent_pairs(a_.agent, pairs.data(), pairs.size());
+  });
+  ASSERT_EQ(n, static_cast<size_t>(RTC_ICE_MAX_PAIRS));
+  // The pair the peer is checking stays: only unchecked pairs give way.
+  rtc_socket_address peer = s->address();
+  EXPECT_TRUE(std::any_of(pairs.begin(), pairs.end(), [&](const auto& p) {
+    return rtc_socket_address_equal(&p.remote.address, &peer);
+  }));
+  Run(45 * kSec);  // every transaction runs to its end
+}
+
+// RFC 8839 allows 256-character ufrags on both sides: USERNAME is then 513
+// bytes and the check did not fit ICE_STUN_BUFFER (RTC_CHECK abort).
+TEST_F(IceSimTest, ChecksCarryTheLongestAllowedCredentials) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
+  std::string lu(256, 'u'), lp(256, 'p'), ru(256, 'r'), rp(256, 'q');
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  config.ufrag = lu.c_str();
+  config.pwd = lp.c_str();
+  MakePeer(a_, "a", ha, config);
+  ScriptedIcePeer* s =
+      AddScripted(hs, "203.0.113.9:5000", ru.c_str(), rp.c_str());
+  ConnectTo(a_, s, ru.c_str(), rp.c_str());
+  ASSERT_TRUE(RunUntil([&] { return a_.connected(); }, 5 * kSec));
+  ASSERT_FALSE(s->requests.empty());
+  EXPECT_EQ(s->requests[0].username, ru + ":" + lu);
+}
+
+// RFC 8489 §9.1.4 / ICE-02: a response that does not authenticate is
+// discarded before anything else; the non-symmetric check (§7.2.5.2.1)
+// failed the pair first, so one forged packet from another port killed it.
+TEST_F(IceSimTest, ForgedResponseFromAnotherPortDoesNotFailThePair) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING, false));
+  ScriptedIcePeer* s =
+      AddScripted(hs, "203.0.113.9:5000", "peer", "peerpasswordpeerpassword");
+  s->mode = ScriptedIcePeer::Mode::kForgedFromOtherSocket;
+  ConnectTo(a_, s, "peer", "peerpasswordpeerpassword");
+  Run(kSec);
+  EXPECT_GT(s->requests.size(), 1u);  // still retransmitted: not failed
+  s->mode = ScriptedIcePeer::Mode::kAnswer;
+  ASSERT_TRUE(RunUntil([&] { return a_.selected_count > 0; }, 10 * kSec));
+}
+
+// IP-07: only `<uuid>.local` names are resolved; `printer.local` would make
+// ICE an mDNS scanner of the LAN.
+TEST_F(IceSimTest, LocalNamesOtherThanUuidsAreNotResolved) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  config.obfuscate_host_addresses = false;  // no mDNS of our own
+  MakePeer(a_, "a", ha, config);
+  auto add = [&](const char* line) {
+    OnQueue(a_.queue, [&] {
+      rtc_candidate c;
+      ASSERT_EQ(rtc_candidate_parse(line, strlen(line), &c, nullptr), RTC_OK);
+      EXPECT_EQ(rtc_ice_agent_add_remote_candidate(a_.agent, &c), RTC_OK);
+    });
+  };
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  add("candidate:1 1 udp 2122260223 printer.local 5000 typ host");
+  add("candidate:1 1 udp 2122260223 0123456789abcdef0123456789abcdef0123."
+      "local 5000 typ host");
+  Run(kSec);
+  rtc_sim_stats stats;
+  rtc_sim_host_get_stats(ha, &stats);
+  EXPECT_EQ(stats.packets_sent, 0u);  // no mDNS query
+  size_t remotes = 1;
+  OnQueue(a_.queue, [&] {
+    remotes = rtc_ice_agent_remote_candidates(a_.agent, nullptr, 0);
+  });
+  EXPECT_EQ(remotes, 0u);
+  // A UUID name is still resolved.
+  add("candidate:1 1 udp 2122260223 "
+      "3f2504e0-4f89-41d3-9a0c-0305e82c3301.local 5000 typ host");
+  Run(kSec);
+  rtc_sim_host_get_stats(ha, &stats);
+  EXPECT_GT(stats.packets_sent, 0u);
+}
+
+// IP-06: a peer-reflexive address learned from a check is not exposed, in
+// the remote candidate list either.
+TEST_F(IceSimTest, PeerReflexiveAddressIsNotExposedInRemoteCandidates) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  config.obfuscate_host_addresses = false;
+  config.ufrag = "aaaa";
+  config.pwd = "aaaaaaaaaaaaaaaaaaaaaaaa";
+  MakePeer(a_, "a", ha, config);
+  ScriptedIcePeer* s =
+      AddScripted(hs, "203.0.113.9:5000", "peer", "peerpasswordpeerpassword");
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_set_remote_credentials(a_.agent, "peer",
+                                                   "peerpasswordpeerpassword"),
+              RTC_OK);
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+  });
+  rtc_socket_address target = a_.candidates[0].address;
+  OnQueue(stun_queue_, [&] {
+    s->SendRequest(target, "aaaa:peer", "aaaaaaaaaaaaaaaaaaaaaaaa");
+  });
+  Run(kSec);
+  rtc_candidate remotes[4];
+  size_t n = 0;
+  OnQueue(a_.queue,
+          [&] { n = rtc_ice_agent_remote_candidates(a_.agent, remotes, 4); });
+  ASSERT_EQ(n, 1u);
+  EXPECT_EQ(remotes[0].type, RTC_CANDIDATE_PRFLX);
+  EXPECT_FALSE(
+      ContainsIp(rtc_test::CandidateString(remotes[0]), "203.0.113.9"));
+  EXPECT_EQ(remotes[0].address.family, RTC_AF_UNSPEC);
+}
+
+// RFC 8828 mode 3 never signals the private host address; the pair stats
+// (selected pair, pair list) carried it anyway when obfuscation was off.
+TEST_F(IceSimTest, PublicOnlyModeKeepsThePrivateHostOutOfPairStats) {
+  rtc_sim_host* ha = AddHost(Nat::kPort, "203.0.113.1", "192.168.1.10");
+  rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  config.obfuscate_host_addresses = false;
+  config.ip_handling = RTC_IP_HANDLING_DEFAULT_ROUTE_PUBLIC_ONLY;
+  MakePeer(a_, "a", ha, config);
+  ScriptedIcePeer* s =
+      AddScripted(hs, "203.0.113.9:5000", "peer", "peerpasswordpeerpassword");
+  ConnectTo(a_, s, "peer", "peerpasswordpeerpassword");
+  ASSERT_TRUE(RunUntil([&] { return a_.selected_count > 0; }, 5 * kSec));
+  EXPECT_FALSE(
+      ContainsIp(rtc_test::CandidateString(a_.selected.local), "192.168.1.10"));
+  rtc_ice_pair_info pairs[4];
+  rtc_ice_pair_info selected;
+  size_t n = 0;
+  OnQueue(a_.queue, [&] {
+    n = rtc_ice_agent_pairs(a_.agent, pairs, 4);
+    ASSERT_EQ(rtc_ice_agent_selected_pair(a_.agent, &selected), RTC_OK);
+  });
+  ASSERT_GE(n, 1u);
+  for (size_t i = 0; i < n && i < 4; i++)
+    EXPECT_FALSE(
+        ContainsIp(rtc_test::CandidateString(pairs[i].local), "192.168.1.10"));
+  EXPECT_FALSE(
+      ContainsIp(rtc_test::CandidateString(selected.local), "192.168.1.10"));
+}
+
+// A STUN server on the LAN reflects the host's own private address: as a
+// srflx candidate it signaled exactly the address that mDNS (or mode 3)
+// hides.
+TEST_F(IceSimTest, ReflexiveAddressEqualToAHiddenPrivateHostIsNotSignaled) {
+  rtc_sim_nat* nat = nullptr;
+  rtc_socket_address pub = Ip("203.0.113.1");
+  ASSERT_EQ(
+      rtc_sim_network_add_nat(net_, &pub, RTC_SIM_NAT_PORT_RESTRICTED, &nat),
+      RTC_OK);
+  rtc_sim_host* ha = AddHostOnNat(nat, "192.168.1.10");
+  rtc_sim_host* hl = AddHostOnNat(nat, "192.168.1.20");
+  StunServer lan;
+  OnQueue(stun_queue_, [&] {
+    ASSERT_EQ(lan.Start(rtc_sim_host_socket_factory(hl), stun_queue_,
+                        Ip("192.168.1.20:3478")),
+              RTC_OK);
+  });
+  rtc_socket_address lan_address = lan.address();
+  for (bool obfuscate : {true, false}) {
+    IcePeer p;
+    rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+    config.stun_servers = &lan_address;
+    config.stun_server_count = 1;
+    config.obfuscate_host_addresses = obfuscate;
+    if (!obfuscate)
+      config.ip_handling = RTC_IP_HANDLING_DEFAULT_ROUTE_PUBLIC_ONLY;
+    MakePeer(p, "p", ha, config);
+    int asked = lan.requests();
+    OnQueue(p.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(p.agent), RTC_OK); });
+    ASSERT_TRUE(RunUntil([&] { return p.end_of_candidates; }, 10 * kSec));
+    EXPECT_EQ(lan.requests(), asked + 1);
+    for (const rtc_candidate& c : p.candidates)
+      EXPECT_FALSE(ContainsIp(rtc_test::CandidateString(c), "192.168.1.10"))
+          << rtc_test::CandidateString(c);
+    DestroyPeer(p);
+  }
+  OnQueue(stun_queue_, [&] { lan.Stop(); });
+}
+
+// RFC 8445 §6.1.2.3: G is the controlling agent's priority; pairs formed
+// before rtc_ice_agent_set_role kept the old role's priorities.
+TEST_F(IceSimTest, SetRoleRecomputesPairPriorities) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  config.obfuscate_host_addresses = false;
+  MakePeer(a_, "a", ha, config);
+  rtc_ice_pair_info before, after;
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+    rtc_candidate c;
+    rtc_candidate_init(&c);
+    snprintf(c.foundation, sizeof(c.foundation), "1");
+    c.priority = 1000;
+    c.address = Ip("203.0.113.7:5000");
+    ASSERT_EQ(rtc_ice_agent_add_remote_candidate(a_.agent, &c), RTC_OK);
+    ASSERT_EQ(rtc_ice_agent_pairs(a_.agent, &before, 1), 1u);
+    rtc_ice_agent_set_role(a_.agent, RTC_ICE_ROLE_CONTROLLED);
+    ASSERT_EQ(rtc_ice_agent_pairs(a_.agent, &after, 1), 1u);
+  });
+  EXPECT_EQ(before.priority,
+            rtc_candidate_pair_priority(before.local.priority,
+                                        before.remote.priority));
+  EXPECT_EQ(after.priority, rtc_candidate_pair_priority(after.remote.priority,
+                                                        after.local.priority));
+}
+
+// RFC 7675 §5.1: consent holds while a response arrives to any request sent
+// in the last 30 s. Consent transactions were dropped after 1 s (or 4 RTT
+// of a stale estimate), so when the path's RTT grew past that (bufferbloat
+// under load) every answer was discarded and a working path failed.
+TEST_F(IceSimTest, ConsentSurvivesARoundTripLongerThanTheResponseTimeout) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING, false));
+  ScriptedIcePeer* s =
+      AddScripted(hs, "203.0.113.9:5000", "peer", "peerpasswordpeerpassword");
+  ConnectTo(a_, s, "peer", "peerpasswordpeerpassword");
+  ASSERT_TRUE(RunUntil([&] { return a_.connected(); }, 5 * kSec));
+  // Queues fill: 800 ms each way, a 1.6 s round trip.
+  rtc_sim_link slow;
+  rtc_sim_link_init(&slow);
+  slow.delay_us = 800 * kMs;
+  rtc_sim_host_set_link(hs, &slow, &slow);
+  Run(90 * kSec);
+  EXPECT_FALSE(a_.ReachedState(RTC_ICE_TRANSPORT_FAILED));
+  EXPECT_TRUE(a_.connected());
+  EXPECT_EQ(Send(a_, "still here"), RTC_OK);
+}
+
+// RFC 7675 §5.1: consent lasts 30 s from the *sending* of the last request
+// that was answered, not from the arrival of its response.
+TEST_F(IceSimTest, ConsentExpiresThirtySecondsAfterTheAnsweredRequestWasSent) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
+  rtc_sim_link slow;
+  rtc_sim_link_init(&slow);
+  slow.delay_us = 400 * kMs;  // 800 ms round trip
+  rtc_sim_host_set_link(hs, &slow, &slow);
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING, false));
+  ScriptedIcePeer* s =
+      AddScripted(hs, "203.0.113.9:5000", "peer", "peerpasswordpeerpassword");
+  ConnectTo(a_, s, "peer", "peerpasswordpeerpassword");
+  ASSERT_TRUE(RunUntil([&] { return a_.connected(); }, 5 * kSec));
+  Run(20 * kSec);
+  s->mode = ScriptedIcePeer::Mode::kSilent;
+  ASSERT_FALSE(s->requests.empty());
+  // The last answered request left a 400 ms before it reached the peer.
+  int64_t last_answered_sent = s->requests.back().at_us - 400 * kMs;
+  ASSERT_TRUE(RunUntil([&] { return a_.state() == RTC_ICE_TRANSPORT_FAILED; },
+                       60 * kSec));
+  int64_t failed_at = a_.state_times.back();
+  EXPECT_LE(failed_at - last_answered_sent, 30 * kSec);
+  EXPECT_GE(failed_at - last_answered_sent, 30 * kSec - 10 * kMs);
+}
+
+// webrtc-pc: `checking` also covers "consent checks have failed on all
+// previously successful candidate pairs" while new pairs are checked. After
+// consent failed, an ICE restart stayed `failed` until it had selected.
+TEST_F(IceSimTest, RestartAfterConsentFailureIsChecking) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hb = AddHost(Nat::kNone, "203.0.113.2", nullptr);
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING, false));
+  MakePeer(b_, "b", hb, Config(RTC_ICE_ROLE_CONTROLLED, false));
+  Start();
+  ASSERT_TRUE(BothConnected(10 * kSec));
+  rtc_sim_link dead, fine;
+  rtc_sim_link_init(&dead);
+  rtc_sim_link_init(&fine);
+  dead.loss = 1.0;
+  rtc_sim_host_set_link(hb, &dead, &dead);
+  ASSERT_TRUE(RunUntil([&] { return a_.state() == RTC_ICE_TRANSPORT_FAILED; },
+                       60 * kSec));
+  rtc_sim_host_set_link(hb, &fine, &fine);
+  size_t failed_index = a_.states.size();
+  OnQueue(a_.queue,
+          [&] { ASSERT_EQ(rtc_ice_agent_restart(a_.agent), RTC_OK); });
+  OnQueue(b_.queue,
+          [&] { ASSERT_EQ(rtc_ice_agent_restart(b_.agent), RTC_OK); });
+  rtc_test::ExchangeCredentials(a_, b_);
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  OnQueue(b_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(b_.agent), RTC_OK); });
+  int selections = a_.selected_count;
+  ASSERT_TRUE(
+      RunUntil([&] { return a_.selected_count > selections && a_.connected(); },
+               10 * kSec));
+  ASSERT_GT(a_.states.size(), failed_index);
+  EXPECT_EQ(a_.states[failed_index], RTC_ICE_TRANSPORT_CHECKING);
+  EXPECT_EQ(Send(a_, "again"), RTC_OK);
+}
+
+// --- Destroying the agent from inside its observer ---
+
+enum class DestroyIn {
+  kGatheringState,
+  kCandidate,
+  kEndOfCandidates,
+  kChecking,
+  kConnected,
+  kSelectedPair,
+  kPacket,
+};
+
+class IceDestroyInCallbackTest : public IceSimTest,
+                                 public testing::WithParamInterface<DestroyIn> {
+};
+
+// Every callback may destroy the agent: nothing is touched afterwards
+// (ASan), no timer or task is left (TearDown), nothing leaks (test main).
+TEST_P(IceDestroyInCallbackTest, LeavesNothingBehind) {
+  rtc_sim_host* ha = AddHost(Nat::kPort, "203.0.113.1", "192.168.1.10");
+  rtc_sim_host* hb = AddHost(Nat::kPort, "203.0.113.2", "10.0.0.10");
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING));
+  MakePeer(b_, "b", hb, Config(RTC_ICE_ROLE_CONTROLLED));
+  bool destroyed = false;
+  a_.on_event = [&] {
+    if (destroyed)
+      return;
+    bool now = false;
+    switch (GetParam()) {
+      case DestroyIn::kGatheringState:
+        now = !a_.gathering_states.empty();
+        break;
+      case DestroyIn::kCandidate:
+        now = !a_.candidates.empty();
+        break;
+      case DestroyIn::kEndOfCandidates:
+        now = a_.end_of_candidates;
+        break;
+      case DestroyIn::kChecking:
+        now = a_.ReachedState(RTC_ICE_TRANSPORT_CHECKING);
+        break;
+      case DestroyIn::kConnected:
+        now = a_.ReachedState(RTC_ICE_TRANSPORT_CONNECTED);
+        break;
+      case DestroyIn::kSelectedPair:
+        now = a_.selected_count > 0;
+        break;
+      case DestroyIn::kPacket:
+        now = !a_.received.empty();
+        break;
+    }
+    if (now) {
+      destroyed = true;
+      a_.Destroy();
+    }
+  };
+  Start();
+  if (GetParam() == DestroyIn::kPacket) {
+    ASSERT_TRUE(BothConnected(10 * kSec));
+    for (int i = 0; i < 3; i++)  // one batch of several packets
+      OnQueue(b_.queue, [&] {
+        std::string p =
+            "\x17"
+            "data";
+        rtc_ice_agent_send(b_.agent, reinterpret_cast<const uint8_t*>(p.data()),
+                           p.size());
+      });
+  }
+  EXPECT_TRUE(RunUntil([&] { return destroyed; }, 20 * kSec));
+  Run(60 * kSec);
+  EXPECT_EQ(a_.agent, nullptr);
+}
+
+INSTANTIATE_TEST_SUITE_P(All,
+                         IceDestroyInCallbackTest,
+                         testing::Values(DestroyIn::kGatheringState,
+                                         DestroyIn::kCandidate,
+                                         DestroyIn::kEndOfCandidates,
+                                         DestroyIn::kChecking,
+                                         DestroyIn::kConnected,
+                                         DestroyIn::kSelectedPair,
+                                         DestroyIn::kPacket));
+
 }  // namespace

@@ -52,13 +52,21 @@ static void recompute_priorities(rtc_ice_agent* agent, ice_generation* gen) {
   sort_pairs(gen);
 }
 
-static void switch_role(rtc_ice_agent* agent) {
-  agent->role = agent->role == RTC_ICE_ROLE_CONTROLLING
-                    ? RTC_ICE_ROLE_CONTROLLED
-                    : RTC_ICE_ROLE_CONTROLLING;
-  RTC_LOG(INFO, "ICE: role conflict, now %s", rtc_ice_role_name(agent->role));
+void ice_set_role(rtc_ice_agent* agent, rtc_ice_role role) {
+  if (agent->role == role)
+    return;
+  agent->role = role;
+  /* §6.1.2.3: G is the controlling agent's priority, so pair priorities
+   * (and the check order) depend on the role. */
   recompute_priorities(agent, agent->current);
   recompute_priorities(agent, agent->previous);
+}
+
+static void switch_role(rtc_ice_agent* agent) {
+  ice_set_role(agent, agent->role == RTC_ICE_ROLE_CONTROLLING
+                          ? RTC_ICE_ROLE_CONTROLLED
+                          : RTC_ICE_ROLE_CONTROLLING);
+  RTC_LOG(INFO, "ICE: role conflict, now %s", rtc_ice_role_name(agent->role));
 }
 
 /* --- Pairs --- */
@@ -112,14 +120,20 @@ static void remove_pair(rtc_ice_agent* agent,
                         ice_generation* gen,
                         ice_pair* pair) {
   remove_triggered(gen, pair);
-  for (ice_transaction* tx = agent->transactions; tx; tx = tx->next) {
+  /* Every transaction of the pair goes: the live check and any cancelled
+   * ones still waiting for a late response (§7.3.1.4). */
+  ice_transaction** link = &agent->transactions;
+  while (*link) {
+    ice_transaction* tx = *link;
     if (tx->pair == pair) {
-      ice_transaction_free(agent, tx);
-      break; /* the list changed; at most one check per pair is linked */
+      ice_transaction_free(agent, tx); /* unlinks: *link is the next one */
+    } else {
+      link = &tx->next;
     }
   }
-  for (ice_transaction* tx = agent->transactions; tx; tx = tx->next)
-    RTC_CHECK(tx->pair != pair);
+  RTC_CHECK(agent->selected != pair);
+  if (pair->nominating)
+    gen->nominated = false;
   size_t kept = 0;
   for (size_t i = 0; i < gen->pair_count; i++) {
     if (gen->pairs[i] != pair)
@@ -147,11 +161,14 @@ static ice_pair* add_pair(rtc_ice_agent* agent,
       pair_priority(agent, local->c.priority, remote->c.priority);
   if (gen->pair_count == RTC_ICE_MAX_PAIRS) {
     /* RFC 8445 §6.1.2.5: keep the highest-priority pairs; only a pair not
-     * yet checked may give way. */
+     * yet checked may give way (a Waiting pair may have been checked: the
+     * peer's requests put In-Progress and Failed pairs back to Waiting,
+     * §7.3.1.4). */
     ice_pair* victim = NULL;
     for (size_t i = gen->pair_count; i-- > 0;) {
       ice_pair* p = gen->pairs[i];
       if ((p->state == ICE_PAIR_FROZEN || p->state == ICE_PAIR_WAITING) &&
+          p->stats.requests_sent == 0 && p->stats.requests_received == 0 &&
           p->priority < priority && p != gen->selected) {
         victim = p;
         break;
@@ -214,17 +231,28 @@ ice_pair* ice_find_valid_pair(rtc_ice_agent* agent,
   return NULL;
 }
 
+static void hide_address(rtc_candidate* c) {
+  uint16_t port = c->address.port;
+  rtc_socket_address_clear(&c->address);
+  c->address.port = port;
+}
+
+void ice_remote_exposed(const ice_remote* remote, rtc_candidate* out) {
+  *out = remote->c;
+  /* IP-06: a peer-reflexive address learned from a check, not from
+   * signaling, is not exposed. */
+  if (remote->c.type == RTC_CANDIDATE_PRFLX)
+    hide_address(out);
+}
+
 void ice_pair_info(const ice_pair* pair, rtc_ice_pair_info* out) {
   *out = pair->stats;
   out->local = pair->local->c;
-  out->remote = pair->remote->c;
-  if (pair->remote->c.type == RTC_CANDIDATE_PRFLX) {
-    /* IP-06: a peer-reflexive address learned from a check, not from
-     * signaling, is not exposed. */
-    uint16_t port = out->remote.address.port;
-    rtc_socket_address_clear(&out->remote.address);
-    out->remote.address.port = port;
-  }
+  /* RFC 8828 mode 3: a host candidate that is never signaled (a private
+   * address) does not show up in stats either. */
+  if (out->local.type == RTC_CANDIDATE_HOST && !pair->base->announce_host)
+    hide_address(&out->local);
+  ice_remote_exposed(pair->remote, &out->remote);
   out->priority = pair->priority;
   out->nominated = pair->nominated;
   out->current_rtt_us = pair->rtt_us;
@@ -296,6 +324,34 @@ static void on_resolved(void* user,
   ice_flush_events(agent);
 }
 
+static bool is_hex(char ch) {
+  return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+         (ch >= 'A' && ch <= 'F');
+}
+
+/* IP-07 (draft-ietf-mmusic-mdns-ice-candidates, "Processing": resolve only
+ * names of the UUID form): `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx.local`,
+ * so that candidates cannot make ICE probe the LAN for names such as
+ * `printer.local`. */
+static bool is_uuid_local_name(const char* name) {
+  static const char kSuffix[] = ".local";
+  if (strlen(name) != 36 + sizeof(kSuffix) - 1)
+    return false;
+  for (size_t i = 0; i < 36; i++) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? name[i] != '-' : !is_hex(name[i]))
+      return false;
+  }
+  for (size_t i = 0; kSuffix[i]; i++) {
+    char ch = name[36 + i];
+    if (ch >= 'A' && ch <= 'Z')
+      ch = (char)(ch - 'A' + 'a');
+    if (ch != kSuffix[i])
+      return false;
+  }
+  return true;
+}
+
 rtc_error ice_add_remote(rtc_ice_agent* agent,
                          ice_generation* gen,
                          const rtc_candidate* c) {
@@ -310,7 +366,7 @@ rtc_error ice_add_remote(rtc_ice_agent* agent,
   if (mdns_name) {
     /* ICE-07: no DNS for candidates; only `<name>.local` through mDNS, and
      * IP-07: never under the relay policy. */
-    if (!rtc_candidate_is_mdns(c) ||
+    if (!rtc_candidate_is_mdns(c) || !is_uuid_local_name(c->hostname) ||
         !rtc_mdns_is_resolvable_name(c->hostname, strlen(c->hostname)) ||
         agent->config.transport_policy == RTC_ICE_POLICY_RELAY)
       return RTC_OK;
@@ -374,6 +430,14 @@ static size_t count_state(const ice_generation* gen, ice_pair_state state) {
     n += gen->pairs[i]->state == state;
   return n;
 }
+
+/* RFC 8839 allows 256-char ufrags on both sides: the longest check must
+ * fit the transaction's buffer (RTC_STUN_HEADER_SIZE + attributes). */
+_Static_assert(RTC_STUN_HEADER_SIZE + 4 +
+                       ((2 * (RTC_ICE_UFRAG_SIZE - 1) + 1 + 3) / 4) * 4 + 8 +
+                       12 + 4 + 24 + 8 <=
+                   ICE_STUN_BUFFER,
+               "ICE_STUN_BUFFER cannot hold a check with the longest ufrags");
 
 static void build_request(rtc_ice_agent* agent,
                           ice_transaction* tx,
@@ -645,6 +709,11 @@ void ice_check_response(rtc_ice_agent* agent,
                         ice_base* base) {
   ice_pair* pair = tx->pair;
   ice_generation* gen = pair->gen;
+  /* ICE-02, RFC 8489 §9.1.4: a response that does not authenticate is
+   * discarded before it can change anything (the transaction goes on). */
+  if (rtc_stun_check_integrity(msg, (const uint8_t*)gen->remote_pwd,
+                               strlen(gen->remote_pwd)) != RTC_OK)
+    return;
   /* §7.2.5.2.1: the response must come from where the request went, to
    * where it came from. */
   if (base != tx->base ||
@@ -653,10 +722,6 @@ void ice_check_response(rtc_ice_agent* agent,
     pair_failed(agent, pair);
     return;
   }
-  /* ICE-02: a response that does not authenticate is ignored. */
-  if (rtc_stun_check_integrity(msg, (const uint8_t*)gen->remote_pwd,
-                               strlen(gen->remote_pwd)) != RTC_OK)
-    return;
   int64_t now = ice_now(agent);
   pair->stats.responses_received++;
   pair->last_received_us = now;
@@ -688,7 +753,10 @@ void ice_check_response(rtc_ice_agent* agent,
     pair_failed(agent, pair);
     return;
   }
-  pair->rtt_us = now - tx->last_sent_us;
+  /* RFC 6298 §3 (Karn): a retransmitted request gives no RTT sample: the
+   * response may answer any of its transmissions. */
+  if (tx->transmissions == 1)
+    pair->rtt_us = now - tx->last_sent_us;
   bool use_candidate = tx->use_candidate;
   ice_transaction_free(agent, tx);
   pair->mapped = rtc_socket_address_unmapped(&mapped);
@@ -984,9 +1052,22 @@ static void schedule_consent(rtc_ice_agent* agent, int64_t next_check) {
                      next_check < expiry ? next_check : expiry);
 }
 
+/* Drops every consent request still out (the current one and those that
+ * missed their response timeout but may still be answered). */
+static void drop_consent_transactions(rtc_ice_agent* agent) {
+  ice_transaction** link = &agent->transactions;
+  while (*link) {
+    ice_transaction* tx = *link;
+    if (tx->kind == ICE_TX_CONSENT) {
+      ice_transaction_free(agent, tx); /* unlinks: *link is the next one */
+    } else {
+      link = &tx->next;
+    }
+  }
+}
+
 static void start_consent(rtc_ice_agent* agent) {
-  if (agent->consent_check)
-    ice_transaction_free(agent, agent->consent_check);
+  drop_consent_transactions(agent);
   agent->consent_ok_us = ice_now(agent);
   agent->consent_misses = 0;
   agent->consent_lost = false;
@@ -999,8 +1080,7 @@ static void lose_consent(rtc_ice_agent* agent) {
   RTC_LOG(WARNING, "ICE: consent expired: sending stops");
   agent->consent_lost = true;
   rtc_timer_stop(&agent->consent_timer);
-  if (agent->consent_check)
-    ice_transaction_free(agent, agent->consent_check);
+  drop_consent_transactions(agent);
 }
 
 static void send_consent(rtc_ice_agent* agent) {
@@ -1053,28 +1133,44 @@ void ice_consent_response(rtc_ice_agent* agent,
   if (rtc_stun_class(msg->type) == RTC_STUN_CLASS_ERROR) {
     int code = 0;
     rtc_stun_get_error_code(msg, &code, NULL, NULL);
+    /* Read what the transaction knows before it goes. */
+    rtc_ice_role claimed = tx->role;
     ice_transaction_free(agent, tx);
     /* RFC 7675 §5.2: an authenticated 403 revokes consent at once. */
     if (code == RTC_STUN_ERROR_FORBIDDEN && pair == agent->selected)
       lose_consent(agent);
-    else if (code == RTC_STUN_ERROR_ROLE_CONFLICT && tx->role == agent->role)
+    else if (code == RTC_STUN_ERROR_ROLE_CONFLICT && claimed == agent->role)
       switch_role(agent);
     return;
   }
+  /* Consent requests are sent once: the round trip is unambiguous. */
   pair->rtt_us = now - tx->last_sent_us;
+  int64_t sent = tx->first_sent_us;
   ice_transaction_free(agent, tx);
   if (pair == agent->selected && !agent->consent_lost) {
-    agent->consent_ok_us = now;
+    /* RFC 7675 §5.1: consent runs for 30 s from the sending of a request
+     * that was answered (a late answer to an older one moves nothing). */
+    if (sent > agent->consent_ok_us)
+      agent->consent_ok_us = sent;
     agent->consent_misses = 0;
   }
 }
 
 void ice_consent_timeout(rtc_ice_agent* agent, ice_transaction* tx) {
-  ice_transaction_free(agent, tx);
-  if (agent->consent_lost || !agent->selected)
+  if (tx->cancelled || agent->consent_lost || tx->pair != agent->selected) {
+    /* The time in which an answer still counts is over. */
+    ice_transaction_free(agent, tx);
     return;
+  }
+  /* No answer within the response timeout: a miss (three in a row mean
+   * disconnected). RFC 7675 §5.1: an answer to any request sent in the last
+   * 30 s still keeps consent, so the request waits for one until then. */
+  tx->cancelled = true;
+  tx->timeout_us = tx->first_sent_us + agent->config.consent_timeout_us;
+  if (agent->consent_check == tx)
+    agent->consent_check = NULL;
   agent->consent_misses++;
-  /* Missed: check again now rather than at the next interval. */
+  /* Check again now rather than at the next interval. */
   if (ice_now(agent) - agent->consent_ok_us < agent->config.consent_timeout_us)
     send_consent(agent);
 }
@@ -1101,7 +1197,11 @@ rtc_ice_transport_state ice_compute_state(const rtc_ice_agent* agent) {
     return RTC_ICE_TRANSPORT_CLOSED;
   size_t pending =
       count_state(gen, ICE_PAIR_IN_PROGRESS) + gen->triggered_count;
-  if (agent->selected) {
+  /* webrtc-pc `checking`: "consent checks have failed on all previously
+   * successful candidate pairs" and an ICE restart checks new ones. */
+  bool restarting_after_failure =
+      agent->selected && agent->consent_lost && agent->selected->gen != gen;
+  if (agent->selected && !restarting_after_failure) {
     if (agent->consent_lost)
       return RTC_ICE_TRANSPORT_FAILED;
     if (agent->consent_misses >= ICE_CONSENT_MISSES_DISCONNECTED)

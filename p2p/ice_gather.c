@@ -333,9 +333,15 @@ void ice_srflx_response(rtc_ice_agent* agent,
   }
   mapped = rtc_socket_address_unmapped(&mapped);
   /* RFC 8445 §5.1.3: a reflexive candidate equal to its base is redundant,
-   * unless the host address is hidden (IP-04). */
+   * unless the host address is hidden (IP-04: then it tells the peer the
+   * public address the name stands for). A hidden private or link-local
+   * address is never signaled, though, even when a STUN server on the LAN
+   * reflects it (IP-05, RFC 8828 mode 3); loopback tells nothing. */
+  bool hidden = base->mdns_name[0] || !base->announce_host;
+  bool revealing = rtc_socket_address_is_private(&base->address) ||
+                   rtc_socket_address_is_link_local(&base->address);
   bool redundant = rtc_socket_address_equal(&mapped, &base->address) &&
-                   !base->mdns_name[0] && base->announce_host;
+                   (!hidden || revealing);
   for (size_t i = 0; i < gen->local_count && !redundant; i++) {
     const ice_local* l = gen->locals[i];
     redundant = l->base == base && l->c.type == RTC_CANDIDATE_SRFLX &&

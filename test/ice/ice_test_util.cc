@@ -308,16 +308,22 @@ void ScriptedIcePeer::Answer(const rtc_received_packet& packet,
     return;
   uint8_t buf[512];
   rtc_stun_builder b;
-  bool forbidden = mode == Mode::kForbidden;
+  int error_code = 0;
+  if (mode == Mode::kForbidden)
+    error_code = RTC_STUN_ERROR_FORBIDDEN;
+  if (mode == Mode::kRoleConflict)
+    error_code = RTC_STUN_ERROR_ROLE_CONFLICT;
   rtc_stun_builder_init(
       &b, buf, sizeof(buf),
-      forbidden ? RTC_STUN_BINDING_ERROR : RTC_STUN_BINDING_SUCCESS,
+      error_code ? RTC_STUN_BINDING_ERROR : RTC_STUN_BINDING_SUCCESS,
       msg.transaction_id);
-  if (forbidden)
-    rtc_stun_add_error_code(&b, RTC_STUN_ERROR_FORBIDDEN, nullptr);
+  if (error_code)
+    rtc_stun_add_error_code(&b, error_code, nullptr);
   else
     rtc_stun_add_xor_mapped_address(&b, &packet.source);
-  std::string key = mode == Mode::kBadIntegrity ? pwd_ + "x" : pwd_;
+  bool forged =
+      mode == Mode::kBadIntegrity || mode == Mode::kForgedFromOtherSocket;
+  std::string key = forged ? pwd_ + "x" : pwd_;
   rtc_stun_add_message_integrity(
       &b, reinterpret_cast<const uint8_t*>(key.data()), key.size());
   rtc_stun_add_fingerprint(&b);
@@ -325,7 +331,9 @@ void ScriptedIcePeer::Answer(const rtc_received_packet& packet,
   if (rtc_stun_builder_finish(&b, &len) != RTC_OK)
     return;
   rtc_packet_socket* from =
-      mode == Mode::kFromOtherSocket ? other_socket_ : socket_;
+      mode == Mode::kFromOtherSocket || mode == Mode::kForgedFromOtherSocket
+          ? other_socket_
+          : socket_;
   rtc_packet_socket_send_to(from, buf, len, &packet.source);
 }
 

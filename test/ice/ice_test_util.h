@@ -105,6 +105,10 @@ class ScriptedIcePeer {
     kBadIntegrity,     // responses signed with the wrong key
     kForbidden,        // authenticated 403 error responses
     kFromOtherSocket,  // responses sent from another port
+    kRoleConflict,     // authenticated 487 (Role Conflict) error responses
+    // Responses from another port that do not authenticate (an off-path
+    // forger that learned the transaction id).
+    kForgedFromOtherSocket,
   };
   struct Request {
     int64_t at_us;
