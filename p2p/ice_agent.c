@@ -617,13 +617,22 @@ rtc_ice_role rtc_ice_agent_role(const rtc_ice_agent* agent) {
   return agent->role;
 }
 
-rtc_error rtc_ice_agent_restart(rtc_ice_agent* agent) {
+rtc_error rtc_ice_agent_restart(rtc_ice_agent* agent,
+                                const char* ufrag,
+                                const char* pwd) {
   RTC_DCHECK(rtc_task_queue_is_current(agent->queue));
   if (agent->closed)
     return RTC_ERR_INVALID_STATE;
+  if ((ufrag && !valid_credential(ufrag, 4, 256)) ||
+      (pwd && !valid_credential(pwd, 22, 256)))
+    return RTC_ERR_INVALID_ARGUMENT;
   ice_generation* gen = ice_generation_new(agent);
   if (!gen)
     return RTC_ERR_NO_MEMORY;
+  if (ufrag)
+    snprintf(gen->local_ufrag, sizeof(gen->local_ufrag), "%s", ufrag);
+  if (pwd)
+    snprintf(gen->local_pwd, sizeof(gen->local_pwd), "%s", pwd);
   /* Keep the generation that carries data until the new one selects. */
   ice_generation* keep = agent->selected ? agent->selected->gen : NULL;
   if (agent->previous && agent->previous != keep) {

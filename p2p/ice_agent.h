@@ -142,8 +142,13 @@ typedef struct rtc_ice_pair_info {
   rtc_candidate local;  /* as signaled (mDNS name when obfuscated) */
   rtc_candidate remote; /* as signaled; prflx ones have no address here */
   uint64_t priority;
+  /* RTCStatsIceCandidatePairState: "frozen", "waiting", "in-progress",
+   * "succeeded", "failed". */
+  const char* state;
   bool nominated;
   int64_t current_rtt_us; /* -1 when unknown */
+  int64_t total_rtt_us;   /* sum over the responses counted */
+  uint64_t rtt_measurements;
   uint64_t requests_sent;
   uint64_t responses_received;
   uint64_t requests_received;
@@ -218,12 +223,16 @@ void rtc_ice_agent_end_of_remote_candidates(rtc_ice_agent* agent);
 void rtc_ice_agent_set_role(rtc_ice_agent* agent, rtc_ice_role role);
 rtc_ice_role rtc_ice_agent_role(const rtc_ice_agent* agent);
 
-/* ICE restart: new local credentials and a new gathering (call
- * rtc_ice_agent_gather again), new remote credentials and candidates
- * expected; the selected pair keeps carrying data (with the old
- * credentials for consent) until the new generation selects a pair.
- * Errors: RTC_ERR_NO_MEMORY, RTC_ERR_INVALID_STATE (closed). */
-rtc_error rtc_ice_agent_restart(rtc_ice_agent* agent);
+/* ICE restart: new local credentials (`ufrag` and `pwd`, or random ones
+ * for NULL) and a new gathering (call rtc_ice_agent_gather again), new
+ * remote credentials and candidates expected; the selected pair keeps
+ * carrying data (with the old credentials for consent) until the new
+ * generation selects a pair. Errors: RTC_ERR_NO_MEMORY,
+ * RTC_ERR_INVALID_ARGUMENT (credentials as in the config),
+ * RTC_ERR_INVALID_STATE (closed). */
+rtc_error rtc_ice_agent_restart(rtc_ice_agent* agent,
+                                const char* ufrag,
+                                const char* pwd);
 
 /* Sends one packet on the selected pair. Errors: RTC_ERR_INVALID_STATE (no
  * selected pair, or consent lost), RTC_ERR_WOULD_BLOCK (on_writable

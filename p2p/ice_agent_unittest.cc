@@ -723,10 +723,12 @@ TEST_F(IceSimTest, RestartKeepsTrafficFlowingUntilTheNewPairIsSelected) {
   a_.candidates.clear();
   b_.candidates.clear();
   a_.end_of_candidates = b_.end_of_candidates = false;
-  OnQueue(a_.queue,
-          [&] { ASSERT_EQ(rtc_ice_agent_restart(a_.agent), RTC_OK); });
-  OnQueue(b_.queue,
-          [&] { ASSERT_EQ(rtc_ice_agent_restart(b_.agent), RTC_OK); });
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_restart(a_.agent, nullptr, nullptr), RTC_OK);
+  });
+  OnQueue(b_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_restart(b_.agent, nullptr, nullptr), RTC_OK);
+  });
   rtc_test::ExchangeCredentials(a_, b_);
   OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
   OnQueue(b_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(b_.agent), RTC_OK); });
@@ -1442,10 +1444,12 @@ TEST_F(IceSimTest, RestartAfterConsentFailureIsChecking) {
                        60 * kSec));
   rtc_sim_host_set_link(hb, &fine, &fine);
   size_t failed_index = a_.states.size();
-  OnQueue(a_.queue,
-          [&] { ASSERT_EQ(rtc_ice_agent_restart(a_.agent), RTC_OK); });
-  OnQueue(b_.queue,
-          [&] { ASSERT_EQ(rtc_ice_agent_restart(b_.agent), RTC_OK); });
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_restart(a_.agent, nullptr, nullptr), RTC_OK);
+  });
+  OnQueue(b_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_restart(b_.agent, nullptr, nullptr), RTC_OK);
+  });
   rtc_test::ExchangeCredentials(a_, b_);
   OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
   OnQueue(b_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(b_.agent), RTC_OK); });

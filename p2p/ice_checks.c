@@ -254,6 +254,9 @@ void ice_pair_info(const ice_pair* pair, rtc_ice_pair_info* out) {
     hide_address(&out->local);
   ice_remote_exposed(pair->remote, &out->remote);
   out->priority = pair->priority;
+  static const char* const kStates[] = {"frozen", "waiting", "in-progress",
+                                        "succeeded", "failed"};
+  out->state = kStates[pair->state];
   out->nominated = pair->nominated;
   out->current_rtt_us = pair->rtt_us;
 }
@@ -755,8 +758,11 @@ void ice_check_response(rtc_ice_agent* agent,
   }
   /* RFC 6298 §3 (Karn): a retransmitted request gives no RTT sample: the
    * response may answer any of its transmissions. */
-  if (tx->transmissions == 1)
+  if (tx->transmissions == 1) {
     pair->rtt_us = now - tx->last_sent_us;
+    pair->stats.total_rtt_us += pair->rtt_us;
+    pair->stats.rtt_measurements++;
+  }
   bool use_candidate = tx->use_candidate;
   ice_transaction_free(agent, tx);
   pair->mapped = rtc_socket_address_unmapped(&mapped);
@@ -1145,6 +1151,8 @@ void ice_consent_response(rtc_ice_agent* agent,
   }
   /* Consent requests are sent once: the round trip is unambiguous. */
   pair->rtt_us = now - tx->last_sent_us;
+  pair->stats.total_rtt_us += pair->rtt_us;
+  pair->stats.rtt_measurements++;
   int64_t sent = tx->first_sent_us;
   ice_transaction_free(agent, tx);
   if (pair == agent->selected && !agent->consent_lost) {

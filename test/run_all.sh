@@ -100,6 +100,26 @@ run_corpora() {
   echo "corpus-$cfg $pass $fail 0" >>"$RESULTS"
 }
 
+# Runs each test program of out/<cfg>/programs.txt; exit status 0 passes.
+run_programs() {
+  local cfg=$1 pass=0 fail=0 name log
+  [ -f "out/$cfg/programs.txt" ] || return 0
+  mkdir -p "out/$cfg/test-logs"
+  while read -r name; do
+    [ -n "$name" ] || continue
+    log=out/$cfg/test-logs/$name.log
+    if timeout -k 10 120 "out/$cfg/$name" >"$log" 2>&1; then
+      pass=$((pass + 1))
+      printf '[program-%s] %-32s ok\n' "$cfg" "$name"
+    else
+      fail=$((fail + 1))
+      printf '[program-%s] %-32s FAILED\n' "$cfg" "$name"
+      tail -30 "$log"
+    fi
+  done <"out/$cfg/programs.txt"
+  echo "programs-$cfg $pass $fail 0" >>"$RESULTS"
+}
+
 # Fuzzes each target with libFuzzer for $1 seconds, starting from a copy of
 # its seed corpus.
 run_fuzzers() {
@@ -163,6 +183,8 @@ run_everything() {
     if [[ " ${built[*]} " == *" $cfg "* ]]; then
       section "unit tests ($cfg)"
       test/run_gtests.sh "out/$cfg" "$cfg" "$RESULTS"
+      section "test programs ($cfg)"
+      run_programs "$cfg"
       section "fuzz corpora replayed ($cfg)"
       run_corpora "$cfg"
     fi

@@ -1,0 +1,1320 @@
+/*
+ * JSEP (RFC 9429) for the peer connection: creating offers and answers,
+ * checking and applying local and remote descriptions, ICE candidates.
+ * Runs on the signaling thread, inside the operations chain.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pc/peer_connection_internal.h"
+#include "rtc_base/alloc.h"
+#include "rtc_base/checks.h"
+#include "rtc_base/logging.h"
+#include "rtc_base/random.h"
+
+static const char kIceChars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* --- Reading descriptions --- */
+
+static const char* media_ufrag(const rtc_sdp_session* s,
+                               const rtc_sdp_media* m) {
+  return m->ice_ufrag ? m->ice_ufrag : s->ice_ufrag;
+}
+
+static const char* media_pwd(const rtc_sdp_session* s, const rtc_sdp_media* m) {
+  return m->ice_pwd ? m->ice_pwd : s->ice_pwd;
+}
+
+static const rtc_fingerprint* media_fingerprints(const rtc_sdp_session* s,
+                                                 const rtc_sdp_media* m,
+                                                 size_t* count) {
+  if (m->num_fingerprints) {
+    *count = m->num_fingerprints;
+    return m->fingerprints;
+  }
+  *count = s->num_fingerprints;
+  return s->fingerprints;
+}
+
+static rtc_sdp_setup media_setup(const rtc_sdp_session* s,
+                                 const rtc_sdp_media* m) {
+  return m->setup != RTC_SDP_SETUP_NONE ? m->setup : s->setup;
+}
+
+static rtc_sdp_direction media_direction(const rtc_sdp_session* s,
+                                         const rtc_sdp_media* m) {
+  if (m->direction != RTC_SDP_DIRECTION_NONE)
+    return m->direction;
+  if (s->direction != RTC_SDP_DIRECTION_NONE)
+    return s->direction;
+  return RTC_SDP_DIRECTION_SENDRECV;
+}
+
+static const rtc_sdp_group* bundle_group(const rtc_sdp_session* s) {
+  for (size_t i = 0; s && i < s->num_groups; i++) {
+    if (strcasecmp(s->groups[i].semantics, "BUNDLE") == 0)
+      return &s->groups[i];
+  }
+  return NULL;
+}
+
+static bool group_has(const rtc_sdp_group* g, const char* mid) {
+  for (size_t i = 0; g && i < g->num_mids; i++) {
+    if (strcmp(g->mids[i], mid) == 0)
+      return true;
+  }
+  return false;
+}
+
+static bool is_rejected(const rtc_sdp_media* m) {
+  return m->port == 0 && !m->bundle_only;
+}
+
+static bool is_data(const rtc_sdp_media* m) {
+  return strcmp(m->type, "application") == 0 && strstr(m->proto, "SCTP");
+}
+
+static bool is_rtp(const rtc_sdp_media* m) {
+  return (strcmp(m->type, "audio") == 0 || strcmp(m->type, "video") == 0) &&
+         rtc_sdp_proto_is_rtp(m->proto);
+}
+
+static rtc_transceiver_direction from_sdp_direction(rtc_sdp_direction d) {
+  switch (d) {
+    case RTC_SDP_DIRECTION_SENDONLY:
+      return RTC_DIRECTION_SENDONLY;
+    case RTC_SDP_DIRECTION_RECVONLY:
+      return RTC_DIRECTION_RECVONLY;
+    case RTC_SDP_DIRECTION_INACTIVE:
+      return RTC_DIRECTION_INACTIVE;
+    default:
+      return RTC_DIRECTION_SENDRECV;
+  }
+}
+
+static rtc_sdp_direction to_sdp_direction(rtc_transceiver_direction d) {
+  switch (d) {
+    case RTC_DIRECTION_SENDONLY:
+      return RTC_SDP_DIRECTION_SENDONLY;
+    case RTC_DIRECTION_RECVONLY:
+      return RTC_SDP_DIRECTION_RECVONLY;
+    case RTC_DIRECTION_INACTIVE:
+    case RTC_DIRECTION_STOPPED:
+      return RTC_SDP_DIRECTION_INACTIVE;
+    default:
+      return RTC_SDP_DIRECTION_SENDRECV;
+  }
+}
+
+static bool has_send(rtc_transceiver_direction d) {
+  return d == RTC_DIRECTION_SENDRECV || d == RTC_DIRECTION_SENDONLY;
+}
+
+static bool has_recv(rtc_transceiver_direction d) {
+  return d == RTC_DIRECTION_SENDRECV || d == RTC_DIRECTION_RECVONLY;
+}
+
+static rtc_transceiver_direction make_direction(bool send, bool recv) {
+  if (send && recv)
+    return RTC_DIRECTION_SENDRECV;
+  if (send)
+    return RTC_DIRECTION_SENDONLY;
+  if (recv)
+    return RTC_DIRECTION_RECVONLY;
+  return RTC_DIRECTION_INACTIVE;
+}
+
+/* The direction seen from the other side. */
+static rtc_transceiver_direction reverse(rtc_transceiver_direction d) {
+  return make_direction(has_recv(d), has_send(d));
+}
+
+static rtc_rtp_transceiver* transceiver_for_mid(const rtc_peer_connection* pc,
+                                                const char* mid) {
+  for (size_t i = 0; mid && i < pc->transceiver_count; i++) {
+    if (strcmp(pc->transceivers[i]->mid, mid) == 0)
+      return pc->transceivers[i];
+  }
+  return NULL;
+}
+
+/* --- Transports --- */
+
+/* The description that decides bundling now: a pending offer while one is
+ * out, otherwise the current answer. */
+static const rtc_sdp_session* bundle_source(const rtc_peer_connection* pc) {
+  if (pc->pending_local && pc->pending_local_type == RTC_SDP_OFFER)
+    return pc->pending_local;
+  if (pc->pending_remote && pc->pending_remote_type == RTC_SDP_OFFER)
+    return pc->pending_remote;
+  if (pc->pending_local)
+    return pc->pending_local; /* our pranswer */
+  if (pc->pending_remote)
+    return pc->pending_remote;
+  if (pc->current_local && pc->current_local_type == RTC_SDP_ANSWER)
+    return pc->current_local;
+  if (pc->current_remote && pc->current_remote_type == RTC_SDP_ANSWER)
+    return pc->current_remote;
+  return pc->current_local;
+}
+
+const char* pc_jsep_transport_for_mid(const rtc_peer_connection* pc,
+                                      const char* mid) {
+  const rtc_sdp_group* g = bundle_group(bundle_source(pc));
+  /* RFC 8843 §7: a bundled section uses the transport of the group's first
+   * (tagged) mid. */
+  if (g && group_has(g, mid) && g->num_mids > 0)
+    return g->mids[0];
+  return mid;
+}
+
+int pc_jsep_mline_index(const rtc_peer_connection* pc, const char* mid) {
+  const rtc_sdp_session* s = pc_local_description(pc);
+  if (!s)
+    s = pc_remote_description(pc);
+  for (size_t i = 0; s && i < s->num_media; i++) {
+    if (s->media[i]->mid && mid && strcmp(s->media[i]->mid, mid) == 0)
+      return (int)i;
+  }
+  return -1;
+}
+
+/* --- Writing descriptions --- */
+
+static void new_credentials(char* ufrag, char* pwd) {
+  /* RFC 8445 §5.3: >= 24 bits in the ufrag, >= 128 in the password. */
+  rtc_random_string(ufrag, 8, kIceChars, sizeof(kIceChars) - 1);
+  rtc_random_string(pwd, 24, kIceChars, sizeof(kIceChars) - 1);
+}
+
+static rtc_error write_transport(rtc_peer_connection* pc,
+                                 rtc_sdp_session* sdp,
+                                 rtc_sdp_media* m,
+                                 rtc_sdp_setup setup) {
+  m->connection.nettype = "IN";
+  m->connection.addrtype = "IP4";
+  m->connection.address = "0.0.0.0";
+  if (rtc_sdp_set_string(sdp, &m->ice_ufrag, pc->next_ufrag) != RTC_OK ||
+      rtc_sdp_set_string(sdp, &m->ice_pwd, pc->next_pwd) != RTC_OK ||
+      rtc_sdp_set_string(sdp, &m->ice_options, "trickle") != RTC_OK)
+    return RTC_ERR_NO_MEMORY;
+  m->setup = setup;
+  return rtc_sdp_add_fingerprint(sdp, m, &pc->fingerprint);
+}
+
+static rtc_error write_data_section(rtc_peer_connection* pc,
+                                    rtc_sdp_session* sdp,
+                                    const char* mid,
+                                    rtc_sdp_setup setup,
+                                    bool rejected) {
+  rtc_sdp_media* m = rtc_sdp_session_add_media(
+      sdp, "application", rejected ? 0 : 9, "UDP/DTLS/SCTP");
+  if (!m || rtc_sdp_media_add_fmt(sdp, m, "webrtc-datachannel") != RTC_OK ||
+      rtc_sdp_set_string(sdp, &m->mid, mid) != RTC_OK)
+    return RTC_ERR_NO_MEMORY;
+  if (rejected)
+    return RTC_OK;
+  rtc_error err = write_transport(pc, sdp, m, setup);
+  if (err != RTC_OK)
+    return err;
+  /* RFC 8841 §5.1 and §6.1. */
+  m->has_sctp_port = true;
+  m->sctp_port = RTC_SCTP_DEFAULT_PORT;
+  m->has_max_message_size = true;
+  m->max_message_size = RTC_SCTP_MAX_MESSAGE_SIZE;
+  return RTC_OK;
+}
+
+/* A section for a rejected or stopped transceiver (RFC 9429 §5.2.2: port
+ * 0, the same media type, a codec kept). */
+static rtc_error write_rejected_rtp(rtc_peer_connection* pc,
+                                    rtc_sdp_session* sdp,
+                                    rtc_media_kind kind,
+                                    const char* mid,
+                                    const rtc_sdp_media* remote) {
+  rtc_sdp_media* m = rtc_sdp_session_add_media(sdp, rtc_media_kind_name(kind),
+                                               0, "UDP/TLS/RTP/SAVPF");
+  if (!m || rtc_sdp_set_string(sdp, &m->mid, mid) != RTC_OK)
+    return RTC_ERR_NO_MEMORY;
+  m->connection.nettype = "IN";
+  m->connection.addrtype = "IP4";
+  m->connection.address = "0.0.0.0";
+  m->direction = RTC_SDP_DIRECTION_INACTIVE;
+  (void)pc;
+  if (remote && remote->num_fmts)
+    return rtc_sdp_media_add_fmt(sdp, m, remote->fmts[0]);
+  return rtc_sdp_media_add_codec(sdp, m, kind == RTC_MEDIA_AUDIO ? 111 : 96,
+                                 kind == RTC_MEDIA_AUDIO ? "opus" : "VP8",
+                                 kind == RTC_MEDIA_AUDIO ? 48000 : 90000,
+                                 kind == RTC_MEDIA_AUDIO ? 2 : 0);
+}
+
+static rtc_error write_rtp_section(rtc_peer_connection* pc,
+                                   rtc_sdp_session* sdp,
+                                   rtc_rtp_transceiver* t,
+                                   const char* mid,
+                                   rtc_transceiver_direction direction,
+                                   rtc_sdp_setup setup,
+                                   const rtc_sdp_media* remote) {
+  rtc_sdp_media* m = rtc_sdp_session_add_media(
+      sdp, rtc_media_kind_name(t->kind), 9, "UDP/TLS/RTP/SAVPF");
+  if (!m || rtc_sdp_set_string(sdp, &m->mid, mid) != RTC_OK)
+    return RTC_ERR_NO_MEMORY;
+  rtc_error err = write_transport(pc, sdp, m, setup);
+  if (err != RTC_OK)
+    return err;
+  m->has_rtcp = true;
+  m->rtcp.port = 9;
+  m->rtcp.connection.nettype = "IN";
+  m->rtcp.connection.addrtype = "IP4";
+  m->rtcp.connection.address = "0.0.0.0";
+  m->direction = to_sdp_direction(direction);
+  m->rtcp_mux = true;
+  m->rtcp_rsize = true;
+  if (has_send(direction)) {
+    /* RFC 8830: the sender's streams and its id. */
+    if (t->stream_id_count == 0) {
+      err = rtc_sdp_media_add_msid(sdp, m, "-", t->sender_id);
+    } else {
+      for (size_t i = 0; i < t->stream_id_count && err == RTC_OK; i++)
+        err = rtc_sdp_media_add_msid(sdp, m, t->stream_ids[i], t->sender_id);
+    }
+    if (err != RTC_OK)
+      return err;
+  }
+  return pc_transceiver_write_codecs(sdp, m, t, remote);
+}
+
+static rtc_error new_session(rtc_peer_connection* pc, rtc_sdp_session** out) {
+  rtc_sdp_session* sdp = NULL;
+  rtc_error err = rtc_sdp_session_create(&sdp);
+  if (err != RTC_OK)
+    return err;
+  err = rtc_sdp_session_set_id(sdp, pc->session_id);
+  if (err != RTC_OK) {
+    rtc_sdp_session_destroy(sdp);
+    return err;
+  }
+  /* RFC 9429 §5.2.2: the version goes up with each new description. */
+  sdp->origin.session_version = ++pc->session_version;
+  sdp->extmap_allow_mixed = true;
+  rtc_sdp_msid_semantic* ms = RTC_SDP_PUSH(sdp, sdp, msid_semantics);
+  if (!ms) {
+    rtc_sdp_session_destroy(sdp);
+    return RTC_ERR_NO_MEMORY;
+  }
+  ms->semantic = "WMS";
+  ms->space_before = true;
+  *out = sdp;
+  return RTC_OK;
+}
+
+/* Adds the BUNDLE group of every accepted section. */
+static rtc_error write_bundle(rtc_sdp_session* sdp,
+                              const rtc_sdp_group* remote_group) {
+  const char* mids[RTC_SDP_MAX_MEDIA];
+  size_t n = 0;
+  for (size_t i = 0; i < sdp->num_media && n < RTC_SDP_MAX_MEDIA; i++) {
+    const rtc_sdp_media* m = sdp->media[i];
+    if (is_rejected(m) || !m->mid)
+      continue;
+    if (remote_group && !group_has(remote_group, m->mid))
+      continue;
+    mids[n++] = m->mid;
+  }
+  if (n == 0)
+    return RTC_OK;
+  return rtc_sdp_session_add_group(sdp, "BUNDLE", mids, n);
+}
+
+static bool mid_in_use(const rtc_peer_connection* pc, const char* mid) {
+  if (strcmp(pc->data_mid, mid) == 0 || strcmp(pc->data_offer_mid, mid) == 0)
+    return true;
+  for (size_t i = 0; i < pc->transceiver_count; i++) {
+    if (strcmp(pc->transceivers[i]->mid, mid) == 0 ||
+        strcmp(pc->transceivers[i]->offer_mid, mid) == 0)
+      return true;
+  }
+  const rtc_sdp_session* descs[4] = {pc->current_local, pc->pending_local,
+                                     pc->current_remote, pc->pending_remote};
+  for (int d = 0; d < 4; d++) {
+    for (size_t i = 0; descs[d] && i < descs[d]->num_media; i++) {
+      if (descs[d]->media[i]->mid && strcmp(descs[d]->media[i]->mid, mid) == 0)
+        return true;
+    }
+  }
+  return false;
+}
+
+/* RFC 9429 §5.2.1: a new mid, unique among every description and
+ * transceiver (the destination may itself be a slot mid_in_use reads). */
+static void new_mid(rtc_peer_connection* pc, char out[PC_MID_SIZE]) {
+  char mid[PC_MID_SIZE];
+  out[0] = '\0';
+  do {
+    snprintf(mid, sizeof(mid), "%u", (unsigned)pc->next_mid++);
+  } while (mid_in_use(pc, mid));
+  memcpy(out, mid, sizeof(mid));
+}
+
+static bool wants_data_section(const rtc_peer_connection* pc) {
+  return pc->channel_count > 0 || pc->data_mid[0];
+}
+
+rtc_error pc_jsep_create_offer(rtc_peer_connection* pc,
+                               const rtc_offer_options* options,
+                               char** out,
+                               rtc_error_info* info) {
+  *out = NULL;
+  /* JSEP §5.2.1/§5.2.2: credentials stay unless ICE restarts. */
+  bool restart = (options && options->ice_restart) || pc->ice_restart_pending;
+  if (!pc->ice_ufrag[0] || restart) {
+    new_credentials(pc->next_ufrag, pc->next_pwd);
+  } else {
+    memcpy(pc->next_ufrag, pc->ice_ufrag, sizeof(pc->next_ufrag));
+    memcpy(pc->next_pwd, pc->ice_pwd, sizeof(pc->next_pwd));
+  }
+  rtc_sdp_session* sdp = NULL;
+  rtc_error err = new_session(pc, &sdp);
+  if (err != RTC_OK)
+    return rtc_error_set(info, err, NULL);
+  /* RFC 9429 §5.2.2: existing sections keep their place; rejected ones
+   * may be recycled by new transceivers. */
+  const rtc_sdp_session* prev = pc->current_local;
+  if (!prev && pc->current_remote)
+    prev = pc->current_remote;
+  bool data_written = false;
+  size_t next_new = 0; /* next transceiver to consider for recycling */
+  for (size_t i = 0; prev && i < prev->num_media && err == RTC_OK; i++) {
+    const rtc_sdp_media* pm = prev->media[i];
+    const char* mid = pm->mid ? pm->mid : "";
+    if (is_data(pm) && strcmp(mid, pc->data_mid) == 0) {
+      err = write_data_section(pc, sdp, mid, RTC_SDP_SETUP_ACTPASS,
+                               !wants_data_section(pc));
+      data_written = true;
+      continue;
+    }
+    rtc_rtp_transceiver* t = transceiver_for_mid(pc, mid);
+    if (t && !t->stopping && !t->stopped) {
+      err = write_rtp_section(pc, sdp, t, mid, t->direction,
+                              RTC_SDP_SETUP_ACTPASS, NULL);
+      continue;
+    }
+    /* A rejected section: recycle it for a new transceiver if one waits. */
+    rtc_rtp_transceiver* fresh = NULL;
+    if (is_rejected(pm) || (t && t->stopped)) {
+      for (; next_new < pc->transceiver_count && !fresh; next_new++) {
+        rtc_rtp_transceiver* c = pc->transceivers[next_new];
+        if (!c->mid[0] && !c->stopping && !c->stopped)
+          fresh = c;
+      }
+    }
+    if (fresh) {
+      new_mid(pc, fresh->offer_mid);
+      err = write_rtp_section(pc, sdp, fresh, fresh->offer_mid,
+                              fresh->direction, RTC_SDP_SETUP_ACTPASS, NULL);
+      continue;
+    }
+    if (is_data(pm)) {
+      err = write_data_section(pc, sdp, mid, RTC_SDP_SETUP_ACTPASS, true);
+    } else {
+      rtc_media_kind kind =
+          strcmp(pm->type, "video") == 0 ? RTC_MEDIA_VIDEO : RTC_MEDIA_AUDIO;
+      err = write_rejected_rtp(pc, sdp, kind, mid, pm);
+    }
+  }
+  /* New transceivers, then the data section. */
+  for (size_t i = 0; i < pc->transceiver_count && err == RTC_OK; i++) {
+    rtc_rtp_transceiver* t = pc->transceivers[i];
+    if (t->mid[0] || t->stopping || t->stopped)
+      continue;
+    bool placed = false;
+    for (size_t m = 0; m < sdp->num_media && !placed; m++)
+      placed = t->offer_mid[0] && sdp->media[m]->mid &&
+               strcmp(sdp->media[m]->mid, t->offer_mid) == 0;
+    if (placed)
+      continue;
+    new_mid(pc, t->offer_mid);
+    err = write_rtp_section(pc, sdp, t, t->offer_mid, t->direction,
+                            RTC_SDP_SETUP_ACTPASS, NULL);
+  }
+  if (err == RTC_OK && !data_written && wants_data_section(pc)) {
+    if (!pc->data_mid[0] && !pc->data_offer_mid[0])
+      new_mid(pc, pc->data_offer_mid);
+    err = write_data_section(
+        pc, sdp, pc->data_mid[0] ? pc->data_mid : pc->data_offer_mid,
+        RTC_SDP_SETUP_ACTPASS, false);
+  }
+  if (err == RTC_OK)
+    err = write_bundle(sdp, NULL);
+  char* text = NULL;
+  if (err == RTC_OK)
+    err = rtc_sdp_serialize(sdp, &text, NULL, info);
+  rtc_sdp_session_destroy(sdp);
+  if (err != RTC_OK)
+    return rtc_error_set(info, err, NULL);
+  rtc_free(pc->last_offer);
+  pc->last_offer = rtc_strdup(text);
+  *out = text;
+  return RTC_OK;
+}
+
+/* JSEP §5.3.1: the setup of an answer: active unless the offer is. */
+static rtc_sdp_setup answer_setup(const rtc_peer_connection* pc,
+                                  rtc_sdp_setup offered) {
+  if (pc->dtls_role == RTC_DTLS_ROLE_CLIENT)
+    return RTC_SDP_SETUP_ACTIVE; /* keep the role (RFC 8842 §5.5) */
+  if (pc->dtls_role == RTC_DTLS_ROLE_SERVER)
+    return RTC_SDP_SETUP_PASSIVE;
+  return offered == RTC_SDP_SETUP_ACTIVE ? RTC_SDP_SETUP_PASSIVE
+                                         : RTC_SDP_SETUP_ACTIVE;
+}
+
+rtc_error pc_jsep_create_answer(rtc_peer_connection* pc,
+                                char** out,
+                                rtc_error_info* info) {
+  *out = NULL;
+  if (pc->signaling_state != RTC_SIGNALING_HAVE_REMOTE_OFFER &&
+      pc->signaling_state != RTC_SIGNALING_HAVE_LOCAL_PRANSWER)
+    return rtc_error_set(info, RTC_ERR_INVALID_STATE,
+                         "createAnswer needs a remote offer");
+  const rtc_sdp_session* offer = pc->pending_remote;
+  if (!offer)
+    return rtc_error_set(info, RTC_ERR_INVALID_STATE, "no remote offer");
+  /* A remote ICE restart (new ufrag) restarts ours too (RFC 9429
+   * §5.3.1). */
+  bool restart = pc->ice_restart_pending;
+  if (pc->current_remote && offer->num_media && pc->current_remote->num_media) {
+    const char* before =
+        media_ufrag(pc->current_remote, pc->current_remote->media[0]);
+    const char* now = media_ufrag(offer, offer->media[0]);
+    if (before && now && strcmp(before, now) != 0)
+      restart = true;
+  }
+  if (!pc->ice_ufrag[0] || restart) {
+    new_credentials(pc->next_ufrag, pc->next_pwd);
+  } else {
+    memcpy(pc->next_ufrag, pc->ice_ufrag, sizeof(pc->next_ufrag));
+    memcpy(pc->next_pwd, pc->ice_pwd, sizeof(pc->next_pwd));
+  }
+  rtc_sdp_session* sdp = NULL;
+  rtc_error err = new_session(pc, &sdp);
+  if (err != RTC_OK)
+    return rtc_error_set(info, err, NULL);
+  for (size_t i = 0; i < offer->num_media && err == RTC_OK; i++) {
+    const rtc_sdp_media* om = offer->media[i];
+    const char* mid = om->mid ? om->mid : "";
+    rtc_sdp_setup setup = answer_setup(pc, media_setup(offer, om));
+    if (is_data(om)) {
+      bool accept = !is_rejected(om) && strcmp(mid, pc->data_mid) == 0;
+      err = write_data_section(pc, sdp, mid, setup, !accept);
+      continue;
+    }
+    rtc_rtp_transceiver* t = transceiver_for_mid(pc, mid);
+    if (is_rtp(om) && !is_rejected(om) && t && !t->stopping && !t->stopped) {
+      /* JSEP §5.3.1: our direction within what the offer allows. */
+      rtc_transceiver_direction offered =
+          reverse(from_sdp_direction(media_direction(offer, om)));
+      rtc_transceiver_direction d =
+          make_direction(has_send(t->direction) && has_send(offered),
+                         has_recv(t->direction) && has_recv(offered));
+      err = write_rtp_section(pc, sdp, t, mid, d, setup, om);
+      if (err == RTC_ERR_NOT_FOUND) {
+        /* No codec in common: reject the section (JSEP §5.3.1). */
+        sdp->num_media--;
+        err = write_rejected_rtp(pc, sdp, t->kind, mid, om);
+      }
+      continue;
+    }
+    /* Unsupported, rejected or stopped: reject with the same type. */
+    rtc_sdp_media* m = rtc_sdp_session_add_media(sdp, om->type, 0, om->proto);
+    if (!m || rtc_sdp_set_string(sdp, &m->mid, om->mid) != RTC_OK) {
+      err = RTC_ERR_NO_MEMORY;
+      break;
+    }
+    m->connection.nettype = "IN";
+    m->connection.addrtype = "IP4";
+    m->connection.address = "0.0.0.0";
+    for (size_t f = 0; f < om->num_fmts && f < 1 && err == RTC_OK; f++)
+      err = rtc_sdp_media_add_fmt(sdp, m, om->fmts[f]);
+  }
+  if (err == RTC_OK) {
+    const rtc_sdp_group* g = bundle_group(offer);
+    if (g)
+      err = write_bundle(sdp, g);
+  }
+  char* text = NULL;
+  if (err == RTC_OK)
+    err = rtc_sdp_serialize(sdp, &text, NULL, info);
+  rtc_sdp_session_destroy(sdp);
+  if (err != RTC_OK)
+    return rtc_error_set(info, err, NULL);
+  rtc_free(pc->last_answer);
+  pc->last_answer = rtc_strdup(text);
+  *out = text;
+  return RTC_OK;
+}
+
+/* --- Checking remote descriptions (RFC 9429 §5.8, webrtc-pc §4.4.1.5) --- */
+
+static bool ice_chars(const char* s, size_t min, size_t max) {
+  if (!s)
+    return false;
+  size_t len = strlen(s);
+  if (len < min || len > max)
+    return false;
+  for (size_t i = 0; i < len; i++) {
+    if (!memchr(kIceChars, s[i], sizeof(kIceChars) - 1))
+      return false;
+  }
+  return true;
+}
+
+static rtc_error check_remote(const rtc_peer_connection* pc,
+                              const rtc_sdp_session* s,
+                              rtc_sdp_type type,
+                              rtc_error_info* info) {
+  for (size_t i = 0; i < s->num_media; i++) {
+    const rtc_sdp_media* m = s->media[i];
+    for (size_t j = 0; j < i; j++) {
+      if (m->mid && s->media[j]->mid && strcmp(m->mid, s->media[j]->mid) == 0)
+        return rtc_error_set(info, RTC_ERR_INVALID_ACCESS, "duplicate a=mid:%s",
+                             m->mid);
+    }
+    if (is_rejected(m))
+      continue;
+    if (!m->mid)
+      return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                           "m= section %zu has no a=mid", i);
+    /* ICE-01, RFC 8839 §5.4: ufrag 4..256, pwd 22..256 ice-chars. */
+    const char* ufrag = media_ufrag(s, m);
+    const char* pwd = media_pwd(s, m);
+    if (!ufrag || !pwd)
+      return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                           "m= section %zu has no ICE credentials", i);
+    if (!ice_chars(ufrag, 4, 256) || !ice_chars(pwd, 22, 256))
+      return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                           "invalid ice-ufrag or ice-pwd in section %zu", i);
+    /* RFC 8827 §6.5: DTLS-SRTP only; SDES (a=crypto without a
+     * fingerprint) is refused (SEC-04). */
+    size_t fp_count = 0;
+    media_fingerprints(s, m, &fp_count);
+    if (fp_count == 0) {
+      if (m->num_cryptos > 0)
+        return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                             "SDES (a=crypto) is not supported: DTLS-SRTP "
+                             "with a fingerprint is required");
+      return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                           "m= section %zu has no a=fingerprint", i);
+    }
+    rtc_sdp_setup setup = media_setup(s, m);
+    if (type != RTC_SDP_OFFER &&
+        (setup == RTC_SDP_SETUP_ACTPASS || setup == RTC_SDP_SETUP_HOLDCONN))
+      return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                           "an answer must use a=setup:active or passive");
+    if (type == RTC_SDP_OFFER && setup == RTC_SDP_SETUP_HOLDCONN)
+      return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                           "a=setup:holdconn is not supported");
+    /* rtcpMuxPolicy "require" (webrtc-pc §4.2.4, JSEP §5.8). */
+    if (is_rtp(m) && !m->rtcp_mux)
+      return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                           "m= section %zu lacks a=rtcp-mux", i);
+  }
+  const rtc_sdp_group* g = bundle_group(s);
+  for (size_t i = 0; g && i < g->num_mids; i++) {
+    if (!rtc_sdp_session_find_media(s, g->mids[i]))
+      return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                           "BUNDLE names an unknown mid %s", g->mids[i]);
+  }
+  if (type != RTC_SDP_OFFER) {
+    /* JSEP §5.8: an answer mirrors the offer's sections. */
+    const rtc_sdp_session* offer = pc->pending_local;
+    if (!offer)
+      return rtc_error_set(info, RTC_ERR_INVALID_STATE, "no local offer");
+    if (offer->num_media != s->num_media)
+      return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                           "the answer has %zu m= sections, the offer %zu",
+                           s->num_media, offer->num_media);
+    for (size_t i = 0; i < s->num_media; i++) {
+      const rtc_sdp_media* a = s->media[i];
+      const rtc_sdp_media* o = offer->media[i];
+      if (strcmp(a->type, o->type) != 0 ||
+          (!is_rejected(a) && (!a->mid || !o->mid || strcmp(a->mid, o->mid))))
+        return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                             "answer section %zu does not match the offer", i);
+    }
+  }
+  return RTC_OK;
+}
+
+/* --- Applying --- */
+
+typedef struct remote_params {
+  const char* name;
+  const char* ufrag;
+  const char* pwd;
+  rtc_fingerprint fingerprints[8];
+  size_t fingerprint_count;
+  rtc_dtls_role role;
+  rtc_ice_role ice_role;
+} remote_params;
+
+static void net_set_remote(pc_network* net, void* arg) {
+  remote_params* p = arg;
+  rtc_error err =
+      pc_network_set_remote(net, p->name, p->ufrag, p->pwd, p->fingerprints,
+                            p->fingerprint_count, p->role, p->ice_role);
+  if (err != RTC_OK)
+    RTC_LOG(WARNING, "remote transport parameters of %s: %s", p->name,
+            rtc_error_name(err));
+}
+
+typedef struct transport_args {
+  char name[PC_TRANSPORT_NAME_SIZE];
+  char ufrag[RTC_ICE_UFRAG_SIZE];
+  char pwd[RTC_ICE_PWD_SIZE];
+  rtc_ice_role role;
+  bool restart;
+} transport_args;
+
+static void net_ensure(pc_network* net, void* arg) {
+  transport_args* a = arg;
+  rtc_error err =
+      a->restart ? pc_network_restart_transport(net, a->name, a->ufrag, a->pwd)
+                 : pc_network_ensure_transport(net, a->name, a->ufrag, a->pwd,
+                                               a->role);
+  if (err != RTC_OK)
+    RTC_LOG(WARNING, "transport %s: %s", a->name, rtc_error_name(err));
+}
+
+typedef struct candidate_args {
+  char name[PC_TRANSPORT_NAME_SIZE];
+  bool end;
+  rtc_candidate candidate;
+} candidate_args;
+
+static void net_candidate(pc_network* net, void* arg) {
+  candidate_args* a = arg;
+  if (a->end)
+    pc_network_end_of_candidates(net, a->name);
+  else
+    pc_network_add_remote_candidate(net, a->name, &a->candidate);
+}
+
+typedef struct sctp_args {
+  char name[PC_TRANSPORT_NAME_SIZE];
+  uint16_t remote_port;
+  uint64_t remote_max_message_size;
+} sctp_args;
+
+static void net_set_sctp(pc_network* net, void* arg) {
+  sctp_args* a = arg;
+  rtc_error err =
+      pc_network_set_sctp(net, a->name, RTC_SCTP_DEFAULT_PORT, a->remote_port,
+                          a->remote_max_message_size);
+  if (err != RTC_OK)
+    RTC_LOG(WARNING, "SCTP transport: %s", rtc_error_name(err));
+}
+
+typedef struct retain_args {
+  char names[PC_MAX_TRANSPORTS][PC_TRANSPORT_NAME_SIZE];
+  size_t count;
+} retain_args;
+
+static void net_retain(pc_network* net, void* arg) {
+  retain_args* a = arg;
+  const char* keep[PC_MAX_TRANSPORTS];
+  for (size_t i = 0; i < a->count; i++)
+    keep[i] = a->names[i];
+  pc_network_retain(net, keep, a->count);
+}
+
+static void* copy_args(const void* args, size_t size) {
+  return rtc_memdup(args, size);
+}
+
+static rtc_ice_role ice_role(const rtc_peer_connection* pc) {
+  const rtc_sdp_session* remote = pc_remote_description(pc);
+  /* RFC 8445 §6.1.1: the offerer controls, unless the peer is lite
+   * (then we must control). */
+  if (remote && remote->ice_lite)
+    return RTC_ICE_ROLE_CONTROLLING;
+  return pc->is_offerer ? RTC_ICE_ROLE_CONTROLLING : RTC_ICE_ROLE_CONTROLLED;
+}
+
+/* Posts the remote candidates of `m` not posted yet, and its end. */
+static void post_remote_candidates(rtc_peer_connection* pc,
+                                   pc_transport_state* t,
+                                   const rtc_sdp_media* m) {
+  for (size_t c = 0; c < m->num_candidates; c++) {
+    candidate_args a = {.end = false, .candidate = m->candidates[c]};
+    snprintf(a.name, sizeof(a.name), "%s", t->name);
+    pc_post_to_network(pc, net_candidate, copy_args(&a, sizeof(a)), rtc_free);
+  }
+  if (m->end_of_candidates) {
+    candidate_args a = {.end = true};
+    snprintf(a.name, sizeof(a.name), "%s", t->name);
+    pc_post_to_network(pc, net_candidate, copy_args(&a, sizeof(a)), rtc_free);
+  }
+}
+
+/* Creates the transports the local description needs, restarts them when
+ * the credentials changed, and hands them the peer's side once both
+ * descriptions are there. */
+static void update_transports(rtc_peer_connection* pc) {
+  const rtc_sdp_session* local = pc_local_description(pc);
+  const rtc_sdp_session* remote = pc_remote_description(pc);
+  if (!local)
+    return;
+  retain_args keep = {.count = 0};
+  for (size_t i = 0; i < local->num_media; i++) {
+    const rtc_sdp_media* lm = local->media[i];
+    if (is_rejected(lm) || !lm->mid)
+      continue;
+    const char* name = pc_jsep_transport_for_mid(pc, lm->mid);
+    bool listed = false;
+    for (size_t k = 0; k < keep.count && !listed; k++)
+      listed = strcmp(keep.names[k], name) == 0;
+    if (!listed && keep.count < PC_MAX_TRANSPORTS)
+      snprintf(keep.names[keep.count++], PC_TRANSPORT_NAME_SIZE, "%s", name);
+    if (strcmp(name, lm->mid) != 0)
+      continue; /* bundled: the tagged section sets the transport up */
+    pc_transport_state* t = pc_transport(pc, name);
+    if (!t)
+      continue;
+    const char* ufrag = media_ufrag(local, lm);
+    const char* pwd = media_pwd(local, lm);
+    if (!ufrag || !pwd)
+      continue;
+    if (!t->created || strcmp(t->local_ufrag, ufrag) != 0) {
+      transport_args a = {.role = ice_role(pc), .restart = t->created};
+      snprintf(a.name, sizeof(a.name), "%s", name);
+      snprintf(a.ufrag, sizeof(a.ufrag), "%s", ufrag);
+      snprintf(a.pwd, sizeof(a.pwd), "%s", pwd);
+      pc_post_to_network(pc, net_ensure, copy_args(&a, sizeof(a)), rtc_free);
+      if (t->created)
+        t->remote_ufrag[0] = '\0'; /* a restart needs the new remote side */
+      t->created = true;
+      t->gathering = RTC_ICE_GATHERING_NEW;
+      t->end_of_candidates_sent = false;
+      snprintf(t->local_ufrag, sizeof(t->local_ufrag), "%s", ufrag);
+    }
+    const rtc_sdp_media* rm =
+        remote ? rtc_sdp_session_find_media(remote, lm->mid) : NULL;
+    if (!rm || is_rejected(rm) || pc->dtls_role < 0)
+      continue;
+    const char* rufrag = media_ufrag(remote, rm);
+    const char* rpwd = media_pwd(remote, rm);
+    if (!rufrag || !rpwd)
+      continue;
+    if (strcmp(t->remote_ufrag, rufrag) != 0) {
+      remote_params p = {.role = (rtc_dtls_role)pc->dtls_role,
+                         .ice_role = ice_role(pc)};
+      p.name = t->name;
+      p.ufrag = rufrag;
+      p.pwd = rpwd;
+      size_t n = 0;
+      const rtc_fingerprint* fps = media_fingerprints(remote, rm, &n);
+      if (n > 8)
+        n = 8;
+      memcpy(p.fingerprints, fps, n * sizeof(*fps));
+      p.fingerprint_count = n;
+      /* The strings live in the remote description, which outlives the
+       * task only if copied: copy them into the args block. */
+      remote_params* copy =
+          rtc_malloc(sizeof(*copy) + 2 * RTC_ICE_UFRAG_SIZE + RTC_ICE_PWD_SIZE +
+                     PC_TRANSPORT_NAME_SIZE);
+      if (!copy)
+        continue;
+      *copy = p;
+      char* strings = (char*)(copy + 1);
+      snprintf(strings, PC_TRANSPORT_NAME_SIZE, "%s", t->name);
+      copy->name = strings;
+      strings += PC_TRANSPORT_NAME_SIZE;
+      snprintf(strings, RTC_ICE_UFRAG_SIZE, "%s", rufrag);
+      copy->ufrag = strings;
+      strings += RTC_ICE_UFRAG_SIZE;
+      snprintf(strings, RTC_ICE_PWD_SIZE, "%s", rpwd);
+      copy->pwd = strings;
+      pc_post_to_network(pc, net_set_remote, copy, rtc_free);
+      snprintf(t->remote_ufrag, sizeof(t->remote_ufrag), "%s", rufrag);
+      post_remote_candidates(pc, t, rm);
+    }
+  }
+  pc_post_to_network(pc, net_retain, copy_args(&keep, sizeof(keep)), rtc_free);
+  /* Forget the signaling-side state of transports that went. */
+  size_t kept = 0;
+  for (size_t i = 0; i < pc->transport_count; i++) {
+    bool wanted = false;
+    for (size_t k = 0; k < keep.count && !wanted; k++)
+      wanted = strcmp(keep.names[k], pc->transports[i].name) == 0;
+    if (wanted)
+      pc->transports[kept++] = pc->transports[i];
+  }
+  pc->transport_count = kept;
+}
+
+/* The DTLS role once an answer is known (RFC 8842 §5.1, JSEP §5.10). */
+static void learn_dtls_role(rtc_peer_connection* pc,
+                            const rtc_sdp_session* answer,
+                            bool local_answer) {
+  for (size_t i = 0; i < answer->num_media; i++) {
+    const rtc_sdp_media* m = answer->media[i];
+    if (is_rejected(m))
+      continue;
+    rtc_sdp_setup setup = media_setup(answer, m);
+    bool answer_active = setup == RTC_SDP_SETUP_ACTIVE;
+    /* The active side is the DTLS client. */
+    bool we_are_client = local_answer ? answer_active : !answer_active;
+    pc->dtls_role = we_are_client ? RTC_DTLS_ROLE_CLIENT : RTC_DTLS_ROLE_SERVER;
+    return;
+  }
+}
+
+/* An answer became current: directions, stopped transceivers, the data
+ * channels' transport (webrtc-pc §4.4.1.5, "set the description" steps for
+ * answers). */
+static void finish_negotiation(rtc_peer_connection* pc, bool local_answer) {
+  const rtc_sdp_session* answer =
+      local_answer ? pc->current_local : pc->current_remote;
+  const rtc_sdp_session* remote = pc->current_remote;
+  for (size_t i = 0; i < answer->num_media; i++) {
+    const rtc_sdp_media* m = answer->media[i];
+    if (!m->mid)
+      continue;
+    if (is_data(m)) {
+      if (strcmp(m->mid, pc->data_mid) != 0)
+        continue;
+      const rtc_sdp_media* rm = rtc_sdp_session_find_media(remote, m->mid);
+      if (is_rejected(m) || !rm || is_rejected(rm)) {
+        pc->data_negotiated = false;
+        continue;
+      }
+      uint16_t port = RTC_SCTP_DEFAULT_PORT;
+      if (rm->has_sctp_port)
+        port = rm->sctp_port;
+      else if (rm->has_sctpmap)
+        port = rm->sctpmap.port;
+      /* RFC 8841 §6.1: no a=max-message-size means 64 KiB. */
+      uint64_t max = rm->has_max_message_size ? rm->max_message_size : 65536;
+      pc->remote_sctp_port = port;
+      pc->remote_max_message_size = max;
+      if (!pc->data_negotiated) {
+        pc->data_negotiated = true;
+        sctp_args a = {.remote_port = port, .remote_max_message_size = max};
+        snprintf(a.name, sizeof(a.name), "%s",
+                 pc_jsep_transport_for_mid(pc, m->mid));
+        pc_post_to_network(pc, net_set_sctp, copy_args(&a, sizeof(a)),
+                           rtc_free);
+      }
+      continue;
+    }
+    rtc_rtp_transceiver* t = transceiver_for_mid(pc, m->mid);
+    if (!t)
+      continue;
+    if (is_rejected(m)) {
+      t->stopping = t->stopped = true;
+      t->direction = RTC_DIRECTION_STOPPED;
+      t->has_current_direction = true;
+      t->current_direction = RTC_DIRECTION_STOPPED;
+      continue;
+    }
+    rtc_transceiver_direction d =
+        from_sdp_direction(media_direction(answer, m));
+    t->has_current_direction = true;
+    t->current_direction = local_answer ? d : reverse(d);
+  }
+  pc_data_channels_assign_ids(pc);
+  pc_data_channels_open_pending(pc);
+}
+
+static void replace(rtc_sdp_session** slot, rtc_sdp_session* value) {
+  if (*slot != value)
+    rtc_sdp_session_destroy(*slot);
+  *slot = value;
+}
+
+/* A remote offer's media sections get transceivers (JSEP §5.10). */
+static rtc_error associate_remote_offer(rtc_peer_connection* pc,
+                                        const rtc_sdp_session* offer) {
+  for (size_t i = 0; i < offer->num_media; i++) {
+    const rtc_sdp_media* m = offer->media[i];
+    if (!m->mid)
+      continue;
+    if (is_data(m)) {
+      if (!pc->data_mid[0] && !is_rejected(m)) {
+        snprintf(pc->data_mid, sizeof(pc->data_mid), "%s", m->mid);
+        pc->data_mid_from_pending = true;
+      }
+      continue;
+    }
+    if (!is_rtp(m) || is_rejected(m) || transceiver_for_mid(pc, m->mid))
+      continue;
+    rtc_media_kind kind =
+        strcmp(m->type, "video") == 0 ? RTC_MEDIA_VIDEO : RTC_MEDIA_AUDIO;
+    /* An unassociated transceiver of the same kind added by the app, or a
+     * new recvonly one. */
+    rtc_rtp_transceiver* t = NULL;
+    for (size_t k = 0; k < pc->transceiver_count && !t; k++) {
+      rtc_rtp_transceiver* c = pc->transceivers[k];
+      if (!c->mid[0] && c->kind == kind && !c->stopping && !c->stopped &&
+          c->added_by_api)
+        t = c;
+    }
+    if (!t) {
+      rtc_rtp_transceiver_init init;
+      rtc_rtp_transceiver_init_defaults(&init);
+      init.direction = RTC_DIRECTION_RECVONLY;
+      t = pc_transceiver_new(pc, kind, &init);
+      if (!t)
+        return RTC_ERR_NO_MEMORY;
+      rtc_error err = pc_transceiver_add(pc, t);
+      if (err != RTC_OK) {
+        rtc_rtp_transceiver_unref(t);
+        return err;
+      }
+      t->created_by_pending_remote = true;
+    }
+    snprintf(t->mid, sizeof(t->mid), "%s", m->mid);
+    t->mid_from_pending = true;
+  }
+  return RTC_OK;
+}
+
+static void associate_local_offer(rtc_peer_connection* pc,
+                                  const rtc_sdp_session* offer) {
+  for (size_t i = 0; i < offer->num_media; i++) {
+    const rtc_sdp_media* m = offer->media[i];
+    if (!m->mid)
+      continue;
+    if (is_data(m)) {
+      if (!pc->data_mid[0] && strcmp(m->mid, pc->data_offer_mid) == 0) {
+        snprintf(pc->data_mid, sizeof(pc->data_mid), "%s", m->mid);
+        pc->data_mid_from_pending = true;
+      }
+      continue;
+    }
+    for (size_t k = 0; k < pc->transceiver_count; k++) {
+      rtc_rtp_transceiver* t = pc->transceivers[k];
+      if (!t->mid[0] && strcmp(t->offer_mid, m->mid) == 0) {
+        snprintf(t->mid, sizeof(t->mid), "%s", m->mid);
+        t->mid_from_pending = true;
+      }
+    }
+  }
+}
+
+static void commit_pending_mids(rtc_peer_connection* pc) {
+  for (size_t k = 0; k < pc->transceiver_count; k++) {
+    pc->transceivers[k]->mid_from_pending = false;
+    pc->transceivers[k]->created_by_pending_remote = false;
+  }
+  pc->data_mid_from_pending = false;
+}
+
+static void rollback(rtc_peer_connection* pc) {
+  /* webrtc-pc §4.4.1.5 rollback: undo what the pending description did. */
+  size_t kept = 0;
+  for (size_t k = 0; k < pc->transceiver_count; k++) {
+    rtc_rtp_transceiver* t = pc->transceivers[k];
+    if (t->created_by_pending_remote) {
+      t->pc = NULL;
+      rtc_rtp_transceiver_unref(t);
+      continue;
+    }
+    if (t->mid_from_pending) {
+      t->mid[0] = '\0';
+      t->mid_from_pending = false;
+    }
+    pc->transceivers[kept++] = t;
+  }
+  pc->transceiver_count = kept;
+  if (pc->data_mid_from_pending) {
+    pc->data_mid[0] = '\0';
+    pc->data_mid_from_pending = false;
+  }
+  replace(&pc->pending_local, NULL);
+  replace(&pc->pending_remote, NULL);
+  pc_set_signaling_state(pc, RTC_SIGNALING_STABLE);
+}
+
+static rtc_error parse_description(const char* sdp,
+                                   rtc_sdp_session** out,
+                                   rtc_error_info* info) {
+  rtc_error err = rtc_sdp_parse(sdp, strlen(sdp), out, info);
+  if (err == RTC_ERR_SDP_SYNTAX)
+    return rtc_error_set(info, RTC_ERR_SDP_SYNTAX, "%s (line %d)",
+                         info ? info->message : "invalid SDP",
+                         info ? (int)info->sdp_line_number : 0);
+  return err;
+}
+
+rtc_error pc_jsep_set_description(rtc_peer_connection* pc,
+                                  bool local,
+                                  rtc_sdp_type type,
+                                  const char* sdp,
+                                  rtc_error_info* info) {
+  rtc_signaling_state state = pc->signaling_state;
+  /* The parameterless setLocalDescription() (webrtc-pc §4.4.1.5 step 4):
+   * an implicit offer or answer. */
+  char* implicit = NULL;
+  if (local && !sdp && type != RTC_SDP_ROLLBACK) {
+    bool answer = state == RTC_SIGNALING_HAVE_REMOTE_OFFER ||
+                  state == RTC_SIGNALING_HAVE_LOCAL_PRANSWER;
+    rtc_error err = answer ? pc_jsep_create_answer(pc, &implicit, info)
+                           : pc_jsep_create_offer(pc, NULL, &implicit, info);
+    if (err != RTC_OK)
+      return err;
+    type = answer ? RTC_SDP_ANSWER : RTC_SDP_OFFER;
+    sdp = implicit;
+  }
+  if (type == RTC_SDP_ROLLBACK) {
+    /* Local rollback only from have-local-offer, remote only from
+     * have-remote-offer. */
+    bool ok = local ? state == RTC_SIGNALING_HAVE_LOCAL_OFFER
+                    : state == RTC_SIGNALING_HAVE_REMOTE_OFFER;
+    if (!ok)
+      return rtc_error_set(info, RTC_ERR_INVALID_STATE,
+                           "cannot roll back in state %s",
+                           rtc_signaling_state_name(state));
+    rollback(pc);
+    return RTC_OK;
+  }
+  /* The signaling state machine (webrtc-pc §4.3.1). */
+  bool allowed;
+  if (local) {
+    allowed = type == RTC_SDP_OFFER
+                  ? (state == RTC_SIGNALING_STABLE ||
+                     state == RTC_SIGNALING_HAVE_LOCAL_OFFER)
+                  : (state == RTC_SIGNALING_HAVE_REMOTE_OFFER ||
+                     state == RTC_SIGNALING_HAVE_LOCAL_PRANSWER);
+  } else if (type == RTC_SDP_OFFER) {
+    allowed = state == RTC_SIGNALING_STABLE ||
+              state == RTC_SIGNALING_HAVE_REMOTE_OFFER ||
+              state == RTC_SIGNALING_HAVE_LOCAL_OFFER; /* implicit rollback */
+  } else {
+    allowed = state == RTC_SIGNALING_HAVE_LOCAL_OFFER ||
+              state == RTC_SIGNALING_HAVE_REMOTE_PRANSWER;
+  }
+  if (!allowed) {
+    rtc_free(implicit);
+    return rtc_error_set(
+        info, RTC_ERR_INVALID_STATE, "%s %s is not allowed in state %s",
+        local ? "setLocalDescription" : "setRemoteDescription",
+        rtc_sdp_type_name(type), rtc_signaling_state_name(state));
+  }
+  /* webrtc-pc: a local description must be the last one created. */
+  if (local) {
+    const char* last = type == RTC_SDP_OFFER ? pc->last_offer : pc->last_answer;
+    if (!implicit && (!last || strcmp(last, sdp) != 0))
+      return rtc_error_set(info, RTC_ERR_INVALID_MODIFICATION,
+                           "the description was modified or not created by "
+                           "this connection");
+  }
+  rtc_sdp_session* parsed = NULL;
+  rtc_error err = parse_description(sdp, &parsed, info);
+  rtc_free(implicit);
+  if (err != RTC_OK)
+    return err;
+  if (!local) {
+    if (type == RTC_SDP_OFFER && state == RTC_SIGNALING_HAVE_LOCAL_OFFER) {
+      /* Perfect negotiation: an incoming offer rolls ours back. */
+      rollback(pc);
+    }
+    err = check_remote(pc, parsed, type, info);
+    if (err != RTC_OK) {
+      rtc_sdp_session_destroy(parsed);
+      return err;
+    }
+  }
+
+  if (type == RTC_SDP_OFFER) {
+    if (local) {
+      replace(&pc->pending_local, parsed);
+      pc->pending_local_type = type;
+      pc->is_offerer = true;
+      associate_local_offer(pc, parsed);
+      memcpy(pc->ice_ufrag, pc->next_ufrag, sizeof(pc->ice_ufrag));
+      memcpy(pc->ice_pwd, pc->next_pwd, sizeof(pc->ice_pwd));
+      pc->ice_restart_pending = false;
+      pc_set_signaling_state(pc, RTC_SIGNALING_HAVE_LOCAL_OFFER);
+    } else {
+      replace(&pc->pending_remote, parsed);
+      pc->pending_remote_type = type;
+      pc->is_offerer = false;
+      err = associate_remote_offer(pc, parsed);
+      if (err != RTC_OK)
+        return rtc_error_set(info, err, NULL);
+      const rtc_sdp_media* first = parsed->num_media ? parsed->media[0] : NULL;
+      const char* options = first && first->ice_options ? first->ice_options
+                                                        : parsed->ice_options;
+      pc->can_trickle = rtc_sdp_ice_options_has(options, "trickle") ? 1 : 0;
+      pc_set_signaling_state(pc, RTC_SIGNALING_HAVE_REMOTE_OFFER);
+    }
+  } else if (local) {
+    memcpy(pc->ice_ufrag, pc->next_ufrag, sizeof(pc->ice_ufrag));
+    memcpy(pc->ice_pwd, pc->next_pwd, sizeof(pc->ice_pwd));
+    pc->ice_restart_pending = false;
+    learn_dtls_role(pc, parsed, true);
+    if (type == RTC_SDP_ANSWER) {
+      replace(&pc->current_remote, pc->pending_remote);
+      pc->current_remote_type = pc->pending_remote_type;
+      pc->pending_remote = NULL;
+      replace(&pc->current_local, parsed);
+      pc->current_local_type = type;
+      replace(&pc->pending_local, NULL);
+      commit_pending_mids(pc);
+      pc_set_signaling_state(pc, RTC_SIGNALING_STABLE);
+    } else {
+      replace(&pc->pending_local, parsed);
+      pc->pending_local_type = type;
+      pc_set_signaling_state(pc, RTC_SIGNALING_HAVE_LOCAL_PRANSWER);
+    }
+  } else {
+    learn_dtls_role(pc, parsed, false);
+    if (type == RTC_SDP_ANSWER) {
+      replace(&pc->current_local, pc->pending_local);
+      pc->current_local_type = pc->pending_local_type;
+      pc->pending_local = NULL;
+      replace(&pc->current_remote, parsed);
+      pc->current_remote_type = type;
+      replace(&pc->pending_remote, NULL);
+      commit_pending_mids(pc);
+      pc_set_signaling_state(pc, RTC_SIGNALING_STABLE);
+    } else {
+      replace(&pc->pending_remote, parsed);
+      pc->pending_remote_type = type;
+      pc_set_signaling_state(pc, RTC_SIGNALING_HAVE_REMOTE_PRANSWER);
+    }
+    pc->can_trickle = 1;
+  }
+  update_transports(pc);
+  if (type == RTC_SDP_ANSWER)
+    finish_negotiation(pc, local);
+  return RTC_OK;
+}
+
+/* --- addIceCandidate (webrtc-pc §4.4.1.? "add ICE candidate") --- */
+
+rtc_error pc_jsep_add_ice_candidate(rtc_peer_connection* pc,
+                                    const pc_op* op,
+                                    rtc_error_info* info) {
+  rtc_sdp_session* remote =
+      pc->pending_remote ? pc->pending_remote : pc->current_remote;
+  if (!remote)
+    return rtc_error_set(info, RTC_ERR_INVALID_STATE,
+                         "addIceCandidate needs a remote description");
+  rtc_sdp_media* m = NULL;
+  if (op->mid) {
+    m = rtc_sdp_session_find_media(remote, op->mid);
+    if (!m)
+      return rtc_error_set(info, RTC_ERR_OPERATION, "no m= section with mid %s",
+                           op->mid);
+  } else if (op->mline_index >= 0) {
+    if ((size_t)op->mline_index >= remote->num_media)
+      return rtc_error_set(info, RTC_ERR_OPERATION,
+                           "sdpMLineIndex %d is out of range",
+                           (int)op->mline_index);
+    m = remote->media[op->mline_index];
+  }
+  if (op->ufrag && m) {
+    const char* ufrag = media_ufrag(remote, m);
+    if (!ufrag || strcmp(ufrag, op->ufrag) != 0)
+      return rtc_error_set(info, RTC_ERR_OPERATION,
+                           "usernameFragment %s matches no remote description",
+                           op->ufrag);
+  }
+  if (op->end_of_candidates) {
+    for (size_t i = 0; i < remote->num_media; i++) {
+      rtc_sdp_media* each = remote->media[i];
+      if ((m && each != m) || is_rejected(each) || !each->mid)
+        continue;
+      each->end_of_candidates = true;
+      candidate_args a = {.end = true};
+      snprintf(a.name, sizeof(a.name), "%s",
+               pc_jsep_transport_for_mid(pc, each->mid));
+      pc_transport_state* t = pc_transport(pc, a.name);
+      if (t && t->remote_ufrag[0])
+        pc_post_to_network(pc, net_candidate, copy_args(&a, sizeof(a)),
+                           rtc_free);
+    }
+    return RTC_OK;
+  }
+  if (!m)
+    return rtc_error_set(info, RTC_ERR_OPERATION,
+                         "the candidate names no m= section");
+  rtc_candidate c;
+  rtc_error_info parse_info;
+  rtc_error_info_init(&parse_info);
+  if (rtc_candidate_parse(op->candidate, strlen(op->candidate), &c,
+                          &parse_info) != RTC_OK)
+    return rtc_error_set(info, RTC_ERR_OPERATION, "invalid candidate: %s",
+                         parse_info.message);
+  if (is_rejected(m) || !m->mid)
+    return RTC_OK; /* a rejected section takes no candidates */
+  if (rtc_sdp_media_add_candidate(remote, m, &c) != RTC_OK)
+    return rtc_error_set(info, RTC_ERR_NO_MEMORY, NULL);
+  candidate_args a = {.end = false, .candidate = c};
+  snprintf(a.name, sizeof(a.name), "%s", pc_jsep_transport_for_mid(pc, m->mid));
+  pc_transport_state* t = pc_transport(pc, a.name);
+  if (t && t->remote_ufrag[0])
+    pc_post_to_network(pc, net_candidate, copy_args(&a, sizeof(a)), rtc_free);
+  return RTC_OK;
+}
+
+/* --- negotiationneeded (webrtc-pc §4.7.3 "check if negotiation is
+ * needed") --- */
+
+bool pc_jsep_negotiation_needed(const rtc_peer_connection* pc) {
+  if (pc->ice_restart_pending)
+    return true;
+  const rtc_sdp_session* local = pc->current_local;
+  const rtc_sdp_session* remote = pc->current_remote;
+  /* A data channel and no negotiated data section. */
+  if (pc->channel_count > 0 && !pc->data_mid[0])
+    return true;
+  for (size_t i = 0; i < pc->transceiver_count; i++) {
+    const rtc_rtp_transceiver* t = pc->transceivers[i];
+    if (t->stopped)
+      continue;
+    if (!t->mid[0])
+      return !t->stopping;
+    const rtc_sdp_media* lm =
+        local ? rtc_sdp_session_find_media(local, t->mid) : NULL;
+    if (!lm)
+      return true;
+    if (t->stopping)
+      return !is_rejected(lm);
+    rtc_transceiver_direction in_local =
+        from_sdp_direction(media_direction(local, lm));
+    if (pc->current_local_type == RTC_SDP_OFFER) {
+      if (in_local != t->direction)
+        return true;
+      const rtc_sdp_media* rm =
+          remote ? rtc_sdp_session_find_media(remote, t->mid) : NULL;
+      if (rm) {
+        rtc_transceiver_direction in_remote =
+            reverse(from_sdp_direction(media_direction(remote, rm)));
+        rtc_transceiver_direction expected =
+            make_direction(has_send(t->direction) && has_send(in_remote),
+                           has_recv(t->direction) && has_recv(in_remote));
+        if (t->has_current_direction && t->current_direction != expected)
+          return true;
+      }
+    } else {
+      const rtc_sdp_media* rm =
+          remote ? rtc_sdp_session_find_media(remote, t->mid) : NULL;
+      rtc_transceiver_direction in_remote =
+          rm ? reverse(from_sdp_direction(media_direction(remote, rm)))
+             : RTC_DIRECTION_SENDRECV;
+      rtc_transceiver_direction expected =
+          make_direction(has_send(t->direction) && has_send(in_remote),
+                         has_recv(t->direction) && has_recv(in_remote));
+      if (in_local != expected)
+        return true;
+    }
+  }
+  return false;
+}

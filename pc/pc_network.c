@@ -1,0 +1,569 @@
+/*
+ * The network-thread half of a peer connection (see pc_network.h).
+ */
+#include "pc/pc_network.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "rtc_base/alloc.h"
+#include "rtc_base/checks.h"
+#include "rtc_base/logging.h"
+
+#define MAX_TRANSPORTS 16
+
+typedef struct pc_transport {
+  pc_network* net;
+  char name[PC_TRANSPORT_NAME_SIZE];
+  rtc_ice_agent* ice;
+  rtc_dtls_transport* dtls;
+  bool has_remote;
+  bool ice_selected; /* ICE has selected a pair at least once */
+  bool dtls_started;
+  rtc_dtls_role role;
+  rtc_ice_transport_state ice_state;
+  rtc_ice_gathering_state gathering_state;
+  rtc_dtls_state dtls_state;
+  char remote_fingerprint[RTC_FINGERPRINT_TEXT_SIZE];
+} pc_transport;
+
+typedef struct stream_account {
+  uint16_t stream_id;
+  uint64_t queued_total; /* bytes handed to SCTP */
+} stream_account;
+
+struct pc_network {
+  rtc_task_queue* queue;
+  pc_network_config config;
+  const pc_network_events* events;
+  void* user;
+  pc_transport* transports[MAX_TRANSPORTS];
+  size_t transport_count;
+
+  /* Data channels. */
+  rtc_sctp_transport* sctp;
+  char sctp_transport[PC_TRANSPORT_NAME_SIZE];
+  uint16_t sctp_remote_port;
+  uint64_t sctp_remote_max_message_size;
+  bool sctp_started;
+  stream_account* accounts;
+  size_t account_count;
+  size_t account_capacity;
+  bool closed;
+};
+
+static pc_transport* find_transport(const pc_network* net, const char* name) {
+  for (size_t i = 0; i < net->transport_count; i++) {
+    if (strcmp(net->transports[i]->name, name) == 0)
+      return net->transports[i];
+  }
+  return NULL;
+}
+
+/* --- SCTP --- */
+
+static rtc_error sctp_send(void* user, const uint8_t* data, size_t size) {
+  pc_network* net = user;
+  pc_transport* t = find_transport(net, net->sctp_transport);
+  if (!t || !t->dtls)
+    return RTC_ERR_INVALID_STATE;
+  return rtc_dtls_transport_send(t->dtls, data, size);
+}
+
+static stream_account* account(pc_network* net, uint16_t stream_id) {
+  for (size_t i = 0; i < net->account_count; i++) {
+    if (net->accounts[i].stream_id == stream_id)
+      return &net->accounts[i];
+  }
+  if (net->account_count == net->account_capacity) {
+    size_t capacity = net->account_capacity ? net->account_capacity * 2 : 8;
+    stream_account* grown =
+        rtc_realloc_array(net->accounts, capacity, sizeof(*grown));
+    if (!grown)
+      return NULL;
+    net->accounts = grown;
+    net->account_capacity = capacity;
+  }
+  stream_account* a = &net->accounts[net->account_count++];
+  a->stream_id = stream_id;
+  a->queued_total = 0;
+  return a;
+}
+
+static void forget_account(pc_network* net, uint16_t stream_id) {
+  for (size_t i = 0; i < net->account_count; i++) {
+    if (net->accounts[i].stream_id == stream_id) {
+      net->accounts[i] = net->accounts[--net->account_count];
+      return;
+    }
+  }
+}
+
+static void report_sent(pc_network* net, uint16_t stream_id, size_t amount) {
+  stream_account* a = account(net, stream_id);
+  if (!a || !net->events->on_sent)
+    return;
+  uint64_t sent = a->queued_total >= amount ? a->queued_total - amount : 0;
+  net->events->on_sent(net->user, stream_id, sent);
+}
+
+static void on_sctp_state(void* user, rtc_sctp_state state) {
+  pc_network* net = user;
+  if (net->events->on_sctp_state)
+    net->events->on_sctp_state(net->user, state,
+                               rtc_sctp_transport_max_message_size(net->sctp),
+                               rtc_sctp_transport_max_channels(net->sctp));
+}
+
+static void on_sctp_peer_channel(void* user,
+                                 uint16_t stream_id,
+                                 const rtc_data_channel_params* params) {
+  pc_network* net = user;
+  if (net->events->on_channel_opened_by_peer)
+    net->events->on_channel_opened_by_peer(net->user, stream_id, params);
+}
+
+static void on_sctp_channel_open(void* user, uint16_t stream_id) {
+  pc_network* net = user;
+  if (net->events->on_channel_open)
+    net->events->on_channel_open(net->user, stream_id);
+}
+
+static void on_sctp_message(void* user,
+                            uint16_t stream_id,
+                            bool binary,
+                            const uint8_t* data,
+                            size_t size) {
+  pc_network* net = user;
+  if (net->events->on_message)
+    net->events->on_message(net->user, stream_id, binary, data, size);
+}
+
+static void on_sctp_buffered(void* user, uint16_t stream_id, size_t amount) {
+  report_sent(user, stream_id, amount);
+}
+
+static void on_sctp_channel_closed(void* user, uint16_t stream_id) {
+  pc_network* net = user;
+  forget_account(net, stream_id);
+  if (net->events->on_channel_closed)
+    net->events->on_channel_closed(net->user, stream_id);
+}
+
+static void on_sctp_error(void* user, const rtc_error_info* error) {
+  pc_network* net = user;
+  if (net->events->on_sctp_error)
+    net->events->on_sctp_error(net->user, error);
+}
+
+static const rtc_sctp_transport_observer kSctpObserver = {
+    .on_state = on_sctp_state,
+    .on_channel_opened_by_peer = on_sctp_peer_channel,
+    .on_channel_open = on_sctp_channel_open,
+    .on_message = on_sctp_message,
+    .on_buffered_amount = on_sctp_buffered,
+    .on_channel_closed = on_sctp_channel_closed,
+    .on_error = on_sctp_error,
+};
+
+static void maybe_start_sctp(pc_network* net) {
+  if (!net->sctp || net->sctp_started)
+    return;
+  pc_transport* t = find_transport(net, net->sctp_transport);
+  if (!t || t->dtls_state != RTC_DTLS_CONNECTED)
+    return;
+  if (rtc_sctp_transport_start(net->sctp, net->sctp_remote_port,
+                               net->sctp_remote_max_message_size) == RTC_OK)
+    net->sctp_started = true;
+}
+
+/* --- DTLS --- */
+
+static rtc_error dtls_send(void* user, const uint8_t* data, size_t size) {
+  pc_transport* t = user;
+  if (!t->ice)
+    return RTC_ERR_INVALID_STATE;
+  return rtc_ice_agent_send(t->ice, data, size);
+}
+
+static void on_dtls_state(void* user,
+                          rtc_dtls_state state,
+                          const rtc_error_info* error) {
+  pc_transport* t = user;
+  pc_network* net = t->net;
+  t->dtls_state = state;
+  if (net->events->on_dtls_state)
+    net->events->on_dtls_state(net->user, t->name, state, error);
+  if (state == RTC_DTLS_CONNECTED && strcmp(t->name, net->sctp_transport) == 0)
+    maybe_start_sctp(net);
+}
+
+static void on_dtls_data(void* user, const uint8_t* data, size_t size) {
+  pc_transport* t = user;
+  pc_network* net = t->net;
+  if (net->sctp && net->sctp_started &&
+      strcmp(t->name, net->sctp_transport) == 0)
+    rtc_sctp_transport_receive(net->sctp, data, size);
+}
+
+static void on_dtls_rtp(void* user, const uint8_t* data, size_t size) {
+  /* Media does not flow yet: SRTP sessions come with the media work. */
+  (void)user;
+  (void)data;
+  (void)size;
+}
+
+static const rtc_dtls_transport_observer kDtlsObserver = {
+    .on_state = on_dtls_state,
+    .on_data = on_dtls_data,
+    .on_rtp = on_dtls_rtp,
+};
+
+static void maybe_start_dtls(pc_transport* t) {
+  if (t->dtls_started || !t->has_remote || !t->ice_selected || !t->dtls)
+    return;
+  if (rtc_dtls_transport_start(t->dtls, t->role) == RTC_OK)
+    t->dtls_started = true;
+}
+
+/* --- ICE --- */
+
+static void on_ice_gathering(void* user, rtc_ice_gathering_state state) {
+  pc_transport* t = user;
+  t->gathering_state = state;
+  if (t->net->events->on_gathering_state)
+    t->net->events->on_gathering_state(t->net->user, t->name, state);
+}
+
+static void on_ice_candidate(void* user, const rtc_candidate* candidate) {
+  pc_transport* t = user;
+  if (t->net->events->on_candidate)
+    t->net->events->on_candidate(t->net->user, t->name, candidate);
+}
+
+static void on_ice_candidate_error(void* user,
+                                   const rtc_ice_candidate_error* error) {
+  pc_transport* t = user;
+  if (t->net->events->on_candidate_error)
+    t->net->events->on_candidate_error(t->net->user, t->name, error);
+}
+
+static void on_ice_state(void* user, rtc_ice_transport_state state) {
+  pc_transport* t = user;
+  t->ice_state = state;
+  if (t->net->events->on_ice_state)
+    t->net->events->on_ice_state(t->net->user, t->name, state);
+}
+
+static void on_ice_selected(void* user, const rtc_ice_pair_info* pair) {
+  pc_transport* t = user;
+  (void)pair;
+  t->ice_selected = true;
+  maybe_start_dtls(t);
+}
+
+static void on_ice_packet(void* user,
+                          const uint8_t* data,
+                          size_t size,
+                          int64_t arrival_us) {
+  pc_transport* t = user;
+  (void)arrival_us;
+  if (t->dtls)
+    rtc_dtls_transport_receive(t->dtls, data, size);
+}
+
+static const rtc_ice_agent_observer kIceObserver = {
+    .on_gathering_state = on_ice_gathering,
+    .on_candidate = on_ice_candidate,
+    .on_candidate_error = on_ice_candidate_error,
+    .on_state = on_ice_state,
+    .on_selected_pair = on_ice_selected,
+    .on_packet = on_ice_packet,
+};
+
+/* --- Transports --- */
+
+static void transport_destroy(pc_transport* t) {
+  rtc_dtls_transport_destroy(t->dtls);
+  rtc_ice_agent_destroy(t->ice);
+  rtc_free(t);
+}
+
+rtc_error pc_network_create(rtc_task_queue* queue,
+                            const pc_network_config* config,
+                            const pc_network_events* events,
+                            void* user,
+                            pc_network** out) {
+  *out = NULL;
+  pc_network* net = rtc_calloc(1, sizeof(*net));
+  if (!net)
+    return RTC_ERR_NO_MEMORY;
+  net->queue = queue;
+  net->config = *config;
+  net->config.ice.stun_servers = net->config.stun_servers;
+  net->config.ice.stun_server_count = config->stun_server_count;
+  net->events = events;
+  net->user = user;
+  rtc_certificate_ref(config->certificate);
+  *out = net;
+  return RTC_OK;
+}
+
+void pc_network_close(pc_network* net) {
+  if (net->closed)
+    return;
+  net->closed = true;
+  rtc_sctp_transport_destroy(net->sctp);
+  net->sctp = NULL;
+  for (size_t i = 0; i < net->transport_count; i++) {
+    pc_transport* t = net->transports[i];
+    if (t->dtls)
+      rtc_dtls_transport_close(t->dtls);
+  }
+  for (size_t i = 0; i < net->transport_count; i++)
+    transport_destroy(net->transports[i]);
+  net->transport_count = 0;
+}
+
+void pc_network_destroy(pc_network* net) {
+  if (!net)
+    return;
+  pc_network_close(net);
+  rtc_free(net->accounts);
+  rtc_certificate_unref(net->config.certificate);
+  rtc_free(net);
+}
+
+rtc_error pc_network_ensure_transport(pc_network* net,
+                                      const char* name,
+                                      const char* ufrag,
+                                      const char* pwd,
+                                      rtc_ice_role role) {
+  if (net->closed)
+    return RTC_ERR_INVALID_STATE;
+  if (find_transport(net, name))
+    return RTC_OK;
+  if (net->transport_count == MAX_TRANSPORTS ||
+      strlen(name) >= PC_TRANSPORT_NAME_SIZE)
+    return RTC_ERR_INVALID_ARGUMENT;
+  pc_transport* t = rtc_calloc(1, sizeof(*t));
+  if (!t)
+    return RTC_ERR_NO_MEMORY;
+  t->net = net;
+  snprintf(t->name, sizeof(t->name), "%s", name);
+  rtc_ice_agent_config ice = net->config.ice;
+  ice.role = role;
+  ice.ufrag = ufrag;
+  ice.pwd = pwd;
+  rtc_error err = rtc_ice_agent_create(net->config.factory, net->queue, &ice,
+                                       &kIceObserver, t, &t->ice);
+  if (err != RTC_OK)
+    goto free_transport;
+  rtc_dtls_transport_config dtls;
+  rtc_dtls_transport_config_init(&dtls);
+  dtls.certificate = net->config.certificate;
+  dtls.send = dtls_send;
+  dtls.send_user = t;
+  err =
+      rtc_dtls_transport_create(net->queue, &dtls, &kDtlsObserver, t, &t->dtls);
+  if (err != RTC_OK)
+    goto destroy_ice;
+  err = rtc_ice_agent_gather(t->ice);
+  if (err != RTC_OK)
+    goto destroy_dtls;
+  net->transports[net->transport_count++] = t;
+  return RTC_OK;
+
+destroy_dtls:
+  rtc_dtls_transport_destroy(t->dtls);
+destroy_ice:
+  rtc_ice_agent_destroy(t->ice);
+free_transport:
+  rtc_free(t);
+  return err;
+}
+
+rtc_error pc_network_restart_transport(pc_network* net,
+                                       const char* name,
+                                       const char* ufrag,
+                                       const char* pwd) {
+  pc_transport* t = find_transport(net, name);
+  if (!t)
+    return RTC_ERR_NOT_FOUND;
+  rtc_error err = rtc_ice_agent_restart(t->ice, ufrag, pwd);
+  if (err != RTC_OK)
+    return err;
+  return rtc_ice_agent_gather(t->ice);
+}
+
+rtc_error pc_network_set_remote(pc_network* net,
+                                const char* name,
+                                const char* ufrag,
+                                const char* pwd,
+                                const rtc_fingerprint* fingerprints,
+                                size_t fingerprint_count,
+                                rtc_dtls_role role,
+                                rtc_ice_role ice_role) {
+  pc_transport* t = find_transport(net, name);
+  if (!t)
+    return RTC_ERR_NOT_FOUND;
+  rtc_ice_agent_set_role(t->ice, ice_role);
+  rtc_error err = rtc_ice_agent_set_remote_credentials(t->ice, ufrag, pwd);
+  if (err != RTC_OK)
+    return err;
+  err = rtc_dtls_transport_set_remote_fingerprints(t->dtls, fingerprints,
+                                                   fingerprint_count);
+  if (err != RTC_OK)
+    return err;
+  if (fingerprint_count > 0)
+    rtc_fingerprint_format(&fingerprints[0], t->remote_fingerprint,
+                           sizeof(t->remote_fingerprint));
+  t->role = role;
+  t->has_remote = true;
+  maybe_start_dtls(t);
+  return RTC_OK;
+}
+
+rtc_error pc_network_add_remote_candidate(pc_network* net,
+                                          const char* name,
+                                          const rtc_candidate* candidate) {
+  pc_transport* t = find_transport(net, name);
+  if (!t)
+    return RTC_ERR_NOT_FOUND;
+  return rtc_ice_agent_add_remote_candidate(t->ice, candidate);
+}
+
+void pc_network_end_of_candidates(pc_network* net, const char* name) {
+  pc_transport* t = find_transport(net, name);
+  if (t)
+    rtc_ice_agent_end_of_remote_candidates(t->ice);
+}
+
+void pc_network_retain(pc_network* net,
+                       const char* const* keep,
+                       size_t keep_count) {
+  size_t kept = 0;
+  for (size_t i = 0; i < net->transport_count; i++) {
+    pc_transport* t = net->transports[i];
+    bool wanted = false;
+    for (size_t k = 0; k < keep_count && !wanted; k++)
+      wanted = strcmp(keep[k], t->name) == 0;
+    if (wanted) {
+      net->transports[kept++] = t;
+      continue;
+    }
+    if (strcmp(t->name, net->sctp_transport) == 0) {
+      rtc_sctp_transport_destroy(net->sctp);
+      net->sctp = NULL;
+      net->sctp_started = false;
+      net->sctp_transport[0] = '\0';
+    }
+    if (t->dtls)
+      rtc_dtls_transport_close(t->dtls);
+    transport_destroy(t);
+  }
+  net->transport_count = kept;
+}
+
+rtc_error pc_network_set_sctp(pc_network* net,
+                              const char* name,
+                              uint16_t local_port,
+                              uint16_t remote_port,
+                              uint64_t remote_max_message_size) {
+  if (net->closed)
+    return RTC_ERR_INVALID_STATE;
+  if (net->sctp) {
+    /* A renegotiation keeps the association. */
+    return RTC_OK;
+  }
+  rtc_sctp_transport_config config;
+  rtc_sctp_transport_config_init(&config);
+  config.send = sctp_send;
+  config.send_user = net;
+  config.local_port = local_port;
+  rtc_error err = rtc_sctp_transport_create(net->queue, &config, &kSctpObserver,
+                                            net, &net->sctp);
+  if (err != RTC_OK)
+    return err;
+  snprintf(net->sctp_transport, sizeof(net->sctp_transport), "%s", name);
+  net->sctp_remote_port = remote_port;
+  net->sctp_remote_max_message_size = remote_max_message_size;
+  maybe_start_sctp(net);
+  return RTC_OK;
+}
+
+rtc_error pc_network_open_channel(pc_network* net,
+                                  uint16_t stream_id,
+                                  const rtc_data_channel_params* params) {
+  if (!net->sctp)
+    return RTC_ERR_INVALID_STATE;
+  return rtc_sctp_transport_open_channel(net->sctp, stream_id, params);
+}
+
+rtc_error pc_network_send(pc_network* net,
+                          uint16_t stream_id,
+                          bool binary,
+                          const uint8_t* data,
+                          size_t size) {
+  if (!net->sctp)
+    return RTC_ERR_INVALID_STATE;
+  stream_account* a = account(net, stream_id);
+  if (!a)
+    return RTC_ERR_NO_MEMORY;
+  rtc_error err =
+      rtc_sctp_transport_send(net->sctp, stream_id, binary, data, size);
+  if (err != RTC_OK)
+    return err;
+  a->queued_total += size;
+  report_sent(net, stream_id,
+              rtc_sctp_transport_buffered_amount(net->sctp, stream_id));
+  return RTC_OK;
+}
+
+rtc_error pc_network_close_channel(pc_network* net, uint16_t stream_id) {
+  if (!net->sctp)
+    return RTC_ERR_INVALID_STATE;
+  return rtc_sctp_transport_close_channel(net->sctp, stream_id);
+}
+
+size_t pc_network_transports(const pc_network* net,
+                             char (*names)[PC_TRANSPORT_NAME_SIZE],
+                             size_t capacity) {
+  for (size_t i = 0; i < net->transport_count && i < capacity; i++)
+    snprintf(names[i], PC_TRANSPORT_NAME_SIZE, "%s", net->transports[i]->name);
+  return net->transport_count;
+}
+
+rtc_error pc_network_transport_stats(const pc_network* net,
+                                     const char* name,
+                                     pc_transport_stats* out) {
+  const pc_transport* t = find_transport(net, name);
+  if (!t)
+    return RTC_ERR_NOT_FOUND;
+  memset(out, 0, sizeof(*out));
+  out->ice_state = rtc_ice_agent_state(t->ice);
+  out->gathering_state = rtc_ice_agent_gathering_state(t->ice);
+  out->dtls_state = rtc_dtls_transport_state(t->dtls);
+  out->dtls_role = t->role;
+  rtc_dtls_transport_info(t->dtls, &out->dtls);
+  out->has_selected_pair =
+      rtc_ice_agent_selected_pair(t->ice, &out->selected) == RTC_OK;
+  rtc_fingerprint fp;
+  if (rtc_certificate_fingerprint(net->config.certificate, RTC_HASH_SHA256,
+                                  &fp) == RTC_OK)
+    rtc_fingerprint_format(&fp, out->local_fingerprint,
+                           sizeof(out->local_fingerprint));
+  snprintf(out->remote_fingerprint, sizeof(out->remote_fingerprint), "%s",
+           t->remote_fingerprint);
+  return RTC_OK;
+}
+
+size_t pc_network_pairs(const pc_network* net,
+                        const char* name,
+                        rtc_ice_pair_info* out,
+                        size_t capacity) {
+  const pc_transport* t = find_transport(net, name);
+  if (!t)
+    return 0;
+  return rtc_ice_agent_pairs(t->ice, out, capacity);
+}

@@ -1,0 +1,177 @@
+/*
+ * The network-thread half of a peer connection: its transports (one ICE
+ * agent and one DTLS transport per transport name: the BUNDLE group's tag
+ * mid, or an unbundled section's own mid) and the SCTP transport of the
+ * data channels. The signaling half (peer_connection.c) drives it with
+ * tasks posted to the network queue and hears from it through `events`,
+ * which are called on the network queue (the peer connection posts them on
+ * to the signaling queue).
+ *
+ * Wiring per transport: ICE's non-STUN packets go to DTLS; DTLS's
+ * application data goes to SCTP (when this transport carries the data
+ * section); DTLS starts when ICE first selects a pair and both the DTLS role
+ * and the peer's fingerprints are known; SCTP starts when DTLS connects and
+ * the peer's sctp-port is known.
+ *
+ * Threads: everything here runs on the network queue.
+ */
+#ifndef PC_PC_NETWORK_H_
+#define PC_PC_NETWORK_H_
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "p2p/candidate.h"
+#include "p2p/certificate.h"
+#include "p2p/dtls_transport.h"
+#include "p2p/ice_agent.h"
+#include "p2p/socket_factory.h"
+#include "pc/sctp_transport.h"
+#include "rtc_base/error.h"
+#include "rtc_base/task_queue.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PC_TRANSPORT_NAME_SIZE 64
+
+typedef struct pc_network pc_network;
+
+typedef struct pc_network_events {
+  void (*on_candidate)(void* user,
+                       const char* transport,
+                       const rtc_candidate* candidate); /* NULL: end */
+  void (*on_candidate_error)(void* user,
+                             const char* transport,
+                             const rtc_ice_candidate_error* error);
+  void (*on_gathering_state)(void* user,
+                             const char* transport,
+                             rtc_ice_gathering_state state);
+  void (*on_ice_state)(void* user,
+                       const char* transport,
+                       rtc_ice_transport_state state);
+  void (*on_dtls_state)(void* user,
+                        const char* transport,
+                        rtc_dtls_state state,
+                        const rtc_error_info* error);
+  void (*on_sctp_state)(void* user,
+                        rtc_sctp_state state,
+                        uint64_t max_message_size,
+                        uint16_t max_channels);
+  void (*on_channel_opened_by_peer)(void* user,
+                                    uint16_t stream_id,
+                                    const rtc_data_channel_params* params);
+  void (*on_channel_open)(void* user, uint16_t stream_id);
+  void (*on_message)(void* user,
+                     uint16_t stream_id,
+                     bool binary,
+                     const uint8_t* data,
+                     size_t size);
+  /* Total bytes of this channel that SCTP has taken since it opened. */
+  void (*on_sent)(void* user, uint16_t stream_id, uint64_t total_sent);
+  void (*on_channel_closed)(void* user, uint16_t stream_id);
+  void (*on_sctp_error)(void* user, const rtc_error_info* error);
+} pc_network_events;
+
+typedef struct pc_network_config {
+  rtc_socket_factory* factory;
+  rtc_certificate* certificate; /* referenced */
+  /* ICE settings shared by every transport (role, credentials and the
+   * jitter seed are per transport). */
+  rtc_ice_agent_config ice;
+  rtc_socket_address stun_servers[8];
+  size_t stun_server_count;
+} pc_network_config;
+
+rtc_error pc_network_create(rtc_task_queue* queue,
+                            const pc_network_config* config,
+                            const pc_network_events* events,
+                            void* user,
+                            pc_network** out);
+void pc_network_destroy(pc_network* net);
+
+/* Makes (if absent) the transport `name` with local ICE credentials and
+ * role, and starts gathering. */
+rtc_error pc_network_ensure_transport(pc_network* net,
+                                      const char* name,
+                                      const char* ufrag,
+                                      const char* pwd,
+                                      rtc_ice_role role);
+/* ICE restart of `name` with new local credentials; gathering again. */
+rtc_error pc_network_restart_transport(pc_network* net,
+                                       const char* name,
+                                       const char* ufrag,
+                                       const char* pwd);
+/* The peer's side of `name`: ICE credentials, fingerprints and our DTLS
+ * role. ice_lite: the peer is ICE-lite (we must control). */
+rtc_error pc_network_set_remote(pc_network* net,
+                                const char* name,
+                                const char* ufrag,
+                                const char* pwd,
+                                const rtc_fingerprint* fingerprints,
+                                size_t fingerprint_count,
+                                rtc_dtls_role role,
+                                rtc_ice_role ice_role);
+rtc_error pc_network_add_remote_candidate(pc_network* net,
+                                          const char* name,
+                                          const rtc_candidate* candidate);
+void pc_network_end_of_candidates(pc_network* net, const char* name);
+/* Drops transports whose names are not in `keep`. */
+void pc_network_retain(pc_network* net,
+                       const char* const* keep,
+                       size_t keep_count);
+
+/* The data channels ride transport `name`; the SCTP association starts
+ * when its DTLS is connected. */
+rtc_error pc_network_set_sctp(pc_network* net,
+                              const char* name,
+                              uint16_t local_port,
+                              uint16_t remote_port,
+                              uint64_t remote_max_message_size);
+rtc_error pc_network_open_channel(pc_network* net,
+                                  uint16_t stream_id,
+                                  const rtc_data_channel_params* params);
+rtc_error pc_network_send(pc_network* net,
+                          uint16_t stream_id,
+                          bool binary,
+                          const uint8_t* data,
+                          size_t size);
+rtc_error pc_network_close_channel(pc_network* net, uint16_t stream_id);
+
+/* Stops every transport (close_notify, SCTP abort) without events. */
+void pc_network_close(pc_network* net);
+
+/* Stats snapshot of transport `name`. */
+typedef struct pc_transport_stats {
+  rtc_ice_transport_state ice_state;
+  rtc_ice_gathering_state gathering_state;
+  rtc_dtls_state dtls_state;
+  rtc_dtls_role dtls_role;
+  rtc_dtls_info dtls;
+  bool has_selected_pair;
+  rtc_ice_pair_info selected;
+  char local_fingerprint[RTC_FINGERPRINT_TEXT_SIZE];
+  char remote_fingerprint[RTC_FINGERPRINT_TEXT_SIZE];
+} pc_transport_stats;
+
+/* Transport names, at most capacity; returns how many exist. */
+size_t pc_network_transports(const pc_network* net,
+                             char (*names)[PC_TRANSPORT_NAME_SIZE],
+                             size_t capacity);
+rtc_error pc_network_transport_stats(const pc_network* net,
+                                     const char* name,
+                                     pc_transport_stats* out);
+/* Every candidate pair of transport `name` (at most capacity); returns how
+ * many exist. */
+size_t pc_network_pairs(const pc_network* net,
+                        const char* name,
+                        rtc_ice_pair_info* out,
+                        size_t capacity);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif
+
+#endif  // PC_PC_NETWORK_H_

@@ -1,0 +1,1502 @@
+/*
+ * RTCPeerConnection: lifecycle, configuration, the operations chain, events
+ * from the network thread, aggregate states. JSEP itself is in jsep.c.
+ */
+#include "api/rtc_peer_connection.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "pc/ice_server.h"
+#include "pc/peer_connection_internal.h"
+#include "rtc_base/alloc.h"
+#include "rtc_base/checks.h"
+#include "rtc_base/clock.h"
+#include "rtc_base/logging.h"
+#include "rtc_base/random.h"
+
+/* --- Names --- */
+
+const char* rtc_bundle_policy_name(rtc_bundle_policy policy) {
+  switch (policy) {
+    case RTC_BUNDLE_POLICY_BALANCED:
+      return "balanced";
+    case RTC_BUNDLE_POLICY_MAX_COMPAT:
+      return "max-compat";
+    case RTC_BUNDLE_POLICY_MAX_BUNDLE:
+      return "max-bundle";
+  }
+  return "balanced";
+}
+
+const char* rtc_sdp_type_name(rtc_sdp_type type) {
+  static const char* const names[] = {"offer", "pranswer", "answer",
+                                      "rollback"};
+  return (int)type >= 0 && type <= RTC_SDP_ROLLBACK ? names[type] : "offer";
+}
+
+const char* rtc_signaling_state_name(rtc_signaling_state state) {
+  static const char* const names[] = {"stable",
+                                      "have-local-offer",
+                                      "have-remote-offer",
+                                      "have-local-pranswer",
+                                      "have-remote-pranswer",
+                                      "closed"};
+  return (int)state >= 0 && state <= RTC_SIGNALING_CLOSED ? names[state]
+                                                          : "stable";
+}
+
+const char* rtc_peer_connection_state_name(rtc_peer_connection_state state) {
+  static const char* const names[] = {"new",          "connecting", "connected",
+                                      "disconnected", "failed",     "closed"};
+  return (int)state >= 0 && state <= RTC_PC_STATE_CLOSED ? names[state] : "new";
+}
+
+rtc_error rtc_sdp_type_from_name(const char* name, rtc_sdp_type* out) {
+  for (int i = 0; i <= RTC_SDP_ROLLBACK; i++) {
+    if (name && strcmp(name, rtc_sdp_type_name((rtc_sdp_type)i)) == 0) {
+      *out = (rtc_sdp_type)i;
+      return RTC_OK;
+    }
+  }
+  return RTC_ERR_INVALID_ARGUMENT;
+}
+
+rtc_error rtc_bundle_policy_from_name(const char* name,
+                                      rtc_bundle_policy* out) {
+  for (int i = 0; i <= RTC_BUNDLE_POLICY_MAX_BUNDLE; i++) {
+    if (name &&
+        strcmp(name, rtc_bundle_policy_name((rtc_bundle_policy)i)) == 0) {
+      *out = (rtc_bundle_policy)i;
+      return RTC_OK;
+    }
+  }
+  return RTC_ERR_INVALID_ARGUMENT;
+}
+
+/* --- Configuration --- */
+
+void rtc_configuration_init(rtc_configuration* config) {
+  memset(config, 0, sizeof(*config));
+  config->bundle_policy = RTC_BUNDLE_POLICY_BALANCED;
+  config->obfuscate_host_addresses = true;
+  rtc_interface_filter_init(&config->interfaces);
+}
+
+/* webrtc-pc §4.4.1.6 "set a configuration", the checks that do not depend
+ * on the current configuration. Fills the STUN server list. */
+static rtc_error validate_configuration(const rtc_configuration* config,
+                                        rtc_socket_address* stun_servers,
+                                        size_t* stun_count,
+                                        rtc_error_info* info) {
+  int64_t now_ms = rtc_time_utc_us() / 1000;
+  for (size_t i = 0; i < config->certificate_count; i++) {
+    const rtc_certificate* c = config->certificates[i];
+    if (!c)
+      return rtc_error_set(info, RTC_ERR_INVALID_ARGUMENT,
+                           "certificates[%zu] is null", i);
+    if (rtc_certificate_expires_ms(c) <= now_ms)
+      return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                           "certificates[%zu] has expired", i);
+  }
+  size_t count = 0;
+  for (size_t s = 0; s < config->ice_server_count; s++) {
+    const rtc_ice_server* server = &config->ice_servers[s];
+    if (server->url_count == 0)
+      return rtc_error_set(info, RTC_ERR_SYNTAX,
+                           "iceServers[%zu].urls is empty", s);
+    for (size_t u = 0; u < server->url_count; u++) {
+      rtc_ice_url url;
+      rtc_error err = rtc_ice_url_parse(server->urls[u], &url);
+      if (err == RTC_ERR_NOT_SUPPORTED)
+        return rtc_error_set(info, RTC_ERR_NOT_SUPPORTED,
+                             "unsupported ICE server URL scheme: %s",
+                             server->urls[u]);
+      if (err != RTC_OK)
+        return rtc_error_set(info, RTC_ERR_SYNTAX,
+                             "malformed ICE server URL: %s",
+                             server->urls[u] ? server->urls[u] : "(null)");
+      if (rtc_ice_url_is_turn(&url)) {
+        if (!server->username || !server->credential)
+          return rtc_error_set(
+              info, RTC_ERR_INVALID_ACCESS,
+              "TURN server %s needs a username and a credential",
+              server->urls[u]);
+        RTC_LOG(WARNING, "TURN is not supported yet: %s ignored",
+                server->urls[u]);
+        continue;
+      }
+      if (!url.host_is_ip) {
+        RTC_LOG(WARNING, "STUN server names are not resolved yet: %s ignored",
+                server->urls[u]);
+        continue;
+      }
+      if (count < 8)
+        stun_servers[count++] = url.address;
+    }
+  }
+  *stun_count = count;
+  return RTC_OK;
+}
+
+static char* dup_or_null(const char* s) {
+  return s ? rtc_strdup(s) : NULL;
+}
+
+/* A deep copy of `config` (rtc_configuration_free it). */
+static rtc_error copy_configuration(const rtc_configuration* src,
+                                    rtc_configuration* dst) {
+  *dst = *src;
+  dst->ice_servers = NULL;
+  dst->ice_server_count = 0;
+  dst->certificates = NULL;
+  dst->certificate_count = 0;
+  if (src->ice_server_count) {
+    rtc_ice_server* servers =
+        rtc_calloc(src->ice_server_count, sizeof(*servers));
+    if (!servers)
+      return RTC_ERR_NO_MEMORY;
+    dst->ice_servers = servers;
+    for (size_t i = 0; i < src->ice_server_count; i++) {
+      const rtc_ice_server* from = &src->ice_servers[i];
+      rtc_ice_server* to = &servers[i];
+      dst->ice_server_count++;
+      char** urls =
+          rtc_calloc(from->url_count ? from->url_count : 1, sizeof(*urls));
+      if (!urls)
+        return RTC_ERR_NO_MEMORY;
+      to->urls = (const char* const*)urls;
+      for (size_t u = 0; u < from->url_count; u++) {
+        urls[u] = dup_or_null(from->urls[u]);
+        if (from->urls[u] && !urls[u])
+          return RTC_ERR_NO_MEMORY;
+        to->url_count++;
+      }
+      to->username = dup_or_null(from->username);
+      to->credential = dup_or_null(from->credential);
+      if ((from->username && !to->username) ||
+          (from->credential && !to->credential))
+        return RTC_ERR_NO_MEMORY;
+    }
+  }
+  if (src->certificate_count) {
+    rtc_certificate** certs =
+        rtc_calloc(src->certificate_count, sizeof(*certs));
+    if (!certs)
+      return RTC_ERR_NO_MEMORY;
+    for (size_t i = 0; i < src->certificate_count; i++) {
+      certs[i] = src->certificates[i];
+      rtc_certificate_ref(certs[i]);
+    }
+    dst->certificates = (rtc_certificate* const*)certs;
+    dst->certificate_count = src->certificate_count;
+  }
+  return RTC_OK;
+}
+
+static void clear_configuration(rtc_configuration* config) {
+  for (size_t i = 0; i < config->ice_server_count; i++) {
+    const rtc_ice_server* s = &config->ice_servers[i];
+    for (size_t u = 0; u < s->url_count; u++)
+      rtc_free((char*)s->urls[u]);
+    rtc_free((char**)s->urls);
+    rtc_free((char*)s->username);
+    rtc_free((char*)s->credential);
+  }
+  rtc_free((rtc_ice_server*)config->ice_servers);
+  for (size_t i = 0; i < config->certificate_count; i++)
+    rtc_certificate_unref(config->certificates[i]);
+  rtc_free((rtc_certificate**)config->certificates);
+  config->ice_servers = NULL;
+  config->ice_server_count = 0;
+  config->certificates = NULL;
+  config->certificate_count = 0;
+}
+
+void rtc_configuration_free(rtc_configuration* config) {
+  if (!config)
+    return;
+  clear_configuration(config);
+  rtc_free(config);
+}
+
+rtc_error rtc_peer_connection_get_configuration(const rtc_peer_connection* pc,
+                                                rtc_configuration** out) {
+  *out = NULL;
+  rtc_configuration* copy = rtc_calloc(1, sizeof(*copy));
+  if (!copy)
+    return RTC_ERR_NO_MEMORY;
+  rtc_error err = copy_configuration(&pc->config, copy);
+  if (err != RTC_OK) {
+    rtc_configuration_free(copy);
+    return err;
+  }
+  /* The generated certificate shows in getConfiguration(). */
+  if (copy->certificate_count == 0 && pc->certificate) {
+    rtc_certificate** certs = rtc_calloc(1, sizeof(*certs));
+    if (!certs) {
+      rtc_configuration_free(copy);
+      return RTC_ERR_NO_MEMORY;
+    }
+    certs[0] = pc->certificate;
+    rtc_certificate_ref(certs[0]);
+    copy->certificates = (rtc_certificate* const*)certs;
+    copy->certificate_count = 1;
+  }
+  *out = copy;
+  return RTC_OK;
+}
+
+static bool same_certificates(const rtc_peer_connection* pc,
+                              const rtc_configuration* config) {
+  if (config->certificate_count == 0)
+    return true; /* webrtc-pc: absent means "keep" */
+  if (config->certificate_count != 1)
+    return false;
+  return config->certificates[0] == pc->certificate;
+}
+
+rtc_error rtc_peer_connection_set_configuration(rtc_peer_connection* pc,
+                                                const rtc_configuration* config,
+                                                rtc_error_info* info) {
+  RTC_DCHECK(rtc_task_queue_is_current(pc->signaling));
+  if (pc->closed)
+    return rtc_error_set(info, RTC_ERR_INVALID_STATE,
+                         "the connection is closed");
+  /* webrtc-pc §4.4.1.6: what may not change. */
+  if (!same_certificates(pc, config))
+    return rtc_error_set(info, RTC_ERR_INVALID_MODIFICATION,
+                         "certificates cannot be changed");
+  if (config->bundle_policy != pc->config.bundle_policy)
+    return rtc_error_set(info, RTC_ERR_INVALID_MODIFICATION,
+                         "bundlePolicy cannot be changed");
+  if (config->rtcp_mux_policy != pc->config.rtcp_mux_policy)
+    return rtc_error_set(info, RTC_ERR_INVALID_MODIFICATION,
+                         "rtcpMuxPolicy cannot be changed");
+  if (config->ice_candidate_pool_size != pc->config.ice_candidate_pool_size &&
+      (pc->current_local || pc->pending_local))
+    return rtc_error_set(info, RTC_ERR_INVALID_MODIFICATION,
+                         "iceCandidatePoolSize cannot change after "
+                         "setLocalDescription");
+  rtc_socket_address stun[8];
+  size_t stun_count = 0;
+  rtc_error err = validate_configuration(config, stun, &stun_count, info);
+  if (err != RTC_OK)
+    return err;
+  rtc_configuration copy;
+  err = copy_configuration(config, &copy);
+  if (err != RTC_OK) {
+    clear_configuration(&copy);
+    return rtc_error_set(info, err, NULL);
+  }
+  clear_configuration(&pc->config);
+  pc->config = copy;
+  memcpy(pc->stun_servers, stun, sizeof(stun));
+  pc->stun_server_count = stun_count;
+  return RTC_OK;
+}
+
+/* --- Cross-thread plumbing --- */
+
+static void bridge_unref(pc_bridge* b) {
+  if (b && rtc_refcount_dec(&b->refs)) {
+    rtc_safety_flag_unref(b->flag);
+    rtc_free(b);
+  }
+}
+
+typedef struct net_call {
+  pc_bridge* bridge;
+  void (*fn)(pc_network* net, void* arg);
+  void* arg;
+  void (*free_arg)(void* arg);
+} net_call;
+
+static void net_call_run(void* arg) {
+  net_call* c = arg;
+  if (c->bridge->net)
+    c->fn(c->bridge->net, c->arg);
+}
+
+static void net_call_destroy(void* arg) {
+  net_call* c = arg;
+  if (c->free_arg)
+    c->free_arg(c->arg);
+  bridge_unref(c->bridge);
+  rtc_free(c);
+}
+
+rtc_error pc_post_to_network(rtc_peer_connection* pc,
+                             void (*fn)(pc_network* net, void* arg),
+                             void* arg,
+                             void (*free_arg)(void* arg)) {
+  net_call* c = rtc_malloc(sizeof(*c));
+  if (!c) {
+    if (free_arg)
+      free_arg(arg);
+    return RTC_ERR_NO_MEMORY;
+  }
+  c->bridge = pc->bridge;
+  rtc_refcount_inc(&pc->bridge->refs);
+  c->fn = fn;
+  c->arg = arg;
+  c->free_arg = free_arg;
+  rtc_task task = {net_call_run, net_call_destroy, c};
+  return rtc_task_queue_post(pc->network, task);
+}
+
+/* --- Events from the network thread --- */
+
+typedef enum net_event_kind {
+  EV_CANDIDATE,
+  EV_END_OF_CANDIDATES,
+  EV_CANDIDATE_ERROR,
+  EV_GATHERING,
+  EV_ICE_STATE,
+  EV_DTLS_STATE,
+  EV_SCTP_STATE,
+  EV_PEER_CHANNEL,
+  EV_CHANNEL_OPEN,
+  EV_MESSAGE,
+  EV_SENT,
+  EV_CHANNEL_CLOSED,
+  EV_SCTP_ERROR,
+} net_event_kind;
+
+typedef struct net_event {
+  pc_bridge* bridge;
+  net_event_kind kind;
+  char transport[PC_TRANSPORT_NAME_SIZE];
+  int state;
+  rtc_candidate candidate;
+  rtc_ice_candidate_error error;
+  rtc_error_info info;
+  bool has_info;
+  uint16_t stream_id;
+  bool binary;
+  uint64_t number;
+  uint16_t max_channels;
+  rtc_data_channel_params params;
+  char* label;
+  char* protocol;
+  uint8_t* data;
+  size_t size;
+} net_event;
+
+static void handle_event(rtc_peer_connection* pc, net_event* e);
+
+static void event_run(void* arg) {
+  net_event* e = arg;
+  if (rtc_safety_flag_alive(e->bridge->flag))
+    handle_event(e->bridge->pc, e);
+}
+
+static void event_destroy(void* arg) {
+  net_event* e = arg;
+  bridge_unref(e->bridge);
+  rtc_free(e->label);
+  rtc_free(e->protocol);
+  rtc_free(e->data);
+  rtc_free(e);
+}
+
+static net_event* new_event(pc_bridge* b,
+                            net_event_kind kind,
+                            const char* transport) {
+  net_event* e = rtc_calloc(1, sizeof(*e));
+  if (!e)
+    return NULL;
+  e->bridge = b;
+  rtc_refcount_inc(&b->refs);
+  e->kind = kind;
+  if (transport)
+    snprintf(e->transport, sizeof(e->transport), "%s", transport);
+  return e;
+}
+
+static void post_event(net_event* e) {
+  rtc_task task = {event_run, event_destroy, e};
+  if (rtc_task_queue_post(e->bridge->signaling, task) != RTC_OK)
+    RTC_LOG(WARNING, "peer connection: an event was lost");
+}
+
+static void ev_candidate(void* user,
+                         const char* transport,
+                         const rtc_candidate* c) {
+  net_event* e =
+      new_event(user, c ? EV_CANDIDATE : EV_END_OF_CANDIDATES, transport);
+  if (!e)
+    return;
+  if (c)
+    e->candidate = *c;
+  post_event(e);
+}
+
+static void ev_candidate_error(void* user,
+                               const char* transport,
+                               const rtc_ice_candidate_error* error) {
+  net_event* e = new_event(user, EV_CANDIDATE_ERROR, transport);
+  if (!e)
+    return;
+  e->error = *error;
+  post_event(e);
+}
+
+static void ev_state(void* user,
+                     net_event_kind kind,
+                     const char* transport,
+                     int state,
+                     const rtc_error_info* info) {
+  net_event* e = new_event(user, kind, transport);
+  if (!e)
+    return;
+  e->state = state;
+  if (info) {
+    e->info = *info;
+    e->has_info = true;
+  }
+  post_event(e);
+}
+
+static void ev_gathering(void* user,
+                         const char* transport,
+                         rtc_ice_gathering_state state) {
+  ev_state(user, EV_GATHERING, transport, state, NULL);
+}
+
+static void ev_ice_state(void* user,
+                         const char* transport,
+                         rtc_ice_transport_state state) {
+  ev_state(user, EV_ICE_STATE, transport, state, NULL);
+}
+
+static void ev_dtls_state(void* user,
+                          const char* transport,
+                          rtc_dtls_state state,
+                          const rtc_error_info* error) {
+  ev_state(user, EV_DTLS_STATE, transport, state, error);
+}
+
+static void ev_sctp_state(void* user,
+                          rtc_sctp_state state,
+                          uint64_t max_message_size,
+                          uint16_t max_channels) {
+  net_event* e = new_event(user, EV_SCTP_STATE, NULL);
+  if (!e)
+    return;
+  e->state = state;
+  e->number = max_message_size;
+  e->max_channels = max_channels;
+  post_event(e);
+}
+
+static void ev_peer_channel(void* user,
+                            uint16_t stream_id,
+                            const rtc_data_channel_params* params) {
+  net_event* e = new_event(user, EV_PEER_CHANNEL, NULL);
+  if (!e)
+    return;
+  e->stream_id = stream_id;
+  e->params = *params;
+  e->label = rtc_strdup(params->label ? params->label : "");
+  e->protocol = rtc_strdup(params->protocol ? params->protocol : "");
+  if (!e->label || !e->protocol) {
+    event_destroy(e);
+    return;
+  }
+  post_event(e);
+}
+
+static void ev_stream(void* user, net_event_kind kind, uint16_t stream_id) {
+  net_event* e = new_event(user, kind, NULL);
+  if (!e)
+    return;
+  e->stream_id = stream_id;
+  post_event(e);
+}
+
+static void ev_channel_open(void* user, uint16_t stream_id) {
+  ev_stream(user, EV_CHANNEL_OPEN, stream_id);
+}
+
+static void ev_channel_closed(void* user, uint16_t stream_id) {
+  ev_stream(user, EV_CHANNEL_CLOSED, stream_id);
+}
+
+static void ev_message(void* user,
+                       uint16_t stream_id,
+                       bool binary,
+                       const uint8_t* data,
+                       size_t size) {
+  net_event* e = new_event(user, EV_MESSAGE, NULL);
+  if (!e)
+    return;
+  e->stream_id = stream_id;
+  e->binary = binary;
+  e->size = size;
+  e->data = rtc_memdup(data, size);
+  if (!e->data) {
+    event_destroy(e);
+    return;
+  }
+  post_event(e);
+}
+
+static void ev_sent(void* user, uint16_t stream_id, uint64_t total_sent) {
+  net_event* e = new_event(user, EV_SENT, NULL);
+  if (!e)
+    return;
+  e->stream_id = stream_id;
+  e->number = total_sent;
+  post_event(e);
+}
+
+static void ev_sctp_error(void* user, const rtc_error_info* error) {
+  net_event* e = new_event(user, EV_SCTP_ERROR, NULL);
+  if (!e)
+    return;
+  e->info = *error;
+  e->has_info = true;
+  post_event(e);
+}
+
+static const pc_network_events kNetworkEvents = {
+    .on_candidate = ev_candidate,
+    .on_candidate_error = ev_candidate_error,
+    .on_gathering_state = ev_gathering,
+    .on_ice_state = ev_ice_state,
+    .on_dtls_state = ev_dtls_state,
+    .on_sctp_state = ev_sctp_state,
+    .on_channel_opened_by_peer = ev_peer_channel,
+    .on_channel_open = ev_channel_open,
+    .on_message = ev_message,
+    .on_sent = ev_sent,
+    .on_channel_closed = ev_channel_closed,
+    .on_sctp_error = ev_sctp_error,
+};
+
+/* --- States --- */
+
+pc_transport_state* pc_transport(rtc_peer_connection* pc, const char* name) {
+  for (size_t i = 0; i < pc->transport_count; i++) {
+    if (strcmp(pc->transports[i].name, name) == 0)
+      return &pc->transports[i];
+  }
+  if (pc->transport_count == PC_MAX_TRANSPORTS)
+    return NULL;
+  pc_transport_state* t = &pc->transports[pc->transport_count++];
+  memset(t, 0, sizeof(*t));
+  snprintf(t->name, sizeof(t->name), "%s", name);
+  t->ice = RTC_ICE_TRANSPORT_NEW;
+  t->gathering = RTC_ICE_GATHERING_NEW;
+  t->dtls = RTC_DTLS_NEW;
+  return t;
+}
+
+static rtc_ice_gathering_state aggregate_gathering(
+    const rtc_peer_connection* pc) {
+  /* webrtc-pc RTCIceGatheringState. */
+  if (pc->transport_count == 0)
+    return RTC_ICE_GATHERING_NEW;
+  bool any_gathering = false, all_complete = true;
+  for (size_t i = 0; i < pc->transport_count; i++) {
+    any_gathering |= pc->transports[i].gathering == RTC_ICE_GATHERING_GATHERING;
+    all_complete &= pc->transports[i].gathering == RTC_ICE_GATHERING_COMPLETE;
+  }
+  if (any_gathering)
+    return RTC_ICE_GATHERING_GATHERING;
+  if (all_complete)
+    return RTC_ICE_GATHERING_COMPLETE;
+  return RTC_ICE_GATHERING_NEW;
+}
+
+static rtc_ice_connection_state aggregate_ice(const rtc_peer_connection* pc) {
+  /* webrtc-pc §4.3.3 RTCIceConnectionState. */
+  size_t n = pc->transport_count;
+  size_t counts[RTC_ICE_TRANSPORT_CLOSED + 1] = {0};
+  for (size_t i = 0; i < n; i++)
+    counts[pc->transports[i].ice]++;
+  if (counts[RTC_ICE_TRANSPORT_FAILED])
+    return RTC_ICE_TRANSPORT_FAILED;
+  if (counts[RTC_ICE_TRANSPORT_DISCONNECTED])
+    return RTC_ICE_TRANSPORT_DISCONNECTED;
+  if (counts[RTC_ICE_TRANSPORT_NEW] + counts[RTC_ICE_TRANSPORT_CLOSED] == n)
+    return RTC_ICE_TRANSPORT_NEW;
+  if (counts[RTC_ICE_TRANSPORT_NEW] || counts[RTC_ICE_TRANSPORT_CHECKING])
+    return RTC_ICE_TRANSPORT_CHECKING;
+  if (counts[RTC_ICE_TRANSPORT_COMPLETED] + counts[RTC_ICE_TRANSPORT_CLOSED] ==
+      n)
+    return RTC_ICE_TRANSPORT_COMPLETED;
+  return RTC_ICE_TRANSPORT_CONNECTED;
+}
+
+static rtc_peer_connection_state aggregate_connection(
+    const rtc_peer_connection* pc) {
+  /* webrtc-pc §4.3.4 RTCPeerConnectionState. */
+  bool any_failed = false, any_disconnected = false, all_new = true,
+       any_connecting = false, all_connected = true;
+  for (size_t i = 0; i < pc->transport_count; i++) {
+    const pc_transport_state* t = &pc->transports[i];
+    any_failed |=
+        t->ice == RTC_ICE_TRANSPORT_FAILED || t->dtls == RTC_DTLS_FAILED;
+    any_disconnected |= t->ice == RTC_ICE_TRANSPORT_DISCONNECTED;
+    bool ice_new =
+        t->ice == RTC_ICE_TRANSPORT_NEW || t->ice == RTC_ICE_TRANSPORT_CLOSED;
+    bool dtls_new = t->dtls == RTC_DTLS_NEW || t->dtls == RTC_DTLS_CLOSED;
+    all_new &= ice_new && dtls_new;
+    any_connecting |= t->ice == RTC_ICE_TRANSPORT_NEW ||
+                      t->ice == RTC_ICE_TRANSPORT_CHECKING ||
+                      t->dtls == RTC_DTLS_NEW || t->dtls == RTC_DTLS_CONNECTING;
+    bool ice_up = t->ice == RTC_ICE_TRANSPORT_CONNECTED ||
+                  t->ice == RTC_ICE_TRANSPORT_COMPLETED ||
+                  t->ice == RTC_ICE_TRANSPORT_CLOSED;
+    bool dtls_up = t->dtls == RTC_DTLS_CONNECTED || t->dtls == RTC_DTLS_CLOSED;
+    all_connected &= ice_up && dtls_up;
+  }
+  if (any_failed)
+    return RTC_PC_STATE_FAILED;
+  if (any_disconnected)
+    return RTC_PC_STATE_DISCONNECTED;
+  if (all_new)
+    return RTC_PC_STATE_NEW;
+  if (any_connecting)
+    return RTC_PC_STATE_CONNECTING;
+  if (all_connected)
+    return RTC_PC_STATE_CONNECTED;
+  return RTC_PC_STATE_CONNECTING;
+}
+
+void pc_recompute_states(rtc_peer_connection* pc) {
+  if (pc->closed)
+    return;
+  const rtc_peer_connection_observer* o = pc->observer;
+  rtc_ice_gathering_state g = aggregate_gathering(pc);
+  if (g != pc->gathering_state) {
+    pc->gathering_state = g;
+    if (o->on_ice_gathering_state_change)
+      o->on_ice_gathering_state_change(pc->user, g);
+    if (g == RTC_ICE_GATHERING_COMPLETE && o->on_ice_candidate && !pc->closed) {
+      /* webrtc-pc §5.6: the null candidate after gathering completes. */
+      rtc_ice_candidate_event e = {0};
+      e.sdp_mline_index = -1;
+      o->on_ice_candidate(pc->user, &e);
+    }
+  }
+  if (pc->closed)
+    return;
+  rtc_ice_connection_state ice = aggregate_ice(pc);
+  if (ice != pc->ice_connection_state) {
+    pc->ice_connection_state = ice;
+    if (o->on_ice_connection_state_change)
+      o->on_ice_connection_state_change(pc->user, ice);
+  }
+  if (pc->closed)
+    return;
+  rtc_peer_connection_state cs = aggregate_connection(pc);
+  if (cs != pc->connection_state) {
+    pc->connection_state = cs;
+    if (o->on_connection_state_change)
+      o->on_connection_state_change(pc->user, cs);
+  }
+}
+
+void pc_set_signaling_state(rtc_peer_connection* pc, rtc_signaling_state s) {
+  if (pc->signaling_state == s)
+    return;
+  pc->signaling_state = s;
+  if (pc->observer->on_signaling_state_change)
+    pc->observer->on_signaling_state_change(pc->user, s);
+}
+
+static void fire_candidate(rtc_peer_connection* pc,
+                           const char* transport,
+                           const rtc_candidate* c) {
+  const char* mid = transport;
+  int index = pc_jsep_mline_index(pc, mid);
+  char text[RTC_CANDIDATE_MAX_LENGTH + 1] = "";
+  if (c)
+    rtc_candidate_format(c, text, sizeof(text));
+  if (!pc->observer->on_ice_candidate)
+    return;
+  rtc_ice_candidate_event e = {
+      .candidate = text,
+      .sdp_mid = mid,
+      .sdp_mline_index = index,
+      .username_fragment = pc->ice_ufrag,
+      .url = NULL,
+  };
+  pc->observer->on_ice_candidate(pc->user, &e);
+}
+
+static void add_local_candidate(rtc_peer_connection* pc,
+                                const char* transport,
+                                const rtc_candidate* c) {
+  if (pc->local_candidate_count == pc->local_candidate_capacity) {
+    size_t cap =
+        pc->local_candidate_capacity ? pc->local_candidate_capacity * 2 : 8;
+    pc_local_candidate* grown =
+        rtc_realloc_array(pc->local_candidates, cap, sizeof(*grown));
+    if (!grown)
+      return;
+    pc->local_candidates = grown;
+    pc->local_candidate_capacity = cap;
+  }
+  pc_local_candidate* lc = &pc->local_candidates[pc->local_candidate_count++];
+  snprintf(lc->transport, sizeof(lc->transport), "%s", transport);
+  lc->candidate = *c;
+}
+
+static void handle_event(rtc_peer_connection* pc, net_event* e) {
+  if (pc->closed)
+    return;
+  pc_transport_state* t =
+      e->transport[0] ? pc_transport(pc, e->transport) : NULL;
+  switch (e->kind) {
+    case EV_CANDIDATE:
+      add_local_candidate(pc, e->transport, &e->candidate);
+      fire_candidate(pc, e->transport, &e->candidate);
+      break;
+    case EV_END_OF_CANDIDATES:
+      if (t && !t->end_of_candidates_sent) {
+        t->end_of_candidates_sent = true;
+        /* webrtc-pc: an end-of-candidates indication per media (empty
+         * candidate string) before the null candidate. */
+        fire_candidate(pc, e->transport, NULL);
+      }
+      break;
+    case EV_CANDIDATE_ERROR:
+      if (pc->observer->on_ice_candidate_error) {
+        char address[RTC_SOCKET_ADDRESS_STRLEN] = "";
+        char url[RTC_SOCKET_ADDRESS_STRLEN + 8];
+        char server[RTC_SOCKET_ADDRESS_STRLEN];
+        rtc_socket_address_format(&e->error.server, server, sizeof(server));
+        snprintf(url, sizeof(url), "stun:%s", server);
+        bool exposed = e->error.local.family != RTC_AF_UNSPEC;
+        if (exposed)
+          rtc_ip_address_format(&e->error.local, address, sizeof(address));
+        rtc_ice_candidate_error_event ev = {
+            .address = exposed ? address : NULL,
+            .port = exposed ? e->error.local.port : -1,
+            .url = url,
+            .error_code = (uint16_t)e->error.error_code,
+            .error_text = e->error.error_text,
+        };
+        pc->observer->on_ice_candidate_error(pc->user, &ev);
+      }
+      break;
+    case EV_GATHERING:
+      if (t)
+        t->gathering = (rtc_ice_gathering_state)e->state;
+      break;
+    case EV_ICE_STATE:
+      if (t)
+        t->ice = (rtc_ice_transport_state)e->state;
+      break;
+    case EV_DTLS_STATE:
+      if (t)
+        t->dtls = (rtc_dtls_state)e->state;
+      if (e->state == RTC_DTLS_FAILED && e->has_info)
+        RTC_LOG(WARNING, "DTLS failed on %s: %s", e->transport,
+                e->info.message);
+      break;
+    case EV_SCTP_STATE:
+      pc->sctp_state = (rtc_sctp_state)e->state;
+      pc->sctp_max_message_size = e->number;
+      pc->sctp_max_channels = e->max_channels;
+      if (e->state == RTC_SCTP_CONNECTED)
+        pc_data_channels_open_pending(pc);
+      break;
+    case EV_PEER_CHANNEL:
+      pc_data_channel_on_peer_open(pc, e->stream_id, e->label, e->protocol,
+                                   &e->params);
+      return;
+    case EV_CHANNEL_OPEN:
+      pc_data_channel_on_open(pc, e->stream_id);
+      return;
+    case EV_MESSAGE:
+      pc_data_channel_on_message(pc, e->stream_id, e->binary, e->data, e->size);
+      return;
+    case EV_SENT:
+      pc_data_channel_on_sent(pc, e->stream_id, e->number);
+      return;
+    case EV_CHANNEL_CLOSED:
+      pc_data_channel_on_closed(pc, e->stream_id);
+      return;
+    case EV_SCTP_ERROR:
+      pc_data_channels_on_sctp_error(pc, &e->info);
+      return;
+  }
+  pc_recompute_states(pc);
+}
+
+/* --- Lifecycle --- */
+
+typedef struct create_net_args {
+  pc_network_config config;
+  pc_bridge* bridge;
+} create_net_args;
+
+static void create_net_task(void* arg) {
+  create_net_args* a = arg;
+  pc_bridge* b = a->bridge;
+  pc_network* net = NULL;
+  /* Runs on the network thread: only the bridge may be touched (the pc
+   * may be gone already; then the destroy task that follows cleans up). */
+  if (pc_network_create(b->network, &a->config, &kNetworkEvents, b, &net) ==
+      RTC_OK) {
+    rtc_refcount_inc(&b->refs); /* the network side's reference */
+    b->net = net;
+  }
+}
+
+static void create_net_destroy(void* arg) {
+  create_net_args* a = arg;
+  rtc_certificate_unref(a->config.certificate);
+  bridge_unref(a->bridge);
+  rtc_free(a);
+}
+
+rtc_error rtc_peer_connection_create(
+    rtc_context* context,
+    rtc_task_queue* signaling,
+    const rtc_configuration* config,
+    const rtc_peer_connection_observer* observer,
+    void* user,
+    rtc_peer_connection** out,
+    rtc_error_info* info) {
+  *out = NULL;
+  RTC_DCHECK(rtc_task_queue_is_current(signaling));
+  rtc_configuration defaults;
+  if (!config) {
+    rtc_configuration_init(&defaults);
+    config = &defaults;
+  }
+  rtc_socket_address stun[8];
+  size_t stun_count = 0;
+  rtc_error err = validate_configuration(config, stun, &stun_count, info);
+  if (err != RTC_OK)
+    return err;
+  rtc_peer_connection* pc = rtc_calloc(1, sizeof(*pc));
+  if (!pc)
+    return rtc_error_set(info, RTC_ERR_NO_MEMORY, NULL);
+  pc->context = context;
+  pc->signaling = signaling;
+  pc->network = rtc_context_network_queue(context);
+  pc->observer = observer;
+  pc->user = user;
+  pc->can_trickle = -1;
+  pc->dtls_role = -1;
+  pc->session_id = rtc_random_u64() >> 2; /* < 2^62, RFC 9429 §5.2.1 */
+  memcpy(pc->stun_servers, stun, sizeof(stun));
+  pc->stun_server_count = stun_count;
+  err = copy_configuration(config, &pc->config);
+  if (err != RTC_OK)
+    goto free_pc;
+  /* webrtc-pc §4.4.1.1: the first certificate given, or a new ECDSA one. */
+  if (config->certificate_count > 0) {
+    pc->certificate = config->certificates[0];
+    rtc_certificate_ref(pc->certificate);
+  } else {
+    rtc_certificate_params params;
+    rtc_certificate_params_init(&params);
+    err = rtc_certificate_generate(&params, rtc_time_utc_us() / 1000,
+                                   &pc->certificate);
+    if (err != RTC_OK)
+      goto free_config;
+  }
+  err = rtc_certificate_fingerprint(pc->certificate, RTC_HASH_SHA256,
+                                    &pc->fingerprint);
+  if (err != RTC_OK)
+    goto free_certificate;
+  pc->bridge = rtc_calloc(1, sizeof(*pc->bridge));
+  if (!pc->bridge) {
+    err = RTC_ERR_NO_MEMORY;
+    goto free_certificate;
+  }
+  rtc_refcount_init(&pc->bridge->refs);
+  pc->bridge->pc = pc;
+  pc->bridge->signaling = signaling;
+  pc->bridge->network = pc->network;
+  err = rtc_safety_flag_create(&pc->bridge->flag);
+  if (err != RTC_OK)
+    goto free_bridge;
+
+  create_net_args* a = rtc_calloc(1, sizeof(*a));
+  if (!a) {
+    err = RTC_ERR_NO_MEMORY;
+    goto free_bridge;
+  }
+  a->bridge = pc->bridge;
+  rtc_refcount_inc(&pc->bridge->refs);
+  a->config.factory = rtc_context_socket_factory(context);
+  a->config.certificate = pc->certificate;
+  rtc_certificate_ref(pc->certificate);
+  rtc_ice_agent_config_init(&a->config.ice);
+  a->config.ice.transport_policy = config->ice_transport_policy;
+  a->config.ice.ip_handling = config->ip_handling;
+  a->config.ice.obfuscate_host_addresses = config->obfuscate_host_addresses;
+  a->config.ice.interfaces = config->interfaces;
+  memcpy(a->config.stun_servers, stun, sizeof(stun));
+  a->config.stun_server_count = stun_count;
+  rtc_task task = {create_net_task, create_net_destroy, a};
+  err = rtc_task_queue_post(pc->network, task);
+  if (err != RTC_OK)
+    goto free_bridge;
+  *out = pc;
+  return RTC_OK;
+
+free_bridge:
+  if (pc->bridge) {
+    if (pc->bridge->flag)
+      rtc_safety_flag_set_not_alive(pc->bridge->flag);
+    bridge_unref(pc->bridge);
+  }
+free_certificate:
+  rtc_certificate_unref(pc->certificate);
+free_config:
+  clear_configuration(&pc->config);
+free_pc:
+  rtc_free(pc);
+  return rtc_error_set(info, err, NULL);
+}
+
+static void close_net(pc_network* net, void* arg) {
+  (void)arg;
+  pc_network_close(net);
+}
+
+void rtc_peer_connection_close(rtc_peer_connection* pc) {
+  RTC_DCHECK(rtc_task_queue_is_current(pc->signaling));
+  /* webrtc-pc §4.4.1.3 close the connection. */
+  if (pc->closed)
+    return;
+  pc->closed = true;
+  pc->signaling_state = RTC_SIGNALING_CLOSED;
+  for (size_t i = 0; i < pc->transceiver_count; i++) {
+    rtc_rtp_transceiver* t = pc->transceivers[i];
+    t->stopping = t->stopped = true;
+    t->has_current_direction = true;
+    t->current_direction = RTC_DIRECTION_STOPPED;
+    t->direction = RTC_DIRECTION_STOPPED;
+  }
+  pc_data_channels_close_all(pc, false);
+  pc_post_to_network(pc, close_net, NULL, NULL);
+  for (size_t i = 0; i < pc->transport_count; i++) {
+    pc->transports[i].ice = RTC_ICE_TRANSPORT_CLOSED;
+    pc->transports[i].dtls = RTC_DTLS_CLOSED;
+  }
+  pc->ice_connection_state = RTC_ICE_TRANSPORT_CLOSED;
+  pc->connection_state = RTC_PC_STATE_CLOSED;
+  pc->sctp_state = RTC_SCTP_CLOSED;
+}
+
+/* Tears the network half down. It is the task's destroy function, not its
+ * run function, so that it also happens when the network queue drops the
+ * task at shutdown (rtc_context_destroy): the sockets must close either
+ * way. Runs on the network thread. */
+static void destroy_net(void* arg) {
+  pc_bridge* b = arg;
+  if (b->net) {
+    pc_network_destroy(b->net);
+    b->net = NULL;
+    bridge_unref(b); /* the network side's reference */
+  }
+  bridge_unref(b); /* the task's reference */
+}
+
+static void free_ops(rtc_peer_connection* pc) {
+  pc_op* op = pc->ops_head;
+  while (op) {
+    pc_op* next = op->next;
+    rtc_free(op->sdp);
+    rtc_free(op->candidate);
+    rtc_free(op->mid);
+    rtc_free(op->ufrag);
+    rtc_free(op);
+    op = next;
+  }
+  pc->ops_head = pc->ops_tail = NULL;
+}
+
+void rtc_peer_connection_destroy(rtc_peer_connection* pc) {
+  if (!pc)
+    return;
+  RTC_DCHECK(rtc_task_queue_is_current(pc->signaling));
+  rtc_peer_connection_close(pc);
+  /* Nothing posted to the signaling queue for this pc runs any more. */
+  rtc_safety_flag_set_not_alive(pc->bridge->flag);
+  pc_data_channels_close_all(pc, false);
+  pc_transceivers_release(pc);
+  free_ops(pc);
+  rtc_sdp_session_destroy(pc->current_local);
+  rtc_sdp_session_destroy(pc->pending_local);
+  rtc_sdp_session_destroy(pc->current_remote);
+  rtc_sdp_session_destroy(pc->pending_remote);
+  rtc_free(pc->last_offer);
+  rtc_free(pc->last_answer);
+  rtc_free(pc->local_candidates);
+  rtc_free(pc->transceivers);
+  rtc_free(pc->channels);
+  clear_configuration(&pc->config);
+  rtc_certificate_unref(pc->certificate);
+  /* The network half goes on its thread, after every task posted there
+   * before. */
+  rtc_refcount_inc(&pc->bridge->refs);
+  rtc_task task = {NULL, destroy_net, pc->bridge};
+  rtc_task_queue_post(pc->network, task);
+  bridge_unref(pc->bridge);
+  rtc_free(pc);
+}
+
+/* --- Operations chain (webrtc-pc §4.4.1.2) --- */
+
+static void run_op_task(void* arg);
+
+static void post_run_ops(rtc_peer_connection* pc) {
+  rtc_task task = {run_op_task, NULL, pc};
+  rtc_task_queue_post_guarded(pc->signaling, pc->bridge->flag, 0, task);
+}
+
+static void free_op(pc_op* op) {
+  rtc_free(op->sdp);
+  rtc_free(op->candidate);
+  rtc_free(op->mid);
+  rtc_free(op->ufrag);
+  rtc_free(op);
+}
+
+static void execute(rtc_peer_connection* pc, pc_op* op) {
+  rtc_error_info info;
+  rtc_error_info_init(&info);
+  rtc_error err = RTC_OK;
+  char* sdp = NULL;
+  switch (op->kind) {
+    case PC_OP_CREATE_OFFER:
+      err = pc_jsep_create_offer(pc, &op->offer, &sdp, &info);
+      break;
+    case PC_OP_CREATE_ANSWER:
+      err = pc_jsep_create_answer(pc, &sdp, &info);
+      break;
+    case PC_OP_SET_LOCAL:
+      err = pc_jsep_set_description(
+          pc, true, op->type, op->has_description ? op->sdp : NULL, &info);
+      break;
+    case PC_OP_SET_REMOTE:
+      err = pc_jsep_set_description(pc, false, op->type, op->sdp, &info);
+      break;
+    case PC_OP_ADD_CANDIDATE:
+      err = pc_jsep_add_ice_candidate(pc, op, &info);
+      break;
+  }
+  if (err != RTC_OK && info.code == RTC_OK)
+    rtc_error_set(&info, err, NULL);
+  /* webrtc-pc: an operation that ends after close() never settles. */
+  if (!pc->closed) {
+    if (op->description_done) {
+      rtc_session_description d = {
+          op->kind == PC_OP_CREATE_OFFER ? RTC_SDP_OFFER : RTC_SDP_ANSWER, sdp};
+      op->description_done(op->user, err, &info, err == RTC_OK ? &d : NULL);
+    } else if (op->void_done) {
+      op->void_done(op->user, err, &info);
+    }
+  }
+  rtc_free(sdp);
+}
+
+static void run_op_task(void* arg) {
+  rtc_peer_connection* pc = arg;
+  pc_op* op = pc->ops_head;
+  if (!op || pc->op_running)
+    return;
+  pc->ops_head = op->next;
+  if (!pc->ops_head)
+    pc->ops_tail = NULL;
+  pc->op_running = true;
+  /* The callback may destroy the pc: watch the flag. */
+  rtc_safety_flag* flag = pc->bridge->flag;
+  rtc_safety_flag_ref(flag);
+  execute(pc, op);
+  free_op(op);
+  if (rtc_safety_flag_alive(flag)) {
+    pc->op_running = false;
+    if (pc->ops_head)
+      post_run_ops(pc);
+    else
+      pc_update_negotiation_needed(pc);
+  }
+  rtc_safety_flag_unref(flag);
+}
+
+static rtc_error chain(rtc_peer_connection* pc, pc_op* op) {
+  if (pc->closed) {
+    free_op(op);
+    return RTC_ERR_INVALID_STATE;
+  }
+  op->next = NULL;
+  if (pc->ops_tail)
+    pc->ops_tail->next = op;
+  else
+    pc->ops_head = op;
+  pc->ops_tail = op;
+  if (!pc->op_running && pc->ops_head == op)
+    post_run_ops(pc);
+  return RTC_OK;
+}
+
+static pc_op* new_op(pc_op_kind kind, void* user) {
+  pc_op* op = rtc_calloc(1, sizeof(*op));
+  if (op) {
+    op->kind = kind;
+    op->user = user;
+    op->mline_index = -1;
+  }
+  return op;
+}
+
+rtc_error rtc_peer_connection_create_offer(rtc_peer_connection* pc,
+                                           const rtc_offer_options* options,
+                                           rtc_description_callback done,
+                                           void* user) {
+  RTC_DCHECK(rtc_task_queue_is_current(pc->signaling));
+  pc_op* op = new_op(PC_OP_CREATE_OFFER, user);
+  if (!op)
+    return RTC_ERR_NO_MEMORY;
+  if (options)
+    op->offer = *options;
+  op->description_done = done;
+  return chain(pc, op);
+}
+
+rtc_error rtc_peer_connection_create_answer(rtc_peer_connection* pc,
+                                            rtc_description_callback done,
+                                            void* user) {
+  RTC_DCHECK(rtc_task_queue_is_current(pc->signaling));
+  pc_op* op = new_op(PC_OP_CREATE_ANSWER, user);
+  if (!op)
+    return RTC_ERR_NO_MEMORY;
+  op->description_done = done;
+  return chain(pc, op);
+}
+
+static rtc_error chain_description(rtc_peer_connection* pc,
+                                   pc_op_kind kind,
+                                   const rtc_session_description* d,
+                                   rtc_void_callback done,
+                                   void* user) {
+  pc_op* op = new_op(kind, user);
+  if (!op)
+    return RTC_ERR_NO_MEMORY;
+  op->void_done = done;
+  if (d) {
+    op->has_description = true;
+    op->type = d->type;
+    op->sdp = rtc_strdup(d->sdp ? d->sdp : "");
+    if (!op->sdp) {
+      free_op(op);
+      return RTC_ERR_NO_MEMORY;
+    }
+  }
+  return chain(pc, op);
+}
+
+rtc_error rtc_peer_connection_set_local_description(
+    rtc_peer_connection* pc,
+    const rtc_session_description* description,
+    rtc_void_callback done,
+    void* user) {
+  RTC_DCHECK(rtc_task_queue_is_current(pc->signaling));
+  return chain_description(pc, PC_OP_SET_LOCAL, description, done, user);
+}
+
+rtc_error rtc_peer_connection_set_remote_description(
+    rtc_peer_connection* pc,
+    const rtc_session_description* description,
+    rtc_void_callback done,
+    void* user) {
+  RTC_DCHECK(rtc_task_queue_is_current(pc->signaling));
+  if (!description)
+    return RTC_ERR_INVALID_ARGUMENT;
+  return chain_description(pc, PC_OP_SET_REMOTE, description, done, user);
+}
+
+rtc_error rtc_peer_connection_add_ice_candidate(
+    rtc_peer_connection* pc,
+    const rtc_ice_candidate_init* candidate,
+    rtc_void_callback done,
+    void* user) {
+  RTC_DCHECK(rtc_task_queue_is_current(pc->signaling));
+  /* webrtc-pc addIceCandidate step: neither sdpMid nor sdpMLineIndex for a
+   * real candidate is a TypeError. */
+  if (candidate && candidate->candidate && candidate->candidate[0] &&
+      !candidate->sdp_mid && candidate->sdp_mline_index < 0)
+    return RTC_ERR_INVALID_ARGUMENT;
+  pc_op* op = new_op(PC_OP_ADD_CANDIDATE, user);
+  if (!op)
+    return RTC_ERR_NO_MEMORY;
+  op->void_done = done;
+  if (!candidate || !candidate->candidate || !candidate->candidate[0])
+    op->end_of_candidates = true;
+  if (candidate) {
+    op->candidate =
+        rtc_strdup(candidate->candidate ? candidate->candidate : "");
+    op->mid = candidate->sdp_mid ? rtc_strdup(candidate->sdp_mid) : NULL;
+    op->ufrag = candidate->username_fragment
+                    ? rtc_strdup(candidate->username_fragment)
+                    : NULL;
+    op->mline_index = candidate->sdp_mline_index;
+    if (!op->candidate || (candidate->sdp_mid && !op->mid) ||
+        (candidate->username_fragment && !op->ufrag)) {
+      free_op(op);
+      return RTC_ERR_NO_MEMORY;
+    }
+  }
+  return chain(pc, op);
+}
+
+void rtc_peer_connection_restart_ice(rtc_peer_connection* pc) {
+  RTC_DCHECK(rtc_task_queue_is_current(pc->signaling));
+  /* webrtc-pc §4.4.1.? restartIce(): the next offer restarts ICE. */
+  if (pc->closed)
+    return;
+  pc->ice_restart_pending = true;
+  pc_update_negotiation_needed(pc);
+}
+
+/* --- negotiationneeded (webrtc-pc §4.7.3) --- */
+
+static void negotiation_task(void* arg) {
+  rtc_peer_connection* pc = arg;
+  pc->negotiation_check_posted = false;
+  if (pc->closed || pc->ops_head || pc->op_running ||
+      pc->signaling_state != RTC_SIGNALING_STABLE)
+    return;
+  if (!pc_jsep_negotiation_needed(pc)) {
+    pc->negotiation_needed = false;
+    return;
+  }
+  if (pc->negotiation_needed)
+    return;
+  pc->negotiation_needed = true;
+  if (pc->observer->on_negotiation_needed)
+    pc->observer->on_negotiation_needed(pc->user);
+}
+
+void pc_update_negotiation_needed(rtc_peer_connection* pc) {
+  if (pc->closed)
+    return;
+  if (pc->signaling_state == RTC_SIGNALING_STABLE && !pc->ops_head &&
+      !pc->op_running && !pc_jsep_negotiation_needed(pc)) {
+    pc->negotiation_needed = false;
+    return;
+  }
+  if (pc->negotiation_check_posted)
+    return;
+  rtc_task task = {negotiation_task, NULL, pc};
+  if (rtc_task_queue_post_guarded(pc->signaling, pc->bridge->flag, 0, task) ==
+      RTC_OK)
+    pc->negotiation_check_posted = true;
+}
+
+/* --- Attributes --- */
+
+rtc_signaling_state rtc_peer_connection_signaling_state(
+    const rtc_peer_connection* pc) {
+  return pc->signaling_state;
+}
+
+rtc_ice_gathering_state rtc_peer_connection_ice_gathering_state(
+    const rtc_peer_connection* pc) {
+  return pc->gathering_state;
+}
+
+rtc_ice_connection_state rtc_peer_connection_ice_connection_state(
+    const rtc_peer_connection* pc) {
+  return pc->ice_connection_state;
+}
+
+rtc_peer_connection_state rtc_peer_connection_connection_state(
+    const rtc_peer_connection* pc) {
+  return pc->connection_state;
+}
+
+int rtc_peer_connection_can_trickle_ice_candidates(
+    const rtc_peer_connection* pc) {
+  return pc->can_trickle;
+}
+
+const rtc_sdp_session* pc_local_description(const rtc_peer_connection* pc) {
+  return pc->pending_local ? pc->pending_local : pc->current_local;
+}
+
+const rtc_sdp_session* pc_remote_description(const rtc_peer_connection* pc) {
+  return pc->pending_remote ? pc->pending_remote : pc->current_remote;
+}
+
+rtc_error rtc_peer_connection_description(const rtc_peer_connection* pc,
+                                          rtc_description_kind kind,
+                                          rtc_session_description* out) {
+  out->sdp = NULL;
+  const rtc_sdp_session* s = NULL;
+  rtc_sdp_type type = RTC_SDP_OFFER;
+  bool local = kind <= RTC_DESCRIPTION_PENDING_LOCAL;
+  switch (kind) {
+    case RTC_DESCRIPTION_LOCAL:
+      s = pc_local_description(pc);
+      type =
+          pc->pending_local ? pc->pending_local_type : pc->current_local_type;
+      break;
+    case RTC_DESCRIPTION_CURRENT_LOCAL:
+      s = pc->current_local;
+      type = pc->current_local_type;
+      break;
+    case RTC_DESCRIPTION_PENDING_LOCAL:
+      s = pc->pending_local;
+      type = pc->pending_local_type;
+      break;
+    case RTC_DESCRIPTION_REMOTE:
+      s = pc_remote_description(pc);
+      type = pc->pending_remote ? pc->pending_remote_type
+                                : pc->current_remote_type;
+      break;
+    case RTC_DESCRIPTION_CURRENT_REMOTE:
+      s = pc->current_remote;
+      type = pc->current_remote_type;
+      break;
+    case RTC_DESCRIPTION_PENDING_REMOTE:
+      s = pc->pending_remote;
+      type = pc->pending_remote_type;
+      break;
+  }
+  if (!s)
+    return RTC_ERR_NOT_FOUND;
+  char* text = NULL;
+  rtc_error err = pc_description_text(pc, s, local, &text);
+  if (err != RTC_OK)
+    return err;
+  out->type = type;
+  out->sdp = text;
+  return RTC_OK;
+}
+
+/* A local description as SDP, with the candidates gathered so far added
+ * to the sections of their transport (RFC 9429 §4.1.12). */
+rtc_error pc_description_text(const rtc_peer_connection* pc,
+                              const rtc_sdp_session* session,
+                              bool local,
+                              char** out) {
+  if (!local)
+    return rtc_sdp_serialize(session, out, NULL, NULL);
+  rtc_sdp_session* copy = NULL;
+  rtc_error err = rtc_sdp_session_clone(session, &copy);
+  if (err != RTC_OK)
+    return err;
+  for (size_t m = 0; m < copy->num_media; m++) {
+    rtc_sdp_media* media = copy->media[m];
+    if (!media->mid || media->port == 0)
+      continue;
+    const char* transport = pc_jsep_transport_for_mid(pc, media->mid);
+    if (!transport || strcmp(transport, media->mid) != 0)
+      continue; /* bundled: candidates go in the tagged section */
+    for (size_t i = 0; i < pc->local_candidate_count; i++) {
+      const pc_local_candidate* lc = &pc->local_candidates[i];
+      if (strcmp(lc->transport, transport) == 0 &&
+          strcmp(lc->candidate.ufrag,
+                 media->ice_ufrag ? media->ice_ufrag : "") == 0)
+        rtc_sdp_media_add_candidate(copy, media, &lc->candidate);
+    }
+    for (size_t t = 0; t < pc->transport_count; t++) {
+      if (strcmp(pc->transports[t].name, transport) == 0 &&
+          pc->transports[t].gathering == RTC_ICE_GATHERING_COMPLETE)
+        media->end_of_candidates = true;
+    }
+  }
+  err = rtc_sdp_serialize(copy, out, NULL, NULL);
+  rtc_sdp_session_destroy(copy);
+  return err;
+}
+
+/* --- Data channels and transceivers --- */
+
+rtc_error rtc_peer_connection_create_data_channel(
+    rtc_peer_connection* pc,
+    const char* label,
+    const rtc_data_channel_init* init,
+    rtc_data_channel** out,
+    rtc_error_info* info) {
+  RTC_DCHECK(rtc_task_queue_is_current(pc->signaling));
+  *out = NULL;
+  if (pc->closed)
+    return rtc_error_set(info, RTC_ERR_INVALID_STATE,
+                         "the connection is closed");
+  rtc_error err = pc_data_channel_create(pc, label, init, out, info);
+  if (err == RTC_OK)
+    pc_update_negotiation_needed(pc);
+  return err;
+}
+
+rtc_error rtc_peer_connection_add_transceiver(
+    rtc_peer_connection* pc,
+    rtc_media_kind kind,
+    const rtc_rtp_transceiver_init* init,
+    rtc_rtp_transceiver** out,
+    rtc_error_info* info) {
+  RTC_DCHECK(rtc_task_queue_is_current(pc->signaling));
+  *out = NULL;
+  if (pc->closed)
+    return rtc_error_set(info, RTC_ERR_INVALID_STATE,
+                         "the connection is closed");
+  rtc_rtp_transceiver_init defaults;
+  if (!init) {
+    rtc_rtp_transceiver_init_defaults(&defaults);
+    init = &defaults;
+  }
+  if ((int)init->direction < 0 || init->direction > RTC_DIRECTION_INACTIVE)
+    return rtc_error_set(info, RTC_ERR_INVALID_ARGUMENT,
+                         "direction must be sendrecv, sendonly, recvonly or "
+                         "inactive");
+  for (size_t i = 0; i < init->send_encoding_count; i++) {
+    const rtc_rtp_encoding_parameters* e = &init->send_encodings[i];
+    if (e->scale_resolution_down_by != 0 && e->scale_resolution_down_by < 1.0)
+      return rtc_error_set(info, RTC_ERR_OUT_OF_RANGE,
+                           "scaleResolutionDownBy must be at least 1");
+    if (e->rid) {
+      /* RFC 8851 §10: rid-syntax is 1*(alpha-numeric / "-" / "_"). */
+      size_t len = strlen(e->rid);
+      if (len == 0 || len > 16)
+        return rtc_error_set(info, RTC_ERR_INVALID_ARGUMENT, "invalid rid");
+      for (size_t c = 0; c < len; c++) {
+        char ch = e->rid[c];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+              (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
+          return rtc_error_set(info, RTC_ERR_INVALID_ARGUMENT, "invalid rid");
+      }
+    }
+  }
+  rtc_rtp_transceiver* t = pc_transceiver_new(pc, kind, init);
+  if (!t)
+    return rtc_error_set(info, RTC_ERR_NO_MEMORY, NULL);
+  t->added_by_api = true;
+  rtc_error err = pc_transceiver_add(pc, t);
+  if (err != RTC_OK) {
+    rtc_rtp_transceiver_unref(t);
+    return rtc_error_set(info, err, NULL);
+  }
+  rtc_rtp_transceiver_ref(t);
+  *out = t;
+  pc_update_negotiation_needed(pc);
+  return RTC_OK;
+}
+
+size_t rtc_peer_connection_transceivers(rtc_peer_connection* pc,
+                                        rtc_rtp_transceiver** out,
+                                        size_t capacity) {
+  size_t n = 0;
+  for (size_t i = 0; i < pc->transceiver_count; i++) {
+    if (n < capacity) {
+      out[n] = pc->transceivers[i];
+      rtc_rtp_transceiver_ref(out[n]);
+    }
+    n++;
+  }
+  return n;
+}

@@ -1,0 +1,315 @@
+/*
+ * Internals of the peer connection (signaling thread): shared by
+ * peer_connection.c (lifecycle, operations chain, events, states), jsep.c
+ * (offers, answers, applying descriptions), data_channel.c and
+ * transceiver.c. Not an API.
+ */
+#ifndef PC_PEER_CONNECTION_INTERNAL_H_
+#define PC_PEER_CONNECTION_INTERNAL_H_
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api/rtc_peer_connection.h"
+#include "pc/pc_network.h"
+#include "pc/sdp.h"
+#include "rtc_base/refcount.h"
+#include "rtc_base/safety_flag.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PC_MAX_TRANSPORTS 16
+#define PC_MID_SIZE 32
+
+/* --- Data channels (signaling side) --- */
+
+struct rtc_data_channel {
+  rtc_refcount refs;
+  rtc_peer_connection* pc; /* NULL once the pc is gone */
+  char* label;
+  char* protocol;
+  char priority[16];
+  bool ordered;
+  int32_t max_packet_lifetime;
+  int32_t max_retransmits;
+  bool negotiated;
+  int32_t id; /* -1: null */
+  rtc_data_channel_state state;
+  uint64_t submitted; /* bytes given to send() */
+  uint64_t sent;      /* bytes SCTP has taken */
+  uint64_t messages_sent;
+  uint64_t messages_received;
+  uint64_t bytes_received;
+  uint64_t low_threshold;
+  bool opened_on_network; /* open_channel posted */
+  bool close_requested;
+  const rtc_data_channel_observer* observer;
+  void* user;
+  rtc_safety_flag* flag; /* for events posted to the observer */
+};
+
+/* --- Transceivers --- */
+
+struct rtc_rtp_transceiver {
+  rtc_refcount refs;
+  rtc_peer_connection* pc;
+  rtc_media_kind kind;
+  char mid[PC_MID_SIZE]; /* "" : null */
+  rtc_transceiver_direction direction;
+  bool has_current_direction;
+  rtc_transceiver_direction current_direction;
+  bool stopping;
+  bool stopped;
+  /* The m= line it is associated with in the local/remote description;
+   * -1 none. */
+  int mline_index;
+  /* Added by addTransceiver (true) or created by a remote offer. */
+  bool added_by_api;
+  /* The mid createOffer proposed for it ("" : none yet). */
+  char offer_mid[PC_MID_SIZE];
+  /* Set by the pending description (undone by a rollback). */
+  bool mid_from_pending;
+  bool created_by_pending_remote;
+  rtc_rtp_codec preferences[16];
+  size_t preference_count;
+  char** stream_ids;
+  size_t stream_id_count;
+  char sender_id[40];
+};
+
+/* --- The peer connection --- */
+
+typedef enum pc_op_kind {
+  PC_OP_CREATE_OFFER,
+  PC_OP_CREATE_ANSWER,
+  PC_OP_SET_LOCAL,
+  PC_OP_SET_REMOTE,
+  PC_OP_ADD_CANDIDATE,
+} pc_op_kind;
+
+typedef struct pc_op {
+  struct pc_op* next;
+  pc_op_kind kind;
+  rtc_offer_options offer;
+  bool has_description;
+  rtc_sdp_type type;
+  char* sdp;
+  /* add candidate */
+  bool end_of_candidates;
+  char* candidate;
+  char* mid;
+  int32_t mline_index;
+  char* ufrag;
+  rtc_description_callback description_done;
+  rtc_void_callback void_done;
+  void* user;
+} pc_op;
+
+/* A shared block that tasks crossing threads hold, so that nothing
+ * dereferences a peer connection that is gone. */
+typedef struct pc_bridge {
+  rtc_refcount refs;
+  rtc_safety_flag* flag;   /* alive while the pc is */
+  rtc_peer_connection* pc; /* only when the flag is alive (signaling) */
+  rtc_task_queue* signaling;
+  rtc_task_queue* network;
+  /* The network half: set, used and destroyed on the network thread only.
+   * It lives here, not in the pc, because network tasks may run after the
+   * pc is freed. */
+  pc_network* net;
+} pc_bridge;
+
+typedef struct pc_transport_state {
+  char name[PC_TRANSPORT_NAME_SIZE];
+  bool created;                          /* on the network side */
+  char local_ufrag[RTC_ICE_UFRAG_SIZE];  /* as last posted */
+  char remote_ufrag[RTC_ICE_UFRAG_SIZE]; /* as last posted, "" none */
+  size_t remote_candidates_posted;
+  rtc_ice_transport_state ice;
+  rtc_ice_gathering_state gathering;
+  rtc_dtls_state dtls;
+  bool end_of_candidates_sent;
+} pc_transport_state;
+
+typedef struct pc_local_candidate {
+  char transport[PC_TRANSPORT_NAME_SIZE];
+  rtc_candidate candidate;
+} pc_local_candidate;
+
+struct rtc_peer_connection {
+  rtc_context* context;
+  rtc_task_queue* signaling;
+  rtc_task_queue* network;
+  const rtc_peer_connection_observer* observer;
+  void* user;
+  pc_bridge* bridge;
+
+  /* Configuration (deep copy). */
+  rtc_configuration config;
+  rtc_certificate* certificate;
+  rtc_fingerprint fingerprint;
+  rtc_socket_address stun_servers[8];
+  size_t stun_server_count;
+  uint64_t jitter_seed; /* tests */
+
+  bool closed;
+  rtc_signaling_state signaling_state;
+  rtc_ice_gathering_state gathering_state;
+  rtc_ice_connection_state ice_connection_state;
+  rtc_peer_connection_state connection_state;
+
+  /* Descriptions (RFC 9429 §4.1.12-14). */
+  rtc_sdp_session* current_local;
+  rtc_sdp_session* pending_local;
+  rtc_sdp_session* current_remote;
+  rtc_sdp_session* pending_remote;
+  rtc_sdp_type current_local_type, pending_local_type;
+  rtc_sdp_type current_remote_type, pending_remote_type;
+  char* last_offer;  /* [[LastCreatedOffer]] */
+  char* last_answer; /* [[LastCreatedAnswer]] */
+  uint64_t session_id;
+  uint64_t session_version;
+
+  /* ICE. */
+  /* The credentials of the current local description, and those the last
+   * created offer/answer carries (new after an ICE restart). */
+  char ice_ufrag[RTC_ICE_UFRAG_SIZE];
+  char ice_pwd[RTC_ICE_PWD_SIZE];
+  char next_ufrag[RTC_ICE_UFRAG_SIZE];
+  char next_pwd[RTC_ICE_PWD_SIZE];
+  bool transports_created;
+  bool ice_restart_pending; /* restartIce() or iceRestart: true */
+  bool is_offerer;          /* ICE role: controlling */
+  pc_transport_state transports[PC_MAX_TRANSPORTS];
+  size_t transport_count;
+  pc_local_candidate* local_candidates;
+  size_t local_candidate_count;
+  size_t local_candidate_capacity;
+  int can_trickle; /* -1 null */
+
+  /* DTLS role once negotiated: -1 unknown. */
+  int dtls_role;
+
+  /* Media sections. */
+  rtc_rtp_transceiver** transceivers;
+  size_t transceiver_count;
+  size_t transceiver_capacity;
+  /* The data m= section ("application"), once one exists. */
+  char data_mid[PC_MID_SIZE]; /* "" : none */
+  char data_offer_mid[PC_MID_SIZE];
+  bool data_mid_from_pending;
+  bool data_negotiated;
+  uint16_t remote_sctp_port;
+  uint64_t remote_max_message_size;
+  rtc_sctp_state sctp_state;
+  uint64_t sctp_max_message_size;
+  uint16_t sctp_max_channels;
+  uint32_t next_mid;
+
+  rtc_data_channel** channels;
+  size_t channel_count;
+  size_t channel_capacity;
+  /* webrtc-stats RTCPeerConnectionStats. */
+  uint32_t data_channels_opened;
+  uint32_t data_channels_closed;
+
+  /* Operations chain (webrtc-pc §4.4.1.2). */
+  pc_op* ops_head;
+  pc_op* ops_tail;
+  bool op_running;
+
+  /* negotiationneeded (webrtc-pc §4.7.3). */
+  bool negotiation_needed;
+  bool negotiation_check_posted;
+};
+
+/* peer_connection.c */
+rtc_error pc_post_to_network(rtc_peer_connection* pc,
+                             void (*fn)(pc_network* net, void* arg),
+                             void* arg,
+                             void (*free_arg)(void* arg));
+void pc_update_negotiation_needed(rtc_peer_connection* pc);
+void pc_set_signaling_state(rtc_peer_connection* pc, rtc_signaling_state s);
+pc_transport_state* pc_transport(rtc_peer_connection* pc, const char* name);
+void pc_recompute_states(rtc_peer_connection* pc);
+const rtc_sdp_session* pc_local_description(const rtc_peer_connection* pc);
+const rtc_sdp_session* pc_remote_description(const rtc_peer_connection* pc);
+rtc_error pc_description_text(const rtc_peer_connection* pc,
+                              const rtc_sdp_session* session,
+                              bool local,
+                              char** out);
+
+/* jsep.c */
+rtc_error pc_jsep_create_offer(rtc_peer_connection* pc,
+                               const rtc_offer_options* options,
+                               char** sdp,
+                               rtc_error_info* info);
+rtc_error pc_jsep_create_answer(rtc_peer_connection* pc,
+                                char** sdp,
+                                rtc_error_info* info);
+rtc_error pc_jsep_set_description(rtc_peer_connection* pc,
+                                  bool local,
+                                  rtc_sdp_type type,
+                                  const char* sdp,
+                                  rtc_error_info* info);
+rtc_error pc_jsep_add_ice_candidate(rtc_peer_connection* pc,
+                                    const pc_op* op,
+                                    rtc_error_info* info);
+/* The transport name a media section of the current local/remote
+ * description uses (its BUNDLE tag or itself). */
+const char* pc_jsep_transport_for_mid(const rtc_peer_connection* pc,
+                                      const char* mid);
+/* The m= line index of `mid` in the local description, or -1. */
+int pc_jsep_mline_index(const rtc_peer_connection* pc, const char* mid);
+bool pc_jsep_negotiation_needed(const rtc_peer_connection* pc);
+
+/* data_channel.c */
+rtc_error pc_data_channel_create(rtc_peer_connection* pc,
+                                 const char* label,
+                                 const rtc_data_channel_init* init,
+                                 rtc_data_channel** out,
+                                 rtc_error_info* info);
+/* The DTLS role is known: give ids to channels waiting for one. */
+void pc_data_channels_assign_ids(rtc_peer_connection* pc);
+/* SCTP is up (or was negotiated): open channels on the network side. */
+void pc_data_channels_open_pending(rtc_peer_connection* pc);
+void pc_data_channel_on_open(rtc_peer_connection* pc, uint16_t stream_id);
+void pc_data_channel_on_peer_open(rtc_peer_connection* pc,
+                                  uint16_t stream_id,
+                                  const char* label,
+                                  const char* protocol,
+                                  const rtc_data_channel_params* params);
+void pc_data_channel_on_message(rtc_peer_connection* pc,
+                                uint16_t stream_id,
+                                bool binary,
+                                const uint8_t* data,
+                                size_t size);
+void pc_data_channel_on_sent(rtc_peer_connection* pc,
+                             uint16_t stream_id,
+                             uint64_t total_sent);
+void pc_data_channel_on_closed(rtc_peer_connection* pc, uint16_t stream_id);
+void pc_data_channels_on_sctp_error(rtc_peer_connection* pc,
+                                    const rtc_error_info* error);
+/* close(): every channel to closed without events; drops the pc's refs. */
+void pc_data_channels_close_all(rtc_peer_connection* pc, bool fire_events);
+
+/* transceiver.c */
+rtc_rtp_transceiver* pc_transceiver_new(rtc_peer_connection* pc,
+                                        rtc_media_kind kind,
+                                        const rtc_rtp_transceiver_init* init);
+rtc_error pc_transceiver_add(rtc_peer_connection* pc, rtc_rtp_transceiver* t);
+void pc_transceivers_release(rtc_peer_connection* pc);
+/* Writes the local codecs of t (preferences applied) into `media`. */
+rtc_error pc_transceiver_write_codecs(rtc_sdp_session* session,
+                                      rtc_sdp_media* media,
+                                      const rtc_rtp_transceiver* t,
+                                      const rtc_sdp_media* remote);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif
+
+#endif  // PC_PEER_CONNECTION_INTERNAL_H_

@@ -1,0 +1,166 @@
+/*
+ * SCTP over DTLS (RFC 8261) with usrsctp, and the data channels on it
+ * (RFC 8831, DCEP RFC 8832): the network-thread half of RTCSctpTransport
+ * and RTCDataChannel. The peer connection keeps the JavaScript-facing
+ * objects on the signaling thread and talks to this through tasks.
+ *
+ * usrsctp is used with AF_CONN sockets and without its own threads
+ * (usrsctp_init_nothreads): its timers are driven from task queues through
+ * one process-wide timer, and every callback it makes is handed to the
+ * owning transport's queue. One association per transport.
+ *
+ * Channels: a stream id per channel; ids are chosen by the caller (the
+ * peer connection picks even ids as DTLS client, odd as server, RFC 8832
+ * §6). In-band channels send DATA_CHANNEL_OPEN and are open when the ACK
+ * comes; the peer's OPEN is answered with an ACK at once. Negotiated
+ * channels are open as soon as the association is. Channels opened before
+ * the association exists wait and are announced once it does.
+ *
+ * Messages: PPID 51/53 for strings/binary, 56/57 for empty ones (RFC 8831
+ * §6.6), sent as one SCTP message each (explicit EOR), up to the smaller of
+ * our and the peer's max-message-size; ordered or not, with partial
+ * reliability (PR-SCTP rtx or ttl) as the channel says. Closing resets the
+ * outgoing stream (RFC 8831 §6.7); when the peer resets its stream we reset
+ * ours and the channel is closed.
+ *
+ * Threads: one task queue (the network thread).
+ */
+#ifndef PC_SCTP_TRANSPORT_H_
+#define PC_SCTP_TRANSPORT_H_
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rtc_base/error.h"
+#include "rtc_base/task_queue.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rtc_sctp_transport rtc_sctp_transport;
+
+/* RTCSctpTransportState */
+typedef enum rtc_sctp_state {
+  RTC_SCTP_NEW = 0, /* not started (not a webrtc-pc state: "connecting") */
+  RTC_SCTP_CONNECTING,
+  RTC_SCTP_CONNECTED,
+  RTC_SCTP_CLOSED,
+} rtc_sctp_state;
+
+#define RTC_SCTP_DEFAULT_PORT 5000
+/* What we advertise in a=max-message-size. */
+#define RTC_SCTP_MAX_MESSAGE_SIZE (256 * 1024)
+/* The largest stream id + 1 (RFC 8831: 65535 is reserved). */
+#define RTC_SCTP_MAX_STREAMS 65535
+
+typedef struct rtc_data_channel_params {
+  const char* label;    /* UTF-8, may be empty */
+  const char* protocol; /* UTF-8, may be empty */
+  bool ordered;
+  int32_t max_retransmits;     /* -1: not set */
+  int32_t max_packet_lifetime; /* ms, -1: not set */
+  uint16_t priority;           /* RFC 8832 priority value; 256 = normal */
+  bool negotiated;
+} rtc_data_channel_params;
+
+typedef struct rtc_sctp_transport_observer {
+  void (*on_state)(void* user, rtc_sctp_state state);
+  /* The peer opened a channel in-band (we have already ACKed it).
+   * `params` strings are valid during the call. */
+  void (*on_channel_opened_by_peer)(void* user,
+                                    uint16_t stream_id,
+                                    const rtc_data_channel_params* params);
+  /* A channel we opened is open (ACK received, or negotiated and the
+   * association is up). */
+  void (*on_channel_open)(void* user, uint16_t stream_id);
+  void (*on_message)(void* user,
+                     uint16_t stream_id,
+                     bool binary,
+                     const uint8_t* data,
+                     size_t size);
+  /* The channel's bytes queued for sending went down (to `amount`). */
+  void (*on_buffered_amount)(void* user, uint16_t stream_id, size_t amount);
+  /* Both directions of the stream are reset: the channel is closed. */
+  void (*on_channel_closed)(void* user, uint16_t stream_id);
+  /* The association failed or was aborted (RTCError sctp-failure). */
+  void (*on_error)(void* user, const rtc_error_info* error);
+} rtc_sctp_transport_observer;
+
+/* Sends one packet inside DTLS. */
+typedef rtc_error (*rtc_sctp_send_fn)(void* user,
+                                      const uint8_t* data,
+                                      size_t size);
+
+typedef struct rtc_sctp_transport_config {
+  rtc_sctp_send_fn send;
+  void* send_user;
+  uint16_t local_port;       /* a=sctp-port, default 5000 */
+  uint32_t max_message_size; /* ours, default 256 KiB */
+  /* Per-channel send buffer limit beyond which sends are refused
+   * (webrtc-pc "bufferedAmount would exceed": the caller throws); default
+   * 16 MiB. */
+  size_t max_buffered_amount;
+} rtc_sctp_transport_config;
+
+void rtc_sctp_transport_config_init(rtc_sctp_transport_config* config);
+
+/* Errors: RTC_ERR_INVALID_ARGUMENT, RTC_ERR_NO_MEMORY, RTC_ERR_SCTP_FAILURE
+ * (usrsctp refused). */
+rtc_error rtc_sctp_transport_create(rtc_task_queue* queue,
+                                    const rtc_sctp_transport_config* config,
+                                    const rtc_sctp_transport_observer* observer,
+                                    void* user,
+                                    rtc_sctp_transport** out);
+/* Aborts the association if up; no callback after it returns. */
+void rtc_sctp_transport_destroy(rtc_sctp_transport* transport);
+
+/* Starts the association once DTLS is connected. remote_max_message_size:
+ * the peer's a=max-message-size (0: the peer said nothing: 64 KiB, RFC
+ * 8841 §6.1). Errors: RTC_ERR_INVALID_STATE (already started). */
+rtc_error rtc_sctp_transport_start(rtc_sctp_transport* transport,
+                                   uint16_t remote_port,
+                                   uint64_t remote_max_message_size);
+/* A packet from DTLS. */
+void rtc_sctp_transport_receive(rtc_sctp_transport* transport,
+                                const uint8_t* data,
+                                size_t size);
+
+rtc_sctp_state rtc_sctp_transport_state(const rtc_sctp_transport* transport);
+/* min(ours, peer's) once started; ours before. */
+uint64_t rtc_sctp_transport_max_message_size(
+    const rtc_sctp_transport* transport);
+/* The negotiated number of outgoing streams (RTCSctpTransport.maxChannels),
+ * 0 before connecting. */
+uint16_t rtc_sctp_transport_max_channels(const rtc_sctp_transport* transport);
+
+/* Opens a channel on stream_id (in-band unless params->negotiated).
+ * Errors: RTC_ERR_INVALID_ARGUMENT (both max_retransmits and
+ * max_packet_lifetime set), RTC_ERR_INVALID_STATE (stream in use),
+ * RTC_ERR_NO_MEMORY. */
+rtc_error rtc_sctp_transport_open_channel(
+    rtc_sctp_transport* transport,
+    uint16_t stream_id,
+    const rtc_data_channel_params* params);
+/* Queues a message. Errors: RTC_ERR_INVALID_STATE (channel not open),
+ * RTC_ERR_INVALID_ARGUMENT (larger than the
+ * max message size), RTC_ERR_OPERATION (the channel's buffer is full). */
+rtc_error rtc_sctp_transport_send(rtc_sctp_transport* transport,
+                                  uint16_t stream_id,
+                                  bool binary,
+                                  const uint8_t* data,
+                                  size_t size);
+/* Bytes queued on the channel and not yet handed to SCTP. */
+size_t rtc_sctp_transport_buffered_amount(const rtc_sctp_transport* transport,
+                                          uint16_t stream_id);
+/* Starts closing: resets the outgoing stream once the queue drained
+ * (RFC 8831 §6.7). on_channel_closed follows. */
+rtc_error rtc_sctp_transport_close_channel(rtc_sctp_transport* transport,
+                                           uint16_t stream_id);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif
+
+#endif  // PC_SCTP_TRANSPORT_H_
