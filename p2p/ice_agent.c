@@ -362,10 +362,14 @@ static void deliver_data(rtc_ice_agent* agent,
                          ice_base* base,
                          const rtc_received_packet* p,
                          bool* destroyed) {
-  /* SEC-29: only packets from an ICE-validated 5-tuple reach DTLS/SRTP. */
-  ice_pair* pair = ice_find_valid_pair(agent, base, &p->source);
-  if (!pair) {
-    RTC_LOG(VERBOSE, "ICE: dropped %zu bytes from an unvalidated address",
+  /* SEC-29, made stricter: DTLS and SRTP see only packets of the selected
+   * pair. Before selection nothing is delivered; a packet on another valid
+   * pair (the peer has not switched yet, or a late one from a pair it left)
+   * is dropped, and DTLS's own retransmission recovers. */
+  ice_pair* pair = agent->selected;
+  if (!pair || pair->base != base ||
+      !rtc_socket_address_equal(&pair->remote->address, &p->source)) {
+    RTC_LOG(VERBOSE, "ICE: dropped %zu bytes from outside the selected pair",
             p->size);
     return;
   }

@@ -963,6 +963,50 @@ TEST_F(IceSimTest, DataFromAnUnvalidatedAddressNeverReachesTheObserver) {
   ASSERT_EQ(a_.received.size(), 1u);
 }
 
+TEST_F(IceSimTest, DataOnlyFromTheSelectedPair) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  config.obfuscate_host_addresses = false;
+  config.ufrag = "aaaa";
+  config.pwd = "aaaaaaaaaaaaaaaaaaaaaaaa";
+  MakePeer(a_, "a", ha, config);
+  ScriptedIcePeer* s =
+      AddScripted(hs, "203.0.113.9:5000", "peer", "peerpasswordpeerpassword");
+  ConnectTo(a_, s, "peer", "peerpasswordpeerpassword");
+  rtc_candidate second = s->SecondCandidate();
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_add_remote_candidate(a_.agent, &second), RTC_OK);
+  });
+  ASSERT_TRUE(RunUntil([&] { return a_.selected_count > 0; }, 5 * kSec));
+  rtc_socket_address target = a_.candidates[0].address;
+  // A check from the peer's other socket: a's triggered check validates
+  // that pair too, but the selected pair stays the first one.
+  OnQueue(stun_queue_, [&] {
+    s->SendRequest(target, "aaaa:peer", "aaaaaaaaaaaaaaaaaaaaaaaa", true,
+                   /*from_second=*/true);
+  });
+  Run(2 * kSec);
+  rtc_ice_pair_info pairs[4];
+  size_t n = 0;
+  OnQueue(a_.queue, [&] { n = rtc_ice_agent_pairs(a_.agent, pairs, 4); });
+  ASSERT_EQ(n, 2u);
+  for (size_t i = 0; i < n; i++)
+    EXPECT_STREQ(pairs[i].state, "succeeded");
+  EXPECT_EQ(a_.selected_count, 1);
+  // The rule, stricter than SEC-29: DTLS (and media) only from the
+  // selected pair, not from every validated one.
+  OnQueue(stun_queue_,
+          [&] { s->SendRaw(target, std::string("\x16") + "second", true); });
+  Run(kSec);
+  EXPECT_TRUE(a_.received.empty());
+  OnQueue(stun_queue_,
+          [&] { s->SendRaw(target, std::string("\x16") + "first"); });
+  Run(kSec);
+  ASSERT_EQ(a_.received.size(), 1u);
+  EXPECT_EQ(a_.received[0], std::string("\x16") + "first");
+}
+
 TEST_F(IceSimTest, PacketsOfUnknownKindsAreDropped) {
   rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_sim_host* hb = AddHost(Nat::kNone, "203.0.113.2", nullptr);

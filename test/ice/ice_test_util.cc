@@ -237,7 +237,8 @@ rtc_candidate ScriptedIcePeer::Candidate() const {
 void ScriptedIcePeer::SendRequest(const rtc_socket_address& to,
                                   const std::string& username,
                                   const std::string& key,
-                                  bool fingerprint) {
+                                  bool fingerprint,
+                                  bool from_second) {
   uint8_t buf[512];
   uint8_t id[RTC_STUN_TRANSACTION_ID_SIZE];
   rtc_stun_new_transaction_id(id);
@@ -254,18 +255,28 @@ void ScriptedIcePeer::SendRequest(const rtc_socket_address& to,
     rtc_stun_add_fingerprint(&b);
   size_t len;
   if (rtc_stun_builder_finish(&b, &len) == RTC_OK)
-    rtc_packet_socket_send_to(socket_, buf, len, &to);
+    rtc_packet_socket_send_to(from_second ? other_socket_ : socket_, buf, len,
+                              &to);
+}
+
+rtc_candidate ScriptedIcePeer::SecondCandidate() const {
+  rtc_candidate c = Candidate();
+  snprintf(c.foundation, sizeof(c.foundation), "2");
+  c.priority = rtc_candidate_priority(RTC_CANDIDATE_HOST, 1000, 1);
+  rtc_packet_socket_local_address(other_socket_, &c.address);
+  return c;
 }
 
 void ScriptedIcePeer::SendRaw(const rtc_socket_address& to,
-                              const std::string& bytes) {
-  rtc_packet_socket_send_to(socket_,
+                              const std::string& bytes,
+                              bool from_second) {
+  rtc_packet_socket_send_to(from_second ? other_socket_ : socket_,
                             reinterpret_cast<const uint8_t*>(bytes.data()),
                             bytes.size(), &to);
 }
 
 void ScriptedIcePeer::OnPackets(void* user,
-                                rtc_packet_socket*,
+                                rtc_packet_socket* socket,
                                 const rtc_received_packet* packets,
                                 size_t count) {
   auto* self = static_cast<ScriptedIcePeer*>(user);
@@ -275,7 +286,7 @@ void ScriptedIcePeer::OnPackets(void* user,
       continue;
     uint16_t klass = rtc_stun_class(msg.type);
     if (klass == RTC_STUN_CLASS_REQUEST) {
-      self->Answer(packets[i], msg);
+      self->Answer(socket, packets[i], msg);
     } else if (klass == RTC_STUN_CLASS_SUCCESS ||
                klass == RTC_STUN_CLASS_ERROR) {
       int code = 0;
@@ -285,7 +296,8 @@ void ScriptedIcePeer::OnPackets(void* user,
   }
 }
 
-void ScriptedIcePeer::Answer(const rtc_received_packet& packet,
+void ScriptedIcePeer::Answer(rtc_packet_socket* received_on,
+                             const rtc_received_packet& packet,
                              const rtc_stun_message& msg) {
   Request r;
   r.at_us = rtc_task_queue_now_us(queue_);
@@ -330,10 +342,11 @@ void ScriptedIcePeer::Answer(const rtc_received_packet& packet,
   size_t len;
   if (rtc_stun_builder_finish(&b, &len) != RTC_OK)
     return;
+  rtc_packet_socket* other = received_on == socket_ ? other_socket_ : socket_;
   rtc_packet_socket* from =
       mode == Mode::kFromOtherSocket || mode == Mode::kForgedFromOtherSocket
-          ? other_socket_
-          : socket_;
+          ? other
+          : received_on;
   rtc_packet_socket_send_to(from, buf, len, &packet.source);
 }
 

@@ -131,14 +131,19 @@ class ScriptedIcePeer {
   rtc_socket_address address() const { return address_; }
   // The host candidate that describes this peer.
   rtc_candidate Candidate() const;
+  // A second host candidate: the peer's other socket, lower priority.
+  rtc_candidate SecondCandidate() const;
   // Sends a Binding request to `to`: username and integrity key may be
-  // empty to leave them out.
+  // empty to leave them out. Sent from the second socket when asked.
   void SendRequest(const rtc_socket_address& to,
                    const std::string& username,
                    const std::string& key,
-                   bool fingerprint = true);
-  // Sends raw bytes to `to`.
-  void SendRaw(const rtc_socket_address& to, const std::string& bytes);
+                   bool fingerprint = true,
+                   bool from_second = false);
+  // Sends raw bytes to `to` (from the second socket when asked).
+  void SendRaw(const rtc_socket_address& to,
+               const std::string& bytes,
+               bool from_second = false);
 
   Mode mode = Mode::kAnswer;
   std::vector<Request> requests;
@@ -150,7 +155,9 @@ class ScriptedIcePeer {
                         rtc_packet_socket* socket,
                         const rtc_received_packet* packets,
                         size_t count);
-  void Answer(const rtc_received_packet& packet, const rtc_stun_message& msg);
+  void Answer(rtc_packet_socket* received_on,
+              const rtc_received_packet& packet,
+              const rtc_stun_message& msg);
   rtc_task_queue* queue_ = nullptr;
   rtc_packet_socket* socket_ = nullptr;
   rtc_packet_socket* other_socket_ = nullptr;
