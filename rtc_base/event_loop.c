@@ -63,15 +63,16 @@ static void wake(event_loop* loop) {
   (void)n;
 }
 
-static rtc_error loop_post(rtc_task_queue* queue,
-                           int64_t delay_us,
-                           rtc_task task) {
-  event_loop* loop = (event_loop*)queue;
+static rtc_error post_tracked(event_loop* loop,
+                              int64_t delay_us,
+                              rtc_task task,
+                              size_t* slot) {
   int64_t now = rtc_time_monotonic_us();
   rtc_pending_task item = {
       .deadline_us =
           delay_us > NO_DEADLINE - now ? NO_DEADLINE : now + delay_us,
       .task = task,
+      .slot = slot,
   };
   rtc_mutex_lock(&loop->mu);
   if (loop->quitting) {
@@ -89,9 +90,44 @@ static rtc_error loop_post(rtc_task_queue* queue,
     return err;
   }
   /* The loop thread looks at the heap again before it sleeps. */
-  if (new_first && !rtc_task_queue_is_current(queue))
+  if (new_first && !rtc_task_queue_is_current(&loop->base))
     wake(loop);
   return RTC_OK;
+}
+
+static rtc_error loop_post(rtc_task_queue* queue,
+                           int64_t delay_us,
+                           rtc_task task) {
+  return post_tracked((event_loop*)queue, delay_us, task, NULL);
+}
+
+static rtc_error loop_post_cancelable(rtc_task_queue* queue,
+                                      int64_t delay_us,
+                                      rtc_task task,
+                                      rtc_task_handle* handle) {
+  return post_tracked((event_loop*)queue, delay_us, task, &handle->slot);
+}
+
+/* Loop thread only, so the task cannot be running concurrently: once
+ * popped it is no longer pending. The timerfd may stay armed for the
+ * removed task's deadline; prepare_wait(), which always runs before the
+ * loop sleeps again, re-arms it for the new earliest deadline (or disarms
+ * it), so no wake-up is missed and none is wasted. */
+static bool loop_cancel(rtc_task_queue* queue,
+                        rtc_task_handle* handle,
+                        rtc_task* out) {
+  event_loop* loop = (event_loop*)queue;
+  RTC_DCHECK(rtc_task_queue_is_current(queue));
+  rtc_mutex_lock(&loop->mu);
+  size_t index = rtc_task_heap_find_slot(&loop->heap, &handle->slot);
+  bool found = index != SIZE_MAX;
+  if (found) {
+    rtc_pending_task item;
+    rtc_task_heap_remove_at(&loop->heap, index, &item);
+    *out = item.task;
+  }
+  rtc_mutex_unlock(&loop->mu);
+  return found;
 }
 
 static uint32_t to_epoll(uint32_t events) {
@@ -230,11 +266,15 @@ static int prepare_wait(event_loop* loop) {
   rtc_mutex_unlock(&loop->mu);
   if (quitting || deadline <= rtc_time_monotonic_us())
     return 0;
-  if (deadline != loop->armed_deadline_us && deadline != NO_DEADLINE) {
-    struct itimerspec spec = {
-        .it_value = {.tv_sec = deadline / RTC_US_PER_SEC,
-                     .tv_nsec = (deadline % RTC_US_PER_SEC) * 1000},
-    };
+  /* Re-arm when the earliest deadline changed: earlier (a new post) or
+   * later (its task was cancelled). With nothing pending, disarm (an
+   * all-zero it_value does), so a cancelled timer wakes nobody. */
+  if (deadline != loop->armed_deadline_us) {
+    struct itimerspec spec = {{0, 0}, {0, 0}};
+    if (deadline != NO_DEADLINE) {
+      spec.it_value.tv_sec = deadline / RTC_US_PER_SEC;
+      spec.it_value.tv_nsec = (deadline % RTC_US_PER_SEC) * 1000;
+    }
     RTC_CHECK(timerfd_settime(loop->timer_fd, TFD_TIMER_ABSTIME, &spec, NULL) ==
               0);
     loop->armed_deadline_us = deadline;
@@ -335,8 +375,19 @@ static const rtc_task_queue_vtable kEventLoopVtable = {
     .watch_fd = loop_watch_fd,
     .watch_set_events = loop_watch_set_events,
     .watch_destroy = loop_watch_destroy,
+    .post_cancelable = loop_post_cancelable,
+    .cancel = loop_cancel,
     .destroy = loop_destroy,
 };
+
+size_t rtc_event_loop_pending_count(rtc_task_queue* queue) {
+  RTC_CHECK_MSG(queue->vtable == &kEventLoopVtable, "not an event loop");
+  event_loop* loop = (event_loop*)queue;
+  rtc_mutex_lock(&loop->mu);
+  size_t count = loop->heap.size;
+  rtc_mutex_unlock(&loop->mu);
+  return count;
+}
 
 static bool add_tag(int epoll_fd, int fd, void* tag) {
   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = tag};

@@ -12,6 +12,8 @@
 #ifndef RTC_BASE_EVENT_LOOP_H_
 #define RTC_BASE_EVENT_LOOP_H_
 
+#include <stddef.h>
+
 #include "rtc_base/error.h"
 #include "rtc_base/task_queue.h"
 
@@ -25,6 +27,12 @@ extern "C" {
  * Errors: RTC_ERR_NO_MEMORY, RTC_ERR_IO (epoll/eventfd/timerfd/thread
  * creation failed). (out: transfer full) */
 rtc_error rtc_event_loop_create(const char* name, rtc_task_queue** out);
+
+/* How many tasks are pending on `queue` (created by rtc_event_loop_create):
+ * posted and neither taken out to run, cancelled nor dropped. For tests and
+ * diagnostics (a stopped rtc_timer leaves nothing behind). Any thread; from
+ * another thread the count may be out of date by the time it returns. */
+size_t rtc_event_loop_pending_count(rtc_task_queue* queue);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -18,6 +18,7 @@
 #include "rtc_base/alloc.h"
 #include "rtc_base/safety_flag.h"
 #include "rtc_base/sim_time.h"
+#include "rtc_base/timer.h"
 
 namespace {
 
@@ -418,6 +419,292 @@ TEST(EventLoop, ReportsHangup) {
   EXPECT_TRUE(state.events & RTC_FD_HANGUP);
   rtc_task_queue_destroy(q);
   close(fds[0]);
+}
+
+// --- Cancellable tasks ---
+
+struct Counts {
+  std::atomic<int> ran{0};
+  std::atomic<int> destroyed{0};
+};
+
+// A cancellable task whose argument is an rtc_malloc allocation, so that
+// rtc_alloc_live_count() shows when the queue lets go of it.
+rtc_error PostCounted(rtc_task_queue* q,
+                      Counts* counts,
+                      int64_t delay_us,
+                      rtc_task_handle* handle) {
+  auto** arg = static_cast<Counts**>(rtc_malloc(sizeof(Counts*)));
+  if (!arg)
+    return RTC_ERR_NO_MEMORY;
+  *arg = counts;
+  rtc_task task = {[](void* a) { (*static_cast<Counts**>(a))->ran++; },
+                   [](void* a) {
+                     (*static_cast<Counts**>(a))->destroyed++;
+                     rtc_free(a);
+                   },
+                   arg};
+  return rtc_task_queue_post_cancelable(q, delay_us, task, handle);
+}
+
+TEST_F(EventLoopTest, CancelBeforeDueDropsTheTaskAtOnce) {
+  EXPECT_TRUE(rtc_task_queue_can_cancel(q_));
+  Counts counts;
+  rtc_task_handle handle = RTC_TASK_HANDLE_INIT;
+  RunOn(q_, [&] {
+    ASSERT_EQ(PostCounted(q_, &counts, 3600 * RTC_US_PER_SEC, &handle), RTC_OK);
+    EXPECT_TRUE(rtc_task_handle_pending(&handle));
+    EXPECT_EQ(rtc_event_loop_pending_count(q_), 1u);
+    int64_t live = rtc_alloc_live_count();
+    EXPECT_TRUE(rtc_task_queue_cancel(q_, &handle));
+    EXPECT_FALSE(rtc_task_handle_pending(&handle));
+    EXPECT_EQ(counts.destroyed, 1);
+    EXPECT_EQ(rtc_alloc_live_count(), live - 1);
+    EXPECT_EQ(rtc_event_loop_pending_count(q_), 0u);
+    EXPECT_FALSE(rtc_task_queue_cancel(q_, &handle));
+  });
+  EXPECT_EQ(counts.ran, 0);
+  EXPECT_EQ(counts.destroyed, 1);
+}
+
+TEST_F(EventLoopTest, CancellingTheEarliestTaskDoesNotDelayTheNext) {
+  // The timerfd is armed for the cancelled task's deadline: the loop must
+  // re-arm it for the next one, neither missing it nor running the
+  // cancelled task.
+  Counts cancelled;
+  rtc_task_handle handle = RTC_TASK_HANDLE_INIT;
+  Event done;
+  int64_t deadline = 0;
+  int64_t ran_at = 0;
+  RunOn(q_, [&] {
+    ASSERT_EQ(PostCounted(q_, &cancelled, 5000, &handle), RTC_OK);
+    deadline = rtc_time_monotonic_us() + 15000;
+    ASSERT_EQ(PostFn(
+                  q_,
+                  [&] {
+                    ran_at = rtc_time_monotonic_us();
+                    done.Set();
+                  },
+                  15000),
+              RTC_OK);
+  });
+  // A round of the loop in between: it sleeps on the timerfd armed for
+  // the first task.
+  RunOn(q_, [&] { EXPECT_TRUE(rtc_task_queue_cancel(q_, &handle)); });
+  ASSERT_TRUE(done.Wait());
+  EXPECT_GE(ran_at, deadline);
+  EXPECT_EQ(cancelled.ran, 0);
+  EXPECT_EQ(cancelled.destroyed, 1);
+}
+
+TEST_F(EventLoopTest, CancelAfterTheTaskRanReturnsFalse) {
+  Counts counts;
+  rtc_task_handle handle = RTC_TASK_HANDLE_INIT;
+  RunOn(q_, [&] { ASSERT_EQ(PostCounted(q_, &counts, 0, &handle), RTC_OK); });
+  RunOn(q_, [&] {
+    EXPECT_EQ(counts.ran, 1);
+    EXPECT_FALSE(rtc_task_handle_pending(&handle));
+    EXPECT_FALSE(rtc_task_queue_cancel(q_, &handle));
+  });
+  EXPECT_EQ(counts.destroyed, 1);
+}
+
+TEST_F(EventLoopTest, TaskCanCancelAnotherOfItsQueueButNotItself) {
+  struct State {
+    rtc_task_queue* q;
+    rtc_task_handle self = RTC_TASK_HANDLE_INIT;
+    rtc_task_handle other = RTC_TASK_HANDLE_INIT;
+    bool cancelled_self = true;
+    bool cancelled_other = false;
+    Counts other_counts;
+    Event done;
+  } state;
+  state.q = q_;
+  rtc_task first = {[](void* arg) {
+                      auto* s = static_cast<State*>(arg);
+                      s->cancelled_self = rtc_task_queue_cancel(s->q, &s->self);
+                      s->cancelled_other =
+                          rtc_task_queue_cancel(s->q, &s->other);
+                      s->done.Set();
+                    },
+                    nullptr, &state};
+  RunOn(q_, [&] {
+    ASSERT_EQ(PostCounted(q_, &state.other_counts, 3600 * RTC_US_PER_SEC,
+                          &state.other),
+              RTC_OK);
+    ASSERT_EQ(rtc_task_queue_post_cancelable(q_, 1000, first, &state.self),
+              RTC_OK);
+  });
+  ASSERT_TRUE(state.done.Wait());
+  EXPECT_FALSE(state.cancelled_self);
+  EXPECT_TRUE(state.cancelled_other);
+  EXPECT_EQ(state.other_counts.ran, 0);
+  EXPECT_EQ(state.other_counts.destroyed, 1);
+  RunOn(q_, [&] { EXPECT_EQ(rtc_event_loop_pending_count(q_), 0u); });
+}
+
+TEST_F(EventLoopTest, RestartsTrackTasksWhileOtherThreadsPost) {
+  // The loop thread restarts cancellable tasks 10,000 times each while
+  // other threads post plain tasks, moving them around the heap. Every
+  // cancel must find its task, and one task per handle remains.
+  constexpr int kHandles = 16;
+  constexpr int kRestarts = 10000;
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 2000;
+  Counts counts[kHandles];
+  rtc_task_handle handles[kHandles] = {};
+  auto post = [&](int h, int64_t delay) {
+    rtc_task task = {[](void* a) { static_cast<Counts*>(a)->ran++; },
+                     [](void* a) { static_cast<Counts*>(a)->destroyed++; },
+                     &counts[h]};
+    return rtc_task_queue_post_cancelable(q_, delay, task, &handles[h]);
+  };
+  const int64_t kHour = 3600 * RTC_US_PER_SEC;
+  std::atomic<int> other_dropped{0};
+  RunOn(q_, [&] {
+    for (int h = 0; h < kHandles; h++)
+      ASSERT_EQ(post(h, kHour + h), RTC_OK);
+  });
+  // The posters start when the restarts do, to overlap with them.
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; t++) {
+    threads.emplace_back([&, t] {
+      while (!go)
+        std::this_thread::yield();
+      for (int i = 0; i < kPerThread; i++) {
+        rtc_task task = {
+            nullptr, [](void* a) { (*static_cast<std::atomic<int>*>(a))++; },
+            &other_dropped};
+        int64_t delay = kHour + ((t * kPerThread + i) * 7919) % 100000;
+        ASSERT_EQ(rtc_task_queue_post_delayed(q_, delay, task), RTC_OK);
+      }
+    });
+  }
+  bool all_found = true;
+  RunOn(q_, [&] {
+    go = true;
+    for (int r = 0; r < kRestarts; r++) {
+      for (int h = 0; h < kHandles; h++) {
+        all_found &= rtc_task_queue_cancel(q_, &handles[h]);
+        ASSERT_EQ(post(h, kHour + (r * 31 + h * 977) % 100000), RTC_OK);
+      }
+    }
+  });
+  for (auto& t : threads)
+    t.join();
+  EXPECT_TRUE(all_found);
+  RunOn(q_, [&] {
+    EXPECT_EQ(rtc_event_loop_pending_count(q_),
+              static_cast<size_t>(kHandles + kThreads * kPerThread));
+    for (int h = 0; h < kHandles; h++) {
+      EXPECT_TRUE(rtc_task_handle_pending(&handles[h]));
+      EXPECT_EQ(counts[h].destroyed, kRestarts);
+    }
+  });
+  // Destroying the loop drops the rest and leaves the handles idle.
+  rtc_task_queue_destroy(q_);
+  q_ = nullptr;
+  ASSERT_EQ(rtc_event_loop_create("test-loop", &q_), RTC_OK);
+  for (int h = 0; h < kHandles; h++) {
+    EXPECT_FALSE(rtc_task_handle_pending(&handles[h]));
+    EXPECT_EQ(counts[h].ran, 0);
+    EXPECT_EQ(counts[h].destroyed, kRestarts + 1);
+  }
+  EXPECT_EQ(other_dropped, kThreads * kPerThread);
+}
+
+TEST_F(EventLoopTest,
+       RestartingTenThousandTimesLeavesOneTaskAndAllocatesNothing) {
+  rtc_task_handle handle = RTC_TASK_HANDLE_INIT;
+  std::atomic<int> ran{0};
+  Event done;
+  struct Args {
+    std::atomic<int>* ran;
+    Event* done;
+  } args{&ran, &done};
+  rtc_task task = {[](void* a) {
+                     auto* p = static_cast<Args*>(a);
+                     (*p->ran)++;
+                     p->done->Set();
+                   },
+                   nullptr, &args};
+  uint64_t attempts = 0;
+  RunOn(q_, [&] {
+    ASSERT_EQ(rtc_task_queue_post_cancelable(q_, 3600 * RTC_US_PER_SEC, task,
+                                             &handle),
+              RTC_OK);
+    attempts = rtc_alloc_attempt_count();
+    for (int r = 0; r < 10000; r++) {
+      ASSERT_TRUE(rtc_task_queue_cancel(q_, &handle));
+      ASSERT_EQ(
+          rtc_task_queue_post_cancelable(
+              q_, r == 9999 ? 1000 : 3600 * RTC_US_PER_SEC, task, &handle),
+          RTC_OK);
+    }
+    EXPECT_EQ(rtc_alloc_attempt_count(), attempts);
+    EXPECT_EQ(rtc_event_loop_pending_count(q_), 1u);
+  });
+  ASSERT_TRUE(done.Wait());
+  RunOn(q_, [&] { EXPECT_EQ(rtc_event_loop_pending_count(q_), 0u); });
+  EXPECT_EQ(ran, 1);
+}
+
+TEST_F(EventLoopTest, StoppedTimerLeavesNothingPending) {
+  rtc_timer timer;
+  int fired = 0;
+  rtc_timer_init(
+      &timer, q_, [](void* a) { (*static_cast<int*>(a))++; }, &fired);
+  RunOn(q_, [&] {
+    ASSERT_EQ(rtc_timer_start(&timer, 40 * RTC_US_PER_SEC), RTC_OK);
+    EXPECT_EQ(rtc_event_loop_pending_count(q_), 1u);
+    rtc_timer_stop(&timer);
+    EXPECT_EQ(rtc_event_loop_pending_count(q_), 0u);
+  });
+  EXPECT_EQ(fired, 0);
+}
+
+TEST(EventLoop, DestroyDropsCancelableTasksAndLeavesHandlesIdle) {
+  rtc_task_queue* q;
+  ASSERT_EQ(rtc_event_loop_create("dying", &q), RTC_OK);
+  Counts counts;
+  rtc_task_handle handle = RTC_TASK_HANDLE_INIT;
+  // Posted from this thread, not the loop's.
+  ASSERT_EQ(PostCounted(q, &counts, 3600 * RTC_US_PER_SEC, &handle), RTC_OK);
+  EXPECT_TRUE(rtc_task_handle_pending(&handle));
+  rtc_task_queue_destroy(q);
+  EXPECT_FALSE(rtc_task_handle_pending(&handle));
+  EXPECT_EQ(counts.ran, 0);
+  EXPECT_EQ(counts.destroyed, 1);
+  EXPECT_FALSE(rtc_task_queue_cancel(nullptr, &handle));
+}
+
+TEST(EventLoop, CancelablePostAfterShutdownFailsAndLeavesTheHandleIdle) {
+  rtc_task_queue* q;
+  ASSERT_EQ(rtc_event_loop_create("dying", &q), RTC_OK);
+  struct State {
+    rtc_task_queue* q;
+    rtc_task_handle handle = RTC_TASK_HANDLE_INIT;
+    rtc_error repost = RTC_OK;
+    bool inner_dropped = false;
+  } state;
+  state.q = q;
+  rtc_task task = {
+      nullptr,
+      [](void* arg) {
+        auto* s = static_cast<State*>(arg);
+        rtc_task inner = {
+            nullptr,
+            [](void* a) { static_cast<State*>(a)->inner_dropped = true; }, s};
+        s->repost = rtc_task_queue_post_cancelable(s->q, 0, inner, &s->handle);
+      },
+      &state};
+  ASSERT_EQ(rtc_task_queue_post_delayed(q, 3600 * RTC_US_PER_SEC, task),
+            RTC_OK);
+  rtc_task_queue_destroy(q);
+  EXPECT_EQ(state.repost, RTC_ERR_CLOSED);
+  EXPECT_TRUE(state.inner_dropped);
+  EXPECT_FALSE(rtc_task_handle_pending(&state.handle));
 }
 
 TEST(SimQueue, HasNoFdSupport) {

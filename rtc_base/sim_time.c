@@ -22,16 +22,17 @@ typedef struct sim_queue {
   char name[32];
 } sim_queue;
 
-static rtc_error sim_post(rtc_task_queue* queue,
-                          int64_t delay_us,
-                          rtc_task task) {
-  sim_queue* q = (sim_queue*)queue;
+static rtc_error post_tracked(sim_queue* q,
+                              int64_t delay_us,
+                              rtc_task task,
+                              size_t* slot) {
   rtc_sim_time* time = q->time;
   int64_t now = rtc_sim_clock_now_us(time->clock);
   rtc_pending_task item = {
       .deadline_us = delay_us > INT64_MAX - now ? INT64_MAX : now + delay_us,
       .task = task,
       .owner = q,
+      .slot = slot,
   };
   rtc_mutex_lock(&time->mu);
   item.seq = time->next_seq++;
@@ -40,6 +41,41 @@ static rtc_error sim_post(rtc_task_queue* queue,
   if (err != RTC_OK)
     rtc_task_drop(&task);
   return err;
+}
+
+static rtc_error sim_post(rtc_task_queue* queue,
+                          int64_t delay_us,
+                          rtc_task task) {
+  return post_tracked((sim_queue*)queue, delay_us, task, NULL);
+}
+
+static rtc_error sim_post_cancelable(rtc_task_queue* queue,
+                                     int64_t delay_us,
+                                     rtc_task task,
+                                     rtc_task_handle* handle) {
+  return post_tracked((sim_queue*)queue, delay_us, task, &handle->slot);
+}
+
+/* The driving thread: tasks run there, so a pending task is not running. */
+static bool sim_cancel(rtc_task_queue* queue,
+                       rtc_task_handle* handle,
+                       rtc_task* out) {
+  sim_queue* q = (sim_queue*)queue;
+  rtc_sim_time* time = q->time;
+  rtc_mutex_lock(&time->mu);
+  size_t index = rtc_task_heap_find_slot(&time->heap, &handle->slot);
+  bool found = index != SIZE_MAX;
+  if (found) {
+    /* The heap is shared: a handle given to the wrong queue would find the
+     * task all the same; refuse it, it is a bug in the caller. */
+    RTC_CHECK_MSG(time->heap.items[index].owner == q,
+                  "task cancelled through another queue than its own");
+    rtc_pending_task item;
+    rtc_task_heap_remove_at(&time->heap, index, &item);
+    *out = item.task;
+  }
+  rtc_mutex_unlock(&time->mu);
+  return found;
 }
 
 static void sim_queue_destroy(rtc_task_queue* queue) {
@@ -63,6 +99,8 @@ static void sim_queue_destroy(rtc_task_queue* queue) {
 
 static const rtc_task_queue_vtable kSimQueueVtable = {
     .post = sim_post,
+    .post_cancelable = sim_post_cancelable,
+    .cancel = sim_cancel,
     .destroy = sim_queue_destroy,
 };
 
@@ -122,6 +160,13 @@ int64_t rtc_sim_time_next_deadline_us(rtc_sim_time* time) {
   int64_t deadline = top ? top->deadline_us : INT64_MAX;
   rtc_mutex_unlock(&time->mu);
   return deadline;
+}
+
+size_t rtc_sim_time_pending_count(rtc_sim_time* time) {
+  rtc_mutex_lock(&time->mu);
+  size_t count = time->heap.size;
+  rtc_mutex_unlock(&time->mu);
+  return count;
 }
 
 /* Runs the earliest task if it is due by `limit_us`, moving the clock to

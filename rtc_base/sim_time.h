@@ -11,7 +11,9 @@
  *   rtc_sim_time_advance_us(time, 30 * RTC_US_PER_SEC);
  *
  * Posting is thread-safe (a library thread such as usrsctp's may post);
- * everything else is for the driving thread. Simulated queues have no file
+ * everything else is for the driving thread, which is every simulated
+ * queue's thread (rtc_task_queue_cancel may be called there, inside or
+ * outside a task). Simulated queues have no file
  * descriptor support (rtc_task_queue_watch_fd gives RTC_ERR_NOT_SUPPORTED):
  * simulated networks do not use file descriptors.
  */
@@ -65,6 +67,11 @@ bool rtc_sim_time_run_until(rtc_sim_time* time,
 
 /* The earliest pending deadline, or INT64_MAX when nothing is pending. */
 int64_t rtc_sim_time_next_deadline_us(rtc_sim_time* time);
+
+/* How many tasks are pending on all of time's queues: posted and neither
+ * run, cancelled (rtc_task_queue_cancel) nor dropped. For tests: a stopped
+ * rtc_timer or a closed object leaves nothing behind. */
+size_t rtc_sim_time_pending_count(rtc_sim_time* time);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -47,6 +47,52 @@ rtc_error rtc_task_queue_post_delayed(rtc_task_queue* queue,
   return queue->vtable->post(queue, delay_us > 0 ? delay_us : 0, task);
 }
 
+void rtc_task_handle_init(rtc_task_handle* handle) {
+  __atomic_store_n(&handle->slot, 0, __ATOMIC_RELAXED);
+}
+
+bool rtc_task_handle_pending(const rtc_task_handle* handle) {
+  /* Relaxed: queues write the slot under their lock, possibly on another
+   * thread (a post there moves this task in the heap); only its zeroness
+   * matters here, and only the queue's thread makes it zero. */
+  return __atomic_load_n(&handle->slot, __ATOMIC_RELAXED) != 0;
+}
+
+bool rtc_task_queue_can_cancel(const rtc_task_queue* queue) {
+  return queue->vtable->post_cancelable && queue->vtable->cancel;
+}
+
+rtc_error rtc_task_queue_post_cancelable(rtc_task_queue* queue,
+                                         int64_t delay_us,
+                                         rtc_task task,
+                                         rtc_task_handle* handle) {
+  /* A pending handle would leave the queue with two tasks writing one slot,
+   * one of them out of reach of its owner's cancel. */
+  RTC_CHECK_MSG(!rtc_task_handle_pending(handle),
+                "task handle already tracks a pending task");
+  if (!rtc_task_queue_can_cancel(queue)) {
+    rtc_task_drop(&task);
+    return RTC_ERR_NOT_SUPPORTED;
+  }
+  return queue->vtable->post_cancelable(queue, delay_us > 0 ? delay_us : 0,
+                                        task, handle);
+}
+
+bool rtc_task_queue_cancel(rtc_task_queue* queue, rtc_task_handle* handle) {
+  /* Idle: nothing to do, and the queue may be gone already. */
+  if (!rtc_task_handle_pending(handle))
+    return false;
+  /* Pending implies it was posted with post_cancelable on a queue that
+   * has it, unless the handle is given to the wrong queue. */
+  RTC_CHECK_MSG(queue->vtable->cancel, "queue without cancel support");
+  rtc_task task;
+  if (!queue->vtable->cancel(queue, handle, &task))
+    return false;
+  RTC_DCHECK(!rtc_task_handle_pending(handle));
+  rtc_task_drop(&task);
+  return true;
+}
+
 /* A task that runs `inner` only while `flag` is alive. */
 typedef struct guarded_task {
   rtc_safety_flag* flag;

@@ -16,12 +16,13 @@
  * Ownership: a task is owned by the queue from the moment it is posted.
  * `destroy` (if not NULL) is called exactly once: after `run`, or instead of
  * it when the task is dropped (queue destroyed, safety flag dead, post
- * failed). Posting never runs the task inline.
+ * failed, task cancelled). Posting never runs the task inline.
  */
 #ifndef RTC_BASE_TASK_QUEUE_H_
 #define RTC_BASE_TASK_QUEUE_H_
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "rtc_base/clock.h"
@@ -42,6 +43,24 @@ typedef struct rtc_task {
 
 typedef struct rtc_task_queue rtc_task_queue;
 typedef struct rtc_fd_watch rtc_fd_watch;
+
+/* Tracks one task posted with rtc_task_queue_post_cancelable() while it is
+ * pending, so that rtc_task_queue_cancel() can take it out of the queue at
+ * once. A caller-allocated value, usually embedded in the object that owns
+ * the task. All zero (RTC_TASK_HANDLE_INIT, rtc_calloc, `= {0}`) is an idle
+ * handle; no teardown is needed.
+ *
+ * `slot` belongs to the queue: while the task is pending it holds the
+ * task's position in the queue's heap plus one (the queue updates it under
+ * its lock whenever the task moves), otherwise 0. It is read and written
+ * with relaxed atomic accesses, so reading it on the queue's thread while
+ * another thread posts to the queue is not a data race. */
+typedef struct rtc_task_handle {
+  size_t slot;
+} rtc_task_handle;
+
+#define RTC_TASK_HANDLE_INIT \
+  { 0 }
 
 /* Readiness events for rtc_task_queue_watch_fd(). */
 #define RTC_FD_READABLE 0x1u
@@ -69,6 +88,23 @@ typedef struct rtc_task_queue_vtable {
   void (*watch_destroy)(rtc_fd_watch* watch);
   /* Drops pending tasks and frees the queue. Never from the queue itself. */
   void (*destroy)(rtc_task_queue* queue);
+  /* Last, so that an older vtable initialized by position leaves them NULL.
+   * Optional, both or neither (NULL: cancellation not supported; then
+   * rtc_task_queue_post_cancelable() fails with RTC_ERR_NOT_SUPPORTED and
+   * users such as rtc_timer fall back to `post`).
+   * post_cancelable: as `post`, and keeps handle->slot non-zero exactly
+   * while the task is pending: set when it is queued, cleared (under the
+   * queue's lock) when it is taken out to run, to be dropped, or by
+   * `cancel`. Any thread; the handle is idle on entry.
+   * cancel: if the task tracked by `handle` is still pending, takes it out
+   * of the queue into *out (without dropping it: the caller does, outside
+   * the queue's locks) and returns true; else returns false. Queue thread
+   * only. */
+  rtc_error (*post_cancelable)(rtc_task_queue* queue,
+                               int64_t delay_us,
+                               rtc_task task,
+                               rtc_task_handle* handle);
+  bool (*cancel)(rtc_task_queue* queue, rtc_task_handle* handle, rtc_task* out);
 } rtc_task_queue_vtable;
 
 struct rtc_task_queue {
@@ -106,6 +142,49 @@ rtc_error rtc_task_queue_post_guarded(rtc_task_queue* queue,
                                       rtc_safety_flag* flag,
                                       int64_t delay_us,
                                       rtc_task task);
+
+/* --- Cancellable tasks ---
+ *
+ * A task posted with a handle can be taken back while it is pending: it
+ * then never runs, its `destroy` runs at once and the queue forgets it
+ * (no allocation or heap entry stays behind until the deadline). A task is
+ * pending from its post until the queue takes it out to run it (a task
+ * that is running, or has run, is no longer pending), drops it (queue
+ * destroyed) or it is cancelled.
+ *
+ * Use a handle from one thread at a time (normally the queue's): a post
+ * from another thread must happen before the cancel that is meant to
+ * remove it. */
+
+/* Makes `handle` idle (the same as zeroing it). Any thread. */
+void rtc_task_handle_init(rtc_task_handle* handle);
+/* True while the task tracked by `handle` is pending. Exact on the queue's
+ * thread (only that thread ends a pending state); elsewhere a snapshot.
+ * (transfer none) */
+bool rtc_task_handle_pending(const rtc_task_handle* handle);
+/* True when `queue` implements cancellation (both queues of rtc_base do;
+ * an embedder's queue may not). Any thread. */
+bool rtc_task_queue_can_cancel(const rtc_task_queue* queue);
+/* As rtc_task_queue_post_delayed(), and `handle` tracks the task while it
+ * is pending. The handle must be idle, and stay valid at the same address
+ * until the task is no longer pending (it has been taken out to run,
+ * dropped, or cancelled); the queue does not touch it after that, so a
+ * task's `run` may free the memory holding its own handle. Any thread.
+ * Errors: RTC_ERR_NOT_SUPPORTED (queue without cancellation),
+ * RTC_ERR_NO_MEMORY, RTC_ERR_CLOSED; the task has then been dropped and the
+ * handle stays idle. (handle: transfer none) */
+rtc_error rtc_task_queue_post_cancelable(rtc_task_queue* queue,
+                                         int64_t delay_us,
+                                         rtc_task task,
+                                         rtc_task_handle* handle);
+/* If the task tracked by `handle` is pending on `queue`, removes it and
+ * drops it (its `destroy` runs before this returns, its `run` never does),
+ * leaves the handle idle and returns true. Returns false otherwise (idle
+ * handle; task already taken out to run, even if it is running right now;
+ * dropped). Never touches `queue` when the handle is idle, so it is safe
+ * after the queue was destroyed. Queue thread only (for simulated queues,
+ * the thread driving simulated time). (handle: transfer none) */
+bool rtc_task_queue_cancel(rtc_task_queue* queue, rtc_task_handle* handle);
 
 /* True when the calling thread is running a task (or fd callback) of
  * `queue`. */
