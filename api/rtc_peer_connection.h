@@ -32,6 +32,7 @@
 #include "api/rtc_context.h"
 #include "api/rtc_data_channel.h"
 #include "api/rtc_rtp_transceiver.h"
+#include "api/rtc_transports.h"
 #include "p2p/certificate.h"
 #include "p2p/ice_agent.h"
 #include "rtc_base/error.h"

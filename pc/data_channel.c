@@ -5,6 +5,7 @@
  */
 #include "api/rtc_data_channel.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -130,7 +131,9 @@ static rtc_error add(rtc_peer_connection* pc, rtc_data_channel* c) {
 static void remove_channel(rtc_peer_connection* pc, rtc_data_channel* c) {
   for (size_t i = 0; i < pc->channel_count; i++) {
     if (pc->channels[i] == c) {
-      pc->data_channels_closed++;
+      /* webrtc-stats dataChannelsClosed: those that left the open state. */
+      if (c->was_open)
+        pc->data_channels_closed++;
       memmove(&pc->channels[i], &pc->channels[i + 1],
               (pc->channel_count - i - 1) * sizeof(pc->channels[0]));
       pc->channel_count--;
@@ -151,6 +154,11 @@ static int32_t free_id(rtc_peer_connection* pc) {
   }
   return -1;
 }
+
+static bool needs_open(const rtc_peer_connection* pc,
+                       const rtc_data_channel* c);
+static rtc_error open_on_network(rtc_peer_connection* pc, rtc_data_channel* c);
+static void close_on_network(rtc_peer_connection* pc, rtc_data_channel* c);
 
 rtc_error pc_data_channel_create(rtc_peer_connection* pc,
                                  const char* label,
@@ -211,6 +219,16 @@ rtc_error pc_data_channel_create(rtc_peer_connection* pc,
     channel_free(c);
     return rtc_error_set(info, RTC_ERR_NO_MEMORY, NULL);
   }
+  /* The transport is up: announce the channel now, or fail. A channel
+   * returned with nothing posted would stay connecting until some later
+   * event happened to retry (data_channel_unittest
+   * CreateDataChannelWithoutMemoryFailsOrOpens). */
+  if (needs_open(pc, c) && open_on_network(pc, c) != RTC_OK) {
+    pc->channel_count--; /* the last one: add() appended it */
+    c->pc = NULL;
+    channel_free(c);
+    return rtc_error_set(info, RTC_ERR_NO_MEMORY, NULL);
+  }
   rtc_data_channel_ref(c);
   *out = c;
   pc_data_channels_open_pending(pc);
@@ -250,31 +268,45 @@ static void net_open(pc_network* net, void* arg) {
     RTC_LOG(WARNING, "data channel %u: %s", a->stream_id, rtc_error_name(err));
 }
 
+static bool needs_open(const rtc_peer_connection* pc,
+                       const rtc_data_channel* c) {
+  return pc->data_negotiated && !pc->closed && !c->opened_on_network &&
+         c->id >= 0 && c->state == RTC_DATA_CHANNEL_CONNECTING;
+}
+
+/* Posts the channel's opening to the network thread. Errors:
+ * RTC_ERR_NO_MEMORY (the channel stays to be opened). */
+static rtc_error open_on_network(rtc_peer_connection* pc, rtc_data_channel* c) {
+  open_args* a = rtc_calloc(1, sizeof(*a));
+  if (!a)
+    return RTC_ERR_NO_MEMORY;
+  a->stream_id = (uint16_t)c->id;
+  a->params.ordered = c->ordered;
+  a->params.max_retransmits = c->max_retransmits;
+  a->params.max_packet_lifetime = c->max_packet_lifetime;
+  a->params.priority = priority_value(c->priority);
+  a->params.negotiated = c->negotiated;
+  a->label = rtc_strdup(c->label);
+  a->protocol = rtc_strdup(c->protocol);
+  if (!a->label || !a->protocol) {
+    free_open_args(a);
+    return RTC_ERR_NO_MEMORY;
+  }
+  rtc_error err = pc_post_to_network(pc, net_open, a, free_open_args);
+  if (err != RTC_OK)
+    return err;
+  c->opened_on_network = true;
+  return RTC_OK;
+}
+
 void pc_data_channels_open_pending(rtc_peer_connection* pc) {
-  if (!pc->data_negotiated || pc->closed)
-    return;
   for (size_t i = 0; i < pc->channel_count; i++) {
     rtc_data_channel* c = pc->channels[i];
-    if (c->opened_on_network || c->id < 0 ||
-        c->state != RTC_DATA_CHANNEL_CONNECTING)
-      continue;
-    open_args* a = rtc_calloc(1, sizeof(*a));
-    if (!a)
-      continue;
-    a->stream_id = (uint16_t)c->id;
-    a->params.ordered = c->ordered;
-    a->params.max_retransmits = c->max_retransmits;
-    a->params.max_packet_lifetime = c->max_packet_lifetime;
-    a->params.priority = priority_value(c->priority);
-    a->params.negotiated = c->negotiated;
-    a->label = rtc_strdup(c->label);
-    a->protocol = rtc_strdup(c->protocol);
-    if (!a->label || !a->protocol) {
-      free_open_args(a);
-      continue;
-    }
-    if (pc_post_to_network(pc, net_open, a, free_open_args) == RTC_OK)
-      c->opened_on_network = true;
+    /* Without memory the channel waits for the next call. */
+    if (needs_open(pc, c))
+      open_on_network(pc, c);
+    else if (c->close_requested && c->state == RTC_DATA_CHANNEL_CLOSING)
+      close_on_network(pc, c);
   }
 }
 
@@ -333,6 +365,7 @@ void pc_data_channel_on_open(rtc_peer_connection* pc, uint16_t stream_id) {
   if (!c || c->state != RTC_DATA_CHANNEL_CONNECTING)
     return;
   c->state = RTC_DATA_CHANNEL_OPEN;
+  c->was_open = true;
   pc->data_channels_opened++;
   fire_open(c);
 }
@@ -362,6 +395,7 @@ void pc_data_channel_on_peer_open(rtc_peer_connection* pc,
     channel_free(c);
     return;
   }
+  c->was_open = true;
   pc->data_channels_opened++;
   post_event(pc, c, CHANNEL_OPEN);
   if (pc->observer->on_data_channel) {
@@ -543,8 +577,16 @@ rtc_error rtc_data_channel_send(rtc_data_channel* c,
 }
 
 static void net_close(pc_network* net, void* arg) {
-  uint16_t* id = arg;
-  pc_network_close_channel(net, *id);
+  pc_network_close_channel(net, (uint16_t)(uintptr_t)arg);
+}
+
+/* Posts the stream reset (RFC 8831 §6.7). Without memory the channel stays
+ * closing (its stream is still in use on the network: its id must not be
+ * reused) and pc_data_channels_open_pending() tries again. */
+static void close_on_network(rtc_peer_connection* pc, rtc_data_channel* c) {
+  c->close_requested =
+      pc_post_to_network(pc, net_close, (void*)(uintptr_t)c->id, NULL) !=
+      RTC_OK;
 }
 
 void rtc_data_channel_close(rtc_data_channel* c) {
@@ -557,12 +599,8 @@ void rtc_data_channel_close(rtc_data_channel* c) {
   if (!pc)
     return;
   if (c->opened_on_network && c->id >= 0) {
-    uint16_t* id = rtc_malloc(sizeof(*id));
-    if (id) {
-      *id = (uint16_t)c->id;
-      if (pc_post_to_network(pc, net_close, id, rtc_free) == RTC_OK)
-        return;
-    }
+    close_on_network(pc, c);
+    return;
   }
   /* Never reached the network: closed at once, the event as a task. */
   c->state = RTC_DATA_CHANNEL_CLOSED;

@@ -368,6 +368,14 @@ rtc_error pc_jsep_create_offer(rtc_peer_connection* pc,
                                char** out,
                                rtc_error_info* info) {
   *out = NULL;
+  /* webrtc-pc "create an offer" step 1: "If connection.[[SignalingState]]
+   * is neither "stable" nor "have-local-offer", return a promise rejected
+   * with a newly created InvalidStateError." */
+  if (pc->signaling_state != RTC_SIGNALING_STABLE &&
+      pc->signaling_state != RTC_SIGNALING_HAVE_LOCAL_OFFER)
+    return rtc_error_set(info, RTC_ERR_INVALID_STATE,
+                         "createOffer is not allowed in state %s",
+                         rtc_signaling_state_name(pc->signaling_state));
   /* JSEP §5.2.1/§5.2.2: credentials stay unless ICE restarts. */
   bool restart = (options && options->ice_restart) || pc->ice_restart_pending;
   if (!pc->ice_ufrag[0] || restart) {
@@ -380,6 +388,16 @@ rtc_error pc_jsep_create_offer(rtc_peer_connection* pc,
   rtc_error err = new_session(pc, &sdp);
   if (err != RTC_OK)
     return rtc_error_set(info, err, NULL);
+  /* JSEP §5.2.1: this offer gives each unassociated transceiver (and a
+   * new data section) a new mid. One an earlier, never applied offer
+   * proposed may since have been taken by a remote offer: forget them, so
+   * that "placed" below only means "placed in this offer". */
+  for (size_t i = 0; i < pc->transceiver_count; i++) {
+    if (!pc->transceivers[i]->mid[0])
+      pc->transceivers[i]->offer_mid[0] = '\0';
+  }
+  if (!pc->data_mid[0])
+    pc->data_offer_mid[0] = '\0';
   /* RFC 9429 §5.2.2: existing sections keep their place; rejected ones
    * may be recycled by new transceivers. */
   const rtc_sdp_session* prev = pc->current_local;
@@ -484,8 +502,12 @@ rtc_error pc_jsep_create_answer(rtc_peer_connection* pc,
   if (!offer)
     return rtc_error_set(info, RTC_ERR_INVALID_STATE, "no remote offer");
   /* A remote ICE restart (new ufrag) restarts ours too (RFC 9429
-   * §5.3.1). */
-  bool restart = pc->ice_restart_pending;
+   * §5.3.1). Only that: restartIce() asks for new credentials in the next
+   * offer (webrtc-pc restartIce: "Subsequent calls to createOffer will
+   * create descriptions that will restart ICE"), and an answer to an offer
+   * that keeps its credentials keeps ours (WPT RTCPeerConnection-restartIce
+   * "restartIce() works in have-remote-offer"). */
+  bool restart = false;
   if (pc->current_remote && offer->num_media && pc->current_remote->num_media) {
     const char* before =
         media_ufrag(pc->current_remote, pc->current_remote->media[0]);
@@ -572,6 +594,73 @@ static bool ice_chars(const char* s, size_t min, size_t max) {
   return true;
 }
 
+static bool fingerprint_listed(const rtc_fingerprint* fp,
+                               const rtc_fingerprint* set,
+                               size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    if (rtc_fingerprint_equal(fp, &set[i]))
+      return true;
+  }
+  return false;
+}
+
+static bool same_fingerprints(const rtc_fingerprint* a,
+                              size_t a_count,
+                              const rtc_fingerprint* b,
+                              size_t b_count) {
+  for (size_t i = 0; i < a_count; i++) {
+    if (!fingerprint_listed(&a[i], b, b_count))
+      return false;
+  }
+  for (size_t i = 0; i < b_count; i++) {
+    if (!fingerprint_listed(&b[i], a, a_count))
+      return false;
+  }
+  return true;
+}
+
+/* RFC 9429 §5.11: "If the remote DTLS fingerprint has been changed ...,
+ * tear down the DTLS connection. ... If a DTLS connection needs to be torn
+ * down but the answer does not indicate an ICE restart or, in the case of
+ * "have-remote-pranswer", new ICE credentials, an error MUST be
+ * generated." WPT fingerprint-change-requires-ice-restart.html applies
+ * this to re-offers too (InvalidAccessError): a section that keeps its
+ * remote ufrag must keep its fingerprints (SEC-21). Without this check a
+ * changed fingerprint was accepted and silently ignored: the association
+ * authenticated by the old one carried on under a description naming
+ * another certificate. */
+static rtc_error check_fingerprint_change(const rtc_peer_connection* pc,
+                                          const rtc_sdp_session* s,
+                                          rtc_sdp_type type,
+                                          rtc_error_info* info) {
+  /* The remote description in effect: a pranswer while one is pending,
+   * else the current one. */
+  const rtc_sdp_session* prev = type != RTC_SDP_OFFER && pc->pending_remote
+                                    ? pc->pending_remote
+                                    : pc->current_remote;
+  for (size_t i = 0; prev && i < s->num_media; i++) {
+    const rtc_sdp_media* m = s->media[i];
+    if (is_rejected(m) || !m->mid)
+      continue;
+    const rtc_sdp_media* pm = rtc_sdp_session_find_media(prev, m->mid);
+    if (!pm || is_rejected(pm))
+      continue;
+    const char* ufrag = media_ufrag(s, m);
+    const char* prev_ufrag = media_ufrag(prev, pm);
+    if (!ufrag || !prev_ufrag || strcmp(ufrag, prev_ufrag) != 0)
+      continue; /* an ICE restart: a new fingerprint is allowed */
+    size_t n = 0, prev_n = 0;
+    const rtc_fingerprint* fps = media_fingerprints(s, m, &n);
+    const rtc_fingerprint* prev_fps = media_fingerprints(prev, pm, &prev_n);
+    if (!same_fingerprints(fps, n, prev_fps, prev_n))
+      return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                           "the DTLS fingerprint of a=mid:%s changed without "
+                           "an ICE restart",
+                           m->mid);
+  }
+  return RTC_OK;
+}
+
 static rtc_error check_remote(const rtc_peer_connection* pc,
                               const rtc_sdp_session* s,
                               rtc_sdp_type type,
@@ -628,6 +717,9 @@ static rtc_error check_remote(const rtc_peer_connection* pc,
       return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
                            "BUNDLE names an unknown mid %s", g->mids[i]);
   }
+  rtc_error err = check_fingerprint_change(pc, s, type, info);
+  if (err != RTC_OK)
+    return err;
   if (type != RTC_SDP_OFFER) {
     /* JSEP §5.8: an answer mirrors the offer's sections. */
     const rtc_sdp_session* offer = pc->pending_local;
@@ -800,11 +892,29 @@ static void update_transports(rtc_peer_connection* pc) {
       t->gathering = RTC_ICE_GATHERING_NEW;
       t->end_of_candidates_sent = false;
       snprintf(t->local_ufrag, sizeof(t->local_ufrag), "%s", ufrag);
+      if (t->object)
+        pc_ice_transport_set_parameters(t->object->ice, ice_role(pc), ufrag,
+                                        pwd, NULL, NULL);
     }
     const rtc_sdp_media* rm =
         remote ? rtc_sdp_session_find_media(remote, lm->mid) : NULL;
     if (!rm || is_rejected(rm) || pc->dtls_role < 0)
       continue;
+    /* RFC 8839 §4.4.1.1.1: an offer of ours that restarts ICE starts a new
+     * generation; the remote description in effect is from before it and
+     * its credentials (and candidates) belong to the previous generation:
+     * the answer brings the new ones. Handing the old ones to the new
+     * generation made the answer's credentials bounce off it (the ICE
+     * agent keeps the first it is given), so the restarted transport
+     * paired with stale credentials and the answerer never reconnected. */
+    if (remote == pc->current_remote && local == pc->pending_local &&
+        pc->pending_local_type == RTC_SDP_OFFER && pc->current_local) {
+      const rtc_sdp_media* cm =
+          rtc_sdp_session_find_media(pc->current_local, lm->mid);
+      const char* before = cm ? media_ufrag(pc->current_local, cm) : NULL;
+      if (before && strcmp(before, ufrag) != 0)
+        continue;
+    }
     const char* rufrag = media_ufrag(remote, rm);
     const char* rpwd = media_pwd(remote, rm);
     if (!rufrag || !rpwd)
@@ -840,6 +950,9 @@ static void update_transports(rtc_peer_connection* pc) {
       copy->pwd = strings;
       pc_post_to_network(pc, net_set_remote, copy, rtc_free);
       snprintf(t->remote_ufrag, sizeof(t->remote_ufrag), "%s", rufrag);
+      if (t->object)
+        pc_ice_transport_set_parameters(t->object->ice, ice_role(pc), NULL,
+                                        NULL, rufrag, rpwd);
       post_remote_candidates(pc, t, rm);
     }
   }
@@ -850,8 +963,13 @@ static void update_transports(rtc_peer_connection* pc) {
     bool wanted = false;
     for (size_t k = 0; k < keep.count && !wanted; k++)
       wanted = strcmp(keep.names[k], pc->transports[i].name) == 0;
-    if (wanted)
+    if (wanted) {
       pc->transports[kept++] = pc->transports[i];
+    } else if (pc->transports[i].object) {
+      /* Those who hold it see a transport that stopped. */
+      pc_dtls_transport_close_silently(pc->transports[i].object);
+      rtc_pc_dtls_transport_unref(pc->transports[i].object);
+    }
   }
   pc->transport_count = kept;
 }
@@ -890,6 +1008,12 @@ static void finish_negotiation(rtc_peer_connection* pc, bool local_answer) {
       const rtc_sdp_media* rm = rtc_sdp_session_find_media(remote, m->mid);
       if (is_rejected(m) || !rm || is_rejected(rm)) {
         pc->data_negotiated = false;
+        /* webrtc-pc: [[SctpTransport]] becomes null. */
+        if (pc->sctp_object) {
+          pc_sctp_transport_close_silently(pc->sctp_object);
+          rtc_pc_sctp_transport_unref(pc->sctp_object);
+          pc->sctp_object = NULL;
+        }
         continue;
       }
       uint16_t port = RTC_SCTP_DEFAULT_PORT;
@@ -901,9 +1025,23 @@ static void finish_negotiation(rtc_peer_connection* pc, bool local_answer) {
       uint64_t max = rm->has_max_message_size ? rm->max_message_size : 65536;
       pc->remote_sctp_port = port;
       pc->remote_max_message_size = max;
+      if (!pc->sctp_object) {
+        /* webrtc-pc §4.4.1.6: the description negotiates an SCTP
+         * association: [[SctpTransport]] is a new RTCSctpTransport. */
+        pc_transport_state* ts =
+            pc_transport(pc, pc_jsep_transport_for_mid(pc, m->mid));
+        if (ts && ts->object) {
+          pc->sctp_object = pc_sctp_transport_new(ts->object);
+          if (pc->sctp_object)
+            pc->sctp_object->max_message_size = pc_max_message_size(max, 0);
+        }
+      }
       if (!pc->data_negotiated) {
         pc->data_negotiated = true;
-        sctp_args a = {.remote_port = port, .remote_max_message_size = max};
+        /* RFC 8841 §6: 0 is "no limit": the SCTP transport reads 0 as
+         * "absent" (64 KiB), so no limit goes down as UINT64_MAX. */
+        sctp_args a = {.remote_port = port,
+                       .remote_max_message_size = max ? max : UINT64_MAX};
         snprintf(a.name, sizeof(a.name), "%s",
                  pc_jsep_transport_for_mid(pc, m->mid));
         pc_post_to_network(pc, net_set_sctp, copy_args(&a, sizeof(a)),
@@ -1014,6 +1152,83 @@ static void commit_pending_mids(rtc_peer_connection* pc) {
   pc->data_mid_from_pending = false;
 }
 
+/* The ICE credentials of a description (rtcbox uses one pair for every
+ * section): those of its first accepted section, or the session's. */
+static const char* session_ufrag(const rtc_sdp_session* s) {
+  for (size_t i = 0; s && i < s->num_media; i++) {
+    if (!is_rejected(s->media[i]))
+      return media_ufrag(s, s->media[i]);
+  }
+  return s ? s->ice_ufrag : NULL;
+}
+
+static const char* session_pwd(const rtc_sdp_session* s) {
+  for (size_t i = 0; s && i < s->num_media; i++) {
+    if (!is_rejected(s->media[i]))
+      return media_pwd(s, s->media[i]);
+  }
+  return s ? s->ice_pwd : NULL;
+}
+
+/* webrtc-pc: an answer empties [[LocalIceCredentialsToReplace]] "if none
+ * of the ICE credentials in [it] are present in the newly set
+ * [[CurrentLocalDescription]]". rtcbox keeps the set as
+ * ice_restart_pending, meaning "the credentials of the current local
+ * description": true when `next` (the new current one) has others. */
+static bool ice_credentials_replaced(const rtc_sdp_session* current,
+                                     const rtc_sdp_session* next) {
+  const char* before = session_ufrag(current);
+  const char* after = session_ufrag(next);
+  return !before || !after || strcmp(before, after) != 0;
+}
+
+/* webrtc-pc §4.4.1.6, for an answer or a pranswer: "Set
+ * transceiver.[[CurrentDirection]] to direction" (the direction the
+ * description negotiates, seen from here). finish_negotiation does the
+ * rest for a final answer. */
+static void set_current_directions(rtc_peer_connection* pc,
+                                   const rtc_sdp_session* answer,
+                                   bool local_answer) {
+  for (size_t i = 0; i < answer->num_media; i++) {
+    const rtc_sdp_media* m = answer->media[i];
+    rtc_rtp_transceiver* t = m->mid ? transceiver_for_mid(pc, m->mid) : NULL;
+    if (!t || is_rejected(m) || !is_rtp(m))
+      continue;
+    rtc_transceiver_direction d =
+        from_sdp_direction(media_direction(answer, m));
+    t->has_current_direction = true;
+    t->current_direction = local_answer ? d : reverse(d);
+  }
+}
+
+/* webrtc-pc §4.4.1.6, answer: "If transceiver is stopped, associated with
+ * an m= section and the associated m= section is rejected in
+ * connection.[[CurrentLocalDescription]] or
+ * connection.[[CurrentRemoteDescription]], remove the transceiver from the
+ * connection's set of transceivers." Its mid stays reserved (mid_in_use
+ * reads the descriptions) and its m= line can be recycled. */
+static void remove_stopped_transceivers(rtc_peer_connection* pc) {
+  size_t kept = 0;
+  for (size_t k = 0; k < pc->transceiver_count; k++) {
+    rtc_rtp_transceiver* t = pc->transceivers[k];
+    const rtc_sdp_media* lm =
+        t->mid[0] && pc->current_local
+            ? rtc_sdp_session_find_media(pc->current_local, t->mid)
+            : NULL;
+    const rtc_sdp_media* rm =
+        t->mid[0] && pc->current_remote
+            ? rtc_sdp_session_find_media(pc->current_remote, t->mid)
+            : NULL;
+    if (t->stopped && ((lm && is_rejected(lm)) || (rm && is_rejected(rm)))) {
+      t->pc = NULL;
+      rtc_rtp_transceiver_unref(t);
+      continue;
+    }
+    pc->transceivers[kept++] = t;
+  }
+  pc->transceiver_count = kept;
+}
+
 static void rollback(rtc_peer_connection* pc) {
   /* webrtc-pc §4.4.1.5 rollback: undo what the pending description did. */
   size_t kept = 0;
@@ -1037,7 +1252,23 @@ static void rollback(rtc_peer_connection* pc) {
   }
   replace(&pc->pending_local, NULL);
   replace(&pc->pending_remote, NULL);
+  /* RTCOfferOptions.iceRestart: without a restart the next offer has "the
+   * same ICE credentials as the current value from the
+   * currentLocalDescription attribute": a rolled-back offer's new ones are
+   * forgotten (restartIce() stays pending: ice_restart_pending is not
+   * touched). */
+  const char* ufrag = session_ufrag(pc->current_local);
+  const char* pwd = session_pwd(pc->current_local);
+  if (ufrag && pwd) {
+    snprintf(pc->ice_ufrag, sizeof(pc->ice_ufrag), "%s", ufrag);
+    snprintf(pc->ice_pwd, sizeof(pc->ice_pwd), "%s", pwd);
+  }
   pc_set_signaling_state(pc, RTC_SIGNALING_STABLE);
+  /* webrtc-pc §4.4.1.6: back in stable, "clear the negotiation-needed
+   * flag and update the negotiation-needed flag" (the update runs once the
+   * operations chain is empty), so what the rollback undid is announced
+   * again. */
+  pc->negotiation_needed = false;
 }
 
 static rtc_error parse_description(const char* sdp,
@@ -1060,21 +1291,28 @@ rtc_error pc_jsep_set_description(rtc_peer_connection* pc,
   /* The parameterless setLocalDescription() (webrtc-pc §4.4.1.5 step 4):
    * an implicit offer or answer. */
   char* implicit = NULL;
-  if (local && !sdp && type != RTC_SDP_ROLLBACK) {
-    bool answer = state == RTC_SIGNALING_HAVE_REMOTE_OFFER ||
-                  state == RTC_SIGNALING_HAVE_LOCAL_PRANSWER;
+  if (local && (!sdp || !sdp[0]) && type != RTC_SDP_ROLLBACK) {
+    /* A type without sdp keeps its type (webrtc-pc setLocalDescription:
+     * "If sdp is the empty string, and type is "answer" or "pranswer"
+     * ... create an answer"); a fresh description always "accurately
+     * represents" the state, so one is created rather than reusing
+     * [[LastCreatedOffer]]/[[LastCreatedAnswer]]. */
+    bool answer = sdp ? type != RTC_SDP_OFFER
+                      : state == RTC_SIGNALING_HAVE_REMOTE_OFFER ||
+                            state == RTC_SIGNALING_HAVE_LOCAL_PRANSWER;
     rtc_error err = answer ? pc_jsep_create_answer(pc, &implicit, info)
                            : pc_jsep_create_offer(pc, NULL, &implicit, info);
     if (err != RTC_OK)
       return err;
-    type = answer ? RTC_SDP_ANSWER : RTC_SDP_OFFER;
+    if (!sdp)
+      type = answer ? RTC_SDP_ANSWER : RTC_SDP_OFFER;
     sdp = implicit;
   }
   if (type == RTC_SDP_ROLLBACK) {
-    /* Local rollback only from have-local-offer, remote only from
-     * have-remote-offer. */
-    bool ok = local ? state == RTC_SIGNALING_HAVE_LOCAL_OFFER
-                    : state == RTC_SIGNALING_HAVE_REMOTE_OFFER;
+    /* webrtc-pc §4.4.1.6: rollback fails in stable and in the pranswer
+     * states; either setter rolls back either kind of offer. */
+    bool ok = state == RTC_SIGNALING_HAVE_LOCAL_OFFER ||
+              state == RTC_SIGNALING_HAVE_REMOTE_OFFER;
     if (!ok)
       return rtc_error_set(info, RTC_ERR_INVALID_STATE,
                            "cannot roll back in state %s",
@@ -1138,7 +1376,12 @@ rtc_error pc_jsep_set_description(rtc_peer_connection* pc,
       associate_local_offer(pc, parsed);
       memcpy(pc->ice_ufrag, pc->next_ufrag, sizeof(pc->ice_ufrag));
       memcpy(pc->ice_pwd, pc->next_pwd, sizeof(pc->ice_pwd));
-      pc->ice_restart_pending = false;
+      /* [[LocalIceCredentialsToReplace]] empties when an answer makes the
+       * new credentials current (below), not here: a restart survives a
+       * rollback. Before any local description restartIce() has nothing
+       * to replace, and an initial offer is fresh anyway. */
+      if (!pc->current_local)
+        pc->ice_restart_pending = false;
       pc_set_signaling_state(pc, RTC_SIGNALING_HAVE_LOCAL_OFFER);
     } else {
       replace(&pc->pending_remote, parsed);
@@ -1156,7 +1399,9 @@ rtc_error pc_jsep_set_description(rtc_peer_connection* pc,
   } else if (local) {
     memcpy(pc->ice_ufrag, pc->next_ufrag, sizeof(pc->ice_ufrag));
     memcpy(pc->ice_pwd, pc->next_pwd, sizeof(pc->ice_pwd));
-    pc->ice_restart_pending = false;
+    if (type == RTC_SDP_ANSWER &&
+        ice_credentials_replaced(pc->current_local, parsed))
+      pc->ice_restart_pending = false;
     learn_dtls_role(pc, parsed, true);
     if (type == RTC_SDP_ANSWER) {
       replace(&pc->current_remote, pc->pending_remote);
@@ -1175,6 +1420,9 @@ rtc_error pc_jsep_set_description(rtc_peer_connection* pc,
   } else {
     learn_dtls_role(pc, parsed, false);
     if (type == RTC_SDP_ANSWER) {
+      if (pc->current_local &&
+          ice_credentials_replaced(pc->current_local, pc->pending_local))
+        pc->ice_restart_pending = false;
       replace(&pc->current_local, pc->pending_local);
       pc->current_local_type = pc->pending_local_type;
       pc->pending_local = NULL;
@@ -1188,11 +1436,26 @@ rtc_error pc_jsep_set_description(rtc_peer_connection* pc,
       pc->pending_remote_type = type;
       pc_set_signaling_state(pc, RTC_SIGNALING_HAVE_REMOTE_PRANSWER);
     }
-    pc->can_trickle = 1;
+    /* canTrickleIceCandidates (JSEP §4.1.17): what the remote description
+     * says, an answer as much as an offer. */
+    const rtc_sdp_media* first = parsed->num_media ? parsed->media[0] : NULL;
+    const char* options =
+        first && first->ice_options ? first->ice_options : parsed->ice_options;
+    pc->can_trickle = rtc_sdp_ice_options_has(options, "trickle") ? 1 : 0;
   }
   update_transports(pc);
-  if (type == RTC_SDP_ANSWER)
+  if (type == RTC_SDP_ANSWER) {
     finish_negotiation(pc, local);
+    remove_stopped_transceivers(pc);
+  } else if (type == RTC_SDP_PRANSWER) {
+    set_current_directions(pc, parsed, local);
+  }
+  /* webrtc-pc §4.4.1.6: "If connection.[[SignalingState]] is now stable
+   * ... Clear the negotiation-needed flag and update the
+   * negotiation-needed flag" (the update runs once the operations chain is
+   * empty): a change made during the negotiation fires again. */
+  if (pc->signaling_state == RTC_SIGNALING_STABLE)
+    pc->negotiation_needed = false;
   return RTC_OK;
 }
 
@@ -1268,7 +1531,10 @@ rtc_error pc_jsep_add_ice_candidate(rtc_peer_connection* pc,
  * needed") --- */
 
 bool pc_jsep_negotiation_needed(const rtc_peer_connection* pc) {
-  if (pc->ice_restart_pending)
+  /* "If connection.[[LocalIceCredentialsToReplace]] is not empty, return
+   * true": restartIce() fills it from the current and pending local
+   * descriptions, so with neither there is nothing to replace. */
+  if (pc->ice_restart_pending && (pc->current_local || pc->pending_local))
     return true;
   const rtc_sdp_session* local = pc->current_local;
   const rtc_sdp_session* remote = pc->current_remote;

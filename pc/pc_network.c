@@ -27,6 +27,15 @@ typedef struct pc_transport {
   char remote_fingerprint[RTC_FINGERPRINT_TEXT_SIZE];
 } pc_transport;
 
+/* What a transport looked like when close() stopped it: getStats() keeps
+ * reporting it (webrtc-stats: stats outlive the closing). */
+typedef struct closed_transport {
+  char name[PC_TRANSPORT_NAME_SIZE];
+  pc_transport_stats stats;
+  rtc_ice_pair_info* pairs;
+  size_t pair_count;
+} closed_transport;
+
 typedef struct stream_account {
   uint16_t stream_id;
   uint64_t queued_total; /* bytes handed to SCTP */
@@ -50,7 +59,18 @@ struct pc_network {
   size_t account_count;
   size_t account_capacity;
   bool closed;
+  closed_transport* closed_transports;
+  size_t closed_count;
 };
+
+static const closed_transport* find_closed(const pc_network* net,
+                                           const char* name) {
+  for (size_t i = 0; i < net->closed_count; i++) {
+    if (strcmp(net->closed_transports[i].name, name) == 0)
+      return &net->closed_transports[i];
+  }
+  return NULL;
+}
 
 static pc_transport* find_transport(const pc_network* net, const char* name) {
   for (size_t i = 0; i < net->transport_count; i++) {
@@ -192,6 +212,14 @@ static void on_dtls_state(void* user,
   pc_transport* t = user;
   pc_network* net = t->net;
   t->dtls_state = state;
+  if (state == RTC_DTLS_CONNECTED && net->events->on_remote_certificates) {
+    /* getRemoteCertificates(): the chain the peer proved it holds. */
+    const uint8_t* der[8];
+    size_t len[8];
+    size_t n = rtc_dtls_transport_remote_certificates(t->dtls, der, len, 8);
+    net->events->on_remote_certificates(net->user, t->name, der, len,
+                                        n < 8 ? n : 8);
+  }
   if (net->events->on_dtls_state)
     net->events->on_dtls_state(net->user, t->name, state, error);
   if (state == RTC_DTLS_CONNECTED && strcmp(t->name, net->sctp_transport) == 0)
@@ -257,8 +285,9 @@ static void on_ice_state(void* user, rtc_ice_transport_state state) {
 
 static void on_ice_selected(void* user, const rtc_ice_pair_info* pair) {
   pc_transport* t = user;
-  (void)pair;
   t->ice_selected = true;
+  if (t->net->events->on_selected_pair)
+    t->net->events->on_selected_pair(t->net->user, t->name, pair);
   maybe_start_dtls(t);
 }
 
@@ -282,6 +311,54 @@ static const rtc_ice_agent_observer kIceObserver = {
 };
 
 /* --- Transports --- */
+
+static rtc_error create_dtls(pc_transport* t, rtc_dtls_transport** out) {
+  rtc_dtls_transport_config dtls;
+  rtc_dtls_transport_config_init(&dtls);
+  dtls.certificate = t->net->config.certificate;
+  dtls.send = dtls_send;
+  dtls.send_user = t;
+  return rtc_dtls_transport_create(t->net->queue, &dtls, &kDtlsObserver, t,
+                                   out);
+}
+
+/* RFC 9429 §5.11: "If the remote DTLS fingerprint has been changed ...,
+ * tear down the DTLS connection" and "If no valid DTLS connection exists,
+ * prepare to start a DTLS connection, using the specified roles and
+ * fingerprints". The description checks (jsep.c) allow a new fingerprint
+ * only with an ICE restart, which is how it reaches here. The association
+ * the old fingerprint authenticated must not carry anything more: it is
+ * closed (close_notify) and replaced by a new DTLS transport that verifies
+ * the peer against the new fingerprints (SEC-17, SEC-21). Before this, the
+ * new fingerprints were refused by the connected transport, the refusal
+ * only logged, and the old association went on carrying data under a
+ * description that named another certificate.
+ *
+ * The SCTP association is not renewed: it stays bound to this transport and
+ * gets data again only from a new association that verified the peer. */
+static rtc_error renew_dtls(pc_transport* t,
+                            const rtc_fingerprint* fingerprints,
+                            size_t fingerprint_count) {
+  rtc_dtls_transport* fresh = NULL;
+  rtc_error err = create_dtls(t, &fresh);
+  if (err != RTC_OK)
+    return err;
+  err = rtc_dtls_transport_set_remote_fingerprints(fresh, fingerprints,
+                                                   fingerprint_count);
+  if (err != RTC_OK) {
+    rtc_dtls_transport_destroy(fresh);
+    return err;
+  }
+  rtc_dtls_transport_close(t->dtls);
+  rtc_dtls_transport_destroy(t->dtls);
+  t->dtls = fresh;
+  t->dtls_started = false;
+  t->dtls_state = RTC_DTLS_NEW;
+  pc_network* net = t->net;
+  if (net->events->on_dtls_state)
+    net->events->on_dtls_state(net->user, t->name, RTC_DTLS_NEW, NULL);
+  return RTC_OK;
+}
 
 static void transport_destroy(pc_transport* t) {
   rtc_dtls_transport_destroy(t->dtls);
@@ -312,6 +389,26 @@ rtc_error pc_network_create(rtc_task_queue* queue,
 void pc_network_close(pc_network* net) {
   if (net->closed)
     return;
+  /* The last stats first; without memory, getStats() just loses them. */
+  net->closed_transports =
+      rtc_calloc(net->transport_count ? net->transport_count : 1,
+                 sizeof(*net->closed_transports));
+  for (size_t i = 0; net->closed_transports && i < net->transport_count; i++) {
+    closed_transport* c = &net->closed_transports[net->closed_count];
+    pc_transport* t = net->transports[i];
+    snprintf(c->name, sizeof(c->name), "%s", t->name);
+    if (pc_network_transport_stats(net, t->name, &c->stats) != RTC_OK)
+      continue;
+    c->stats.ice_state = RTC_ICE_TRANSPORT_CLOSED;
+    c->stats.dtls_state = RTC_DTLS_CLOSED;
+    size_t n = rtc_ice_agent_pairs(t->ice, NULL, 0);
+    if (n > 0) {
+      c->pairs = rtc_calloc(n, sizeof(*c->pairs));
+      if (c->pairs)
+        c->pair_count = rtc_ice_agent_pairs(t->ice, c->pairs, n);
+    }
+    net->closed_count++;
+  }
   net->closed = true;
   rtc_sctp_transport_destroy(net->sctp);
   net->sctp = NULL;
@@ -329,6 +426,9 @@ void pc_network_destroy(pc_network* net) {
   if (!net)
     return;
   pc_network_close(net);
+  for (size_t i = 0; i < net->closed_count; i++)
+    rtc_free(net->closed_transports[i].pairs);
+  rtc_free(net->closed_transports);
   rtc_free(net->accounts);
   rtc_certificate_unref(net->config.certificate);
   rtc_free(net);
@@ -359,13 +459,7 @@ rtc_error pc_network_ensure_transport(pc_network* net,
                                        &kIceObserver, t, &t->ice);
   if (err != RTC_OK)
     goto free_transport;
-  rtc_dtls_transport_config dtls;
-  rtc_dtls_transport_config_init(&dtls);
-  dtls.certificate = net->config.certificate;
-  dtls.send = dtls_send;
-  dtls.send_user = t;
-  err =
-      rtc_dtls_transport_create(net->queue, &dtls, &kDtlsObserver, t, &t->dtls);
+  err = create_dtls(t, &t->dtls);
   if (err != RTC_OK)
     goto destroy_ice;
   err = rtc_ice_agent_gather(t->ice);
@@ -413,6 +507,10 @@ rtc_error pc_network_set_remote(pc_network* net,
     return err;
   err = rtc_dtls_transport_set_remote_fingerprints(t->dtls, fingerprints,
                                                    fingerprint_count);
+  /* Other fingerprints than those the association was verified with (or
+   * failed with): a new association (see renew_dtls). */
+  if (err == RTC_ERR_INVALID_STATE)
+    err = renew_dtls(t, fingerprints, fingerprint_count);
   if (err != RTC_OK)
     return err;
   if (fingerprint_count > 0)
@@ -529,6 +627,12 @@ rtc_error pc_network_close_channel(pc_network* net, uint16_t stream_id) {
 size_t pc_network_transports(const pc_network* net,
                              char (*names)[PC_TRANSPORT_NAME_SIZE],
                              size_t capacity) {
+  if (net->closed) {
+    for (size_t i = 0; i < net->closed_count && i < capacity; i++)
+      snprintf(names[i], PC_TRANSPORT_NAME_SIZE, "%s",
+               net->closed_transports[i].name);
+    return net->closed_count;
+  }
   for (size_t i = 0; i < net->transport_count && i < capacity; i++)
     snprintf(names[i], PC_TRANSPORT_NAME_SIZE, "%s", net->transports[i]->name);
   return net->transport_count;
@@ -537,6 +641,13 @@ size_t pc_network_transports(const pc_network* net,
 rtc_error pc_network_transport_stats(const pc_network* net,
                                      const char* name,
                                      pc_transport_stats* out) {
+  if (net->closed) {
+    const closed_transport* c = find_closed(net, name);
+    if (!c)
+      return RTC_ERR_NOT_FOUND;
+    *out = c->stats;
+    return RTC_OK;
+  }
   const pc_transport* t = find_transport(net, name);
   if (!t)
     return RTC_ERR_NOT_FOUND;
@@ -562,6 +673,14 @@ size_t pc_network_pairs(const pc_network* net,
                         const char* name,
                         rtc_ice_pair_info* out,
                         size_t capacity) {
+  if (net->closed) {
+    const closed_transport* c = find_closed(net, name);
+    if (!c)
+      return 0;
+    for (size_t i = 0; i < c->pair_count && i < capacity; i++)
+      out[i] = c->pairs[i];
+    return c->pair_count;
+  }
   const pc_transport* t = find_transport(net, name);
   if (!t)
     return 0;

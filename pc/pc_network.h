@@ -52,6 +52,17 @@ typedef struct pc_network_events {
   void (*on_ice_state)(void* user,
                        const char* transport,
                        rtc_ice_transport_state state);
+  /* ICE selected a pair (again after a restart). */
+  void (*on_selected_pair)(void* user,
+                           const char* transport,
+                           const rtc_ice_pair_info* pair);
+  /* The peer's certificate chain (DER), just before on_dtls_state reports
+   * connected. The buffers are valid during the call. */
+  void (*on_remote_certificates)(void* user,
+                                 const char* transport,
+                                 const uint8_t* const* der,
+                                 const size_t* der_len,
+                                 size_t count);
   void (*on_dtls_state)(void* user,
                         const char* transport,
                         rtc_dtls_state state,

@@ -354,6 +354,8 @@ typedef enum net_event_kind {
   EV_GATHERING,
   EV_ICE_STATE,
   EV_DTLS_STATE,
+  EV_SELECTED_PAIR,
+  EV_REMOTE_CERTIFICATES,
   EV_SCTP_STATE,
   EV_PEER_CHANNEL,
   EV_CHANNEL_OPEN,
@@ -369,6 +371,8 @@ typedef struct net_event {
   char transport[PC_TRANSPORT_NAME_SIZE];
   int state;
   rtc_candidate candidate;
+  rtc_candidate remote_candidate; /* EV_SELECTED_PAIR */
+  size_t certificate_sizes[PC_MAX_REMOTE_CERTIFICATES];
   rtc_ice_candidate_error error;
   rtc_error_info info;
   bool has_info;
@@ -477,6 +481,46 @@ static void ev_dtls_state(void* user,
   ev_state(user, EV_DTLS_STATE, transport, state, error);
 }
 
+static void ev_selected_pair(void* user,
+                             const char* transport,
+                             const rtc_ice_pair_info* pair) {
+  net_event* e = new_event(user, EV_SELECTED_PAIR, transport);
+  if (!e)
+    return;
+  e->candidate = pair->local;
+  e->remote_candidate = pair->remote;
+  post_event(e);
+}
+
+static void ev_remote_certificates(void* user,
+                                   const char* transport,
+                                   const uint8_t* const* der,
+                                   const size_t* der_len,
+                                   size_t count) {
+  if (count > PC_MAX_REMOTE_CERTIFICATES)
+    count = PC_MAX_REMOTE_CERTIFICATES;
+  size_t total = 0;
+  for (size_t i = 0; i < count; i++)
+    total += der_len[i];
+  net_event* e = new_event(user, EV_REMOTE_CERTIFICATES, transport);
+  if (!e)
+    return;
+  e->data = rtc_malloc(total ? total : 1);
+  if (!e->data) {
+    event_destroy(e);
+    return;
+  }
+  size_t at = 0;
+  for (size_t i = 0; i < count; i++) {
+    memcpy(e->data + at, der[i], der_len[i]);
+    at += der_len[i];
+    e->certificate_sizes[i] = der_len[i];
+  }
+  e->size = total;
+  e->number = count;
+  post_event(e);
+}
+
 static void ev_sctp_state(void* user,
                           rtc_sctp_state state,
                           uint64_t max_message_size,
@@ -565,6 +609,8 @@ static const pc_network_events kNetworkEvents = {
     .on_candidate_error = ev_candidate_error,
     .on_gathering_state = ev_gathering,
     .on_ice_state = ev_ice_state,
+    .on_selected_pair = ev_selected_pair,
+    .on_remote_certificates = ev_remote_certificates,
     .on_dtls_state = ev_dtls_state,
     .on_sctp_state = ev_sctp_state,
     .on_channel_opened_by_peer = ev_peer_channel,
@@ -590,6 +636,9 @@ pc_transport_state* pc_transport(rtc_peer_connection* pc, const char* name) {
   t->ice = RTC_ICE_TRANSPORT_NEW;
   t->gathering = RTC_ICE_GATHERING_NEW;
   t->dtls = RTC_DTLS_NEW;
+  /* RTCDtlsTransport / RTCIceTransport; without them (no memory) the
+   * transport still works, only sender.transport stays null. */
+  t->object = pc_dtls_transport_new();
   return t;
 }
 
@@ -784,25 +833,73 @@ static void handle_event(rtc_peer_connection* pc, net_event* e) {
         pc->observer->on_ice_candidate_error(pc->user, &ev);
       }
       break;
+    /* The transport's own event first, then the peer connection's
+     * aggregate ones (webrtc-pc §5.6 and §5.5.1). */
     case EV_GATHERING:
-      if (t)
+      if (t) {
         t->gathering = (rtc_ice_gathering_state)e->state;
+        if (t->object)
+          pc_ice_transport_update_gathering(t->object->ice, t->gathering);
+      }
       break;
     case EV_ICE_STATE:
-      if (t)
+      if (t) {
         t->ice = (rtc_ice_transport_state)e->state;
+        if (t->object)
+          pc_ice_transport_update_state(t->object->ice, t->ice);
+      }
       break;
+    case EV_SELECTED_PAIR:
+      if (t && t->object) {
+        char local[RTC_CANDIDATE_MAX_LENGTH + 1];
+        char remote[RTC_CANDIDATE_MAX_LENGTH + 1];
+        rtc_candidate_format(&e->candidate, local, sizeof(local));
+        rtc_candidate_format(&e->remote_candidate, remote, sizeof(remote));
+        pc_ice_transport_update_selected(t->object->ice, local, remote);
+      }
+      return;
+    case EV_REMOTE_CERTIFICATES:
+      if (t && t->object) {
+        const uint8_t* der[PC_MAX_REMOTE_CERTIFICATES];
+        size_t at = 0;
+        for (size_t i = 0; i < e->number; i++) {
+          der[i] = e->data + at;
+          at += e->certificate_sizes[i];
+        }
+        pc_dtls_transport_set_remote_certificates(
+            t->object, der, e->certificate_sizes, (size_t)e->number);
+      }
+      return;
     case EV_DTLS_STATE:
-      if (t)
-        t->dtls = (rtc_dtls_state)e->state;
       if (e->state == RTC_DTLS_FAILED && e->has_info)
         RTC_LOG(WARNING, "DTLS failed on %s: %s", e->transport,
                 e->info.message);
+      if (t) {
+        t->dtls = (rtc_dtls_state)e->state;
+        if (t->object)
+          pc_dtls_transport_update_state(t->object, t->dtls,
+                                         e->has_info ? &e->info : NULL);
+        if (pc->closed)
+          return;
+      }
       break;
     case EV_SCTP_STATE:
       pc->sctp_state = (rtc_sctp_state)e->state;
       pc->sctp_max_message_size = e->number;
       pc->sctp_max_channels = e->max_channels;
+      if (pc->sctp_object) {
+        rtc_pc_sctp_state s = RTC_PC_SCTP_CONNECTING;
+        if (e->state == RTC_SCTP_CONNECTED)
+          s = RTC_PC_SCTP_CONNECTED;
+        else if (e->state == RTC_SCTP_CLOSED)
+          s = RTC_PC_SCTP_CLOSED;
+        pc_sctp_transport_update(
+            pc->sctp_object, s,
+            pc_max_message_size(pc->remote_max_message_size, e->number),
+            e->max_channels);
+        if (pc->closed)
+          return;
+      }
       if (e->state == RTC_SCTP_CONNECTED)
         pc_data_channels_open_pending(pc);
       break;
@@ -984,7 +1081,11 @@ void rtc_peer_connection_close(rtc_peer_connection* pc) {
   for (size_t i = 0; i < pc->transport_count; i++) {
     pc->transports[i].ice = RTC_ICE_TRANSPORT_CLOSED;
     pc->transports[i].dtls = RTC_DTLS_CLOSED;
+    if (pc->transports[i].object)
+      pc_dtls_transport_close_silently(pc->transports[i].object);
   }
+  if (pc->sctp_object)
+    pc_sctp_transport_close_silently(pc->sctp_object);
   pc->ice_connection_state = RTC_ICE_TRANSPORT_CLOSED;
   pc->connection_state = RTC_PC_STATE_CLOSED;
   pc->sctp_state = RTC_SCTP_CLOSED;
@@ -1037,6 +1138,9 @@ void rtc_peer_connection_destroy(rtc_peer_connection* pc) {
   rtc_free(pc->local_candidates);
   rtc_free(pc->transceivers);
   rtc_free(pc->channels);
+  for (size_t i = 0; i < pc->transport_count; i++)
+    rtc_pc_dtls_transport_unref(pc->transports[i].object);
+  rtc_pc_sctp_transport_unref(pc->sctp_object);
   clear_configuration(&pc->config);
   rtc_certificate_unref(pc->certificate);
   /* The network half goes on its thread, after every task posted there
@@ -1450,15 +1554,40 @@ rtc_error rtc_peer_connection_add_transceiver(
     rtc_rtp_transceiver_init_defaults(&defaults);
     init = &defaults;
   }
+  /* webrtc-pc §4.4.1.7 addTransceiver(): the kind is "audio" or "video"
+   * (TypeError). */
+  if (kind != RTC_MEDIA_AUDIO && kind != RTC_MEDIA_VIDEO)
+    return rtc_error_set(info, RTC_ERR_INVALID_ARGUMENT,
+                         "kind must be audio or video");
   if ((int)init->direction < 0 || init->direction > RTC_DIRECTION_INACTIVE)
     return rtc_error_set(info, RTC_ERR_INVALID_ARGUMENT,
                          "direction must be sendrecv, sendonly, recvonly or "
                          "inactive");
+  /* "add transceiver" sendEncodings steps: rids on all encodings or none,
+   * no two alike (TypeError); audio drops scaleResolutionDownBy before the
+   * RangeError check. */
+  size_t with_rid = 0;
   for (size_t i = 0; i < init->send_encoding_count; i++) {
     const rtc_rtp_encoding_parameters* e = &init->send_encodings[i];
-    if (e->scale_resolution_down_by != 0 && e->scale_resolution_down_by < 1.0)
+    if (kind == RTC_MEDIA_VIDEO && e->scale_resolution_down_by != 0 &&
+        e->scale_resolution_down_by < 1.0)
       return rtc_error_set(info, RTC_ERR_OUT_OF_RANGE,
                            "scaleResolutionDownBy must be at least 1");
+    if (e->rid) {
+      with_rid++;
+      for (size_t k = 0; k < i; k++) {
+        const char* other = init->send_encodings[k].rid;
+        if (other && strcmp(other, e->rid) == 0)
+          return rtc_error_set(info, RTC_ERR_INVALID_ARGUMENT,
+                               "rid '%s' appears twice", e->rid);
+      }
+    }
+  }
+  if (with_rid != 0 && with_rid != init->send_encoding_count)
+    return rtc_error_set(info, RTC_ERR_INVALID_ARGUMENT,
+                         "either every encoding has a rid or none has");
+  for (size_t i = 0; i < init->send_encoding_count; i++) {
+    const rtc_rtp_encoding_parameters* e = &init->send_encodings[i];
     if (e->rid) {
       /* RFC 8851 §10: rid-syntax is 1*(alpha-numeric / "-" / "_"). */
       size_t len = strlen(e->rid);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "api/rtc_peer_connection.h"
+#include "api/rtc_transports.h"
 #include "pc/pc_network.h"
 #include "pc/sdp.h"
 #include "rtc_base/refcount.h"
@@ -45,11 +46,89 @@ struct rtc_data_channel {
   uint64_t bytes_received;
   uint64_t low_threshold;
   bool opened_on_network; /* open_channel posted */
+  bool was_open;          /* reached "open" (webrtc-stats counts) */
   bool close_requested;
   const rtc_data_channel_observer* observer;
   void* user;
   rtc_safety_flag* flag; /* for events posted to the observer */
 };
+
+/* --- Transport objects (transports.c) --- */
+
+#define PC_MAX_REMOTE_CERTIFICATES 8
+
+struct rtc_pc_ice_transport {
+  rtc_refcount refs;
+  rtc_ice_transport_role role;
+  rtc_ice_transport_state state;
+  rtc_ice_gathering_state gathering_state;
+  char* selected_local; /* NULL: no selected pair */
+  char* selected_remote;
+  char local_ufrag[RTC_ICE_UFRAG_SIZE];
+  char local_pwd[RTC_ICE_PWD_SIZE];
+  char remote_ufrag[RTC_ICE_UFRAG_SIZE];
+  char remote_pwd[RTC_ICE_PWD_SIZE];
+  const rtc_pc_ice_transport_observer* observer;
+  void* user;
+};
+
+struct rtc_pc_dtls_transport {
+  rtc_refcount refs;
+  rtc_pc_ice_transport* ice; /* owned */
+  rtc_dtls_state state;
+  uint8_t* certificates[PC_MAX_REMOTE_CERTIFICATES];
+  size_t certificate_sizes[PC_MAX_REMOTE_CERTIFICATES];
+  size_t certificate_count;
+  const rtc_pc_dtls_transport_observer* observer;
+  void* user;
+};
+
+struct rtc_pc_sctp_transport {
+  rtc_refcount refs;
+  rtc_pc_dtls_transport* dtls; /* referenced */
+  rtc_pc_sctp_state state;
+  double max_message_size;
+  int32_t max_channels; /* -1: null */
+  const rtc_pc_sctp_transport_observer* observer;
+  void* user;
+};
+
+/* A DTLS transport (and its ICE transport) in state new; one reference. */
+rtc_pc_dtls_transport* pc_dtls_transport_new(void);
+/* An SCTP transport over `dtls` (referenced), connecting; one reference. */
+rtc_pc_sctp_transport* pc_sctp_transport_new(rtc_pc_dtls_transport* dtls);
+/* These fire the object's events when something changed. */
+void pc_ice_transport_update_state(rtc_pc_ice_transport* t,
+                                   rtc_ice_transport_state state);
+void pc_ice_transport_update_gathering(rtc_pc_ice_transport* t,
+                                       rtc_ice_gathering_state state);
+rtc_error pc_ice_transport_update_selected(rtc_pc_ice_transport* t,
+                                           const char* local,
+                                           const char* remote);
+/* No event: role and the parameters of the descriptions in effect (NULL
+ * strings leave a side as it is). */
+void pc_ice_transport_set_parameters(rtc_pc_ice_transport* t,
+                                     rtc_ice_role role,
+                                     const char* local_ufrag,
+                                     const char* local_pwd,
+                                     const char* remote_ufrag,
+                                     const char* remote_pwd);
+void pc_dtls_transport_update_state(rtc_pc_dtls_transport* t,
+                                    rtc_dtls_state state,
+                                    const rtc_error_info* error);
+rtc_error pc_dtls_transport_set_remote_certificates(rtc_pc_dtls_transport* t,
+                                                    const uint8_t* const* der,
+                                                    const size_t* der_len,
+                                                    size_t count);
+void pc_sctp_transport_update(rtc_pc_sctp_transport* t,
+                              rtc_pc_sctp_state state,
+                              double max_message_size,
+                              int32_t max_channels);
+void pc_dtls_transport_close_silently(rtc_pc_dtls_transport* t);
+void pc_sctp_transport_close_silently(rtc_pc_sctp_transport* t);
+/* maxMessageSize from the peer's a=max-message-size and what we can send
+ * (0: no limit). */
+double pc_max_message_size(uint64_t remote, uint64_t can_send);
 
 /* --- Transceivers --- */
 
@@ -132,6 +211,9 @@ typedef struct pc_transport_state {
   rtc_ice_gathering_state gathering;
   rtc_dtls_state dtls;
   bool end_of_candidates_sent;
+  /* What JavaScript sees (the pc's reference; NULL if it could not be
+   * allocated). */
+  rtc_pc_dtls_transport* object;
 } pc_transport_state;
 
 typedef struct pc_local_candidate {
@@ -205,6 +287,7 @@ struct rtc_peer_connection {
   uint16_t remote_sctp_port;
   uint64_t remote_max_message_size;
   rtc_sctp_state sctp_state;
+  rtc_pc_sctp_transport* sctp_object; /* pc.sctp (the pc's reference) */
   uint64_t sctp_max_message_size;
   uint16_t sctp_max_channels;
   uint32_t next_mid;

@@ -459,10 +459,20 @@ static void dispatch(rtc_sctp_transport* t, const rtc_sctp_event* ev) {
         o->on_message(t->user, ev->sid, ev->binary,
                       ev->owned ? ev->owned : ev->inline_data, ev->size);
       break;
-    case RTC_SCTP_EV_BUFFERED:
+    case RTC_SCTP_EV_BUFFERED: {
+      /* The amount at delivery, not when the event was queued: events of
+       * an API call are posted, so sends accepted in between already count
+       * in what the observer was told (rtc_sctp_transport_send returned
+       * OK), and a stale, smaller amount would make it take those sends
+       * for sent (pc_network turned it into bufferedAmount 0 with 2 MiB
+       * still queued: data_channel_unittest
+       * BufferedAmountGrowsBySendAndFallsAsDataLeaves). */
+      const rtc_sctp_channel* ch = rtc_sctp_channel_find(t, ev->sid);
+      size_t amount = ch ? ch->buffered : ev->size;
       if (o->on_buffered_amount)
-        o->on_buffered_amount(t->user, ev->sid, ev->size);
+        o->on_buffered_amount(t->user, ev->sid, amount);
       break;
+    }
     case RTC_SCTP_EV_CLOSED:
       if (o->on_channel_closed)
         o->on_channel_closed(t->user, ev->sid);

@@ -123,10 +123,95 @@ size_t rtc_rtp_capabilities_codecs(rtc_media_kind kind,
   return n;
 }
 
+/* The next "key=value" entry of an fmtp line in key-value form (RFC 4855
+ * §3: entries separated by ';', blanks around them ignored): its key and
+ * value, and where the next entry starts. False at the end of the line or
+ * for an entry without '=' (then the line is not in key-value form). */
+static bool fmtp_entry(const char** cursor,
+                       const char** key,
+                       size_t* key_len,
+                       const char** value,
+                       size_t* value_len) {
+  const char* p = *cursor;
+  while (*p == ' ' || *p == '\t')
+    p++;
+  if (!*p)
+    return false;
+  const char* end = strchr(p, ';');
+  if (!end)
+    end = p + strlen(p);
+  const char* eq = memchr(p, '=', (size_t)(end - p));
+  if (!eq)
+    return false;
+  const char* k_end = eq;
+  while (k_end > p && (k_end[-1] == ' ' || k_end[-1] == '\t'))
+    k_end--;
+  const char* v = eq + 1;
+  while (v < end && (*v == ' ' || *v == '\t'))
+    v++;
+  const char* v_end = end;
+  while (v_end > v && (v_end[-1] == ' ' || v_end[-1] == '\t'))
+    v_end--;
+  *key = p;
+  *key_len = (size_t)(k_end - p);
+  *value = v;
+  *value_len = (size_t)(v_end - v);
+  *cursor = *end ? end + 1 : end;
+  return true;
+}
+
+/* The number of entries when `line` is in key-value form, else -1. */
+static int fmtp_entries(const char* line) {
+  const char* cursor = line;
+  const char *k, *v;
+  size_t kl, vl;
+  int n = 0;
+  while (fmtp_entry(&cursor, &k, &kl, &v, &vl))
+    n++;
+  /* A line that stopped early has an entry without '='. */
+  while (*cursor == ' ' || *cursor == '\t')
+    cursor++;
+  return *cursor ? -1 : n;
+}
+
+/* webrtc-pc "codec dictionary match", for sdpFmtpLine ("" is absent): "If
+ * either (but not both) ... are missing, return false"; lines not both in
+ * key-value form compare as strings; otherwise as maps of parameters
+ * (keys case-insensitive, rtc_sdp_fmtp_param), in any order. */
+static bool fmtp_match(const char* a, const char* b) {
+  if (!a[0] || !b[0])
+    return !a[0] && !b[0];
+  int na = fmtp_entries(a);
+  int nb = fmtp_entries(b);
+  if (na < 0 || nb < 0)
+    return strcmp(a, b) == 0;
+  if (na != nb)
+    return false;
+  const char* cursor = a;
+  const char *k, *v;
+  size_t kl, vl;
+  while (fmtp_entry(&cursor, &k, &kl, &v, &vl)) {
+    char key[64];
+    if (kl == 0 || kl >= sizeof(key))
+      return false;
+    memcpy(key, k, kl);
+    key[kl] = '\0';
+    const char* other;
+    size_t other_len;
+    if (!rtc_sdp_fmtp_param(b, key, &other, &other_len) || other_len != vl ||
+        memcmp(other, v, vl) != 0)
+      return false;
+  }
+  return true;
+}
+
+/* webrtc-pc "codec dictionary match" (mimeType ASCII case-insensitive,
+ * clockRate, channels present in both or neither and equal, sdpFmtpLine as
+ * fmtp_match says). */
 static bool codec_equal(const rtc_rtp_codec* a, const rtc_rtp_codec* b) {
   return strcasecmp(a->mime_type, b->mime_type) == 0 &&
          a->clock_rate == b->clock_rate && a->channels == b->channels &&
-         strcmp(a->sdp_fmtp_line, b->sdp_fmtp_line) == 0;
+         fmtp_match(a->sdp_fmtp_line, b->sdp_fmtp_line);
 }
 
 /* Our codecs for t, in preference order (indexes into kCodecs). */
@@ -253,62 +338,87 @@ rtc_error pc_transceiver_write_codecs(rtc_sdp_session* s,
     }
     return err;
   }
-  /* JSEP §5.3.1: the offer's codecs we support, in the offer's order, with
-   * the offer's payload types. */
-  size_t written = 0;
-  uint8_t accepted_pts[128];
-  size_t accepted_defs[128];
-  size_t accepted = 0;
-  for (size_t f = 0; f < remote->num_fmts && err == RTC_OK; f++) {
-    const rtc_sdp_rtpmap* r = NULL;
-    for (size_t k = 0; k < remote->num_rtpmaps; k++) {
-      char pt[8];
-      snprintf(pt, sizeof(pt), "%u", remote->rtpmaps[k].pt);
-      if (strcmp(pt, remote->fmts[f]) == 0)
-        r = &remote->rtpmaps[k];
-    }
-    if (!r || strcasecmp(r->encoding, "rtx") == 0)
-      continue;
-    for (size_t i = 0; i < n; i++) {
-      const codec_def* d = &kCodecs[ours[i]];
-      if (d->apt || !matches(d, r, remote))
-        continue;
-      err = write_codec(s, m, d, r->pt, 0);
-      if (accepted < 128) {
-        accepted_pts[accepted] = r->pt;
-        accepted_defs[accepted++] = ours[i];
+  /* JSEP §5.3.1: the offer's codecs we support, with the offer's payload
+   * types, and RTX only for a codec accepted with it (RFC 4588 §8.6: apt
+   * names the codec it repairs). In the offer's order, or in that of the
+   * transceiver's codec preferences when it has some (webrtc-pc
+   * setCodecPreferences: createAnswer "MUST use the specified codecs in the
+   * order of the codecs argument"; "an answerer that does not have any
+   * codec preferences of their own defaults to using the same order for
+   * its SDP answer"). */
+  struct accepted_codec {
+    size_t def;   /* index in kCodecs */
+    size_t pref;  /* its place in ours */
+    size_t place; /* its place on the offer's m= line */
+    uint8_t pt;
+    uint8_t apt; /* RTX: the payload type it repairs */
+  } accepted[128];
+  size_t count = 0;
+  size_t primaries = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    /* Pass 0 takes the media codecs, pass 1 the RTX that repair them. */
+    for (size_t f = 0; f < remote->num_fmts && count < 128; f++) {
+      const rtc_sdp_rtpmap* r = NULL;
+      for (size_t k = 0; k < remote->num_rtpmaps && !r; k++) {
+        char pt[8];
+        snprintf(pt, sizeof(pt), "%u", remote->rtpmaps[k].pt);
+        if (strcmp(pt, remote->fmts[f]) == 0)
+          r = &remote->rtpmaps[k];
       }
-      written++;
-      break;
-    }
-  }
-  /* RTX for the accepted codecs (RFC 4588 §8.6: apt names the codec). */
-  for (size_t k = 0; k < remote->num_rtpmaps && err == RTC_OK; k++) {
-    const rtc_sdp_rtpmap* r = &remote->rtpmaps[k];
-    if (strcasecmp(r->encoding, "rtx") != 0)
-      continue;
-    const rtc_sdp_fmtp* f = rtc_sdp_media_find_fmtp(remote, r->pt);
-    const char* v;
-    size_t len;
-    if (!f || !rtc_sdp_fmtp_param(f->params, "apt", &v, &len))
-      continue;
-    unsigned apt = 0;
-    for (size_t c = 0; c < len && v[c] >= '0' && v[c] <= '9'; c++)
-      apt = apt * 10 + (unsigned)(v[c] - '0');
-    for (size_t a = 0; a < accepted; a++) {
-      if (accepted_pts[a] != apt)
+      if (!r || (strcasecmp(r->encoding, "rtx") == 0) != (pass == 1))
         continue;
+      const struct accepted_codec* repaired = NULL;
+      if (pass == 1) {
+        const rtc_sdp_fmtp* fmtp = rtc_sdp_media_find_fmtp(remote, r->pt);
+        const char* v;
+        size_t len;
+        if (!fmtp || !rtc_sdp_fmtp_param(fmtp->params, "apt", &v, &len) ||
+            len == 0 || len > 3)
+          continue;
+        unsigned apt = 0;
+        for (size_t c = 0; c < len && v[c] >= '0' && v[c] <= '9'; c++)
+          apt = apt * 10 + (unsigned)(v[c] - '0');
+        for (size_t a = 0; a < primaries && !repaired; a++) {
+          if (accepted[a].pt == apt)
+            repaired = &accepted[a];
+        }
+        if (!repaired)
+          continue;
+      }
       for (size_t i = 0; i < n; i++) {
         const codec_def* d = &kCodecs[ours[i]];
-        if (d->apt && d->apt == kCodecs[accepted_defs[a]].pt &&
-            in_list(ours, n, ours[i]))
-          err = write_codec(s, m, d, r->pt, (uint8_t)apt);
+        bool fits = pass == 0 ? !d->apt && matches(d, r, remote)
+                              : d->apt && d->apt == kCodecs[repaired->def].pt;
+        if (!fits)
+          continue;
+        accepted[count++] = (struct accepted_codec){
+            ours[i], i, f, r->pt, repaired ? repaired->pt : 0};
+        break;
       }
     }
+    if (pass == 0)
+      primaries = count;
   }
-  if (err != RTC_OK)
-    return err;
-  return written ? RTC_OK : RTC_ERR_NOT_FOUND;
+  if (primaries == 0)
+    return RTC_ERR_NOT_FOUND;
+  /* Insertion sort: by preference (when there are preferences), then by
+   * the place in the offer. */
+  bool by_preference = t->preference_count > 0;
+  for (size_t i = 1; i < count; i++) {
+    struct accepted_codec e = accepted[i];
+    size_t j = i;
+    while (j > 0 && (by_preference && accepted[j - 1].pref != e.pref
+                         ? accepted[j - 1].pref > e.pref
+                         : accepted[j - 1].place > e.place)) {
+      accepted[j] = accepted[j - 1];
+      j--;
+    }
+    accepted[j] = e;
+  }
+  for (size_t i = 0; i < count && err == RTC_OK; i++)
+    err = write_codec(s, m, &kCodecs[accepted[i].def], accepted[i].pt,
+                      accepted[i].apt);
+  return err;
 }
 
 /* --- Transceivers --- */
@@ -439,27 +549,45 @@ bool rtc_rtp_transceiver_stopped(const rtc_rtp_transceiver* t) {
 rtc_error rtc_rtp_transceiver_set_codec_preferences(rtc_rtp_transceiver* t,
                                                     const rtc_rtp_codec* codecs,
                                                     size_t count) {
-  /* webrtc-pc §5.4.1 setCodecPreferences(). */
-  if (count > sizeof(t->preferences) / sizeof(t->preferences[0]))
-    return RTC_ERR_INVALID_MODIFICATION;
-  bool media_codec = count == 0;
+  /* webrtc-pc §5.4.1 setCodecPreferences(). "If codecs is an empty list,
+   * set transceiver.[[PreferredCodecs]] to codecs and abort these
+   * steps." */
+  if (count == 0) {
+    t->preference_count = 0;
+    return RTC_OK;
+  }
+  /* "Remove any duplicate values in codecs, ensuring that the first
+   * occurrence of each value remains in place": each entry that matches a
+   * capability is kept once, as that capability. */
+  size_t kept[CODEC_COUNT];
+  size_t n = 0;
+  bool media_codec = false;
   for (size_t i = 0; i < count; i++) {
-    bool known = false;
-    for (size_t k = 0; k < CODEC_COUNT && !known; k++) {
+    size_t match = CODEC_COUNT;
+    for (size_t k = 0; k < CODEC_COUNT && match == CODEC_COUNT; k++) {
       rtc_rtp_codec c;
       codec_to_api(&kCodecs[k], &c);
-      if (kCodecs[k].kind == t->kind && codec_equal(&c, &codecs[i])) {
-        known = true;
-        media_codec |= kCodecs[k].apt == 0;
-      }
+      if (kCodecs[k].kind == t->kind && codec_equal(&c, &codecs[i]))
+        match = k;
     }
-    if (!known)
+    /* "If codec does not match any codec in codecCapabilities, throw
+     * InvalidModificationError." */
+    if (match == CODEC_COUNT)
       return RTC_ERR_INVALID_MODIFICATION;
+    if (in_list(kept, n, match))
+      continue;
+    kept[n++] = match;
+    media_codec |= kCodecs[match].apt == 0;
   }
-  /* Only RTX/RED/FEC is not a usable list. */
+  /* "If codecs only contains entries for RTX, RED, FEC or Comfort Noise
+   * or is an empty set, throw InvalidModificationError." */
   if (!media_codec)
     return RTC_ERR_INVALID_MODIFICATION;
-  memcpy(t->preferences, codecs, count * sizeof(*codecs));
-  t->preference_count = count;
+  _Static_assert(
+      CODEC_COUNT <= sizeof(t->preferences) / sizeof(t->preferences[0]),
+      "every capability fits in the preferences");
+  for (size_t i = 0; i < n; i++)
+    codec_to_api(&kCodecs[kept[i]], &t->preferences[i]);
+  t->preference_count = n;
   return RTC_OK;
 }

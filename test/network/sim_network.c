@@ -1288,6 +1288,13 @@ void rtc_sim_host_get_stats(const rtc_sim_host* host, rtc_sim_stats* out) {
   *out = host->stats;
 }
 
+size_t rtc_sim_host_socket_count(const rtc_sim_host* host) {
+  size_t n = 0;
+  for (const sim_socket* s = host->sockets; s; s = s->next)
+    n++;
+  return n;
+}
+
 void rtc_sim_network_get_stats(const rtc_sim_network* net, rtc_sim_stats* out) {
   *out = net->stats;
 }

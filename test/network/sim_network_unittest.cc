@@ -336,6 +336,21 @@ TEST_F(SimNetworkTest, DefaultRouteIsTheFirstAddressOfTheFamily) {
   EXPECT_EQ(Str(out), "[2001:db8::7]:0");
 }
 
+TEST_F(SimNetworkTest, CountsTheOpenSocketsOfAHost) {
+  rtc_sim_host* h = w_->AddHost(nullptr, "198.51.100.1");
+  rtc_sim_host* other = w_->AddHost(nullptr, "198.51.100.2");
+  EXPECT_EQ(rtc_sim_host_socket_count(h), 0u);
+  Endpoint* a = w_->Open(h, "0.0.0.0:0");
+  Endpoint* b = w_->Open(h, "198.51.100.1:4000");
+  w_->Open(other, "0.0.0.0:0");
+  EXPECT_EQ(rtc_sim_host_socket_count(h), 2u);
+  a->Close();
+  EXPECT_EQ(rtc_sim_host_socket_count(h), 1u);
+  b->Close();
+  EXPECT_EQ(rtc_sim_host_socket_count(h), 0u);
+  EXPECT_EQ(rtc_sim_host_socket_count(other), 1u);
+}
+
 TEST_F(SimNetworkTest, RejectsAddressesTakenOnTheSameSegment) {
   rtc_sim_nat* nat1 = w_->AddNat("203.0.113.1", RTC_SIM_NAT_FULL_CONE);
   rtc_sim_nat* nat2 = w_->AddNat("203.0.113.2", RTC_SIM_NAT_FULL_CONE);
