@@ -1092,13 +1092,14 @@ static rtc_error associate_remote_offer(rtc_peer_connection* pc,
       continue;
     rtc_media_kind kind =
         strcmp(m->type, "video") == 0 ? RTC_MEDIA_VIDEO : RTC_MEDIA_AUDIO;
-    /* An unassociated transceiver of the same kind added by the app, or a
-     * new recvonly one. */
+    /* JSEP §5.10: an unassociated transceiver of the same kind "that was
+     * added to the PeerConnection by addTrack" (never one of
+     * addTransceiver's), or a new recvonly one. */
     rtc_rtp_transceiver* t = NULL;
     for (size_t k = 0; k < pc->transceiver_count && !t; k++) {
       rtc_rtp_transceiver* c = pc->transceivers[k];
       if (!c->mid[0] && c->kind == kind && !c->stopping && !c->stopped &&
-          c->added_by_api)
+          c->created_by_add_track)
         t = c;
     }
     if (!t) {

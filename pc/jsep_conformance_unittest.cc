@@ -1723,13 +1723,8 @@ TEST_F(JsepConformanceTest, DescriptionsThroughARenegotiation) {
 // PeerConnection by addTrack"): one made by addTransceiver keeps waiting
 // and the offer gets a new transceiver (WPT setRemoteDescription-rollback
 // "Two transceivers with same mids": after the implicit rollback pc1 has
-// two transceivers, the first with a null mid). rtcbox has no addTrack
-// and reuses addTransceiver's (pc/jsep.c associate_remote_offer tests
-// added_by_api). The fix needs the API to tell addTrack apart (e.g. an
-// rtc_rtp_transceiver_init flag the bindings set for addTrack, kept in a
-// peer_connection_internal.h field that associate_remote_offer tests
-// instead of added_by_api).
-TEST_F(JsepConformanceTest, DISABLED_RemoteOfferDoesNotTakeAddTransceivers) {
+// two transceivers, the first with a null mid).
+TEST_F(JsepConformanceTest, RemoteOfferDoesNotTakeAddTransceivers) {
   rtc_rtp_transceiver_init init;
   rtc_rtp_transceiver_init_defaults(&init);
   init.direction = RTC_DIRECTION_SENDONLY;

@@ -147,6 +147,9 @@ struct rtc_rtp_transceiver {
   int mline_index;
   /* Added by addTransceiver (true) or created by a remote offer. */
   bool added_by_api;
+  /* Made by addTrack: a remote offer may take it over (JSEP §5.10). No
+   * addTrack yet (the media work), so never set. */
+  bool created_by_add_track;
   /* The mid createOffer proposed for it ("" : none yet). */
   char offer_mid[PC_MID_SIZE];
   /* Set by the pending description (undone by a rollback). */
