@@ -20,12 +20,14 @@
  *
  * Threads: everything here, callbacks included, on the signaling queue of
  * the peer connection the transport belongs to. Callbacks must not destroy
- * that peer connection.
+ * that peer connection; they may close it (pc.close() from an event
+ * handler), and then nothing fires after the callback.
  *
  * Event order (webrtc-pc): a transport's statechange fires before the peer
  * connection's iceconnectionstatechange / connectionstatechange that it
- * causes; a DTLS failure fires `error` on the DTLS transport, then its
- * statechange.
+ * causes (an RTCIceTransport's statechange handler already reads the peer
+ * connection's new states, §5.6); a DTLS failure fires `error` on the DTLS
+ * transport, then its statechange.
  */
 #ifndef API_RTC_TRANSPORTS_H_
 #define API_RTC_TRANSPORTS_H_

@@ -1007,6 +1007,46 @@ TEST_F(IceSimTest, DataOnlyFromTheSelectedPair) {
   EXPECT_EQ(a_.received[0], std::string("\x16") + "first");
 }
 
+// The nomination check goes out at once (not on the next Ta tick). The pair
+// may already wait in the triggered queue (the peer's check arrived while
+// ours was in flight, RFC 8445 §7.3.1.4): that entry is served by the
+// nomination check, and the next tick must not send USE-CANDIDATE again
+// (cancelling the first one).
+TEST_F(IceSimTest, ImmediateNominationIsSentOnceWhenThePairWasTriggered) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
+  // 100 ms each way to the peer: a's first check is answered after 200 ms,
+  // the nomination check after 200 ms more; Ta (300 ms) ticks in between.
+  rtc_sim_link slow;
+  rtc_sim_link_init(&slow);
+  slow.delay_us = 100 * kMs;
+  rtc_sim_host_set_link(hs, &slow, &slow);
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  config.obfuscate_host_addresses = false;
+  config.ufrag = "aaaa";
+  config.pwd = "aaaaaaaaaaaaaaaaaaaaaaaa";
+  config.ta_us = 300 * kMs;
+  MakePeer(a_, "a", ha, config);
+  ScriptedIcePeer* s =
+      AddScripted(hs, "203.0.113.9:5000", "peer", "peerpasswordpeerpassword");
+  ConnectTo(a_, s, "peer", "peerpasswordpeerpassword");
+  ASSERT_FALSE(a_.candidates.empty());
+  rtc_socket_address target = a_.candidates[0].address;
+  // a's first check is on its way; the peer's own check crosses it and
+  // puts the pair in a's triggered queue.
+  OnQueue(stun_queue_, [&] {
+    ASSERT_TRUE(s->requests.empty());
+    s->SendRequest(target, "aaaa:peer", "aaaaaaaaaaaaaaaaaaaaaaaa");
+  });
+  ASSERT_TRUE(RunUntil([&] { return a_.selected_count > 0; }, 5 * kSec));
+  Run(2 * kSec);
+  int nominations = 0;
+  for (const auto& r : s->requests)
+    nominations += r.use_candidate ? 1 : 0;
+  EXPECT_EQ(nominations, 1);
+  EXPECT_EQ(a_.selected_count, 1);
+}
+
 TEST_F(IceSimTest, PacketsOfUnknownKindsAreDropped) {
   rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_sim_host* hb = AddHost(Nat::kNone, "203.0.113.2", nullptr);

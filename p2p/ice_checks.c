@@ -639,6 +639,10 @@ static void nominate(rtc_ice_agent* agent,
    * NAT bindings (§14.1), and this one reuses a 5-tuple that works, so
    * waiting would only add up to Ta to every connection's setup. */
   if (pair->valid && pair->state == ICE_PAIR_SUCCEEDED) {
+    /* §7.3.1.4: this check is the pair's triggered check too, if the
+     * peer's request queued one: the next tick must not send the
+     * nomination again (cancelling this one). */
+    remove_triggered(gen, pair);
     send_check(agent, pair);
     return;
   }

@@ -81,6 +81,42 @@ static bool is_rtp(const rtc_sdp_media* m) {
          rtc_sdp_proto_is_rtp(m->proto);
 }
 
+/* The section whose transport parameters (ICE, DTLS, rtcp-mux) apply to
+ * `m`: `m` itself, or for a bundled section without ICE credentials of its
+ * own the group's tagged section (RFC 8843 §7.1.3: attributes of category
+ * IDENTICAL and TRANSPORT appear only in the tagged section; §6: a
+ * bundle-only section has none; RFC 9429 §5.2.2: a bundled section "MUST
+ * NOT contain any ICE credentials"). */
+static const rtc_sdp_media* transport_section(const rtc_sdp_session* s,
+                                              const rtc_sdp_media* m) {
+  if (media_ufrag(s, m) || !m->mid)
+    return m;
+  const rtc_sdp_group* g = bundle_group(s);
+  if (!g || g->num_mids == 0 || !group_has(g, m->mid))
+    return m;
+  const rtc_sdp_media* tag = rtc_sdp_session_find_media(s, g->mids[0]);
+  return tag ? tag : m;
+}
+
+/* The ICE credentials of a description (rtcbox uses one pair for every
+ * section): those of its first accepted section that has them, or the
+ * session's. */
+static const char* session_ufrag(const rtc_sdp_session* s) {
+  for (size_t i = 0; s && i < s->num_media; i++) {
+    if (!is_rejected(s->media[i]) && media_ufrag(s, s->media[i]))
+      return media_ufrag(s, s->media[i]);
+  }
+  return s ? s->ice_ufrag : NULL;
+}
+
+static const char* session_pwd(const rtc_sdp_session* s) {
+  for (size_t i = 0; s && i < s->num_media; i++) {
+    if (!is_rejected(s->media[i]) && media_pwd(s, s->media[i]))
+      return media_pwd(s, s->media[i]);
+  }
+  return s ? s->ice_pwd : NULL;
+}
+
 static rtc_transceiver_direction from_sdp_direction(rtc_sdp_direction d) {
   switch (d) {
     case RTC_SDP_DIRECTION_SENDONLY:
@@ -142,31 +178,76 @@ static rtc_rtp_transceiver* transceiver_for_mid(const rtc_peer_connection* pc,
 
 /* --- Transports --- */
 
-/* The description that decides bundling now: a pending offer while one is
- * out, otherwise the current answer. */
-static const rtc_sdp_session* bundle_source(const rtc_peer_connection* pc) {
-  if (pc->pending_local && pc->pending_local_type == RTC_SDP_OFFER)
-    return pc->pending_local;
-  if (pc->pending_remote && pc->pending_remote_type == RTC_SDP_OFFER)
-    return pc->pending_remote;
-  if (pc->pending_local)
-    return pc->pending_local; /* our pranswer */
-  if (pc->pending_remote)
-    return pc->pending_remote;
+/* RFC 8843 §6: "bundle-only" with a zero port is a section offered only
+ * for a BUNDLE group, not a rejected one. */
+static bool is_bundle_only(const rtc_sdp_media* m) {
+  return m->port == 0 && m->bundle_only;
+}
+
+static bool is_offer_slot(const rtc_peer_connection* pc,
+                          const rtc_sdp_session* s) {
+  return s &&
+         ((s == pc->pending_local && pc->pending_local_type == RTC_SDP_OFFER) ||
+          (s == pc->pending_remote &&
+           pc->pending_remote_type == RTC_SDP_OFFER));
+}
+
+/* The answer of the last completed offer/answer exchange, or NULL. */
+static const rtc_sdp_session* current_answer(const rtc_peer_connection* pc) {
   if (pc->current_local && pc->current_local_type == RTC_SDP_ANSWER)
     return pc->current_local;
   if (pc->current_remote && pc->current_remote_type == RTC_SDP_ANSWER)
     return pc->current_remote;
-  return pc->current_local;
+  return NULL;
+}
+
+/* The BUNDLE group the last answer accepted (RFC 8843 §7.3), or NULL. */
+static const rtc_sdp_group* negotiated_bundle(const rtc_peer_connection* pc) {
+  const rtc_sdp_group* g = bundle_group(current_answer(pc));
+  return g && g->num_mids > 0 ? g : NULL;
+}
+
+/* The description that decides bundling now: a provisional answer while
+ * one is in effect, else a pending offer, else the current answer. */
+static const rtc_sdp_session* bundle_source(const rtc_peer_connection* pc) {
+  if (pc->pending_local && pc->pending_local_type == RTC_SDP_PRANSWER)
+    return pc->pending_local;
+  if (pc->pending_remote && pc->pending_remote_type == RTC_SDP_PRANSWER)
+    return pc->pending_remote;
+  if (pc->pending_local)
+    return pc->pending_local;
+  if (pc->pending_remote)
+    return pc->pending_remote;
+  const rtc_sdp_session* answer = current_answer(pc);
+  return answer ? answer : pc->current_local;
 }
 
 const char* pc_jsep_transport_for_mid(const rtc_peer_connection* pc,
                                       const char* mid) {
-  const rtc_sdp_group* g = bundle_group(bundle_source(pc));
+  const rtc_sdp_session* s = bundle_source(pc);
+  const rtc_sdp_group* g = bundle_group(s);
+  if (!g || g->num_mids == 0 || !group_has(g, mid))
+    return mid;
   /* RFC 8843 §7: a bundled section uses the transport of the group's first
    * (tagged) mid. */
-  if (g && group_has(g, mid) && g->num_mids > 0)
-    return g->mids[0];
+  const char* tag = g->mids[0];
+  if (!is_offer_slot(pc, s) || strcmp(tag, mid) == 0)
+    return tag; /* an answer: the group is what was agreed */
+  /* An offer, before its answer. RFC 9429 §3.5.1: "if an "m=" section is
+   * bundled (either by a successful bundle negotiation or by being marked
+   * as bundle-only), then candidates will be gathered and exchanged for
+   * that "m=" section if and only if its MID item is a BUNDLE-tag". */
+  const rtc_sdp_media* m = rtc_sdp_session_find_media(s, mid);
+  if (m && is_bundle_only(m))
+    return tag;
+  /* §5.2.2: "if bundling has been negotiated, unbundling is no longer
+   * possible": a re-offer keeping the negotiated tag keeps every member,
+   * new ones included, on the tag's transport. */
+  if (group_has(negotiated_bundle(pc), tag))
+    return tag;
+  /* Offered with transport parameters of its own (max-compat, the first
+   * section of a type with balanced): its own transport until the answer
+   * says whether the peer bundles. */
   return mid;
 }
 
@@ -204,11 +285,26 @@ static rtc_error write_transport(rtc_peer_connection* pc,
   return rtc_sdp_add_fingerprint(sdp, m, &pc->fingerprint);
 }
 
+/* RFC 9429 §5.2.1: "If the "m=" section is marked as bundle-only, then
+ * the <port> value MUST be set to zero", with an "a=bundle-only" line, and
+ * "Bundle-only "m=" sections MUST NOT contain any ICE credentials"; the
+ * other attributes of category TRANSPORT (fingerprint, setup, a=rtcp) "MUST
+ * appear only in "m=" sections that either have a unique address or are
+ * associated with the BUNDLE-tag". */
+static void write_bundle_only(rtc_sdp_media* m) {
+  m->port = 0;
+  m->bundle_only = true;
+  m->connection.nettype = "IN";
+  m->connection.addrtype = "IP4";
+  m->connection.address = "0.0.0.0";
+}
+
 static rtc_error write_data_section(rtc_peer_connection* pc,
                                     rtc_sdp_session* sdp,
                                     const char* mid,
                                     rtc_sdp_setup setup,
-                                    bool rejected) {
+                                    bool rejected,
+                                    bool bundle_only) {
   rtc_sdp_media* m = rtc_sdp_session_add_media(
       sdp, "application", rejected ? 0 : 9, "UDP/DTLS/SCTP");
   if (!m || rtc_sdp_media_add_fmt(sdp, m, "webrtc-datachannel") != RTC_OK ||
@@ -216,7 +312,11 @@ static rtc_error write_data_section(rtc_peer_connection* pc,
     return RTC_ERR_NO_MEMORY;
   if (rejected)
     return RTC_OK;
-  rtc_error err = write_transport(pc, sdp, m, setup);
+  rtc_error err = RTC_OK;
+  if (bundle_only)
+    write_bundle_only(m);
+  else
+    err = write_transport(pc, sdp, m, setup);
   if (err != RTC_OK)
     return err;
   /* RFC 8841 §5.1 and §6.1. */
@@ -257,19 +357,25 @@ static rtc_error write_rtp_section(rtc_peer_connection* pc,
                                    const char* mid,
                                    rtc_transceiver_direction direction,
                                    rtc_sdp_setup setup,
-                                   const rtc_sdp_media* remote) {
+                                   const rtc_sdp_media* remote,
+                                   bool bundle_only) {
   rtc_sdp_media* m = rtc_sdp_session_add_media(
       sdp, rtc_media_kind_name(t->kind), 9, "UDP/TLS/RTP/SAVPF");
   if (!m || rtc_sdp_set_string(sdp, &m->mid, mid) != RTC_OK)
     return RTC_ERR_NO_MEMORY;
-  rtc_error err = write_transport(pc, sdp, m, setup);
-  if (err != RTC_OK)
-    return err;
-  m->has_rtcp = true;
-  m->rtcp.port = 9;
-  m->rtcp.connection.nettype = "IN";
-  m->rtcp.connection.addrtype = "IP4";
-  m->rtcp.connection.address = "0.0.0.0";
+  rtc_error err = RTC_OK;
+  if (bundle_only) {
+    write_bundle_only(m);
+  } else {
+    err = write_transport(pc, sdp, m, setup);
+    if (err != RTC_OK)
+      return err;
+    m->has_rtcp = true;
+    m->rtcp.port = 9;
+    m->rtcp.connection.nettype = "IN";
+    m->rtcp.connection.addrtype = "IP4";
+    m->rtcp.connection.address = "0.0.0.0";
+  }
   m->direction = to_sdp_direction(direction);
   m->rtcp_mux = true;
   m->rtcp_rsize = true;
@@ -311,24 +417,6 @@ static rtc_error new_session(rtc_peer_connection* pc, rtc_sdp_session** out) {
   return RTC_OK;
 }
 
-/* Adds the BUNDLE group of every accepted section. */
-static rtc_error write_bundle(rtc_sdp_session* sdp,
-                              const rtc_sdp_group* remote_group) {
-  const char* mids[RTC_SDP_MAX_MEDIA];
-  size_t n = 0;
-  for (size_t i = 0; i < sdp->num_media && n < RTC_SDP_MAX_MEDIA; i++) {
-    const rtc_sdp_media* m = sdp->media[i];
-    if (is_rejected(m) || !m->mid)
-      continue;
-    if (remote_group && !group_has(remote_group, m->mid))
-      continue;
-    mids[n++] = m->mid;
-  }
-  if (n == 0)
-    return RTC_OK;
-  return rtc_sdp_session_add_group(sdp, "BUNDLE", mids, n);
-}
-
 static bool mid_in_use(const rtc_peer_connection* pc, const char* mid) {
   if (strcmp(pc->data_mid, mid) == 0 || strcmp(pc->data_offer_mid, mid) == 0)
     return true;
@@ -361,6 +449,118 @@ static void new_mid(rtc_peer_connection* pc, char out[PC_MID_SIZE]) {
 
 static bool wants_data_section(const rtc_peer_connection* pc) {
   return pc->channel_count > 0 || pc->data_mid[0];
+}
+
+/* A transceiver the pending local offer gave its mid (none of the current
+ * descriptions has it): RFC 9429 §5.2.2, in "have-local-offer" "an offer is
+ * generated by following the steps in the "stable" state", so a new offer
+ * writes it again, with that mid. */
+static bool added_by_pending_offer(const rtc_peer_connection* pc,
+                                   const rtc_sdp_session* prev,
+                                   const rtc_rtp_transceiver* t) {
+  return t->mid[0] && t->mid_from_pending && pc->pending_local &&
+         pc->pending_local_type == RTC_SDP_OFFER &&
+         !(prev && rtc_sdp_session_find_media(prev, t->mid));
+}
+
+/* The BUNDLE group the last answer accepted, if one of its sections is
+ * still in use (not stopped, not rejected): its transport carries on. */
+static const rtc_sdp_group* live_bundle(const rtc_peer_connection* pc) {
+  const rtc_sdp_group* n = negotiated_bundle(pc);
+  for (size_t i = 0; n && i < n->num_mids; i++) {
+    const char* mid = n->mids[i];
+    if (strcmp(mid, pc->data_mid) == 0 && wants_data_section(pc))
+      return n;
+    const rtc_rtp_transceiver* t = transceiver_for_mid(pc, mid);
+    if (t && !t->stopping && !t->stopped)
+      return n;
+  }
+  return NULL;
+}
+
+/* Whether the section `mid` of the offer being written goes in its BUNDLE
+ * group. RFC 9429 §5.2.1: the initial offer's group "MUST include the mid
+ * identifiers of each "m=" section"; §5.2.2, once an answer is in: "the
+ * bundle attribute MUST contain all "m=" sections that were previously
+ * bundled, as long as they are still alive, as well as any new "m="
+ * sections": a section the answer accepted outside its group stays out
+ * (and keeps its own transport). */
+static bool in_offer_group(const rtc_peer_connection* pc, const char* mid) {
+  const rtc_sdp_session* answer = current_answer(pc);
+  const rtc_sdp_media* am =
+      answer && mid ? rtc_sdp_session_find_media(answer, mid) : NULL;
+  if (!am || is_rejected(am))
+    return true; /* new, or re-enabled */
+  return group_has(negotiated_bundle(pc), mid);
+}
+
+/* Whether a section this offer adds, of media `type`, is bundle-only
+ * (RFC 9429 §4.1.1, §5.2.1: "If (1) the bundle policy for this
+ * PeerConnection is set to "must-bundle" and this is not the first "m="
+ * section or (2) the bundle policy is set to "balanced" and this is not the
+ * first "m=" section for this media type, an "a=bundle-only" line"). The
+ * sections already written (`sdp`) come first in the offer; those with a
+ * nonzero port in the offer's group carry the transport parameters it can
+ * be bundled into. WebRTC's "max-bundle" is RFC 8829's max-bundle, which
+ * RFC 9429 renamed "must-bundle" (§1.3).
+ *
+ * Once BUNDLE is negotiated (`bundled`), §5.2.2: "An "a=bundle-only" line
+ * ... MUST NOT be added", and "if bundling has been negotiated, unbundling
+ * is no longer possible": a new section joins the negotiated group and its
+ * transport (§3.5.1), whatever the policy. */
+static bool offer_bundle_only(const rtc_peer_connection* pc,
+                              const rtc_sdp_session* sdp,
+                              const char* type,
+                              const rtc_sdp_group* bundled) {
+  rtc_bundle_policy policy = pc->config.bundle_policy;
+  if (bundled || policy == RTC_BUNDLE_POLICY_MAX_COMPAT)
+    return false;
+  for (size_t i = 0; i < sdp->num_media; i++) {
+    const rtc_sdp_media* m = sdp->media[i];
+    if (m->port == 0 || !in_offer_group(pc, m->mid))
+      continue; /* rejected, bundle-only, or outside the group */
+    if (policy == RTC_BUNDLE_POLICY_MAX_BUNDLE || strcmp(m->type, type) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* The BUNDLE group of an offer (see in_offer_group). RFC 8843 §7.2.1: the
+ * first mid is the offerer-tagged section, whose transport parameters the
+ * others share: the negotiated tag (or another member of the negotiated
+ * group) while one lives, so that its transport carries on; else the first
+ * section with transport parameters (never a bundle-only one). */
+static rtc_error write_offer_bundle(const rtc_peer_connection* pc,
+                                    rtc_sdp_session* sdp) {
+  const rtc_sdp_group* negotiated = negotiated_bundle(pc);
+  const char* mids[RTC_SDP_MAX_MEDIA];
+  size_t n = 0;
+  size_t tag = RTC_SDP_MAX_MEDIA;
+  size_t first_transport = RTC_SDP_MAX_MEDIA;
+  for (size_t i = 0; i < sdp->num_media && n < RTC_SDP_MAX_MEDIA; i++) {
+    const rtc_sdp_media* m = sdp->media[i];
+    if (is_rejected(m) || !m->mid || !in_offer_group(pc, m->mid))
+      continue;
+    if (m->port != 0 && first_transport == RTC_SDP_MAX_MEDIA)
+      first_transport = n;
+    mids[n++] = m->mid;
+  }
+  if (n == 0)
+    return RTC_OK;
+  for (size_t k = 0; negotiated && k < negotiated->num_mids; k++) {
+    for (size_t j = 0; j < n && tag == RTC_SDP_MAX_MEDIA; j++) {
+      if (strcmp(mids[j], negotiated->mids[k]) == 0)
+        tag = j;
+    }
+  }
+  if (tag == RTC_SDP_MAX_MEDIA)
+    tag = first_transport;
+  if (tag == RTC_SDP_MAX_MEDIA)
+    return RTC_ERR_INTERNAL; /* every member bundle-only: cannot happen */
+  const char* tag_mid = mids[tag];
+  memmove(&mids[1], &mids[0], tag * sizeof(mids[0]));
+  mids[0] = tag_mid;
+  return rtc_sdp_session_add_group(sdp, "BUNDLE", mids, n);
 }
 
 rtc_error pc_jsep_create_offer(rtc_peer_connection* pc,
@@ -403,6 +603,7 @@ rtc_error pc_jsep_create_offer(rtc_peer_connection* pc,
   const rtc_sdp_session* prev = pc->current_local;
   if (!prev && pc->current_remote)
     prev = pc->current_remote;
+  const rtc_sdp_group* bundled = live_bundle(pc);
   bool data_written = false;
   size_t next_new = 0; /* next transceiver to consider for recycling */
   for (size_t i = 0; prev && i < prev->num_media && err == RTC_OK; i++) {
@@ -410,14 +611,14 @@ rtc_error pc_jsep_create_offer(rtc_peer_connection* pc,
     const char* mid = pm->mid ? pm->mid : "";
     if (is_data(pm) && strcmp(mid, pc->data_mid) == 0) {
       err = write_data_section(pc, sdp, mid, RTC_SDP_SETUP_ACTPASS,
-                               !wants_data_section(pc));
+                               !wants_data_section(pc), false);
       data_written = true;
       continue;
     }
     rtc_rtp_transceiver* t = transceiver_for_mid(pc, mid);
     if (t && !t->stopping && !t->stopped) {
       err = write_rtp_section(pc, sdp, t, mid, t->direction,
-                              RTC_SDP_SETUP_ACTPASS, NULL);
+                              RTC_SDP_SETUP_ACTPASS, NULL, false);
       continue;
     }
     /* A rejected section: recycle it for a new transceiver if one waits. */
@@ -425,18 +626,24 @@ rtc_error pc_jsep_create_offer(rtc_peer_connection* pc,
     if (is_rejected(pm) || (t && t->stopped)) {
       for (; next_new < pc->transceiver_count && !fresh; next_new++) {
         rtc_rtp_transceiver* c = pc->transceivers[next_new];
-        if (!c->mid[0] && !c->stopping && !c->stopped)
+        if ((!c->mid[0] || added_by_pending_offer(pc, prev, c)) &&
+            !c->stopping && !c->stopped)
           fresh = c;
       }
     }
     if (fresh) {
-      new_mid(pc, fresh->offer_mid);
-      err = write_rtp_section(pc, sdp, fresh, fresh->offer_mid,
-                              fresh->direction, RTC_SDP_SETUP_ACTPASS, NULL);
+      if (!fresh->mid[0])
+        new_mid(pc, fresh->offer_mid);
+      const char* fresh_mid = fresh->mid[0] ? fresh->mid : fresh->offer_mid;
+      bool only =
+          offer_bundle_only(pc, sdp, rtc_media_kind_name(fresh->kind), bundled);
+      err = write_rtp_section(pc, sdp, fresh, fresh_mid, fresh->direction,
+                              RTC_SDP_SETUP_ACTPASS, NULL, only);
       continue;
     }
     if (is_data(pm)) {
-      err = write_data_section(pc, sdp, mid, RTC_SDP_SETUP_ACTPASS, true);
+      err =
+          write_data_section(pc, sdp, mid, RTC_SDP_SETUP_ACTPASS, true, false);
     } else {
       rtc_media_kind kind =
           strcmp(pm->type, "video") == 0 ? RTC_MEDIA_VIDEO : RTC_MEDIA_AUDIO;
@@ -446,27 +653,35 @@ rtc_error pc_jsep_create_offer(rtc_peer_connection* pc,
   /* New transceivers, then the data section. */
   for (size_t i = 0; i < pc->transceiver_count && err == RTC_OK; i++) {
     rtc_rtp_transceiver* t = pc->transceivers[i];
-    if (t->mid[0] || t->stopping || t->stopped)
+    if ((t->mid[0] && !added_by_pending_offer(pc, prev, t)) || t->stopping ||
+        t->stopped)
       continue;
+    const char* mid = t->mid[0] ? t->mid : t->offer_mid;
     bool placed = false;
     for (size_t m = 0; m < sdp->num_media && !placed; m++)
-      placed = t->offer_mid[0] && sdp->media[m]->mid &&
-               strcmp(sdp->media[m]->mid, t->offer_mid) == 0;
+      placed =
+          mid[0] && sdp->media[m]->mid && strcmp(sdp->media[m]->mid, mid) == 0;
     if (placed)
       continue;
-    new_mid(pc, t->offer_mid);
-    err = write_rtp_section(pc, sdp, t, t->offer_mid, t->direction,
-                            RTC_SDP_SETUP_ACTPASS, NULL);
+    if (!t->mid[0]) {
+      new_mid(pc, t->offer_mid);
+      mid = t->offer_mid;
+    }
+    bool only =
+        offer_bundle_only(pc, sdp, rtc_media_kind_name(t->kind), bundled);
+    err = write_rtp_section(pc, sdp, t, mid, t->direction,
+                            RTC_SDP_SETUP_ACTPASS, NULL, only);
   }
   if (err == RTC_OK && !data_written && wants_data_section(pc)) {
     if (!pc->data_mid[0] && !pc->data_offer_mid[0])
       new_mid(pc, pc->data_offer_mid);
     err = write_data_section(
         pc, sdp, pc->data_mid[0] ? pc->data_mid : pc->data_offer_mid,
-        RTC_SDP_SETUP_ACTPASS, false);
+        RTC_SDP_SETUP_ACTPASS, false,
+        offer_bundle_only(pc, sdp, "application", bundled));
   }
   if (err == RTC_OK)
-    err = write_bundle(sdp, NULL);
+    err = write_offer_bundle(pc, sdp);
   char* text = NULL;
   if (err == RTC_OK)
     err = rtc_sdp_serialize(sdp, &text, NULL, info);
@@ -490,6 +705,126 @@ static rtc_sdp_setup answer_setup(const rtc_peer_connection* pc,
                                          : RTC_SDP_SETUP_ACTIVE;
 }
 
+/* RFC 9429 §5.3.1: an offered section "MUST be marked as rejected" if
+ * "The bundle policy is "must-bundle", and this is not the first "m="
+ * section or in the same bundle group as the first "m=" section" or "The
+ * bundle policy is "balanced", and this is not the first "m=" section for
+ * this media type or in the same bundle group as the first "m=" section for
+ * this media type" (webrtc-pc RTCBundlePolicy: "If the remote endpoint is
+ * not bundle-aware, negotiate only one audio and video track on separate
+ * transports" / "only one media track"). WebRTC's "max-bundle" is RFC 9429's
+ * "must-bundle". Sections the offer rejects do not count as first. */
+static bool policy_allows(const rtc_peer_connection* pc,
+                          const rtc_sdp_session* offer,
+                          const rtc_sdp_group* g,
+                          const rtc_sdp_media* om) {
+  rtc_bundle_policy policy = pc->config.bundle_policy;
+  if (policy == RTC_BUNDLE_POLICY_MAX_COMPAT)
+    return true;
+  const rtc_sdp_media* first = NULL;
+  for (size_t i = 0; i < offer->num_media && !first; i++) {
+    const rtc_sdp_media* m = offer->media[i];
+    if (!is_rejected(m) && (policy == RTC_BUNDLE_POLICY_MAX_BUNDLE ||
+                            strcmp(m->type, om->type) == 0))
+      first = m;
+  }
+  if (!first || first == om)
+    return true;
+  return first->mid && om->mid && group_has(g, first->mid) &&
+         group_has(g, om->mid);
+}
+
+/* One section of the answer to `om`; `allowed` false rejects it. */
+static rtc_error write_answer_section(rtc_peer_connection* pc,
+                                      rtc_sdp_session* sdp,
+                                      const rtc_sdp_session* offer,
+                                      const rtc_sdp_media* om,
+                                      bool allowed) {
+  const char* mid = om->mid ? om->mid : "";
+  /* A bundled section may leave a=setup to its tag (RFC 8843 §7.1.3). */
+  rtc_sdp_setup offered_setup = media_setup(offer, om);
+  if (offered_setup == RTC_SDP_SETUP_NONE)
+    offered_setup = media_setup(offer, transport_section(offer, om));
+  rtc_sdp_setup setup = answer_setup(pc, offered_setup);
+  rtc_error err = RTC_OK;
+  if (is_data(om)) {
+    bool accept = allowed && !is_rejected(om) && strcmp(mid, pc->data_mid) == 0;
+    return write_data_section(pc, sdp, mid, setup, !accept, false);
+  }
+  rtc_rtp_transceiver* t = transceiver_for_mid(pc, mid);
+  if (allowed && is_rtp(om) && !is_rejected(om) && t && !t->stopping &&
+      !t->stopped) {
+    /* JSEP §5.3.1: our direction within what the offer allows. */
+    rtc_transceiver_direction offered =
+        reverse(from_sdp_direction(media_direction(offer, om)));
+    rtc_transceiver_direction d =
+        make_direction(has_send(t->direction) && has_send(offered),
+                       has_recv(t->direction) && has_recv(offered));
+    err = write_rtp_section(pc, sdp, t, mid, d, setup, om, false);
+    if (err == RTC_ERR_NOT_FOUND) {
+      /* No codec in common: reject the section (JSEP §5.3.1). */
+      sdp->num_media--;
+      err = write_rejected_rtp(pc, sdp, t->kind, mid, om);
+    }
+    return err;
+  }
+  /* Unsupported, rejected or stopped: reject with the same type. */
+  rtc_sdp_media* m = rtc_sdp_session_add_media(sdp, om->type, 0, om->proto);
+  if (!m || rtc_sdp_set_string(sdp, &m->mid, om->mid) != RTC_OK)
+    return RTC_ERR_NO_MEMORY;
+  m->connection.nettype = "IN";
+  m->connection.addrtype = "IP4";
+  m->connection.address = "0.0.0.0";
+  for (size_t f = 0; f < om->num_fmts && f < 1 && err == RTC_OK; f++)
+    err = rtc_sdp_media_add_fmt(sdp, m, om->fmts[f]);
+  return err;
+}
+
+/* Whether the answer accepts `om` (written to a scratch description: the
+ * codecs decide too). */
+static rtc_error answer_accepts(rtc_peer_connection* pc,
+                                const rtc_sdp_session* offer,
+                                const rtc_sdp_group* g,
+                                const rtc_sdp_media* om,
+                                bool* accepted) {
+  *accepted = false;
+  if (!policy_allows(pc, offer, g, om) || is_rejected(om) || is_bundle_only(om))
+    return RTC_OK;
+  rtc_sdp_session* scratch = NULL;
+  rtc_error err = rtc_sdp_session_create(&scratch);
+  if (err != RTC_OK)
+    return err;
+  err = write_answer_section(pc, scratch, offer, om, true);
+  if (err == RTC_OK && scratch->num_media == 1)
+    *accepted = !is_rejected(scratch->media[0]);
+  rtc_sdp_session_destroy(scratch);
+  return err;
+}
+
+/* RFC 9429 §5.3.1: the group "MUST include all mid identifiers from the
+ * offered bundle groups that have not been rejected"; in the offer's order,
+ * so that the offerer-tagged section is the answerer-tagged one (RFC 8843
+ * §7.3.1). "regardless of the presence of "a=bundle-only" in the offer,
+ * all "m=" sections in the answer MUST NOT have an "a=bundle-only" line". */
+static rtc_error write_answer_bundle(rtc_sdp_session* sdp,
+                                     const rtc_sdp_group* offered) {
+  const char* mids[RTC_SDP_MAX_MEDIA];
+  size_t n = 0;
+  for (size_t i = 0; i < offered->num_mids && n < RTC_SDP_MAX_MEDIA; i++) {
+    const rtc_sdp_media* m = rtc_sdp_session_find_media(sdp, offered->mids[i]);
+    if (m && !is_rejected(m) && m->mid) {
+      bool listed = false;
+      for (size_t k = 0; k < n && !listed; k++)
+        listed = strcmp(mids[k], m->mid) == 0;
+      if (!listed)
+        mids[n++] = m->mid;
+    }
+  }
+  if (n == 0)
+    return RTC_OK;
+  return rtc_sdp_session_add_group(sdp, "BUNDLE", mids, n);
+}
+
 rtc_error pc_jsep_create_answer(rtc_peer_connection* pc,
                                 char** out,
                                 rtc_error_info* info) {
@@ -508,10 +843,9 @@ rtc_error pc_jsep_create_answer(rtc_peer_connection* pc,
    * that keeps its credentials keeps ours (WPT RTCPeerConnection-restartIce
    * "restartIce() works in have-remote-offer"). */
   bool restart = false;
-  if (pc->current_remote && offer->num_media && pc->current_remote->num_media) {
-    const char* before =
-        media_ufrag(pc->current_remote, pc->current_remote->media[0]);
-    const char* now = media_ufrag(offer, offer->media[0]);
+  if (pc->current_remote) {
+    const char* before = session_ufrag(pc->current_remote);
+    const char* now = session_ufrag(offer);
     if (before && now && strcmp(before, now) != 0)
       restart = true;
   }
@@ -525,48 +859,29 @@ rtc_error pc_jsep_create_answer(rtc_peer_connection* pc,
   rtc_error err = new_session(pc, &sdp);
   if (err != RTC_OK)
     return rtc_error_set(info, err, NULL);
+  const rtc_sdp_group* g = bundle_group(offer);
+  bool tag_accepted = false;
+  if (g && g->num_mids > 0) {
+    const rtc_sdp_media* tm = rtc_sdp_session_find_media(offer, g->mids[0]);
+    if (tm)
+      err = answer_accepts(pc, offer, g, tm, &tag_accepted);
+  }
   for (size_t i = 0; i < offer->num_media && err == RTC_OK; i++) {
     const rtc_sdp_media* om = offer->media[i];
-    const char* mid = om->mid ? om->mid : "";
-    rtc_sdp_setup setup = answer_setup(pc, media_setup(offer, om));
-    if (is_data(om)) {
-      bool accept = !is_rejected(om) && strcmp(mid, pc->data_mid) == 0;
-      err = write_data_section(pc, sdp, mid, setup, !accept);
-      continue;
-    }
-    rtc_rtp_transceiver* t = transceiver_for_mid(pc, mid);
-    if (is_rtp(om) && !is_rejected(om) && t && !t->stopping && !t->stopped) {
-      /* JSEP §5.3.1: our direction within what the offer allows. */
-      rtc_transceiver_direction offered =
-          reverse(from_sdp_direction(media_direction(offer, om)));
-      rtc_transceiver_direction d =
-          make_direction(has_send(t->direction) && has_send(offered),
-                         has_recv(t->direction) && has_recv(offered));
-      err = write_rtp_section(pc, sdp, t, mid, d, setup, om);
-      if (err == RTC_ERR_NOT_FOUND) {
-        /* No codec in common: reject the section (JSEP §5.3.1). */
-        sdp->num_media--;
-        err = write_rejected_rtp(pc, sdp, t->kind, mid, om);
-      }
-      continue;
-    }
-    /* Unsupported, rejected or stopped: reject with the same type. */
-    rtc_sdp_media* m = rtc_sdp_session_add_media(sdp, om->type, 0, om->proto);
-    if (!m || rtc_sdp_set_string(sdp, &m->mid, om->mid) != RTC_OK) {
-      err = RTC_ERR_NO_MEMORY;
-      break;
-    }
-    m->connection.nettype = "IN";
-    m->connection.addrtype = "IP4";
-    m->connection.address = "0.0.0.0";
-    for (size_t f = 0; f < om->num_fmts && f < 1 && err == RTC_OK; f++)
-      err = rtc_sdp_media_add_fmt(sdp, m, om->fmts[f]);
+    bool allowed = policy_allows(pc, offer, g, om);
+    /* RFC 8843 §6: a bundle-only section has no transport parameters of
+     * its own: accepted only into the BUNDLE group, whose offerer-tagged
+     * section must then be accepted too (RFC 9429 §5.3.1: "This "m="
+     * section is in a bundle group, and the group's offerer tagged "m="
+     * section is being rejected ... This requires all "m=" sections in the
+     * bundle group to be rejected"). */
+    if (is_bundle_only(om) &&
+        !(om->mid && group_has(g, om->mid) && tag_accepted))
+      allowed = false;
+    err = write_answer_section(pc, sdp, offer, om, allowed);
   }
-  if (err == RTC_OK) {
-    const rtc_sdp_group* g = bundle_group(offer);
-    if (g)
-      err = write_bundle(sdp, g);
-  }
+  if (err == RTC_OK && g)
+    err = write_answer_bundle(sdp, g);
   char* text = NULL;
   if (err == RTC_OK)
     err = rtc_sdp_serialize(sdp, &text, NULL, info);
@@ -677,9 +992,20 @@ static rtc_error check_remote(const rtc_peer_connection* pc,
     if (!m->mid)
       return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
                            "m= section %zu has no a=mid", i);
+    /* RFC 8843 §6: a bundle-only section is only usable in a BUNDLE group:
+     * an offer's outside one is rejected by the answer; an answer never
+     * has one there (RFC 9429 §5.3.1). */
+    const rtc_sdp_media* tm = transport_section(s, m);
+    if (is_bundle_only(m) && tm == m) {
+      if (type == RTC_SDP_OFFER)
+        continue;
+      return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                           "bundle-only section %s is in no BUNDLE group",
+                           m->mid);
+    }
     /* ICE-01, RFC 8839 §5.4: ufrag 4..256, pwd 22..256 ice-chars. */
-    const char* ufrag = media_ufrag(s, m);
-    const char* pwd = media_pwd(s, m);
+    const char* ufrag = media_ufrag(s, tm);
+    const char* pwd = media_pwd(s, tm);
     if (!ufrag || !pwd)
       return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
                            "m= section %zu has no ICE credentials", i);
@@ -690,6 +1016,8 @@ static rtc_error check_remote(const rtc_peer_connection* pc,
      * fingerprint) is refused (SEC-04). */
     size_t fp_count = 0;
     media_fingerprints(s, m, &fp_count);
+    if (fp_count == 0)
+      media_fingerprints(s, tm, &fp_count);
     if (fp_count == 0) {
       if (m->num_cryptos > 0)
         return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
@@ -699,6 +1027,8 @@ static rtc_error check_remote(const rtc_peer_connection* pc,
                            "m= section %zu has no a=fingerprint", i);
     }
     rtc_sdp_setup setup = media_setup(s, m);
+    if (setup == RTC_SDP_SETUP_NONE)
+      setup = media_setup(s, tm);
     if (type != RTC_SDP_OFFER &&
         (setup == RTC_SDP_SETUP_ACTPASS || setup == RTC_SDP_SETUP_HOLDCONN))
       return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
@@ -707,7 +1037,7 @@ static rtc_error check_remote(const rtc_peer_connection* pc,
       return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
                            "a=setup:holdconn is not supported");
     /* rtcpMuxPolicy "require" (webrtc-pc §4.2.4, JSEP §5.8). */
-    if (is_rtp(m) && !m->rtcp_mux)
+    if (is_rtp(m) && !m->rtcp_mux && !tm->rtcp_mux)
       return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
                            "m= section %zu lacks a=rtcp-mux", i);
   }
@@ -716,6 +1046,17 @@ static rtc_error check_remote(const rtc_peer_connection* pc,
     if (!rtc_sdp_session_find_media(s, g->mids[i]))
       return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
                            "BUNDLE names an unknown mid %s", g->mids[i]);
+  }
+  if (g && g->num_mids > 0) {
+    /* RFC 8843 §7.2.1: the offerer-tagged section (the first mid) carries
+     * the transport parameters the group shares, so it is never
+     * bundle-only; §7.3.1: an answer's group lists accepted sections. */
+    const rtc_sdp_media* tag = rtc_sdp_session_find_media(s, g->mids[0]);
+    bool bad = type == RTC_SDP_OFFER ? is_bundle_only(tag) : is_rejected(tag);
+    if (bad)
+      return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                           "the BUNDLE tag %s is %s", g->mids[0],
+                           type == RTC_SDP_OFFER ? "bundle-only" : "rejected");
   }
   rtc_error err = check_fingerprint_change(pc, s, type, info);
   if (err != RTC_OK)
@@ -736,6 +1077,13 @@ static rtc_error check_remote(const rtc_peer_connection* pc,
           (!is_rejected(a) && (!a->mid || !o->mid || strcmp(a->mid, o->mid))))
         return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
                              "answer section %zu does not match the offer", i);
+      /* RFC 8843 §7.3.1: a section offered bundle-only is accepted only
+       * into the BUNDLE group (it has no transport of its own). */
+      if (is_bundle_only(o) && !is_rejected(a) && !group_has(g, a->mid))
+        return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                             "answer accepts bundle-only section %s outside "
+                             "the BUNDLE group",
+                             a->mid);
     }
   }
   return RTC_OK;
@@ -865,6 +1213,14 @@ static void update_transports(rtc_peer_connection* pc) {
     const rtc_sdp_media* lm = local->media[i];
     if (is_rejected(lm) || !lm->mid)
       continue;
+    /* A section the peer rejected needs no transport (RFC 9429 §5.10: "If
+     * the "m=" section is rejected ... discard any ... transport"), e.g.
+     * one offered with transport parameters of its own that an answer
+     * without BUNDLE refused. */
+    const rtc_sdp_media* peer =
+        remote ? rtc_sdp_session_find_media(remote, lm->mid) : NULL;
+    if (peer && is_rejected(peer))
+      continue;
     const char* name = pc_jsep_transport_for_mid(pc, lm->mid);
     bool listed = false;
     for (size_t k = 0; k < keep.count && !listed; k++)
@@ -876,8 +1232,15 @@ static void update_transports(rtc_peer_connection* pc) {
     pc_transport_state* t = pc_transport(pc, name);
     if (!t)
       continue;
+    /* The tag's credentials; rtcbox uses one pair in every section, so a
+     * tag the answer moved to a section we offered bundle-only takes the
+     * description's. */
     const char* ufrag = media_ufrag(local, lm);
     const char* pwd = media_pwd(local, lm);
+    if (!ufrag || !pwd) {
+      ufrag = session_ufrag(local);
+      pwd = session_pwd(local);
+    }
     if (!ufrag || !pwd)
       continue;
     if (!t->created || strcmp(t->local_ufrag, ufrag) != 0) {
@@ -915,8 +1278,9 @@ static void update_transports(rtc_peer_connection* pc) {
       if (before && strcmp(before, ufrag) != 0)
         continue;
     }
-    const char* rufrag = media_ufrag(remote, rm);
-    const char* rpwd = media_pwd(remote, rm);
+    const rtc_sdp_media* rtm = transport_section(remote, rm);
+    const char* rufrag = media_ufrag(remote, rtm);
+    const char* rpwd = media_pwd(remote, rtm);
     if (!rufrag || !rpwd)
       continue;
     if (strcmp(t->remote_ufrag, rufrag) != 0) {
@@ -927,6 +1291,8 @@ static void update_transports(rtc_peer_connection* pc) {
       p.pwd = rpwd;
       size_t n = 0;
       const rtc_fingerprint* fps = media_fingerprints(remote, rm, &n);
+      if (n == 0)
+        fps = media_fingerprints(remote, rtm, &n);
       if (n > 8)
         n = 8;
       memcpy(p.fingerprints, fps, n * sizeof(*fps));
@@ -953,7 +1319,7 @@ static void update_transports(rtc_peer_connection* pc) {
       if (t->object)
         pc_ice_transport_set_parameters(t->object->ice, ice_role(pc), NULL,
                                         NULL, rufrag, rpwd);
-      post_remote_candidates(pc, t, rm);
+      post_remote_candidates(pc, t, rtm);
     }
   }
   pc_post_to_network(pc, net_retain, copy_args(&keep, sizeof(keep)), rtc_free);
@@ -982,7 +1348,8 @@ static void learn_dtls_role(rtc_peer_connection* pc,
     const rtc_sdp_media* m = answer->media[i];
     if (is_rejected(m))
       continue;
-    rtc_sdp_setup setup = media_setup(answer, m);
+    /* A bundled section may leave a=setup to its tag (RFC 8843 §7.1.3). */
+    rtc_sdp_setup setup = media_setup(answer, transport_section(answer, m));
     bool answer_active = setup == RTC_SDP_SETUP_ACTIVE;
     /* The active side is the DTLS client. */
     bool we_are_client = local_answer ? answer_active : !answer_active;
@@ -1151,24 +1518,6 @@ static void commit_pending_mids(rtc_peer_connection* pc) {
     pc->transceivers[k]->created_by_pending_remote = false;
   }
   pc->data_mid_from_pending = false;
-}
-
-/* The ICE credentials of a description (rtcbox uses one pair for every
- * section): those of its first accepted section, or the session's. */
-static const char* session_ufrag(const rtc_sdp_session* s) {
-  for (size_t i = 0; s && i < s->num_media; i++) {
-    if (!is_rejected(s->media[i]))
-      return media_ufrag(s, s->media[i]);
-  }
-  return s ? s->ice_ufrag : NULL;
-}
-
-static const char* session_pwd(const rtc_sdp_session* s) {
-  for (size_t i = 0; s && i < s->num_media; i++) {
-    if (!is_rejected(s->media[i]))
-      return media_pwd(s, s->media[i]);
-  }
-  return s ? s->ice_pwd : NULL;
 }
 
 /* webrtc-pc: an answer empties [[LocalIceCredentialsToReplace]] "if none
@@ -1462,6 +1811,25 @@ rtc_error pc_jsep_set_description(rtc_peer_connection* pc,
 
 /* --- addIceCandidate (webrtc-pc §4.4.1.? "add ICE candidate") --- */
 
+/* The signaling-side state of transport `name`, or NULL (pc_transport()
+ * makes one when it is missing). */
+static pc_transport_state* find_transport(rtc_peer_connection* pc,
+                                          const char* name) {
+  for (size_t i = 0; i < pc->transport_count; i++) {
+    if (strcmp(pc->transports[i].name, name) == 0)
+      return &pc->transports[i];
+  }
+  return NULL;
+}
+
+/* Whether our description in effect rejects the section `mid`. */
+static bool locally_rejected(const rtc_peer_connection* pc, const char* mid) {
+  const rtc_sdp_session* local = pc_local_description(pc);
+  const rtc_sdp_media* lm =
+      local ? rtc_sdp_session_find_media(local, mid) : NULL;
+  return lm && is_rejected(lm);
+}
+
 rtc_error pc_jsep_add_ice_candidate(rtc_peer_connection* pc,
                                     const pc_op* op,
                                     rtc_error_info* info) {
@@ -1484,7 +1852,7 @@ rtc_error pc_jsep_add_ice_candidate(rtc_peer_connection* pc,
     m = remote->media[op->mline_index];
   }
   if (op->ufrag && m) {
-    const char* ufrag = media_ufrag(remote, m);
+    const char* ufrag = media_ufrag(remote, transport_section(remote, m));
     if (!ufrag || strcmp(ufrag, op->ufrag) != 0)
       return rtc_error_set(info, RTC_ERR_OPERATION,
                            "usernameFragment %s matches no remote description",
@@ -1499,7 +1867,7 @@ rtc_error pc_jsep_add_ice_candidate(rtc_peer_connection* pc,
       candidate_args a = {.end = true};
       snprintf(a.name, sizeof(a.name), "%s",
                pc_jsep_transport_for_mid(pc, each->mid));
-      pc_transport_state* t = pc_transport(pc, a.name);
+      pc_transport_state* t = find_transport(pc, a.name);
       if (t && t->remote_ufrag[0])
         pc_post_to_network(pc, net_candidate, copy_args(&a, sizeof(a)),
                            rtc_free);
@@ -1516,13 +1884,19 @@ rtc_error pc_jsep_add_ice_candidate(rtc_peer_connection* pc,
                           &parse_info) != RTC_OK)
     return rtc_error_set(info, RTC_ERR_OPERATION, "invalid candidate: %s",
                          parse_info.message);
-  if (is_rejected(m) || !m->mid)
-    return RTC_OK; /* a rejected section takes no candidates */
+  /* A rejected section takes no candidates: one the peer offered and our
+   * answer rejects (a policy or a codec) has no transport either. */
+  if (is_rejected(m) || !m->mid || locally_rejected(pc, m->mid))
+    return RTC_OK;
   if (rtc_sdp_media_add_candidate(remote, m, &c) != RTC_OK)
     return rtc_error_set(info, RTC_ERR_NO_MEMORY, NULL);
   candidate_args a = {.end = false, .candidate = c};
   snprintf(a.name, sizeof(a.name), "%s", pc_jsep_transport_for_mid(pc, m->mid));
-  pc_transport_state* t = pc_transport(pc, a.name);
+  /* Not pc_transport(): a lookup that made a transport the descriptions
+   * do not use left the connection "new"/"connecting" for good. The
+   * candidate waits in the remote description until update_transports
+   * hands the transport its remote side. */
+  pc_transport_state* t = find_transport(pc, a.name);
   if (t && t->remote_ufrag[0])
     pc_post_to_network(pc, net_candidate, copy_args(&a, sizeof(a)), rtc_free);
   return RTC_OK;

@@ -1,10 +1,11 @@
 // Conformance of the C peer connection to webrtc-pc
 // (https://w3c.github.io/webrtc-pc/) and JSEP (RFC 9429), checked the way
 // the WPT tests in webrtc/ check it: every signaling-state transition,
-// codec preferences, addTransceiver, bundle policies, restartIce(),
+// codec preferences, addTransceiver, restartIce(),
 // canTrickleIceCandidates, the descriptions after each step, and the
 // "perfect negotiation" example of webrtc-pc §10 end to end on the
-// simulated network. What pc/jsep_unittest.cc covers is not repeated.
+// simulated network. What pc/jsep_unittest.cc covers is not repeated;
+// bundle policies and BUNDLE are in pc/jsep_bundle_unittest.cc.
 //
 // Each error is the one the spec names, as an rtc_error (rtc_base/error.h
 // maps it to the exception the bindings throw): RTC_ERR_INVALID_STATE
@@ -1321,130 +1322,12 @@ TEST_F(JsepConformanceTest, StoppedTransceiverIsRemovedAndItsLineRecycled) {
   EXPECT_NE(o.Mid(0), old_mid);
   EXPECT_STREQ(rtc_rtp_transceiver_mid(video.get()), o.Mid(0).c_str());
   EXPECT_EQ(CurrentDirection(video.get()), "sendonly");
-  EXPECT_EQ(o.Bundle(), "BUNDLE " + o.Mid(0) + " " + o.Mid(1));
+  // The negotiated BUNDLE tag (the kept section) stays first, so that its
+  // transport carries the new section too (pc/jsep_bundle_unittest.cc).
+  EXPECT_EQ(o.Bundle(), "BUNDLE " + o.Mid(1) + " " + o.Mid(0));
 }
 
-// --- 4. Bundle policies (webrtc-pc §4.2.5 RTCBundlePolicy, JSEP §4.1.1)
-// ---
-
-// What rtcbox offers for each policy: one BUNDLE group with every section,
-// each with its own port and credentials (no a=bundle-only). See the
-// DISABLED_ test below for what JSEP asks of balanced and max-bundle.
-TEST_F(JsepConformanceTest, EveryPolicyOffersOneBundleOfAllSections) {
-  for (rtc_bundle_policy policy :
-       {RTC_BUNDLE_POLICY_BALANCED, RTC_BUNDLE_POLICY_MAX_COMPAT,
-        RTC_BUNDLE_POLICY_MAX_BUNDLE}) {
-    SCOPED_TRACE(rtc_bundle_policy_name(policy));
-    rtc_configuration config;
-    rtc_configuration_init(&config);
-    config.obfuscate_host_addresses = false;
-    config.bundle_policy = policy;
-    Renew(a_, &config);
-    rtc_configuration* got = nullptr;
-    ASSERT_EQ(rtc_peer_connection_get_configuration(a_.pc, &got), RTC_OK);
-    EXPECT_EQ(got->bundle_policy, policy);
-    rtc_configuration_free(got);
-    Transceiver t1 = AddTransceiver(a_, RTC_MEDIA_AUDIO);
-    Transceiver t2 = AddTransceiver(a_, RTC_MEDIA_AUDIO);
-    Transceiver t3 = AddTransceiver(a_, RTC_MEDIA_VIDEO);
-    std::unique_ptr<Channel> ch = CreateChannel(a_, "x", nullptr);
-    std::string text = CreateOffer(a_).sdp;
-    Sdp offer(text);
-    ASSERT_EQ(offer.size(), 4u);
-    EXPECT_EQ(offer.Bundle(), "BUNDLE 0 1 2 3");
-    EXPECT_TRUE(Lines(text, "a=bundle-only").empty());
-    for (size_t i = 0; i < 4; i++) {
-      EXPECT_EQ(offer.media(i)->port, 9u);
-      EXPECT_FALSE(offer.Ufrag(i).empty());
-    }
-    // The answer takes the whole group, whatever the answerer's policy.
-    Renew(b_, &config);
-    ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, text).err, RTC_OK);
-    ASSERT_EQ(SetRemote(b_, RTC_SDP_OFFER, text).err, RTC_OK);
-    Sdp answer(CreateAnswer(b_).sdp);
-    EXPECT_EQ(answer.Bundle(), "BUNDLE 0 1 2 3");
-  }
-}
-
-// JSEP §4.1.1 (RTCBundlePolicy, webrtc-pc §4.2.5): "balanced" marks every
-// m= section after the first of its media type bundle-only, "max-bundle"
-// every m= section after the first; "max-compat" none. JSEP §5.2.1: a
-// bundle-only section has port 0 and a=bundle-only, and "MUST NOT contain
-// any ICE credentials and MUST NOT gather any candidates". rtcbox ignores
-// the policy when it writes offers (pc/jsep.c pc_jsep_create_offer writes
-// every section alike); implementing it means marking those sections in
-// pc_jsep_create_offer for initial offers (new sections), and handling
-// bundle-only sections in the answerer's transports (is_rejected already
-// tells them from rejected ones).
-TEST_F(JsepConformanceTest, DISABLED_BalancedAndMaxBundleOfferBundleOnly) {
-  struct Expect {
-    rtc_bundle_policy policy;
-    const char* bundle_only;  // per section
-  };
-  for (const Expect& e : {Expect{RTC_BUNDLE_POLICY_BALANCED, "0101"},
-                          Expect{RTC_BUNDLE_POLICY_MAX_BUNDLE, "0111"},
-                          Expect{RTC_BUNDLE_POLICY_MAX_COMPAT, "0000"}}) {
-    SCOPED_TRACE(rtc_bundle_policy_name(e.policy));
-    rtc_configuration config;
-    rtc_configuration_init(&config);
-    config.obfuscate_host_addresses = false;
-    config.bundle_policy = e.policy;
-    Renew(a_, &config);
-    Transceiver t1 = AddTransceiver(a_, RTC_MEDIA_AUDIO);
-    Transceiver t2 = AddTransceiver(a_, RTC_MEDIA_AUDIO);
-    Transceiver t3 = AddTransceiver(a_, RTC_MEDIA_VIDEO);
-    Transceiver t4 = AddTransceiver(a_, RTC_MEDIA_VIDEO);
-    Sdp offer(CreateOffer(a_).sdp);
-    ASSERT_EQ(offer.size(), 4u);
-    EXPECT_EQ(offer.Bundle(), "BUNDLE 0 1 2 3");
-    for (size_t i = 0; i < 4; i++) {
-      bool only = e.bundle_only[i] == '1';
-      EXPECT_EQ(offer.media(i)->bundle_only, only) << i;
-      EXPECT_EQ(offer.media(i)->port == 0, only) << i;
-      EXPECT_EQ(offer.media(i)->ice_ufrag == nullptr, only) << i;
-    }
-  }
-}
-
-// RFC 8843 §7.3.1 (JSEP §5.3.1): an offer without a BUNDLE group gets an
-// answer without one, every section accepted on a transport of its own;
-// both sides gather for each section and the data section connects on its
-// own transport.
-TEST_F(JsepConformanceTest, OfferWithoutBundleIsAnsweredUnbundled) {
-  a_.other = &b_;
-  b_.other = &a_;
-  Transceiver t = AddTransceiver(a_, RTC_MEDIA_AUDIO);
-  std::unique_ptr<Channel> ch = CreateChannel(a_, "unbundled", nullptr);
-  std::string offer = CreateOffer(a_).sdp;
-  ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, offer).err, RTC_OK);
-  std::string plain = RemoveLines(offer, "a=group:BUNDLE");
-  ASSERT_EQ(SetRemote(b_, RTC_SDP_OFFER, plain).err, RTC_OK);
-  std::string answer = CreateAnswer(b_).sdp;
-  Sdp ans(answer);
-  ASSERT_EQ(ans.size(), 2u);
-  EXPECT_EQ(ans.Bundle(), "");
-  EXPECT_NE(ans.media(0)->port, 0u);
-  EXPECT_NE(ans.media(1)->port, 0u);
-  ASSERT_EQ(SetLocal(b_, RTC_SDP_ANSWER, answer).err, RTC_OK);
-  ASSERT_EQ(SetRemote(a_, RTC_SDP_ANSWER, answer).err, RTC_OK);
-  Channel* remote = WaitOpen(*ch, b_, 0, 30 * kSec);
-  ASSERT_NE(remote, nullptr);
-  EXPECT_STREQ(rtc_data_channel_label(remote->channel), "unbundled");
-  // Candidates in each section: one transport per section (a bundled
-  // description has them in the first section only).
-  auto each_section_gathered = [&](Peer& p) {
-    Sdp local(Desc(p, RTC_DESCRIPTION_LOCAL));
-    return local.size() == 2 && local.media(0)->num_candidates > 0 &&
-           local.media(1)->num_candidates > 0;
-  };
-  EXPECT_TRUE(RunUntil(
-      [&] { return each_section_gathered(a_) && each_section_gathered(b_); },
-      30 * kSec));
-  DestroyPeer(a_);
-  DestroyPeer(b_);
-}
-
-// --- 5. restartIce() (webrtc-pc §4.4.1 restartIce, RTCOfferOptions) ---
+// --- 4. restartIce() (webrtc-pc §4.4.1 restartIce, RTCOfferOptions) ---
 
 // restartIce() fills [[LocalIceCredentialsToReplace]] and updates the
 // negotiation-needed flag; the next createOffer has new ice-ufrag and
@@ -1630,7 +1513,7 @@ TEST_F(JsepConformanceTest, RestartIceIsSatisfiedByARemoteRestart) {
   EXPECT_EQ(Sdp(offer3).Ufrag(0), Sdp(answer2).Ufrag(0));
 }
 
-// --- 6. canTrickleIceCandidates (webrtc-pc §4.4.1, JSEP §4.1.17) ---
+// --- 5. canTrickleIceCandidates (webrtc-pc §4.4.1, JSEP §4.1.17) ---
 
 // null before a remote description; true when the remote description has
 // a=ice-options:trickle (session or media level), false when it has not,
@@ -1679,7 +1562,7 @@ TEST_F(JsepConformanceTest, CanTrickleIceCandidatesFollowsTheRemoteSide) {
   EXPECT_EQ(rtc_peer_connection_can_trickle_ice_candidates(a_.pc), 0);
 }
 
-// --- 8. Descriptions through a renegotiation ---
+// --- 6. Descriptions through a renegotiation ---
 
 // During a renegotiation the current descriptions stay those of the last
 // completed exchange while the pending ones hold the new offer;

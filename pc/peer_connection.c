@@ -623,11 +623,19 @@ static const pc_network_events kNetworkEvents = {
 
 /* --- States --- */
 
-pc_transport_state* pc_transport(rtc_peer_connection* pc, const char* name) {
+static pc_transport_state* find_transport(rtc_peer_connection* pc,
+                                          const char* name) {
   for (size_t i = 0; i < pc->transport_count; i++) {
     if (strcmp(pc->transports[i].name, name) == 0)
       return &pc->transports[i];
   }
+  return NULL;
+}
+
+pc_transport_state* pc_transport(rtc_peer_connection* pc, const char* name) {
+  pc_transport_state* found = find_transport(pc, name);
+  if (found)
+    return found;
   if (pc->transport_count == PC_MAX_TRANSPORTS)
     return NULL;
   pc_transport_state* t = &pc->transports[pc->transport_count++];
@@ -795,11 +803,44 @@ static void add_local_candidate(rtc_peer_connection* pc,
   lc->candidate = *c;
 }
 
+/* webrtc-pc §5.6 (an RTCIceTransport's state changed): the transport's
+ * state, the peer connection's ICE connection state and its connection
+ * state all change first, then statechange fires at the transport, then
+ * iceconnectionstatechange and connectionstatechange at the peer
+ * connection (each if that state changed). A handler may close the peer
+ * connection: nothing fires after that. */
+static void ice_state_changed(rtc_peer_connection* pc, pc_transport_state* t) {
+  const rtc_peer_connection_observer* o = pc->observer;
+  rtc_ice_connection_state ice = aggregate_ice(pc);
+  rtc_peer_connection_state cs = aggregate_connection(pc);
+  bool ice_changed = ice != pc->ice_connection_state;
+  bool cs_changed = cs != pc->connection_state;
+  pc->ice_connection_state = ice;
+  pc->connection_state = cs;
+  if (t->object)
+    pc_ice_transport_update_state(t->object->ice, t->ice);
+  if (pc->closed)
+    return;
+  if (ice_changed && o->on_ice_connection_state_change)
+    o->on_ice_connection_state_change(pc->user, ice);
+  if (pc->closed)
+    return;
+  if (cs_changed && o->on_connection_state_change)
+    o->on_connection_state_change(pc->user, cs);
+}
+
 static void handle_event(rtc_peer_connection* pc, net_event* e) {
   if (pc->closed)
     return;
-  pc_transport_state* t =
-      e->transport[0] ? pc_transport(pc, e->transport) : NULL;
+  /* Only the transports the descriptions use: an event of one that a
+   * description dropped (posted before the network side forgot it) must
+   * not bring it back. */
+  pc_transport_state* t = NULL;
+  if (e->transport[0]) {
+    t = find_transport(pc, e->transport);
+    if (!t)
+      return;
+  }
   switch (e->kind) {
     case EV_CANDIDATE:
       add_local_candidate(pc, e->transport, &e->candidate);
@@ -845,8 +886,7 @@ static void handle_event(rtc_peer_connection* pc, net_event* e) {
     case EV_ICE_STATE:
       if (t) {
         t->ice = (rtc_ice_transport_state)e->state;
-        if (t->object)
-          pc_ice_transport_update_state(t->object->ice, t->ice);
+        ice_state_changed(pc, t);
       }
       break;
     case EV_SELECTED_PAIR:

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cmath>
 #include <functional>
 #include <string>
@@ -615,6 +616,365 @@ TEST_F(TransportObjectsTest, FingerprintMismatchFiresErrorThenStateChange) {
     EXPECT_EQ(rtc_pc_dtls_transport_remote_certificates(dtls, der, len, 1), 0u);
   });
 }
+
+// webrtc-pc allows pc.close() from any event handler; close() ends every
+// transport's events: the statechange that would follow the error must not
+// fire (the object is "closed" by then, and says so silently).
+TEST_F(TransportObjectsTest, CloseInsideDtlsErrorHandlerFiresNoStateChange) {
+  MakePeer(a_, "a", "203.0.113.1");
+  MakePeer(b_, "b", "203.0.113.2");
+  channel_ = CreateChannel(a_, "chat", nullptr);
+  b_events_.peer = &b_;
+  static const rtc_pc_dtls_transport_observer kCloseOnError = {
+      [](void* u) { TE(u)->peer->log.push_back("dtls-transport:statechange"); },
+      [](void* u, const rtc_error_info* e) {
+        TE(u)->errors.push_back(*e);
+        TE(u)->peer->log.push_back("dtls-transport:error");
+        rtc_peer_connection_close(TE(u)->peer->pc);
+      },
+  };
+  munge_offer = [&](std::string& sdp) {
+    size_t at = sdp.find("a=fingerprint:sha-256 ");
+    ASSERT_NE(at, std::string::npos);
+    at += strlen("a=fingerprint:sha-256 ");
+    sdp[at] = sdp[at] == 'A' ? 'B' : 'A';
+  };
+  rtc_pc_dtls_transport* dtls = nullptr;
+  munge_answer = [&](std::string&) {
+    OnQueue(b_.signaling, [&] {
+      rtc_pc_sctp_transport* sctp = rtc_peer_connection_sctp(b_.pc);
+      ASSERT_NE(sctp, nullptr);
+      dtls = rtc_pc_sctp_transport_transport(sctp);
+      rtc_pc_dtls_transport_ref(dtls);
+      rtc_pc_dtls_transport_set_observer(dtls, &kCloseOnError, &b_events_);
+    });
+  };
+  Negotiate(a_, b_);
+  ASSERT_NE(dtls, nullptr);
+  ASSERT_TRUE(RunUntil([&] { return !b_events_.errors.empty(); }, 30 * kSec))
+      << testing::PrintToString(b_.log);
+  size_t events = b_.log.size();
+  rtc_sim_time_advance_us(time_, 5 * kSec);
+  EXPECT_EQ(b_.log.back(), "dtls-transport:error")
+      << testing::PrintToString(b_.log);
+  EXPECT_EQ(b_.log.size(), events) << testing::PrintToString(b_.log);
+  EXPECT_EQ(rtc_pc_dtls_transport_state(dtls), RTC_DTLS_CLOSED);
+  OnQueue(b_.signaling, [&] {
+    EXPECT_EQ(rtc_peer_connection_connection_state(b_.pc), RTC_PC_STATE_CLOSED);
+  });
+  rtc_pc_dtls_transport_unref(dtls);
+}
+
+// A transport that a description drops may still have events on their way
+// from the network thread, posted before the network side forgot it. They
+// must not bring the transport back on the signaling side: a transport
+// nobody runs any more would hold the aggregate states (gathering, ICE,
+// connection) where its last stray event left them, and fire icecandidate
+// events for it.
+//
+// Here b first answers an offer without BUNDLE (a transport per section),
+// then at once takes a re-offer that bundles and answers it: the second
+// transport goes while its ICE agent is just starting.
+TEST_F(TransportObjectsTest, LateEventsOfADroppedTransportAreIgnored) {
+  MakePeer(a_, "a", "203.0.113.1");
+  MakePeer(b_, "b", "203.0.113.2");
+  a_.other = &b_;
+  b_.other = &a_;
+  channel_ = CreateChannel(a_, "chat", nullptr);
+  OnQueue(a_.signaling, [&] {
+    rtc_rtp_transceiver* audio = nullptr;
+    rtc_error_info info;
+    ASSERT_EQ(rtc_peer_connection_add_transceiver(a_.pc, RTC_MEDIA_AUDIO,
+                                                  nullptr, &audio, &info),
+              RTC_OK);
+    rtc_rtp_transceiver_unref(audio);
+  });
+  auto keep = [](void* u, rtc_error err, const rtc_error_info* info,
+                 const rtc_session_description* d) {
+    ASSERT_EQ(err, RTC_OK) << info->message;
+    *static_cast<std::string*>(u) = d->sdp;
+  };
+  std::string offer, answer, reoffer;
+  OnQueue(a_.signaling, [&] {
+    ASSERT_EQ(rtc_peer_connection_create_offer(a_.pc, nullptr, keep, &offer),
+              RTC_OK);
+  });
+  ASSERT_EQ(SetDescription(a_, true, RTC_SDP_OFFER, offer), RTC_OK);
+  // b sees an offer without BUNDLE, and answers without it.
+  std::string unbundled = offer;
+  size_t group = unbundled.find("a=group:BUNDLE");
+  ASSERT_NE(group, std::string::npos);
+  unbundled.erase(group, unbundled.find("\r\n", group) + 2 - group);
+  ASSERT_EQ(SetDescription(b_, false, RTC_SDP_OFFER, unbundled), RTC_OK);
+  OnQueue(b_.signaling, [&] {
+    ASSERT_EQ(rtc_peer_connection_create_answer(b_.pc, keep, &answer), RTC_OK);
+  });
+  ASSERT_EQ(answer.find("a=group:BUNDLE"), std::string::npos) << answer;
+  ASSERT_EQ(SetDescription(a_, false, RTC_SDP_ANSWER, answer), RTC_OK);
+  // a re-offers; b sees the re-offer with BUNDLE (added if a's bundle
+  // policy left it out after the refusal).
+  OnQueue(a_.signaling, [&] {
+    ASSERT_EQ(rtc_peer_connection_create_offer(a_.pc, nullptr, keep, &reoffer),
+              RTC_OK);
+  });
+  ASSERT_EQ(SetDescription(a_, true, RTC_SDP_OFFER, reoffer), RTC_OK);
+  if (reoffer.find("a=group:BUNDLE") == std::string::npos) {
+    size_t after_t = reoffer.find("t=0 0\r\n");
+    ASSERT_NE(after_t, std::string::npos);
+    reoffer.insert(after_t + strlen("t=0 0\r\n"), "a=group:BUNDLE 0 1\r\n");
+  }
+  ASSERT_NE(reoffer.find("a=group:BUNDLE 0 1"), std::string::npos) << reoffer;
+  // In one go on b, as a page would: its answer (two transports start),
+  // the re-offer and the answer to it (the second transport goes).
+  OnQueue(b_.signaling, [&] {
+    rtc_session_description d = {RTC_SDP_ANSWER, answer.c_str()};
+    ASSERT_EQ(
+        rtc_peer_connection_set_local_description(b_.pc, &d, nullptr, nullptr),
+        RTC_OK);
+    rtc_session_description o = {RTC_SDP_OFFER, reoffer.c_str()};
+    ASSERT_EQ(
+        rtc_peer_connection_set_remote_description(b_.pc, &o, nullptr, nullptr),
+        RTC_OK);
+    ASSERT_EQ(rtc_peer_connection_set_local_description(b_.pc, nullptr, nullptr,
+                                                        nullptr),
+              RTC_OK);
+  });
+  std::string reanswer;
+  OnQueue(b_.signaling, [&] {
+    rtc_session_description d;
+    ASSERT_EQ(rtc_peer_connection_description(b_.pc, RTC_DESCRIPTION_LOCAL, &d),
+              RTC_OK);
+    reanswer = d.sdp;
+    rtc_free(const_cast<char*>(d.sdp));
+  });
+  // b bundles: its second transport is gone. (Whether a takes this answer
+  // does not matter to b: its first transport keeps the credentials, the
+  // candidates and the DTLS roles it has, and connects.)
+  ASSERT_NE(reanswer.find("a=group:BUNDLE 0 1"), std::string::npos) << reanswer;
+  ASSERT_TRUE(RunUntil(
+      [&] {
+        return b_.state == RTC_PC_STATE_CONNECTED &&
+               (b_.ice_state == RTC_ICE_TRANSPORT_CONNECTED ||
+                b_.ice_state == RTC_ICE_TRANSPORT_COMPLETED);
+      },
+      10 * kSec))
+      << testing::PrintToString(b_.log);
+  rtc_sim_time_advance_us(time_, 5 * kSec);
+  OnQueue(b_.signaling, [&] {
+    EXPECT_EQ(rtc_peer_connection_signaling_state(b_.pc), RTC_SIGNALING_STABLE);
+    EXPECT_EQ(rtc_peer_connection_connection_state(b_.pc),
+              RTC_PC_STATE_CONNECTED);
+    EXPECT_EQ(rtc_peer_connection_ice_gathering_state(b_.pc),
+              RTC_ICE_GATHERING_COMPLETE);
+  });
+}
+
+// webrtc-pc §5.6: the transport's state, then the peer connection's
+// iceConnectionState and connectionState are all set before the first of
+// the events fires: a statechange handler on the RTCIceTransport already
+// reads the peer connection's new states.
+TEST_F(TransportObjectsTest, IceStateChangeHandlerSeesThePeerConnectionStates) {
+  struct Seen {
+    Peer* peer;
+    std::vector<std::string> states;
+  };
+  static const rtc_pc_ice_transport_observer kRecord = {
+      [](void* u) {
+        auto* seen = static_cast<Seen*>(u);
+        rtc_peer_connection* pc = seen->peer->pc;
+        rtc_pc_ice_transport* ice = rtc_pc_dtls_transport_ice_transport(
+            rtc_pc_sctp_transport_transport(rtc_peer_connection_sctp(pc)));
+        seen->states.push_back(
+            std::string(
+                rtc_ice_transport_state_name(rtc_pc_ice_transport_state(ice))) +
+            "/" +
+            rtc_ice_transport_state_name(
+                rtc_peer_connection_ice_connection_state(pc)));
+      },
+      nullptr,
+      nullptr,
+  };
+  MakePeer(a_, "a", "203.0.113.1");
+  MakePeer(b_, "b", "203.0.113.2");
+  channel_ = CreateChannel(a_, "chat", nullptr);
+  Seen seen{&b_, {}};
+  munge_answer = [&](std::string&) {
+    OnQueue(b_.signaling, [&] {
+      rtc_pc_ice_transport_set_observer(
+          rtc_pc_dtls_transport_ice_transport(
+              rtc_pc_sctp_transport_transport(rtc_peer_connection_sctp(b_.pc))),
+          &kRecord, &seen);
+    });
+  };
+  Negotiate(a_, b_);
+  ASSERT_NE(WaitOpen(*channel_, b_, 0, 10 * kSec), nullptr);
+  // One transport (everything bundled): the aggregate is its state.
+  ASSERT_FALSE(seen.states.empty());
+  for (const std::string& s : seen.states) {
+    size_t slash = s.find('/');
+    EXPECT_EQ(s.substr(0, slash), s.substr(slash + 1))
+        << testing::PrintToString(seen.states);
+  }
+  OnQueue(b_.signaling, [&] {
+    rtc_pc_ice_transport_set_observer(
+        rtc_pc_dtls_transport_ice_transport(
+            rtc_pc_sctp_transport_transport(rtc_peer_connection_sctp(b_.pc))),
+        nullptr, nullptr);
+  });
+}
+
+// webrtc-pc lets a page call pc.close() from any event handler. Whichever
+// transport event it closes from, nothing fires after close() (neither the
+// transport objects nor the peer connection), and the objects read
+// "closed".
+class CloseFromTransportEventTest
+    : public TransportObjectsTest,
+      public testing::WithParamInterface<const char*> {};
+
+struct Closer {
+  Peer* peer;
+  std::string event;  // the one that closes
+  bool closed = false;
+  void On(const std::string& name) {
+    peer->log.push_back(name);
+    if (!closed && name == event) {
+      closed = true;
+      rtc_peer_connection_close(peer->pc);
+    }
+  }
+};
+
+Closer* CL(void* u) {
+  return static_cast<Closer*>(u);
+}
+
+TEST_P(CloseFromTransportEventTest, NothingFiresAfterClose) {
+  static const rtc_pc_ice_transport_observer kIce = {
+      [](void* u) { CL(u)->On("ice-transport:statechange"); },
+      [](void* u) { CL(u)->On("ice-transport:gatheringstatechange"); },
+      [](void* u) { CL(u)->On("ice-transport:selectedcandidatepairchange"); },
+  };
+  static const rtc_pc_dtls_transport_observer kDtls = {
+      [](void* u) { CL(u)->On("dtls-transport:statechange"); },
+      [](void* u, const rtc_error_info*) { CL(u)->On("dtls-transport:error"); },
+  };
+  static const rtc_pc_sctp_transport_observer kSctp = {
+      [](void* u) { CL(u)->On("sctp-transport:statechange"); },
+  };
+  struct Hook {
+    Closer closer;
+    rtc_rtp_transceiver* audio = nullptr;
+    rtc_pc_dtls_transport* dtls = nullptr;  // referenced
+    rtc_pc_sctp_transport* sctp = nullptr;  // referenced
+  };
+  MakePeer(a_, "a", "203.0.113.1");
+  MakePeer(b_, "b", "203.0.113.2");
+  a_.other = &b_;
+  b_.other = &a_;
+  channel_ = CreateChannel(a_, "chat", nullptr);
+  Hook hook{{&a_, GetParam()}};
+  OnQueue(a_.signaling, [&] {
+    rtc_error_info info;
+    ASSERT_EQ(rtc_peer_connection_add_transceiver(a_.pc, RTC_MEDIA_AUDIO,
+                                                  nullptr, &hook.audio, &info),
+              RTC_OK);
+  });
+  auto keep = [](void* u, rtc_error err, const rtc_error_info* info,
+                 const rtc_session_description* d) {
+    ASSERT_EQ(err, RTC_OK) << info->message;
+    *static_cast<std::string*>(u) = d->sdp;
+  };
+  std::string offer, answer;
+  OnQueue(a_.signaling, [&] {
+    ASSERT_EQ(rtc_peer_connection_create_offer(a_.pc, nullptr, keep, &offer),
+              RTC_OK);
+  });
+  // a's objects are observed from the moment its descriptions create them:
+  // in the description callbacks, before the network thread starts them.
+  OnQueue(a_.signaling, [&] {
+    rtc_session_description d = {RTC_SDP_OFFER, offer.c_str()};
+    ASSERT_EQ(rtc_peer_connection_set_local_description(
+                  a_.pc, &d,
+                  [](void* u, rtc_error err, const rtc_error_info*) {
+                    ASSERT_EQ(err, RTC_OK);
+                    auto* h = static_cast<Hook*>(u);
+                    h->dtls = rtc_rtp_transceiver_transport(h->audio);
+                    ASSERT_NE(h->dtls, nullptr);
+                    rtc_pc_dtls_transport_ref(h->dtls);
+                    rtc_pc_dtls_transport_set_observer(h->dtls, &kDtls,
+                                                       &h->closer);
+                    rtc_pc_ice_transport_set_observer(
+                        rtc_pc_dtls_transport_ice_transport(h->dtls), &kIce,
+                        &h->closer);
+                  },
+                  &hook),
+              RTC_OK);
+  });
+  ASSERT_NE(hook.dtls, nullptr);
+  // Closing in the first gatheringstatechange ends the exchange here.
+  if (!hook.closer.closed) {
+    ASSERT_EQ(SetDescription(b_, false, RTC_SDP_OFFER, offer), RTC_OK);
+    OnQueue(b_.signaling, [&] {
+      ASSERT_EQ(rtc_peer_connection_create_answer(b_.pc, keep, &answer),
+                RTC_OK);
+    });
+    ASSERT_EQ(SetDescription(b_, true, RTC_SDP_ANSWER, answer), RTC_OK);
+    OnQueue(a_.signaling, [&] {
+      rtc_session_description d = {RTC_SDP_ANSWER, answer.c_str()};
+      ASSERT_EQ(
+          rtc_peer_connection_set_remote_description(
+              a_.pc, &d,
+              [](void* u, rtc_error err, const rtc_error_info*) {
+                auto* h = static_cast<Hook*>(u);
+                if (h->closer.closed)
+                  return;
+                ASSERT_EQ(err, RTC_OK);
+                h->sctp = rtc_peer_connection_sctp(h->closer.peer->pc);
+                ASSERT_NE(h->sctp, nullptr);
+                rtc_pc_sctp_transport_ref(h->sctp);
+                rtc_pc_sctp_transport_set_observer(h->sctp, &kSctp, &h->closer);
+                // BUNDLE: the data channels run on the audio
+                // section's transport, the one observed already.
+                EXPECT_EQ(rtc_pc_sctp_transport_transport(h->sctp), h->dtls);
+              },
+              &hook),
+          RTC_OK);
+    });
+  }
+  ASSERT_TRUE(RunUntil([&] { return hook.closer.closed; }, 10 * kSec))
+      << testing::PrintToString(a_.log);
+  size_t events = a_.log.size();
+  rtc_sim_time_advance_us(time_, 5 * kSec);
+  EXPECT_EQ(a_.log.size(), events) << testing::PrintToString(a_.log);
+  EXPECT_EQ(a_.log.back(), hook.closer.event) << testing::PrintToString(a_.log);
+  EXPECT_EQ(rtc_pc_dtls_transport_state(hook.dtls), RTC_DTLS_CLOSED);
+  EXPECT_EQ(rtc_pc_ice_transport_state(
+                rtc_pc_dtls_transport_ice_transport(hook.dtls)),
+            RTC_ICE_TRANSPORT_CLOSED);
+  if (hook.sctp) {
+    EXPECT_EQ(rtc_pc_sctp_transport_state(hook.sctp), RTC_PC_SCTP_CLOSED);
+  }
+  rtc_pc_sctp_transport_unref(hook.sctp);
+  rtc_pc_dtls_transport_unref(hook.dtls);
+  OnQueue(a_.signaling, [&] { rtc_rtp_transceiver_unref(hook.audio); });
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryTransportEvent,
+    CloseFromTransportEventTest,
+    testing::Values("ice-transport:gatheringstatechange",
+                    "ice-transport:statechange",
+                    "ice-transport:selectedcandidatepairchange",
+                    "dtls-transport:statechange",
+                    "sctp-transport:statechange"),
+    [](const testing::TestParamInfo<const char*>& event) {
+      std::string name;
+      for (const char* c = event.param; *c; c++) {
+        if (std::isalnum(static_cast<unsigned char>(*c)))
+          name += *c;
+      }
+      return name;
+    });
 
 TEST_F(TransportObjectsTest, BundledTransceiversShareTheDataChannelsTransport) {
   MakePeer(a_, "a", "203.0.113.1");

@@ -308,8 +308,15 @@ void pc_dtls_transport_update_state(rtc_pc_dtls_transport* t,
   if (state == RTC_DTLS_NEW)
     dtls_clear_certificates(t); /* a new DTLS association is coming */
   /* webrtc-pc §5.5.1: on a failure, the error event, then statechange. */
-  if (state == RTC_DTLS_FAILED && error && t->observer && t->observer->on_error)
+  if (state == RTC_DTLS_FAILED && error && t->observer &&
+      t->observer->on_error) {
     t->observer->on_error(t->user, error);
+    /* The handler may close the peer connection (JS may call pc.close()
+     * from any event handler): the transport is "closed" now, silently,
+     * and fires nothing more. */
+    if (t->state != state)
+      return;
+  }
   if (t->observer && t->observer->on_state_change)
     t->observer->on_state_change(t->user);
 }
