@@ -192,7 +192,10 @@ rtc_error rtc_peer_connection_create(
     rtc_peer_connection** out,
     rtc_error_info* info);
 /* close() if not closed, then frees everything once the network thread has
- * released its part; no callback after it returns. NULL is ignored. */
+ * released its part; no callback after it returns, and nothing more is
+ * posted to the signaling queue: the embedder may destroy that queue as
+ * soon as its last peer connection is destroyed. Not from inside one of
+ * this pc's callbacks. NULL is ignored. */
 void rtc_peer_connection_destroy(rtc_peer_connection* pc);
 
 /* webrtc-pc close(): states to closed, transports stopped, data channels

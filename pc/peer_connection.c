@@ -301,8 +301,23 @@ rtc_error rtc_peer_connection_set_configuration(rtc_peer_connection* pc,
 static void bridge_unref(pc_bridge* b) {
   if (b && rtc_refcount_dec(&b->refs)) {
     rtc_safety_flag_unref(b->flag);
+    rtc_mutex_destroy(&b->mu);
     rtc_free(b);
   }
+}
+
+rtc_error pc_bridge_post_signaling(pc_bridge* b, rtc_task task) {
+  /* Under the lock so that destroy cannot finish (and the embedder free
+   * the queue) between the check and the post; posting never runs the
+   * task inline, so no callback runs under the lock. */
+  rtc_mutex_lock(&b->mu);
+  rtc_task_queue* q = b->signaling;
+  /* A failed post drops the task itself. */
+  rtc_error err = q ? rtc_task_queue_post(q, task) : RTC_ERR_CLOSED;
+  rtc_mutex_unlock(&b->mu);
+  if (!q)
+    rtc_task_drop(&task);
+  return err;
 }
 
 typedef struct net_call {
@@ -420,7 +435,8 @@ static net_event* new_event(pc_bridge* b,
 
 static void post_event(net_event* e) {
   rtc_task task = {event_run, event_destroy, e};
-  if (rtc_task_queue_post(e->bridge->signaling, task) != RTC_OK)
+  rtc_error err = pc_bridge_post_signaling(e->bridge, task);
+  if (err != RTC_OK && err != RTC_ERR_CLOSED)
     RTC_LOG(WARNING, "peer connection: an event was lost");
 }
 
@@ -1051,6 +1067,7 @@ rtc_error rtc_peer_connection_create(
     goto free_certificate;
   }
   rtc_refcount_init(&pc->bridge->refs);
+  rtc_mutex_init(&pc->bridge->mu);
   pc->bridge->pc = pc;
   pc->bridge->signaling = signaling;
   pc->bridge->network = pc->network;
@@ -1164,8 +1181,13 @@ void rtc_peer_connection_destroy(rtc_peer_connection* pc) {
     return;
   RTC_DCHECK(rtc_task_queue_is_current(pc->signaling));
   rtc_peer_connection_close(pc);
-  /* Nothing posted to the signaling queue for this pc runs any more. */
+  /* Nothing posted to the signaling queue for this pc runs any more, and
+   * nothing more is posted there: the embedder may destroy the queue as
+   * soon as this returns. */
   rtc_safety_flag_set_not_alive(pc->bridge->flag);
+  rtc_mutex_lock(&pc->bridge->mu);
+  pc->bridge->signaling = NULL;
+  rtc_mutex_unlock(&pc->bridge->mu);
   pc_data_channels_close_all(pc, false);
   pc_transceivers_release(pc);
   free_ops(pc);

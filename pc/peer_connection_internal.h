@@ -15,6 +15,7 @@
 #include "api/rtc_transports.h"
 #include "pc/pc_network.h"
 #include "pc/sdp.h"
+#include "rtc_base/mutex.h"
 #include "rtc_base/refcount.h"
 #include "rtc_base/safety_flag.h"
 
@@ -196,7 +197,11 @@ typedef struct pc_bridge {
   rtc_refcount refs;
   rtc_safety_flag* flag;   /* alive while the pc is */
   rtc_peer_connection* pc; /* only when the flag is alive (signaling) */
-  rtc_task_queue* signaling;
+  /* Posts to the signaling queue go through pc_bridge_post_signaling():
+   * once the pc is destroyed the embedder may destroy that queue, so the
+   * network thread must not touch it any more. */
+  rtc_mutex mu;
+  rtc_task_queue* signaling RTC_GUARDED_BY(mu); /* NULL once destroyed */
   rtc_task_queue* network;
   /* The network half: set, used and destroyed on the network thread only.
    * It lives here, not in the pc, because network tasks may run after the
@@ -313,6 +318,9 @@ struct rtc_peer_connection {
 };
 
 /* peer_connection.c */
+/* Any thread: posts to the pc's signaling queue unless the pc was
+ * destroyed (then drops the task, RTC_ERR_CLOSED). */
+rtc_error pc_bridge_post_signaling(pc_bridge* bridge, rtc_task task);
 rtc_error pc_post_to_network(rtc_peer_connection* pc,
                              void (*fn)(pc_network* net, void* arg),
                              void* arg,

@@ -1005,4 +1005,29 @@ TEST_F(TransportObjectsTest, BundledTransceiversShareTheDataChannelsTransport) {
   });
 }
 
+// api/rtc_peer_connection.h: once destroy returned, nothing more reaches
+// the signaling queue, so the embedder may destroy it at once, even while
+// the network thread still holds events for the connection (packets in
+// flight, the network half not yet torn down).
+TEST_F(PeerConnectionTest, SignalingQueueMayGoRightAfterDestroy) {
+  MakePeer(a_, "a", "203.0.113.1");
+  MakePeer(b_, "b", "203.0.113.2");
+  SetLink(a_, 20 * kMs, 0);
+  auto ca = CreateChannel(a_, "chat", nullptr);
+  Negotiate(a_, b_);
+  Channel* cb = WaitOpen(*ca, b_, 0, 10 * kSec);
+  ASSERT_NE(cb, nullptr);
+  // b's messages are on the wire towards a when a goes.
+  for (int i = 0; i < 20; i++)
+    ASSERT_EQ(Send(b_, *cb, "to a", false), RTC_OK);
+  rtc_sim_time_advance_us(time_, 15 * kMs);
+  ca.reset();
+  DestroyPeer(a_);
+  rtc_task_queue_destroy(a_.signaling);
+  a_.signaling = nullptr;
+  // The network thread delivers what arrives, then tears a's half down.
+  rtc_sim_time_advance_us(time_, kSec);
+  EXPECT_EQ(rtc_sim_host_socket_count(a_.host), 0u);
+}
+
 }  // namespace

@@ -967,7 +967,7 @@ static void deliver(void* arg) {
   r.salt = r.pc->session_id;
   process_secrets(r.key, &r.epoch_offset_us);
   r.j.failed = req->failed;
-  build(&r, req, rtc_task_queue_now_us(req->bridge->signaling));
+  build(&r, req, rtc_task_queue_now_us(r.pc->signaling));
   rtc_free(r.written.ids);
   if (r.j.failed)
     RTC_LOG(ERROR, "getStats: out of memory writing the report");
@@ -1011,7 +1011,7 @@ static void snapshot(pc_network* net, void* arg) {
    * possibly after the signaling thread already ran. */
   rtc_refcount_inc(&r->refs);
   rtc_task task = {deliver, request_release, r};
-  rtc_task_queue_post(r->bridge->signaling, task);
+  pc_bridge_post_signaling(r->bridge, task);
 }
 
 rtc_error rtc_peer_connection_get_stats(rtc_peer_connection* pc,
