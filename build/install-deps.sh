@@ -36,6 +36,13 @@ for p in $PACKAGES; do
   echo "$installed" | grep -qx "$p" || missing="$missing $p"
 done
 
+# Node.js and npm, for the JavaScript package (Debian 12: Node 18, npm 9).
+# Only when the commands are missing: a node from elsewhere (NodeSource's
+# nodejs package brings its own npm, and Debian's npm conflicts with it)
+# does as well.
+command -v node >/dev/null || missing="$missing nodejs"
+command -v npm >/dev/null || missing="$missing npm"
+
 if [ -n "$missing" ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "install-deps: missing Debian packages:$missing" >&2
@@ -47,4 +54,15 @@ if [ -n "$missing" ]; then
   apt-get update -q
   # shellcheck disable=SC2086
   apt-get install -y -q --no-install-recommends $missing
+fi
+
+# The npm packages of package.json (Node-API headers, the WebIDL parser),
+# exactly as package-lock.json pins them, when node_modules is missing or
+# older than the lockfile. --prefer-offline: once npm's cache has them, no
+# network is needed.
+cd "$(dirname "$0")/.."
+if [ ! -f node_modules/.package-lock.json ] ||
+  [ -n "$(find package-lock.json -newer node_modules/.package-lock.json)" ]; then
+  echo "install-deps: npm ci"
+  npm ci --prefer-offline --no-audit --no-fund
 fi

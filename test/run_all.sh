@@ -183,6 +183,8 @@ run_everything() {
     if [[ " ${built[*]} " == *" $cfg "* ]]; then
       section "unit tests ($cfg)"
       test/run_gtests.sh "out/$cfg" "$cfg" "$RESULTS"
+      section "JavaScript tests ($cfg)"
+      test/js/run_tests.sh "out/$cfg" "js-$cfg" "$RESULTS"
       section "test programs ($cfg)"
       run_programs "$cfg"
       section "fuzz corpora replayed ($cfg)"
