@@ -158,6 +158,27 @@ typedef struct rtc_ice_candidate_error_event {
   const char* error_text;
 } rtc_ice_candidate_error_event;
 
+/* What applying a description did to one transceiver's receiver (webrtc-pc
+ * §4.4.1.6 "process remote tracks", §5.1.1). */
+typedef struct rtc_remote_track_update {
+  rtc_rtp_transceiver* transceiver; /* (transfer none) */
+  /* The ids of the receiver's [[AssociatedRemoteMediaStreams]] now: those
+   * of the media description's a=msid lines while the transceiver
+   * receives (RFC 8830; "-" is no stream), else none. */
+  const char* const* stream_ids;
+  size_t stream_id_count;
+  /* "process the addition of a remote track": the receiver starts to
+   * receive, or gained a stream; the embedder fires `track`. */
+  bool add_track;
+  /* "process the removal of a remote track": it stopped receiving; the
+   * embedder mutes the receiver's track. */
+  bool remove_track;
+  /* The transceiver became stopped ("stop the RTCRtpTransceiver": a
+   * rejected media section, or a rolled-back remote offer removed it): its
+   * receiver's track ends, with an `ended` event. */
+  bool stopped;
+} rtc_remote_track_update;
+
 typedef struct rtc_peer_connection_observer {
   void (*on_negotiation_needed)(void* user);
   void (*on_ice_candidate)(void* user, const rtc_ice_candidate_event* event);
@@ -173,6 +194,19 @@ typedef struct rtc_peer_connection_observer {
   /* A channel the peer opened (RTCDataChannelEvent). The callee takes one
    * reference on `channel` (rtc_data_channel_unref when done). */
   void (*on_data_channel)(void* user, rtc_data_channel* channel);
+  /* A description was applied (setRemoteDescription of any type, or
+   * setLocalDescription of an answer or provisional answer, or a
+   * rollback) and changed what receivers receive: one entry per
+   * transceiver whose remote streams, receiving state or stopped state
+   * changed, in the order of the transceivers (removed ones last). Called
+   * after the signaling state changed and before the operation completes
+   * (webrtc-pc §4.4.1.6: mute tracks, update the streams, then fire
+   * `track`, then resolve). The array and strings are valid during the
+   * call; the transceivers until it returns (take a reference to keep
+   * one). May be NULL. */
+  void (*on_remote_tracks)(void* user,
+                           const rtc_remote_track_update* updates,
+                           size_t count);
 } rtc_peer_connection_observer;
 
 /* --- Lifetime --- */
@@ -309,6 +343,31 @@ rtc_error rtc_peer_connection_add_transceiver(
     const rtc_rtp_transceiver_init* init,
     rtc_rtp_transceiver** out,
     rtc_error_info* info);
+/* webrtc-pc addTrack() for a track of `kind` (the embedder keeps the
+ * track; it checks that the track has no sender yet): reuses the first
+ * transceiver whose sender has no track, of this kind, not stopping, whose
+ * [[CurrentDirection]] never was sendrecv or sendonly (its direction goes
+ * recvonly -> sendrecv, inactive -> sendonly), else adds a sendrecv
+ * transceiver that a remote offer may take over (RFC 9429 §5.10). Either
+ * way the sender now has a track and `stream_ids` (copied, duplicates
+ * dropped) as [[AssociatedMediaStreamIds]]; negotiationneeded is updated.
+ * Errors: RTC_ERR_INVALID_STATE (closed), RTC_ERR_NO_MEMORY.
+ * (out: transfer full, one reference) */
+rtc_error rtc_peer_connection_add_track(rtc_peer_connection* pc,
+                                        rtc_media_kind kind,
+                                        const char* const* stream_ids,
+                                        size_t stream_id_count,
+                                        rtc_rtp_transceiver** out,
+                                        rtc_error_info* info);
+/* webrtc-pc removeTrack() for t's sender: nothing when t is stopping, no
+ * longer one of pc's transceivers, or its sender has no track; else the
+ * sender loses its track and the direction goes sendrecv -> recvonly,
+ * sendonly -> inactive; negotiationneeded is updated. Errors:
+ * RTC_ERR_INVALID_STATE (closed), RTC_ERR_INVALID_ACCESS (t belongs to
+ * another peer connection). */
+rtc_error rtc_peer_connection_remove_track(rtc_peer_connection* pc,
+                                           rtc_rtp_transceiver* t,
+                                           rtc_error_info* info);
 /* getTransceivers(): at most capacity, each with one new reference;
  * returns how many there are. */
 size_t rtc_peer_connection_transceivers(rtc_peer_connection* pc,

@@ -57,6 +57,12 @@ size_t rtc_rtp_capabilities_codecs(rtc_media_kind kind,
                                    rtc_rtp_codec* out,
                                    size_t capacity);
 
+/* ... and the URIs of the RTP header extensions it negotiates for `kind`
+ * (static strings), at most capacity; returns how many. */
+size_t rtc_rtp_capabilities_header_extensions(rtc_media_kind kind,
+                                              const char** out,
+                                              size_t capacity);
+
 typedef struct rtc_rtp_encoding_parameters {
   const char* rid; /* NULL: absent */
   bool active;
@@ -99,6 +105,64 @@ bool rtc_rtp_transceiver_stopped(const rtc_rtp_transceiver* t);
 rtc_error rtc_rtp_transceiver_set_codec_preferences(rtc_rtp_transceiver* t,
                                                     const rtc_rtp_codec* codecs,
                                                     size_t count);
+/* [[Stopping]] (webrtc-pc §5.4): stop() was called, or a description
+ * stopped it. */
+bool rtc_rtp_transceiver_stopping(const rtc_rtp_transceiver* t);
+
+/* --- The sender (webrtc-pc §5.2); tracks themselves live in the embedder
+ * --- */
+
+/* Whether the sender has a track ([[SenderTrack]] is not null). The core
+ * keeps only this bit: addTrack() reuses a sender without a track
+ * (rtc_peer_connection_add_track), removeTrack() clears it. The embedder
+ * sets it for addTransceiver(track) and replaceTrack(). */
+bool rtc_rtp_transceiver_sender_has_track(const rtc_rtp_transceiver* t);
+void rtc_rtp_transceiver_set_sender_has_track(rtc_rtp_transceiver* t,
+                                              bool has_track);
+/* RTCRtpSender.setStreams(): [[AssociatedMediaStreamIds]], the stream ids
+ * the sender's a=msid lines announce (duplicates dropped, order kept), and
+ * "update the negotiation-needed flag". The strings are copied. Errors:
+ * RTC_ERR_INVALID_STATE (the peer connection is closed or gone),
+ * RTC_ERR_NO_MEMORY (the ids are then unchanged). */
+rtc_error rtc_rtp_transceiver_set_stream_ids(rtc_rtp_transceiver* t,
+                                             const char* const* stream_ids,
+                                             size_t count);
+
+/* --- What the descriptions negotiated (getParameters) --- */
+
+/* RTCRtpCodecParameters. */
+typedef struct rtc_rtp_codec_parameters {
+  uint8_t payload_type;
+  rtc_rtp_codec codec; /* mime_type from the description ("video/VP8"),
+                          sdp_fmtp_line its a=fmtp parameters */
+} rtc_rtp_codec_parameters;
+
+/* RTCRtpHeaderExtensionParameters. */
+typedef struct rtc_rtp_header_extension_parameters {
+  char uri[256];
+  uint16_t id;
+  bool encrypted;
+} rtc_rtp_header_extension_parameters;
+
+/* What the descriptions in effect negotiate for t (webrtc-pc §4.4.1.6):
+ * for sending ([[SendCodecs]]: those of the answer or provisional answer
+ * in effect, empty before one) or for receiving ([[ReceiveCodecs]]: those
+ * of the description applied last, empty while it does not let t
+ * receive). Only what rtcbox supports, in the description's order. Both
+ * empty for a rejected or missing media section. */
+typedef struct rtc_rtp_negotiated {
+  rtc_rtp_codec_parameters codecs[16];
+  size_t codec_count;
+  rtc_rtp_header_extension_parameters extensions[16];
+  size_t extension_count;
+  bool reduced_size; /* a=rtcp-rsize */
+} rtc_rtp_negotiated;
+
+/* Fills *out (send: the sender's parameters, else the receiver's). Signaling
+ * thread. */
+void rtc_rtp_transceiver_negotiated(const rtc_rtp_transceiver* t,
+                                    bool send,
+                                    rtc_rtp_negotiated* out);
 
 #ifdef __cplusplus
 }  // extern "C"

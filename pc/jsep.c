@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "pc/peer_connection_internal.h"
+#include "pc/transceiver_internal.h"
 #include "rtc_base/alloc.h"
 #include "rtc_base/checks.h"
 #include "rtc_base/logging.h"
@@ -1584,11 +1585,21 @@ static void rollback(rtc_peer_connection* pc) {
   size_t kept = 0;
   for (size_t k = 0; k < pc->transceiver_count; k++) {
     rtc_rtp_transceiver* t = pc->transceivers[k];
-    if (t->created_by_pending_remote) {
+    /* "If transceiver was created when pendingDescription was set, and a
+     * track has never been attached to it via addTrack(), then stop the
+     * RTCRtpTransceiver transceiver, and remove it". */
+    if (t->created_by_pending_remote && !t->created_by_add_track) {
+      t->stopping = t->stopped = true;
+      t->direction = RTC_DIRECTION_STOPPED;
+      t->has_current_direction = false;
       t->pc = NULL;
       rtc_rtp_transceiver_unref(t);
       continue;
     }
+    t->created_by_pending_remote = false;
+    /* "If transceiver was not associated with a media description prior
+     * to pendingDescription being set, disassociate it and set ...
+     * [[Mid]] to null." */
     if (t->mid_from_pending) {
       t->mid[0] = '\0';
       t->mid_from_pending = false;
@@ -1625,18 +1636,44 @@ static rtc_error parse_description(const char* sdp,
                                    rtc_sdp_session** out,
                                    rtc_error_info* info) {
   rtc_error err = rtc_sdp_parse(sdp, strlen(sdp), out, info);
-  if (err == RTC_ERR_SDP_SYNTAX)
-    return rtc_error_set(info, RTC_ERR_SDP_SYNTAX, "%s (line %d)",
-                         info ? info->message : "invalid SDP",
-                         info ? (int)info->sdp_line_number : 0);
-  return err;
+  if (err != RTC_ERR_SDP_SYNTAX || !info)
+    return err;
+  /* rtc_error_set writes info->message: format from a copy. */
+  char reason[sizeof(info->message)];
+  snprintf(reason, sizeof(reason), "%s",
+           info->message[0] ? info->message : "invalid SDP");
+  return rtc_error_set(info, RTC_ERR_SDP_SYNTAX, "%s (line %d)", reason,
+                       (int)info->sdp_line_number);
 }
+
+static rtc_error set_description(rtc_peer_connection* pc,
+                                 bool local,
+                                 rtc_sdp_type type,
+                                 const char* sdp,
+                                 rtc_error_info* info);
 
 rtc_error pc_jsep_set_description(rtc_peer_connection* pc,
                                   bool local,
                                   rtc_sdp_type type,
                                   const char* sdp,
                                   rtc_error_info* info) {
+  /* webrtc-pc §4.4.1.6: what the description does to receivers ("process
+   * remote tracks") is reported once it is applied, after the signaling
+   * state changed and before the operation resolves. */
+  pc_remote_tracks* before = NULL;
+  rtc_error err = pc_remote_tracks_begin(pc, &before);
+  if (err != RTC_OK)
+    return rtc_error_set(info, err, NULL);
+  err = set_description(pc, local, type, sdp, info);
+  pc_remote_tracks_finish(pc, before, err == RTC_OK);
+  return err;
+}
+
+static rtc_error set_description(rtc_peer_connection* pc,
+                                 bool local,
+                                 rtc_sdp_type type,
+                                 const char* sdp,
+                                 rtc_error_info* info) {
   rtc_signaling_state state = pc->signaling_state;
   /* The parameterless setLocalDescription() (webrtc-pc §4.4.1.5 step 4):
    * an implicit offer or answer. */
@@ -1930,6 +1967,11 @@ bool pc_jsep_negotiation_needed(const rtc_peer_connection* pc) {
       return !is_rejected(lm);
     rtc_transceiver_direction in_local =
         from_sdp_direction(media_direction(local, lm));
+    /* "If transceiver.[[Direction]] is "sendrecv" or "sendonly", and the
+     * ... MSID values ... differ from what is in
+     * transceiver.sender.[[AssociatedMediaStreamIds]], return true". */
+    if (has_send(t->direction) && !pc_transceiver_msids_match(t, lm))
+      return true;
     if (pc->current_local_type == RTC_SDP_OFFER) {
       if (in_local != t->direction)
         return true;

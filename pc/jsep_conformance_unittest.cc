@@ -1751,6 +1751,7 @@ const rtc_peer_connection_observer kPerfectObserver = {
     [](void* u, rtc_data_channel* c) {
       Peer::kObserver.on_data_channel(Pp(u)->peer, c);
     },
+    nullptr,  // on_remote_tracks
 };
 
 class PerfectNegotiationTest : public JsepConformanceTest {

@@ -71,6 +71,7 @@ const rtc_peer_connection_observer kObserver = {
     nullptr,
     nullptr,
     nullptr,
+    nullptr,  // on_remote_tracks
 };
 
 class JsepTest : public testing::Test {
@@ -351,6 +352,10 @@ TEST_F(JsepTest, MalformedRemoteSdpIsSdpSyntaxErrorWithLine) {
                        "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\nbogus\r\n");
   EXPECT_EQ(r.err, RTC_ERR_SDP_SYNTAX);
   EXPECT_EQ(r.line, 3);
+  // The parser's reason, then the line: not an empty reason.
+  EXPECT_GT(r.message.size(), std::string(" (line 3)").size()) << r.message;
+  EXPECT_NE(r.message.find("(line 3)"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.rfind(" (line 3)", 0), 0u) << r.message;
   EXPECT_EQ(State(a_), RTC_SIGNALING_STABLE);
   EXPECT_EQ(SetRemote(a_, RTC_SDP_OFFER, "").err, RTC_ERR_SDP_SYNTAX);
 }

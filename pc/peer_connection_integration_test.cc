@@ -133,6 +133,7 @@ const rtc_peer_connection_observer kObserver = {
       if (rtc_data_channel_ready_state(c) == RTC_DATA_CHANNEL_OPEN)
         e->open_us = rtc_time_monotonic_us();
     },
+    nullptr,  // on_remote_tracks
 };
 
 class LoopbackTest : public testing::Test {

@@ -9,9 +9,32 @@
 #include <strings.h>
 
 #include "pc/peer_connection_internal.h"
+#include "pc/transceiver_internal.h"
 #include "rtc_base/alloc.h"
+#include "rtc_base/arena.h"
 #include "rtc_base/checks.h"
+#include "rtc_base/logging.h"
 #include "rtc_base/random.h"
+
+/* What struct rtc_rtp_transceiver (peer_connection_internal.h) does not
+ * hold: every transceiver is allocated as one of these by
+ * pc_transceiver_new. */
+typedef struct pc_transceiver_ext {
+  rtc_rtp_transceiver t; /* first */
+  /* [[SenderTrack]] is not null. */
+  bool sender_has_track;
+  /* [[CurrentDirection]] has once been sendrecv or sendonly (webrtc-pc
+   * addTrack: "The sender has never been used to send"). */
+  bool used_to_send;
+} pc_transceiver_ext;
+
+static pc_transceiver_ext* ext(rtc_rtp_transceiver* t) {
+  return (pc_transceiver_ext*)t;
+}
+
+static const pc_transceiver_ext* cext(const rtc_rtp_transceiver* t) {
+  return (const pc_transceiver_ext*)t;
+}
 
 const char* rtc_media_kind_name(rtc_media_kind kind) {
   return kind == RTC_MEDIA_VIDEO ? "video" : "audio";
@@ -118,6 +141,20 @@ size_t rtc_rtp_capabilities_codecs(rtc_media_kind kind,
       continue;
     if (n < capacity)
       codec_to_api(&kCodecs[i], &out[n]);
+    n++;
+  }
+  return n;
+}
+
+size_t rtc_rtp_capabilities_header_extensions(rtc_media_kind kind,
+                                              const char** out,
+                                              size_t capacity) {
+  size_t n = 0;
+  for (size_t i = 0; i < EXTENSION_COUNT; i++) {
+    if (kExtensions[i].kind != kind)
+      continue;
+    if (n < capacity)
+      out[n] = kExtensions[i].uri;
     n++;
   }
   return n;
@@ -431,9 +468,10 @@ void rtc_rtp_transceiver_init_defaults(rtc_rtp_transceiver_init* init) {
 rtc_rtp_transceiver* pc_transceiver_new(rtc_peer_connection* pc,
                                         rtc_media_kind kind,
                                         const rtc_rtp_transceiver_init* init) {
-  rtc_rtp_transceiver* t = rtc_calloc(1, sizeof(*t));
-  if (!t)
+  pc_transceiver_ext* e = rtc_calloc(1, sizeof(*e));
+  if (!e)
     return NULL;
+  rtc_rtp_transceiver* t = &e->t;
   rtc_refcount_init(&t->refs);
   t->pc = pc;
   t->kind = kind;
@@ -590,4 +628,655 @@ rtc_error rtc_rtp_transceiver_set_codec_preferences(rtc_rtp_transceiver* t,
     codec_to_api(&kCodecs[kept[i]], &t->preferences[i]);
   t->preference_count = n;
   return RTC_OK;
+}
+
+bool rtc_rtp_transceiver_stopping(const rtc_rtp_transceiver* t) {
+  return t->stopping;
+}
+
+/* --- The sender --- */
+
+bool rtc_rtp_transceiver_sender_has_track(const rtc_rtp_transceiver* t) {
+  return cext(t)->sender_has_track;
+}
+
+void rtc_rtp_transceiver_set_sender_has_track(rtc_rtp_transceiver* t,
+                                              bool has_track) {
+  ext(t)->sender_has_track = has_track;
+}
+
+static bool has_send(rtc_transceiver_direction d) {
+  return d == RTC_DIRECTION_SENDRECV || d == RTC_DIRECTION_SENDONLY;
+}
+
+static bool has_recv(rtc_transceiver_direction d) {
+  return d == RTC_DIRECTION_SENDRECV || d == RTC_DIRECTION_RECVONLY;
+}
+
+/* Replaces t's [[AssociatedMediaStreamIds]] with `ids` without
+ * duplicates ("add stream.id ... if it's not already there"); t keeps its
+ * ids when out of memory. */
+static rtc_error replace_stream_ids(rtc_rtp_transceiver* t,
+                                    const char* const* ids,
+                                    size_t count) {
+  char** fresh = NULL;
+  size_t n = 0;
+  if (count) {
+    fresh = rtc_calloc(count, sizeof(char*));
+    if (!fresh)
+      return RTC_ERR_NO_MEMORY;
+  }
+  for (size_t i = 0; i < count; i++) {
+    bool seen = false;
+    for (size_t k = 0; k < n && !seen; k++)
+      seen = strcmp(fresh[k], ids[i]) == 0;
+    if (seen)
+      continue;
+    fresh[n] = rtc_strdup(ids[i]);
+    if (!fresh[n]) {
+      for (size_t k = 0; k < n; k++)
+        rtc_free(fresh[k]);
+      rtc_free(fresh);
+      return RTC_ERR_NO_MEMORY;
+    }
+    n++;
+  }
+  for (size_t i = 0; i < t->stream_id_count; i++)
+    rtc_free(t->stream_ids[i]);
+  rtc_free(t->stream_ids);
+  t->stream_ids = fresh;
+  t->stream_id_count = n;
+  return RTC_OK;
+}
+
+static bool same_stream_ids(const rtc_rtp_transceiver* t,
+                            const char* const* ids,
+                            size_t count) {
+  /* Both lists are sets: every id of one is in the other. */
+  for (size_t i = 0; i < count; i++) {
+    bool found = false;
+    for (size_t k = 0; k < t->stream_id_count && !found; k++)
+      found = strcmp(t->stream_ids[k], ids[i]) == 0;
+    if (!found)
+      return false;
+  }
+  for (size_t k = 0; k < t->stream_id_count; k++) {
+    bool found = false;
+    for (size_t i = 0; i < count && !found; i++)
+      found = strcmp(t->stream_ids[k], ids[i]) == 0;
+    if (!found)
+      return false;
+  }
+  return true;
+}
+
+rtc_error rtc_rtp_transceiver_set_stream_ids(rtc_rtp_transceiver* t,
+                                             const char* const* stream_ids,
+                                             size_t count) {
+  /* webrtc-pc §5.2 setStreams(): "If connection.[[IsClosed]] is true,
+   * throw an InvalidStateError." */
+  if (!t->pc || t->pc->closed)
+    return RTC_ERR_INVALID_STATE;
+  RTC_DCHECK(rtc_task_queue_is_current(t->pc->signaling));
+  if (same_stream_ids(t, stream_ids, count))
+    return RTC_OK;
+  rtc_error err = replace_stream_ids(t, stream_ids, count);
+  if (err != RTC_OK)
+    return err;
+  /* "Update the negotiation-needed flag for connection." */
+  pc_update_negotiation_needed(t->pc);
+  return RTC_OK;
+}
+
+rtc_error rtc_peer_connection_add_track(rtc_peer_connection* pc,
+                                        rtc_media_kind kind,
+                                        const char* const* stream_ids,
+                                        size_t stream_id_count,
+                                        rtc_rtp_transceiver** out,
+                                        rtc_error_info* info) {
+  RTC_DCHECK(rtc_task_queue_is_current(pc->signaling));
+  *out = NULL;
+  /* webrtc-pc §5.1 addTrack(): "If connection.[[IsClosed]] is true, throw
+   * an InvalidStateError." */
+  if (pc->closed)
+    return rtc_error_set(info, RTC_ERR_INVALID_STATE,
+                         "the connection is closed");
+  if (kind != RTC_MEDIA_AUDIO && kind != RTC_MEDIA_VIDEO)
+    return rtc_error_set(info, RTC_ERR_INVALID_ARGUMENT,
+                         "kind must be audio or video");
+  /* "If any RTCRtpSender object in senders matches all the following
+   * criteria, let sender be that object: The sender's track is null. The
+   * transceiver kind ... matches kind. The [[Stopping]] slot ... is false.
+   * The sender has never been used to send." CollectSenders skips
+   * stopped transceivers. */
+  rtc_rtp_transceiver* t = NULL;
+  for (size_t i = 0; i < pc->transceiver_count && !t; i++) {
+    rtc_rtp_transceiver* c = pc->transceivers[i];
+    if (!c->stopped && !c->stopping && c->kind == kind &&
+        !ext(c)->sender_has_track && !ext(c)->used_to_send)
+      t = c;
+  }
+  if (t) {
+    /* "Set sender.[[AssociatedMediaStreamIds]] to an empty set. For each
+     * stream in streams, add stream.id ..." */
+    rtc_error err = replace_stream_ids(t, stream_ids, stream_id_count);
+    if (err != RTC_OK)
+      return rtc_error_set(info, err, NULL);
+    /* "If transceiver.[[Direction]] is "recvonly", set [it] to
+     * "sendrecv". If ... "inactive", set [it] to "sendonly"." */
+    if (t->direction == RTC_DIRECTION_RECVONLY)
+      t->direction = RTC_DIRECTION_SENDRECV;
+    else if (t->direction == RTC_DIRECTION_INACTIVE)
+      t->direction = RTC_DIRECTION_SENDONLY;
+  } else {
+    /* "Create an RTCRtpTransceiver with sender, receiver and ...
+     * "sendrecv"": one "added to the PeerConnection by addTrack", which
+     * a remote offer may take over (RFC 9429 §5.10). */
+    rtc_rtp_transceiver_init init;
+    rtc_rtp_transceiver_init_defaults(&init);
+    t = pc_transceiver_new(pc, kind, &init);
+    if (!t)
+      return rtc_error_set(info, RTC_ERR_NO_MEMORY, NULL);
+    rtc_error err = replace_stream_ids(t, stream_ids, stream_id_count);
+    if (err == RTC_OK)
+      err = pc_transceiver_add(pc, t);
+    if (err != RTC_OK) {
+      rtc_rtp_transceiver_unref(t);
+      return rtc_error_set(info, err, NULL);
+    }
+  }
+  /* A track attached by addTrack: kept by a rollback of the remote offer
+   * that created the transceiver (webrtc-pc §4.4.1.6), and open to a
+   * remote offer's takeover while it has no mid (RFC 9429 §5.10). */
+  t->created_by_add_track = true;
+  ext(t)->sender_has_track = true;
+  rtc_rtp_transceiver_ref(t);
+  *out = t;
+  /* "Update the negotiation-needed flag for connection." */
+  pc_update_negotiation_needed(pc);
+  return RTC_OK;
+}
+
+rtc_error rtc_peer_connection_remove_track(rtc_peer_connection* pc,
+                                           rtc_rtp_transceiver* t,
+                                           rtc_error_info* info) {
+  RTC_DCHECK(rtc_task_queue_is_current(pc->signaling));
+  /* webrtc-pc §5.1 removeTrack(). */
+  if (pc->closed)
+    return rtc_error_set(info, RTC_ERR_INVALID_STATE,
+                         "the connection is closed");
+  /* "If sender was not created by connection, throw an
+   * InvalidAccessError." A transceiver a rollback removed has no pc any
+   * more: "If sender is not in senders ... abort these steps." */
+  if (t->pc && t->pc != pc)
+    return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                         "the sender was not created by this connection");
+  /* "If transceiver.[[Stopping]] is true, abort these steps." Stopped
+   * transceivers are not in CollectSenders' result. */
+  if (!t->pc || t->stopping || t->stopped)
+    return RTC_OK;
+  /* "If sender.[[SenderTrack]] is null, abort these steps." */
+  if (!ext(t)->sender_has_track)
+    return RTC_OK;
+  ext(t)->sender_has_track = false;
+  if (t->direction == RTC_DIRECTION_SENDRECV)
+    t->direction = RTC_DIRECTION_RECVONLY;
+  else if (t->direction == RTC_DIRECTION_SENDONLY)
+    t->direction = RTC_DIRECTION_INACTIVE;
+  pc_update_negotiation_needed(pc);
+  return RTC_OK;
+}
+
+/* --- Reading descriptions --- */
+
+static bool msid_listed(const rtc_sdp_media* m, const char* id) {
+  for (size_t i = 0; i < m->num_msids; i++) {
+    if (m->msids[i].stream_id && strcmp(m->msids[i].stream_id, id) == 0)
+      return true;
+  }
+  return false;
+}
+
+bool pc_transceiver_msids_match(const rtc_rtp_transceiver* t,
+                                const rtc_sdp_media* m) {
+  /* "doesn't contain a single a=msid line" */
+  if (m->num_msids == 0)
+    return false;
+  for (size_t i = 0; i < t->stream_id_count; i++) {
+    if (!msid_listed(m, t->stream_ids[i]))
+      return false;
+  }
+  for (size_t i = 0; i < m->num_msids; i++) {
+    const char* id = m->msids[i].stream_id;
+    bool known = !id || !id[0] || strcmp(id, "-") == 0;
+    for (size_t k = 0; k < t->stream_id_count && !known; k++)
+      known = strcmp(t->stream_ids[k], id) == 0;
+    if (!known)
+      return false;
+  }
+  return true;
+}
+
+static bool section_rejected(const rtc_sdp_media* m) {
+  return m->port == 0 && !m->bundle_only;
+}
+
+/* The direction of `m` in `s` (RFC 8866 §6.7: the media level, else the
+ * session level, else sendrecv), seen from the side that wrote it. */
+static rtc_transceiver_direction section_direction(const rtc_sdp_session* s,
+                                                   const rtc_sdp_media* m) {
+  rtc_sdp_direction d =
+      m->direction != RTC_SDP_DIRECTION_NONE ? m->direction : s->direction;
+  switch (d) {
+    case RTC_SDP_DIRECTION_SENDONLY:
+      return RTC_DIRECTION_SENDONLY;
+    case RTC_SDP_DIRECTION_RECVONLY:
+      return RTC_DIRECTION_RECVONLY;
+    case RTC_SDP_DIRECTION_INACTIVE:
+      return RTC_DIRECTION_INACTIVE;
+    default:
+      return RTC_DIRECTION_SENDRECV;
+  }
+}
+
+static rtc_transceiver_direction reversed(rtc_transceiver_direction d) {
+  bool send = has_recv(d), recv = has_send(d);
+  if (send && recv)
+    return RTC_DIRECTION_SENDRECV;
+  if (send)
+    return RTC_DIRECTION_SENDONLY;
+  return recv ? RTC_DIRECTION_RECVONLY : RTC_DIRECTION_INACTIVE;
+}
+
+/* t's media section in `s`, or NULL (none, or not an RTP section). */
+static const rtc_sdp_media* section_of(const rtc_sdp_session* s,
+                                       const rtc_rtp_transceiver* t) {
+  if (!s || !t->mid[0])
+    return NULL;
+  const rtc_sdp_media* m = rtc_sdp_session_find_media(s, t->mid);
+  if (!m || !rtc_sdp_proto_is_rtp(m->proto))
+    return NULL;
+  return m;
+}
+
+/* The answer (or provisional answer) in effect, and whether it is ours. */
+static const rtc_sdp_session* answer_in_effect(const rtc_peer_connection* pc,
+                                               bool* local) {
+  *local = false;
+  if (pc->pending_local && pc->pending_local_type == RTC_SDP_PRANSWER) {
+    *local = true;
+    return pc->pending_local;
+  }
+  if (pc->pending_remote && pc->pending_remote_type == RTC_SDP_PRANSWER)
+    return pc->pending_remote;
+  if (pc->current_local && pc->current_local_type == RTC_SDP_ANSWER) {
+    *local = true;
+    return pc->current_local;
+  }
+  if (pc->current_remote && pc->current_remote_type == RTC_SDP_ANSWER)
+    return pc->current_remote;
+  return NULL;
+}
+
+/* The description webrtc-pc's "process remote tracks" last ran with for
+ * the descriptions in effect: a remote offer or provisional answer while
+ * one is pending (our provisional answer once we sent one), else the
+ * answer that completed the last exchange (ours, which only narrows what
+ * the remote offer said, or the remote one). Its direction is
+ * [[FiredDirection]]; the stream ids come from the remote description
+ * (an answer of ours carries our own a=msid lines). */
+static const rtc_sdp_session* fired_description(const rtc_peer_connection* pc,
+                                                bool* local,
+                                                const rtc_sdp_session** msids) {
+  *local = false;
+  if (pc->pending_local && pc->pending_local_type == RTC_SDP_PRANSWER) {
+    *local = true;
+    *msids = pc->pending_remote;
+    return pc->pending_local;
+  }
+  if (pc->pending_remote) {
+    *msids = pc->pending_remote;
+    return pc->pending_remote;
+  }
+  if (pc->current_local && pc->current_local_type == RTC_SDP_ANSWER) {
+    *local = true;
+    *msids = pc->current_remote;
+    return pc->current_local;
+  }
+  *msids = pc->current_remote;
+  return pc->current_remote;
+}
+
+/* --- Negotiated parameters (getParameters) --- */
+
+/* Our codec for the description's rtpmap `r` in `m` (RTX only for a codec
+ * that is listed before it), or NULL. */
+static const codec_def* supported_codec(const rtc_sdp_media* m,
+                                        const rtc_sdp_rtpmap* r,
+                                        rtc_media_kind kind) {
+  for (size_t i = 0; i < CODEC_COUNT; i++) {
+    const codec_def* d = &kCodecs[i];
+    if (d->kind != kind)
+      continue;
+    if (!d->apt) {
+      if (matches(d, r, m))
+        return d;
+      continue;
+    }
+    if (strcasecmp(r->encoding, "rtx") != 0 || r->clock_rate != d->clock_rate)
+      continue;
+    return d;
+  }
+  return NULL;
+}
+
+static void negotiated_from(const rtc_sdp_media* m,
+                            rtc_media_kind kind,
+                            rtc_rtp_negotiated* out) {
+  const size_t max_codecs = sizeof(out->codecs) / sizeof(out->codecs[0]);
+  for (size_t f = 0; f < m->num_fmts && out->codec_count < max_codecs; f++) {
+    const rtc_sdp_rtpmap* r = NULL;
+    for (size_t k = 0; k < m->num_rtpmaps && !r; k++) {
+      char pt[8];
+      snprintf(pt, sizeof(pt), "%u", m->rtpmaps[k].pt);
+      if (strcmp(pt, m->fmts[f]) == 0)
+        r = &m->rtpmaps[k];
+    }
+    const codec_def* d = r ? supported_codec(m, r, kind) : NULL;
+    if (!d)
+      continue;
+    rtc_rtp_codec_parameters* c = &out->codecs[out->codec_count++];
+    memset(c, 0, sizeof(*c));
+    c->payload_type = r->pt;
+    snprintf(c->codec.mime_type, sizeof(c->codec.mime_type), "%s/%s",
+             rtc_media_kind_name(kind), d->name);
+    c->codec.clock_rate = r->clock_rate;
+    if (kind == RTC_MEDIA_AUDIO)
+      c->codec.channels = (uint16_t)(r->channels ? r->channels : 1);
+    const rtc_sdp_fmtp* fmtp = rtc_sdp_media_find_fmtp(m, r->pt);
+    if (fmtp)
+      snprintf(c->codec.sdp_fmtp_line, sizeof(c->codec.sdp_fmtp_line), "%s",
+               fmtp->params);
+  }
+  /* RTX only where the codec it repairs was kept (RFC 4588 §8.6). */
+  size_t kept = 0;
+  for (size_t i = 0; i < out->codec_count; i++) {
+    rtc_rtp_codec_parameters* c = &out->codecs[i];
+    bool keep = true;
+    if (strcasecmp(c->codec.mime_type + strlen(rtc_media_kind_name(kind)) + 1,
+                   "rtx") == 0) {
+      const char* v;
+      size_t len;
+      unsigned apt = 0;
+      keep = false;
+      if (rtc_sdp_fmtp_param(c->codec.sdp_fmtp_line, "apt", &v, &len) &&
+          len > 0 && len <= 3) {
+        for (size_t k = 0; k < len && v[k] >= '0' && v[k] <= '9'; k++)
+          apt = apt * 10 + (unsigned)(v[k] - '0');
+        for (size_t k = 0; k < out->codec_count && !keep; k++)
+          keep = k != i && out->codecs[k].payload_type == apt;
+      }
+    }
+    if (keep)
+      out->codecs[kept++] = *c;
+  }
+  out->codec_count = kept;
+  const size_t max_ext = sizeof(out->extensions) / sizeof(out->extensions[0]);
+  for (size_t i = 0; i < m->num_extmaps && out->extension_count < max_ext;
+       i++) {
+    bool ours = false;
+    for (size_t k = 0; k < EXTENSION_COUNT && !ours; k++)
+      ours = kExtensions[k].kind == kind &&
+             strcmp(kExtensions[k].uri, m->extmaps[i].uri) == 0;
+    if (!ours)
+      continue;
+    rtc_rtp_header_extension_parameters* e =
+        &out->extensions[out->extension_count++];
+    memset(e, 0, sizeof(*e));
+    snprintf(e->uri, sizeof(e->uri), "%s", m->extmaps[i].uri);
+    e->id = m->extmaps[i].id;
+  }
+  out->reduced_size = m->rtcp_rsize;
+}
+
+void rtc_rtp_transceiver_negotiated(const rtc_rtp_transceiver* t,
+                                    bool send,
+                                    rtc_rtp_negotiated* out) {
+  memset(out, 0, sizeof(*out));
+  const rtc_peer_connection* pc = t->pc;
+  if (!pc || t->stopped)
+    return;
+  RTC_DCHECK(rtc_task_queue_is_current(pc->signaling));
+  bool local;
+  const rtc_sdp_session* s;
+  if (send) {
+    /* webrtc-pc §4.4.1.6, answer or pranswer: "Set
+     * transceiver.[[Sender]].[[SendCodecs]] to the codecs that description
+     * negotiates for sending". */
+    s = answer_in_effect(pc, &local);
+  } else {
+    /* Every description: "Set ... [[ReceiveCodecs]] to the codecs that
+     * description negotiates for receiving ... If the direction is
+     * "sendonly" or "inactive", ... the list will be empty." The last one
+     * applied: a pending one, else the answer in effect (a rollback
+     * restores the last stable state's). */
+    local = pc->pending_local != NULL;
+    s = local ? pc->pending_local : pc->pending_remote;
+    if (!s)
+      s = answer_in_effect(pc, &local);
+  }
+  const rtc_sdp_media* m = section_of(s, t);
+  if (!m || section_rejected(m))
+    return;
+  if (!send) {
+    rtc_transceiver_direction d = section_direction(s, m);
+    if (!has_recv(local ? d : reversed(d)))
+      return;
+  }
+  negotiated_from(m, t->kind, out);
+}
+
+/* --- Remote tracks (transceiver_internal.h) --- */
+
+typedef struct receiver_state {
+  rtc_rtp_transceiver* t; /* referenced */
+  bool receiving;         /* [[FiredDirection]] has recv */
+  bool stopped;
+  const char** stream_ids; /* in the arena */
+  size_t stream_id_count;
+} receiver_state;
+
+struct pc_remote_tracks {
+  rtc_arena arena;
+  receiver_state* states;
+  size_t count;
+};
+
+/* t's state under the descriptions in effect (strings copied into
+ * `arena`). Errors: RTC_ERR_NO_MEMORY. */
+static rtc_error receiver_state_of(const rtc_peer_connection* pc,
+                                   rtc_rtp_transceiver* t,
+                                   rtc_arena* arena,
+                                   receiver_state* out) {
+  memset(out, 0, sizeof(*out));
+  out->t = t;
+  out->stopped = t->stopped;
+  if (!pc)
+    return RTC_OK;
+  bool local;
+  const rtc_sdp_session* msid_source;
+  const rtc_sdp_session* s = fired_description(pc, &local, &msid_source);
+  const rtc_sdp_media* m = section_of(s, t);
+  if (!m || section_rejected(m))
+    return RTC_OK;
+  rtc_transceiver_direction d = section_direction(s, m);
+  if (!has_recv(local ? d : reversed(d)))
+    return RTC_OK;
+  out->receiving = true;
+  /* webrtc-pc §4.4.1.6: "let msids be a list of the MSIDs that the media
+   * description indicates transceiver.[[Receiver]].[[ReceiverTrack]] is
+   * to be associated with" (RFC 8830 §2: "-" is no stream). */
+  const rtc_sdp_media* mm = section_of(msid_source, t);
+  size_t n = mm ? mm->num_msids : 0;
+  if (n == 0)
+    return RTC_OK;
+  out->stream_ids = rtc_arena_alloc_array(arena, n, sizeof(char*));
+  if (!out->stream_ids)
+    return RTC_ERR_NO_MEMORY;
+  for (size_t i = 0; i < n; i++) {
+    const char* id = mm->msids[i].stream_id;
+    if (!id || !id[0] || strcmp(id, "-") == 0)
+      continue;
+    bool seen = false;
+    for (size_t k = 0; k < out->stream_id_count && !seen; k++)
+      seen = strcmp(out->stream_ids[k], id) == 0;
+    if (seen)
+      continue;
+    const char* copy = rtc_arena_strdup(arena, id);
+    if (!copy)
+      return RTC_ERR_NO_MEMORY;
+    out->stream_ids[out->stream_id_count++] = copy;
+  }
+  return RTC_OK;
+}
+
+static bool has_stream(const receiver_state* s, const char* id) {
+  for (size_t i = 0; i < s->stream_id_count; i++) {
+    if (strcmp(s->stream_ids[i], id) == 0)
+      return true;
+  }
+  return false;
+}
+
+static void free_remote_tracks(pc_remote_tracks* r) {
+  for (size_t i = 0; i < r->count; i++)
+    rtc_rtp_transceiver_unref(r->states[i].t);
+  rtc_arena_reset(&r->arena);
+  rtc_free(r);
+}
+
+rtc_error pc_remote_tracks_begin(rtc_peer_connection* pc,
+                                 pc_remote_tracks** out) {
+  *out = NULL;
+  pc_remote_tracks* r = rtc_calloc(1, sizeof(*r));
+  if (!r)
+    return RTC_ERR_NO_MEMORY;
+  rtc_arena_init(&r->arena, 0);
+  if (pc->transceiver_count) {
+    r->states = rtc_arena_alloc_array(&r->arena, pc->transceiver_count,
+                                      sizeof(receiver_state));
+    if (!r->states) {
+      free_remote_tracks(r);
+      return RTC_ERR_NO_MEMORY;
+    }
+  }
+  for (size_t i = 0; i < pc->transceiver_count; i++) {
+    rtc_rtp_transceiver* t = pc->transceivers[i];
+    rtc_error err = receiver_state_of(pc, t, &r->arena, &r->states[i]);
+    r->states[i].t = NULL;
+    if (err != RTC_OK) {
+      free_remote_tracks(r);
+      return err;
+    }
+    rtc_rtp_transceiver_ref(t);
+    r->states[i].t = t;
+    r->count++;
+  }
+  *out = r;
+  return RTC_OK;
+}
+
+/* The update for a transceiver whose state went from `before` (NULL: it
+ * is new) to `after`; false when nothing changed. */
+static bool remote_track_update(const receiver_state* before,
+                                const receiver_state* after,
+                                rtc_remote_track_update* u) {
+  static const receiver_state kNone = {0};
+  if (!before)
+    before = &kNone;
+  memset(u, 0, sizeof(*u));
+  u->transceiver = after->t;
+  u->stream_ids = after->stream_ids;
+  u->stream_id_count = after->stream_id_count;
+  /* "Set the associated remote streams": the pairs of removeList and
+   * addList. */
+  bool removed_stream = false, added_stream = false;
+  for (size_t i = 0; i < before->stream_id_count; i++)
+    removed_stream |= !has_stream(after, before->stream_ids[i]);
+  for (size_t i = 0; i < after->stream_id_count; i++)
+    added_stream |= !has_stream(before, after->stream_ids[i]);
+  /* webrtc-pc §5.1.1 "process remote tracks": "If direction is
+   * "sendrecv" or "recvonly" and transceiver.[[FiredDirection]] is
+   * neither "sendrecv" nor "recvonly", or the previous step increased the
+   * length of addList, process the addition of a remote track". */
+  u->add_track = after->receiving && (!before->receiving || added_stream);
+  /* "If direction is "sendonly" or "inactive", and
+   * transceiver.[[FiredDirection]] is either "sendrecv" or "recvonly",
+   * process the removal of a remote track". */
+  u->remove_track = !after->receiving && before->receiving;
+  u->stopped = after->stopped && !before->stopped;
+  return removed_stream || added_stream || u->add_track || u->remove_track ||
+         u->stopped;
+}
+
+static void report_remote_tracks(rtc_peer_connection* pc,
+                                 pc_remote_tracks* before) {
+  size_t total = pc->transceiver_count + before->count;
+  if (total == 0)
+    return;
+  receiver_state* after =
+      rtc_arena_alloc_array(&before->arena, total, sizeof(receiver_state));
+  rtc_remote_track_update* updates = rtc_arena_alloc_array(
+      &before->arena, total, sizeof(rtc_remote_track_update));
+  if (!after || !updates)
+    goto no_memory;
+  size_t n = 0;
+  for (size_t i = 0; i < pc->transceiver_count; i++) {
+    rtc_rtp_transceiver* t = pc->transceivers[i];
+    const receiver_state* was = NULL;
+    for (size_t k = 0; k < before->count && !was; k++) {
+      if (before->states[k].t == t)
+        was = &before->states[k];
+    }
+    if (receiver_state_of(pc, t, &before->arena, &after[i]) != RTC_OK)
+      goto no_memory;
+    if (remote_track_update(was, &after[i], &updates[n]))
+      n++;
+  }
+  /* Transceivers the description removed (a rolled-back remote offer's):
+   * they receive nothing any more. */
+  for (size_t k = 0; k < before->count; k++) {
+    rtc_rtp_transceiver* t = before->states[k].t;
+    bool kept = false;
+    for (size_t i = 0; i < pc->transceiver_count && !kept; i++)
+      kept = pc->transceivers[i] == t;
+    if (kept)
+      continue;
+    receiver_state gone = {.t = t, .stopped = t->stopped};
+    if (remote_track_update(&before->states[k], &gone, &updates[n]))
+      n++;
+  }
+  if (n > 0)
+    pc->observer->on_remote_tracks(pc->user, updates, n);
+  return;
+no_memory:
+  RTC_LOG(WARNING, "out of memory: remote track changes not reported");
+}
+
+void pc_remote_tracks_finish(rtc_peer_connection* pc,
+                             pc_remote_tracks* before,
+                             bool applied) {
+  /* webrtc-pc addTrack: "the [[CurrentDirection]] slot ... has never had
+   * a value of "sendrecv" or "sendonly"": [[CurrentDirection]] only
+   * changes when a description is applied. */
+  for (size_t i = 0; i < pc->transceiver_count; i++) {
+    rtc_rtp_transceiver* t = pc->transceivers[i];
+    if (t->has_current_direction && has_send(t->current_direction))
+      ext(t)->used_to_send = true;
+  }
+  if (!before)
+    return;
+  if (applied && !pc->closed && pc->observer->on_remote_tracks)
+    report_remote_tracks(pc, before);
+  free_remote_tracks(before);
 }

@@ -27,6 +27,15 @@ function tempDir(t) {
   return dir;
 }
 
+// The BoringSSL test addon alone in a temporary folder: in out/<cfg> it sits
+// next to the real addon's gen/api/js/bindings.js, which the loader would
+// apply to it.
+function lonelyBoringsslAddon(t) {
+  const addon = path.join(tempDir(t), 'boringssl_test_addon.node');
+  fs.copyFileSync(BORINGSSL_ADDON, addon);
+  return addon;
+}
+
 function touch(file) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, '');
@@ -39,23 +48,23 @@ function evalJson(script, env) {
   return JSON.parse(result.stdout);
 }
 
-test('an addon linked to BoringSSL, loaded by require("rtcbox"), binds to BoringSSL and works', { skip: DEEPBIND_SKIP }, () => {
+test('an addon linked to BoringSSL, loaded by require("rtcbox"), binds to BoringSSL and works', { skip: DEEPBIND_SKIP }, (t) => {
   const got = evalJson(`
     const a = require('rtcbox');
     console.log(JSON.stringify({
       library: a.sha256Library(),
       digest: a.sha256Hex('abc'),
       dtls: a.dtlsContextWorks(),
-    }));`, { RTCBOX_ADDON: BORINGSSL_ADDON });
+    }));`, { RTCBOX_ADDON: lonelyBoringsslAddon(t) });
   assert.match(got.library, /android\/libcrypto\.so\.0$/);
   assert.equal(got.digest, crypto.createHash('sha256').update('abc').digest('hex'));
   assert.equal(got.dtls, true);
 });
 
-test('the dlopen flags are RTLD_NOW | RTLD_DEEPBIND', () => {
+test('the dlopen flags are RTLD_NOW | RTLD_DEEPBIND | RTLD_NODELETE', () => {
   const { RTLD_NOW, RTLD_DEEPBIND } = os.constants.dlopen;
   assert.ok(RTLD_DEEPBIND > 0);
-  assert.equal(loader.dlopenFlags(), RTLD_NOW | RTLD_DEEPBIND);
+  assert.equal(loader.dlopenFlags(), RTLD_NOW | RTLD_DEEPBIND | 0x1000);
 });
 
 test('require("rtcbox") loads the built rtcbox.node from out/ when RTCBOX_ADDON is not set', { skip: DEEPBIND_SKIP }, (t) => {
@@ -117,7 +126,7 @@ test('the package exports what the generated bindings.js next to the addon makes
   });
 });
 
-test('require("rtcbox/global") defines the exports on globalThis as writable, configurable, not enumerable', { skip: DEEPBIND_SKIP }, () => {
+test('require("rtcbox/global") defines the exports on globalThis as writable, configurable, not enumerable', { skip: DEEPBIND_SKIP }, (t) => {
   const got = evalJson(`
     const rtcbox = require('rtcbox/global');
     console.log(JSON.stringify({
@@ -125,11 +134,29 @@ test('require("rtcbox/global") defines the exports on globalThis as writable, co
       descriptor: Object.getOwnPropertyDescriptor(globalThis, 'sha256Hex'),
       enumerated: Object.keys(globalThis).includes('sha256Hex'),
       works: sha256Hex('abc').length,
-    }));`, { RTCBOX_ADDON: BORINGSSL_ADDON });
+    }));`, { RTCBOX_ADDON: lonelyBoringsslAddon(t) });
   assert.deepEqual(got, {
     same: true,
     descriptor: { writable: true, enumerable: false, configurable: true },
     enumerated: false,
     works: 64,
   });
+});
+
+test('a worker that alone loaded rtcbox and used BoringSSL exits without crashing the process', { skip: DEEPBIND_SKIP }, () => {
+  // Node unloads an addon when the last env that loaded it goes; BoringSSL
+  // leaves a thread-exit destructor on the worker's thread, which would
+  // then run unmapped code (SIGSEGV). The loader keeps the addon mapped.
+  const result = runNode(['-e', `
+    const { Worker } = require('node:worker_threads');
+    const w = new Worker(\`
+      const { RTCPeerConnection } = require(${JSON.stringify(ROOT)});
+      const pc = new RTCPeerConnection();
+      pc.createOffer().then(() => { pc.close(); process.exit(0); });
+    \`, { eval: true });
+    w.on('exit', (code) => console.log('worker exit', code));
+  `], { env: { RTCBOX_ADDON: addonPath('rtcbox') } });
+  assert.equal(result.signal, null, result.stderr);
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /worker exit 0/);
 });

@@ -101,6 +101,7 @@ const rtc_peer_connection_observer Peer::kObserver = {
       P(u)->remote_channels.push_back(std::move(ch));
       P(u)->log.push_back("datachannel");
     },
+    nullptr,  // on_remote_tracks
 };
 
 }  // namespace rtc_test

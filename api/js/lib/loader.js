@@ -46,9 +46,15 @@ function findAddon({ env = process.env, root = PACKAGE_ROOT } = {}) {
 // libcrypto.so.0 bind to node's OpenSSL functions of the same names (a plain
 // require() of an addon linked to BoringSSL crashes: test/js/loader.test.js).
 // RTLD_NOW: a missing symbol fails the load, not a later call.
+// RTLD_NODELETE (glibc's value; os.constants.dlopen does not list it):
+// Node unloads an addon when the last env that loaded it goes (a worker),
+// and BoringSSL leaves a thread-exit destructor on that env's thread, which
+// must still find its code mapped.
+const RTLD_NODELETE = 0x1000;
+
 function dlopenFlags() {
   const { RTLD_NOW, RTLD_DEEPBIND } = os.constants.dlopen;
-  return RTLD_NOW | (RTLD_DEEPBIND || 0);
+  return RTLD_NOW | (RTLD_DEEPBIND || 0) | RTLD_NODELETE;
 }
 
 // Loads the addon at `file` and returns its exports (the native object).
