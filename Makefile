@@ -1,6 +1,11 @@
 # rtcbox. Two commands: `make test` (all tests) and, with the JS package,
 # `make demo`. Both install what they need on a fresh Debian 12 as root.
 #
+#   make demo         two rtcbox peers (two Node processes) send a 64 MiB file
+#                     over a data channel on this machine; ARGS='--size 8MiB
+#                     --verbose' passes options to demo/run.js (README.md)
+#   make demo-chromium the same with headless Chromium as the receiver
+#                     (installs Debian's chromium when missing)
 #   make              build the default configuration (out/clang)
 #   make test         checks, clang/gcc/ASan+UBSan builds, every test runner;
 #                     ends with "N passed, N failed, N skipped"
@@ -11,7 +16,7 @@
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test fuzz format clean
+.PHONY: all deps build test fuzz format clean demo demo-chromium
 
 all: build
 
@@ -26,6 +31,14 @@ test: deps
 
 fuzz: deps
 	@test/run_all.sh fuzz $(FUZZ_SECONDS)
+
+demo: deps
+	@demo/setup.sh $(ARGS)
+	@node demo/run.js $(ARGS)
+
+demo-chromium: deps
+	@demo/setup.sh --chromium $(ARGS)
+	@node demo/run.js --chromium $(ARGS)
 
 format:
 	@git ls-files --cached --others --exclude-standard -- '*.c' '*.h' '*.cc' | xargs -r clang-format -i --style=file

@@ -1137,12 +1137,14 @@ test('the addon works in worker threads, and an env teardown frees everything', 
     parentPort.postMessage({ value: t.convertUnsignedLongLong(-1), pending: B.FixtureTarget.pendingPromises() });
   `;
   const worker = new Worker(script, { eval: true });
+  // Listened for from the start: the worker may end right after its message.
+  const exited = new Promise((resolve) => worker.once('exit', resolve));
   const message = await new Promise((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
   });
   assert.deepEqual(message, { value: '18446744073709551615', pending: 3 });
-  await new Promise((resolve) => worker.once('exit', resolve));
+  await exited;
   await collect();
   assert.equal(FixtureTarget.liveAllocations(), allocations);
 });
