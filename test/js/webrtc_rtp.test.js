@@ -748,3 +748,19 @@ test('a worker that exits with RTP objects and pending promises tears down clean
   assert.equal(await message, '1');
   assert.equal(await exited, 0);
 });
+
+test('a script that only adds a transceiver or changes its direction gets negotiationneeded before Node exits', { skip: DEEPBIND_SKIP }, () => {
+  for (const step of [
+    "pc.addTransceiver('audio')",
+    "pc.addTransceiver('video', { direction: 'recvonly' })",
+  ]) {
+    const result = runNode(['-e', `
+      const { RTCPeerConnection } = require(${JSON.stringify(ROOT)});
+      const pc = new RTCPeerConnection();
+      pc.onnegotiationneeded = () => { console.log('negotiationneeded'); pc.close(); };
+      ${step};
+    `], { env: { RTCBOX_ADDON: addonPath('rtcbox') } });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout.trim(), 'negotiationneeded', step);
+  }
+});

@@ -346,7 +346,7 @@ void rtcbox_pc_forget_channel(rtcbox_RTCPeerConnection* pc,
  * removeTrack, addTransceiver, a transceiver's direction or stop(), ...):
  * Node stays alive until the core's negotiation check (a task it queued)
  * has run, so that a script waiting for negotiationneeded gets it. Nothing
- * once closed. */
+ * once closed; NULL is ignored. */
 void rtcbox_pc_negotiation_probe(rtcbox_RTCPeerConnection* pc);
 
 /* data_channel.c */

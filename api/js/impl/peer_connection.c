@@ -487,7 +487,8 @@ static void probe_first_hop(void* arg) {
 }
 
 void rtcbox_pc_negotiation_probe(rtcbox_RTCPeerConnection* pc) {
-  probe_post(impl_of(pc), probe_first_hop);
+  if (pc) /* NULL: a child whose peer connection is gone */
+    probe_post(impl_of(pc), probe_first_hop);
 }
 
 static pc_op* op_new(pc_impl* pc,

@@ -391,7 +391,10 @@ rtc_error rtcbox_RTCRtpTransceiver_set_direction(
     return rtcbox_ctx_fail(ctx, RTC_ERR_INVALID_ARGUMENT,
                            "The direction 'stopped' cannot be set.");
   rtc_error err = rtc_rtp_transceiver_set_direction(g->transceiver, d);
-  return err == RTC_OK ? RTC_OK : rtcbox_ctx_fail(ctx, err, NULL);
+  if (err != RTC_OK)
+    return rtcbox_ctx_fail(ctx, err, NULL);
+  rtcbox_pc_negotiation_probe(g->pc);
+  return RTC_OK;
 }
 
 rtc_error rtcbox_RTCRtpTransceiver_get_currentDirection(
@@ -425,6 +428,7 @@ rtc_error rtcbox_RTCRtpTransceiver_stop(rtcbox_ctx* ctx,
   if (rtc_rtp_transceiver_stopping(g->transceiver))
     return RTC_OK;
   rtc_rtp_transceiver_stop(g->transceiver);
+  rtcbox_pc_negotiation_probe(g->pc);
   /* "stop sending and receiving": "execute the steps for
    * receiver.[[ReceiverTrack]] to be ended. This fires an event." */
   rtcbox_track_end(g->receiver_track, true);
@@ -1188,6 +1192,7 @@ rtc_error rtcbox_RTCPeerConnection_addTrack(rtcbox_ctx* ctx,
   if (!g)
     return rtcbox_ctx_fail(ctx, RTC_ERR_NO_MEMORY, NULL);
   set_sender_track(g, track);
+  rtcbox_pc_negotiation_probe(self);
   *result = RTCBOX_OUT(&g->sender);
   return RTC_OK;
 }
@@ -1211,6 +1216,7 @@ rtc_error rtcbox_RTCPeerConnection_removeTrack(rtcbox_ctx* ctx,
    * for a stopping or removed transceiver). */
   if (!rtc_rtp_transceiver_sender_has_track(g->transceiver))
     set_sender_track(g, NULL);
+  rtcbox_pc_negotiation_probe(self);
   return RTC_OK;
 }
 
@@ -1426,6 +1432,7 @@ rtc_error rtcbox_RTCPeerConnection_addTransceiver(
     set_sender_track(g, track);
     rtc_rtp_transceiver_set_sender_has_track(g->transceiver, true);
   }
+  rtcbox_pc_negotiation_probe(self);
   *result = RTCBOX_OUT(&g->t);
   return RTC_OK;
 }
