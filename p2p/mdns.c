@@ -18,6 +18,7 @@
  */
 #include "p2p/mdns.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "p2p/mdns_message.h"
@@ -145,6 +146,15 @@ void rtc_mdns_options_init(rtc_mdns_options* options) {
   options->max_messages_per_second = DEFAULT_MAX_MESSAGES_PER_SECOND;
   options->ttl_seconds = DEFAULT_TTL_SECONDS;
   options->port = DEFAULT_PORT;
+}
+
+/* A name as text, for logs. */
+static const char* name_text(const rtc_mdns_name* name,
+                             char* buf,
+                             size_t size) {
+  if (rtc_mdns_name_to_text(name, buf, size) == 0)
+    snprintf(buf, size, "?");
+  return buf;
 }
 
 /* --- Rate limit --- */
@@ -319,13 +329,31 @@ static void send_due_queries(rtc_mdns* mdns, int64_t now) {
       return;
     uint8_t buf[SEND_BUFFER_SIZE];
     size_t len;
-    /* RFC 6762 §5.4: the first query asks for a unicast response (QU);
-     * retransmissions ask for multicast ones (QM), which every resolver
-     * sharing the port receives. */
+    /* Every query asks for multicast answers (QM), the first one too.
+     * RFC 6762 §15.1: "unlike multicast packets, incoming unicast UDP
+     * packets are typically delivered only to the first socket to bind to
+     * that port. This means that "QU" responses and other packets sent via
+     * unicast will be received only by the first Multicast DNS responder
+     * and/or querier on a system. This limitation can be partially
+     * mitigated if Multicast DNS implementations detect when they are not
+     * the first to bind to port 5353, and in that case they do not request
+     * "QU" responses." Linux spreads unicast datagrams over an
+     * SO_REUSEPORT group by a hash of the addresses, so even the first
+     * socket cannot count on them once another one binds: another
+     * rtc_mdns of this process (each ICE agent has one), a browser, avahi.
+     * A unicast answer lost there costs the querier the §5.2
+     * retransmission, a second later. §5.4 asks for QU only for "its
+     * initial batch of questions immediately on wake from sleep or
+     * interface activation", which is not what these are. */
     bool first = best->interval_us == 0;
-    if (rtc_mdns_build_query(&best->name, first, buf, sizeof(buf), &len) ==
-        RTC_OK)
+    if (rtc_mdns_build_query(&best->name, false, buf, sizeof(buf), &len) ==
+        RTC_OK) {
+      char text[RTC_MDNS_MAX_NAME_LENGTH];
+      RTC_LOG(VERBOSE, "mdns %p: query for %s%s", (void*)mdns,
+              name_text(&best->name, text, sizeof(text)),
+              first ? "" : " (retransmission)");
       send_to_groups(mdns, buf, len);
+    }
     /* RFC 6762 §5.2: one second, then doubling. */
     best->interval_us = first ? FIRST_RETRANSMIT_US : best->interval_us * 2;
     if (best->interval_us > MAX_RETRANSMIT_US)
@@ -502,6 +530,28 @@ static bool from_local_link(const mdns_socket* s,
   return false;
 }
 
+/* True when `source` is an address of this host: loopback, or an address
+ * of an interface we have a socket on. */
+static bool from_this_host(const rtc_mdns* mdns,
+                           const rtc_socket_address* source) {
+  rtc_socket_address ip = rtc_socket_address_unmapped(source);
+  if (rtc_socket_address_is_loopback(&ip))
+    return true;
+  ip.port = 0;
+  ip.scope_id = 0;
+  for (size_t i = 0; i < mdns->socket_count; i++) {
+    const mdns_socket* s = &mdns->sockets[i];
+    for (size_t j = 0; j < s->prefix_count; j++) {
+      rtc_socket_address own = s->prefixes[j];
+      own.port = 0;
+      own.scope_id = 0;
+      if (rtc_ip_address_equal(&own, &ip))
+        return true;
+    }
+  }
+  return false;
+}
+
 typedef struct mdns_match {
   mdns_entry* entry;
   bool positive;   /* a question asked for the record the name has */
@@ -553,8 +603,12 @@ static void handle_query(rtc_mdns* mdns,
       matches[match_count++] = (mdns_match){e, false, false};
     }
     matches[i].positive |= entry_has_type(e, q.type);
-    /* RFC 6762 §5.4: the QU bit asks for a unicast response. */
-    unicast |= q.unicast_response;
+    /* RFC 6762 §5.4: the QU bit asks for a unicast response ("willing to
+     * accept unicast replies ... as well as the usual multicast
+     * responses"). Not to a querier on this host: there, port 5353 is
+     * shared (by our own socket at least), and §15.1 says a unicast packet
+     * to it reaches only one of the sockets, maybe not the querier's. */
+    unicast |= q.unicast_response && !from_this_host(mdns, &packet->source);
     if (legacy && question_count < MAX_MATCHES)
       questions[question_count++] = q;
   }
@@ -627,6 +681,10 @@ static void handle_query(rtc_mdns* mdns,
   }
   /* Answer on the socket the query came in on: its interface and family
    * reach the querier. */
+  char text[RTC_MDNS_MAX_NAME_LENGTH];
+  RTC_LOG(VERBOSE, "mdns %p: answer for %s by %s", (void*)mdns,
+          name_text(&matches[0].entry->name, text, sizeof(text)),
+          unicast ? "unicast" : "multicast");
   send_on(s, buf, len, unicast ? &packet->source : &s->group);
 }
 
@@ -686,6 +744,10 @@ static void handle_response(rtc_mdns* mdns,
     /* draft-ietf-mmusic-mdns-ice-candidates, "Processing": a name that
      * resolves to more than one address is ignored. */
     rtc_error result = l->found == 1 ? RTC_OK : RTC_ERR_NOT_FOUND;
+    char text[RTC_MDNS_MAX_NAME_LENGTH];
+    RTC_LOG(VERBOSE, "mdns %p: %s %s", (void*)mdns,
+            name_text(&l->name, text, sizeof(text)),
+            result == RTC_OK ? "resolved" : "has several addresses");
     if (result == RTC_OK)
       cache_put(mdns, &l->name, &l->found_address, l->found_ttl);
     for (rtc_mdns_query* q = mdns->queries; q; q = q->next) {

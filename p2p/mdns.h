@@ -11,8 +11,10 @@
  * not collide).
  *
  * Resolver: rtc_mdns_resolve() accepts only names of the form
- * `<label>.local` with exactly one dot (the draft, "Processing"), sends a
- * query with the unicast-response bit, and reports the address, or
+ * `<label>.local` with exactly one dot (the draft, "Processing"), sends
+ * queries that ask for multicast answers (RFC 6762 §15.1: several stacks
+ * share port 5353 on one host, and a unicast answer reaches only one of
+ * them), and reports the address, or
  * RTC_ERR_TIMEOUT, or RTC_ERR_NOT_FOUND when the answer has more than one
  * address (which the draft says to ignore). Queries and responses are rate
  * limited (draft §Security: mDNS Message Flooding).

@@ -1272,7 +1272,10 @@ TEST_F(MdnsTest, ResolveIgnoresCaseOfName) {
   EXPECT_EQ(RTC_OK, r.error);
 }
 
-TEST_F(MdnsTest, FirstQueryAsksForUnicastAndIsAnsweredByUnicast) {
+// RFC 6762 §15.1: a unicast answer to port 5353 reaches only one of the
+// sockets that share that port on the querier's host, not necessarily the
+// querier's: queries ask for multicast answers (QM), which all get.
+TEST_F(MdnsTest, QueriesAskForMulticastAnswers) {
   FakeHost* ha = Host({"192.168.1.10/24"});
   rtc_mdns* a = Create(ha);
   rtc_mdns* b = Create(Host({"192.168.1.20/24"}));
@@ -1282,15 +1285,14 @@ TEST_F(MdnsTest, FirstQueryAsksForUnicastAndIsAnsweredByUnicast) {
   Resolve(b, name, &r);
   Run(10 * RTC_US_PER_MS);
   ASSERT_EQ(RTC_OK, r.error);
-  // Announcement, query (QU), unicast answer.
+  // Announcement, query (QM), multicast answer.
   ASSERT_EQ(3u, lan_.sent.size());
   Parsed query = Parse(lan_.sent[1].data);
   ASSERT_EQ(2u, query.questions.size());
-  EXPECT_TRUE(query.questions[0].unicast_response);
-  EXPECT_TRUE(query.questions[1].unicast_response);
+  EXPECT_FALSE(query.questions[0].unicast_response);
+  EXPECT_FALSE(query.questions[1].unicast_response);
   const SentPacket& answer = lan_.sent[2];
-  EXPECT_EQ("192.168.1.20", IpText(answer.destination));
-  EXPECT_EQ(5353, answer.destination.port);
+  EXPECT_TRUE(rtc_socket_address_equal(&kGroup4, &answer.destination));
   EXPECT_EQ(5353, answer.source.port);
   Parsed p = Parse(answer.data);
   ASSERT_EQ(RTC_OK, p.error);
@@ -1301,6 +1303,50 @@ TEST_F(MdnsTest, FirstQueryAsksForUnicastAndIsAnsweredByUnicast) {
   // RFC 6762 §6.1: NSEC saying there is no AAAA.
   EXPECT_EQ(RTC_MDNS_TYPE_NSEC, p.records[1].type);
   EXPECT_EQ(RTC_MDNS_SECTION_ADDITIONAL, p.records[1].section);
+}
+
+// RFC 6762 §5.4: a QU question from another host is answered by unicast.
+TEST_F(MdnsTest, AnswersQuestionAskingForUnicastFromAnotherHostByUnicast) {
+  rtc_mdns* a = Create(Host({"192.168.1.10/24"}));
+  std::string name = Register(a, "192.168.1.10");
+  RawSocket* raw = Raw(Host({"192.168.1.30/24"}));
+  raw->Send(Query(name, true), kGroup4);
+  Run(10 * RTC_US_PER_MS);
+  std::vector<SentPacket> responses;
+  for (const auto& p : raw->received) {
+    if (IsResponse(p))
+      responses.push_back(p);
+  }
+  ASSERT_EQ(1u, responses.size());
+  EXPECT_EQ("192.168.1.30", IpText(responses[0].destination));
+  EXPECT_EQ(5353, responses[0].destination.port);
+  Parsed p = Parse(responses[0].data);
+  ASSERT_EQ(RTC_OK, p.error);
+  ASSERT_GE(p.records.size(), 1u);
+  EXPECT_EQ("192.168.1.10", IpText(p.records[0].address));
+}
+
+// RFC 6762 §15.1: on the querier's own host, a unicast answer to port 5353
+// would reach the first socket bound to it (here: our own), not the
+// querier; §5.4 lets a QU question be answered by multicast.
+TEST_F(MdnsTest, AnswersQuestionAskingForUnicastFromThisHostByMulticast) {
+  FakeHost* ha = Host({"192.168.1.10/24"});
+  rtc_mdns* a = Create(ha);
+  std::string name = Register(a, "192.168.1.10");
+  RawSocket* raw = Raw(ha);  // another mDNS stack on the same host
+  raw->Send(Query(name, true), kGroup4);
+  Run(10 * RTC_US_PER_MS);
+  std::vector<SentPacket> responses;
+  for (const auto& p : raw->received) {
+    if (IsResponse(p))
+      responses.push_back(p);
+  }
+  ASSERT_EQ(1u, responses.size());
+  EXPECT_TRUE(rtc_socket_address_equal(&kGroup4, &responses[0].destination));
+  Parsed p = Parse(responses[0].data);
+  ASSERT_EQ(RTC_OK, p.error);
+  ASSERT_GE(p.records.size(), 1u);
+  EXPECT_EQ("192.168.1.10", IpText(p.records[0].address));
 }
 
 TEST_F(MdnsTest, AnswersMulticastQueryByMulticast) {
@@ -1413,8 +1459,8 @@ TEST_F(MdnsTest, RetransmitsAfterOneSecondThenDoubling) {
   EXPECT_EQ((std::vector<int64_t>{0, 1 * RTC_US_PER_SEC, 3 * RTC_US_PER_SEC,
                                   7 * RTC_US_PER_SEC}),
             times);
-  // QU first, then QM (RFC 6762 §5.4).
-  EXPECT_EQ((std::vector<bool>{true, false, false, false}), qu);
+  // All QM (RFC 6762 §5.4, §15.1).
+  EXPECT_EQ((std::vector<bool>{false, false, false, false}), qu);
 }
 
 TEST_F(MdnsTest, QueriesForOneNameShareOneNetworkQuery) {
@@ -1875,7 +1921,29 @@ TEST_P(MdnsNetworkTest, PeerResolvesIpv4Name) {
   EXPECT_EQ(RTC_OK, r.error);
   EXPECT_EQ("192.168.1.10", IpText(r.address));
   EXPECT_EQ(0, r.address.port);
-  // Query there, unicast answer back.
+  // Query there, answer back.
+  EXPECT_EQ(start + 2 * OneWay(), r.at_us);
+}
+
+// Another mDNS stack on the querier's host bound port 5353 first (another
+// peer connection of the process, avahi, a browser): the unicast answer to
+// a QU question would reach that stack, not the querier, which would
+// resolve only with its retransmission a second later (RFC 6762 §5.2,
+// §15.1).
+TEST_P(MdnsNetworkTest, ResolvesAtOnceWhenAnotherStackBoundThePortFirst) {
+  rtc_mdns* a = Create(AddNetHost({"192.168.1.10"}).factory);
+  NetHost hb = AddNetHost({"192.168.1.20"});
+  rtc_mdns* first = Create(hb.factory);
+  rtc_mdns* b = Create(hb.factory);
+  ASSERT_TRUE(a && first && b);
+  std::string name = Register(a, "192.168.1.10");
+  Run(RTC_US_PER_SEC);
+  int64_t start = Now();
+  Resolved r;
+  Resolve(b, name, &r);
+  Run(2 * RTC_US_PER_SEC);
+  ASSERT_EQ(1, r.calls);
+  EXPECT_EQ(RTC_OK, r.error);
   EXPECT_EQ(start + 2 * OneWay(), r.at_us);
 }
 

@@ -55,6 +55,10 @@ struct pc_network {
   uint16_t sctp_remote_port;
   uint64_t sctp_remote_max_message_size;
   bool sctp_started;
+  /* on_sctp_state(CLOSED) went out: the association is over. */
+  bool sctp_closed_reported;
+  /* The DTLS transport below ended the association (end_sctp). */
+  bool sctp_ended;
   stream_account* accounts;
   size_t account_count;
   size_t account_capacity;
@@ -127,12 +131,24 @@ static void report_sent(pc_network* net, uint16_t stream_id, size_t amount) {
   net->events->on_sent(net->user, stream_id, sent);
 }
 
+static void report_sctp_state(pc_network* net,
+                              rtc_sctp_state state,
+                              uint64_t max_message_size,
+                              uint16_t max_channels) {
+  if (state == RTC_SCTP_CLOSED) {
+    if (net->sctp_closed_reported)
+      return;
+    net->sctp_closed_reported = true;
+  }
+  if (net->events->on_sctp_state)
+    net->events->on_sctp_state(net->user, state, max_message_size,
+                               max_channels);
+}
+
 static void on_sctp_state(void* user, rtc_sctp_state state) {
   pc_network* net = user;
-  if (net->events->on_sctp_state)
-    net->events->on_sctp_state(net->user, state,
-                               rtc_sctp_transport_max_message_size(net->sctp),
-                               rtc_sctp_transport_max_channels(net->sctp));
+  report_sctp_state(net, state, rtc_sctp_transport_max_message_size(net->sctp),
+                    rtc_sctp_transport_max_channels(net->sctp));
 }
 
 static void on_sctp_peer_channel(void* user,
@@ -172,6 +188,15 @@ static void on_sctp_channel_closed(void* user, uint16_t stream_id) {
 
 static void on_sctp_error(void* user, const rtc_error_info* error) {
   pc_network* net = user;
+  /* The SCTP transport reports a failed association as on_error, then
+   * on_state(CLOSED). The peer connection hears of the transport first:
+   * webrtc-pc §6.1.2 "closed": "A task is queued to update the
+   * [[SctpTransportState]] slot to "closed" when a SHUTDOWN or ABORT chunk
+   * is received", and the data channels then close because of it (the
+   * sctp-failure error, then close, §6.2): by then, pc.sctp.state is
+   * "closed". */
+  if (rtc_sctp_transport_state(net->sctp) == RTC_SCTP_CLOSED)
+    on_sctp_state(net, RTC_SCTP_CLOSED);
   if (net->events->on_sctp_error)
     net->events->on_sctp_error(net->user, error);
 }
@@ -206,6 +231,40 @@ static rtc_error dtls_send(void* user, const uint8_t* data, size_t size) {
   return rtc_ice_agent_send(t->ice, data, size);
 }
 
+/* The DTLS association under the SCTP one is over (the peer's close_notify,
+ * or a failure): so is the SCTP association, whatever state it was in, and
+ * the data channels with it. webrtc-pc RTCDtlsTransportState "closed":
+ * "The transport has been closed intentionally as the result of receipt
+ * of a close_notify alert"; RFC 5246 §7.2.1: nothing is read after it, so
+ * no SCTP chunk (an ABORT or a SHUTDOWN that was lost or never sent) will
+ * ever end the association in band, and SCTP would otherwise stay
+ * "connecting" (it never connected) or "connected" until its heartbeats
+ * failed. libwebrtc does the same (SctpTransport::OnDtlsStateChange:
+ * closed or failed DTLS, SCTP "closed"). The channels get sctp-failure and
+ * close. The association is not renewed on this transport. */
+static void end_sctp(pc_network* net, const char* why) {
+  if (!net->sctp || net->sctp_ended)
+    return;
+  uint64_t max_message_size = rtc_sctp_transport_max_message_size(net->sctp);
+  uint16_t max_channels = rtc_sctp_transport_max_channels(net->sctp);
+  bool was_closed = rtc_sctp_transport_state(net->sctp) == RTC_SCTP_CLOSED;
+  /* No callback after this; its ABORT has no DTLS to go out on. */
+  rtc_sctp_transport_destroy(net->sctp);
+  net->sctp = NULL;
+  net->sctp_started = false;
+  net->sctp_ended = true;
+  net->account_count = 0;
+  if (was_closed)
+    return; /* already reported, channels and all */
+  RTC_LOG(INFO, "sctp: the association ends with its DTLS transport (%s)", why);
+  report_sctp_state(net, RTC_SCTP_CLOSED, max_message_size, max_channels);
+  rtc_error_info info;
+  rtc_error_info_init(&info);
+  rtc_error_set(&info, RTC_ERR_SCTP_FAILURE, "the DTLS transport %s", why);
+  if (net->events->on_sctp_error)
+    net->events->on_sctp_error(net->user, &info);
+}
+
 static void on_dtls_state(void* user,
                           rtc_dtls_state state,
                           const rtc_error_info* error) {
@@ -222,8 +281,14 @@ static void on_dtls_state(void* user,
   }
   if (net->events->on_dtls_state)
     net->events->on_dtls_state(net->user, t->name, state, error);
-  if (state == RTC_DTLS_CONNECTED && strcmp(t->name, net->sctp_transport) == 0)
+  if (strcmp(t->name, net->sctp_transport) != 0)
+    return;
+  if (state == RTC_DTLS_CONNECTED)
     maybe_start_sctp(net);
+  else if (state == RTC_DTLS_CLOSED)
+    end_sctp(net, "was closed by the peer");
+  else if (state == RTC_DTLS_FAILED)
+    end_sctp(net, "failed");
 }
 
 static void on_dtls_data(void* user, const uint8_t* data, size_t size) {
@@ -554,6 +619,8 @@ void pc_network_retain(pc_network* net,
       rtc_sctp_transport_destroy(net->sctp);
       net->sctp = NULL;
       net->sctp_started = false;
+      net->sctp_closed_reported = false;
+      net->sctp_ended = false;
       net->sctp_transport[0] = '\0';
     }
     if (t->dtls)
@@ -570,8 +637,8 @@ rtc_error pc_network_set_sctp(pc_network* net,
                               uint64_t remote_max_message_size) {
   if (net->closed)
     return RTC_ERR_INVALID_STATE;
-  if (net->sctp) {
-    /* A renegotiation keeps the association. */
+  if (net->sctp || net->sctp_ended) {
+    /* A renegotiation keeps the association (or its end: see end_sctp). */
     return RTC_OK;
   }
   rtc_sctp_transport_config config;

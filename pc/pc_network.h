@@ -83,6 +83,11 @@ typedef struct pc_network_events {
   /* Total bytes of this channel that SCTP has taken since it opened. */
   void (*on_sent)(void* user, uint16_t stream_id, uint64_t total_sent);
   void (*on_channel_closed)(void* user, uint16_t stream_id);
+  /* The association ended (the peer's ABORT or SHUTDOWN, or the DTLS
+   * transport under it went "closed" or "failed", which also ends it for
+   * good on this transport): on_sctp_state(closed) comes first, so that the
+   * channels' error and close handlers read the transport closed
+   * (webrtc-pc §6.1.2), then this. */
   void (*on_sctp_error)(void* user, const rtc_error_info* error);
 } pc_network_events;
 
