@@ -3,8 +3,11 @@
 // the rtcbox bindings (api/js/impl/ice.c): the constructor, parsing of the
 // candidate-attribute grammar into the attributes, toJSON().
 //
-// Real candidates come from /work/shared/fixtures/sdp/ (each test checks
-// that its line is in the file it names); srflx, relay, prflx and mDNS
+// Real candidates come from captures of the stacks, copied byte for byte
+// from the project's shared fixtures: the *-candidates.txt files into
+// test/js/fixtures/candidates/, the SDPs in the SDP fuzzer's seed corpus
+// test/fuzzers/corpus/sdp/ (each test checks that its line is in the file
+// it names); srflx, relay, prflx and mDNS
 // candidates, which those captures do not have, come from the candidate
 // fuzzer's seed corpus (test/fuzzers/corpus/candidate/synthetic-*), which
 // follows Chromium's and Firefox's formats.
@@ -15,7 +18,11 @@ const path = require('node:path');
 const { test } = require('node:test');
 const { ROOT, DEEPBIND_SKIP, addonPath } = require('./support.js');
 
-const FIXTURES = process.env.RTCBOX_SDP_FIXTURES || '/work/shared/fixtures/sdp';
+// Where fixture `file` is in the tree.
+function fixturePath(file) {
+  const dir = file.endsWith('.sdp') ? 'test/fuzzers/corpus/sdp' : 'test/js/fixtures/candidates';
+  return path.join(ROOT, dir, file);
+}
 const CORPUS = path.join(ROOT, 'test/fuzzers/corpus/candidate');
 
 let rtc = null;
@@ -39,11 +46,7 @@ function attributes(c) {
 // `line` must be one of the lines of fixture `file` (after an optional
 // "a=" when the fixture is an SDP): what we test is what a stack sent.
 function fixtureLine(file, line, t) {
-  const full = path.join(FIXTURES, file);
-  if (!fs.existsSync(full)) {
-    t.skip(`${full} is not here`);
-    return null;
-  }
+  const full = fixturePath(file);
   const lines = fs.readFileSync(full, 'utf8').split(/\r?\n/);
   assert.ok(lines.includes(line) || lines.includes(`a=${line}`), `${line} is not in ${file}`);
   return line;
