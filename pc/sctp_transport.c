@@ -518,10 +518,13 @@ static void post_deliver(rtc_sctp_transport* t) {
   if (!t->ev_head || t->delivering || t->deliver_posted)
     return;
   rtc_task task = {deliver_task, NULL, t};
-  if (rtc_task_queue_post_guarded(t->queue, t->flag, 0, task) == RTC_OK)
+  rtc_error err = rtc_task_queue_post_guarded(t->queue, t->flag, 0, task);
+  if (err == RTC_OK)
     t->deliver_posted = true;
+  else if (err == RTC_ERR_CLOSED) /* its network thread is stopping */
+    RTC_LOG(VERBOSE, "sctp: the queue of the events is stopping");
   else
-    RTC_LOG(WARNING, "sctp: cannot post events");
+    RTC_LOG(WARNING, "sctp: cannot post events (%s)", rtc_error_name(err));
 }
 
 void rtc_sctp_drain_task(void* arg) {

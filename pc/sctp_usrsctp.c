@@ -99,10 +99,14 @@ static void schedule_drain_locked(rtc_sctp_transport* t)
   if (t->drain_posted)
     return;
   rtc_task task = {rtc_sctp_drain_task, NULL, t};
-  if (rtc_task_queue_post_guarded(t->queue, t->flag, 0, task) == RTC_OK)
+  rtc_error err = rtc_task_queue_post_guarded(t->queue, t->flag, 0, task);
+  if (err == RTC_OK)
     t->drain_posted = true;
+  else if (err == RTC_ERR_CLOSED) /* its network thread is stopping */
+    RTC_LOG(VERBOSE, "sctp: the transport's queue is stopping");
   else
-    RTC_LOG(WARNING, "sctp: cannot post to the transport's queue");
+    RTC_LOG(WARNING, "sctp: cannot post to the transport's queue (%s)",
+            rtc_error_name(err));
 }
 
 /* usrsctp's packet output (AF_CONN). `addr` is the transport id. */
@@ -195,10 +199,16 @@ static void tick_schedule_locked(void) RTC_REQUIRES(g_state_mu) {
   if (g_tick_pending || g_active == 0 || !g_head)
     return;
   rtc_task task = {tick_task, NULL, (void*)g_timer_gen};
-  if (rtc_task_queue_post_delayed(g_head->queue, TICK_US, task) == RTC_OK)
+  rtc_error err = rtc_task_queue_post_delayed(g_head->queue, TICK_US, task);
+  if (err == RTC_OK)
     g_tick_pending = true;
+  else if (err == RTC_ERR_CLOSED)
+    /* The driver's network thread is stopping (its context is being
+     * destroyed): its transports go with it, and the registry's next
+     * driver restarts the timer (timer_restart_locked). */
+    RTC_LOG(VERBOSE, "sctp: the timer's queue is stopping");
   else
-    RTC_LOG(WARNING, "sctp: cannot post the timer");
+    RTC_LOG(WARNING, "sctp: cannot post the timer (%s)", rtc_error_name(err));
 }
 
 static void tick_task(void* arg) {
