@@ -646,9 +646,21 @@ static void env_unlink(rtcbox_RTCPeerConnection* pc) {
   pc->env_prev = pc->env_next = NULL;
 }
 
+/* What a peer connection holds natively until its JS object is collected
+ * (measured: ~60 KB of RSS for a closed one, more while it runs), reported
+ * to V8 (napi_adjust_external_memory) so that closed peer connections
+ * create the GC pressure their memory is: otherwise V8 sees small JS
+ * objects and may keep thousands of them. */
+#define PC_EXTERNAL_BYTES (64 * 1024)
+
 static void pc_free(rtcbox_impl_header* h) {
   pc_impl* pc = (pc_impl*)h;
   rtcbox_RTCPeerConnection* p = &pc->pub;
+  /* (Not once the env is gone: p->ienv is NULL after its teardown.) */
+  if (p->ienv) {
+    int64_t total;
+    napi_adjust_external_memory(p->ienv->env, -PC_EXTERNAL_BYTES, &total);
+  }
   pc_shut(pc, true);
   /* The registry: children keep their core objects, lose the pc. */
   for (size_t i = 0; i < p->rtp_count; i++) {
@@ -984,6 +996,8 @@ rtc_error rtcbox_RTCPeerConnection_constructor(
   if (ienv->pcs)
     ienv->pcs->env_prev = &pc->pub;
   ienv->pcs = &pc->pub;
+  int64_t external;
+  napi_adjust_external_memory(ctx->env, PC_EXTERNAL_BYTES, &external);
   /* Strong until close(): it can fire events. */
   rtcbox_wrapper_set_strong(&pc->pub.h.wrapper, true);
   *result = &pc->pub;
