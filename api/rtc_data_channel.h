@@ -94,6 +94,14 @@ rtc_error rtc_data_channel_send(rtc_data_channel* channel,
                                 bool binary,
                                 const uint8_t* data,
                                 size_t size);
+/* The checks of send() for a message of `size` bytes without sending it,
+ * as if `extra_buffered` more bytes were in bufferedAmount (bytes the
+ * caller holds to send first, such as a Blob being read): the errors of
+ * rtc_data_channel_send, RTC_OK when it would take the message. */
+rtc_error rtc_data_channel_check_send(const rtc_data_channel* channel,
+                                      uint64_t size,
+                                      uint64_t extra_buffered);
+
 /* webrtc-pc close(): closing, then closed once the stream is reset. */
 void rtc_data_channel_close(rtc_data_channel* channel);
 

@@ -545,21 +545,37 @@ static void net_send(pc_network* net, void* arg) {
             rtc_error_name(err));
 }
 
-rtc_error rtc_data_channel_send(rtc_data_channel* c,
-                                bool binary,
-                                const uint8_t* data,
-                                size_t size) {
+rtc_error rtc_data_channel_check_send(const rtc_data_channel* c,
+                                      uint64_t size,
+                                      uint64_t extra_buffered) {
   rtc_peer_connection* pc = c->pc;
-  /* webrtc-pc §6.2 send(). */
+  /* webrtc-pc §6.2 send(): "If channel.[[ReadyState]] is not "open",
+   * throw an InvalidStateError." */
   if (c->state != RTC_DATA_CHANNEL_OPEN || !pc)
     return RTC_ERR_INVALID_STATE;
   RTC_DCHECK(rtc_task_queue_is_current(pc->signaling));
+  /* "If the byte size of data exceeds the value of maxMessageSize on
+   * channel's associated RTCSctpTransport, throw a TypeError." */
   uint64_t max = pc->sctp_max_message_size ? pc->sctp_max_message_size
                                            : pc->remote_max_message_size;
   if (max && size > max)
     return RTC_ERR_INVALID_ARGUMENT;
-  if ((c->submitted - c->sent) + size > MAX_BUFFERED)
+  /* "If [[BufferedAmount]] increased by the byte size of data is above
+   * [[MaxBufferSize]], throw an OperationError" (a buffer we bound). */
+  uint64_t buffered = (c->submitted - c->sent) + extra_buffered;
+  if (buffered > MAX_BUFFERED || size > MAX_BUFFERED - buffered)
     return RTC_ERR_OPERATION;
+  return RTC_OK;
+}
+
+rtc_error rtc_data_channel_send(rtc_data_channel* c,
+                                bool binary,
+                                const uint8_t* data,
+                                size_t size) {
+  rtc_error check = rtc_data_channel_check_send(c, size, 0);
+  if (check != RTC_OK)
+    return check;
+  rtc_peer_connection* pc = c->pc;
   send_args* a = rtc_malloc(sizeof(*a) + size);
   if (!a)
     return RTC_ERR_NO_MEMORY;

@@ -829,6 +829,39 @@ TEST_F(DataChannelTest, SendLargerThanMaxMessageSizeFailsWithTypeError) {
   EXPECT_EQ(boot_remote_->messages.size(), 1u);
 }
 
+// rtc_data_channel_check_send: send()'s checks without sending, counting
+// bytes the caller holds back (the bindings' Blob queue) as buffered.
+TEST_F(DataChannelTest, CheckSendGivesSendsErrorsWithoutSending) {
+  ASSERT_NO_FATAL_FAILURE(Connect());
+  const uint64_t kLimit = 16u * 1024 * 1024;  // the send buffer we bound
+  rtc_error ok = RTC_ERR_INTERNAL, too_big = RTC_ERR_INTERNAL,
+            full = RTC_ERR_INTERNAL, exactly_full = RTC_ERR_INTERNAL,
+            overflow = RTC_ERR_INTERNAL;
+  OnQueue(a_.signaling, [&] {
+    rtc_data_channel* c = boot_->channel;
+    ok = rtc_data_channel_check_send(c, kMaxMessageSize, 0);
+    too_big = rtc_data_channel_check_send(c, kMaxMessageSize + 1, 0);
+    exactly_full = rtc_data_channel_check_send(c, 1000, kLimit - 1000);
+    full = rtc_data_channel_check_send(c, 1000, kLimit - 999);
+    overflow = rtc_data_channel_check_send(c, 10, UINT64_MAX - 5);
+  });
+  EXPECT_EQ(ok, RTC_OK);
+  EXPECT_EQ(too_big, RTC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(exactly_full, RTC_OK);
+  EXPECT_EQ(full, RTC_ERR_OPERATION);
+  EXPECT_EQ(overflow, RTC_ERR_OPERATION);
+  // Nothing was sent or counted.
+  EXPECT_EQ(rtc_data_channel_buffered_amount(boot_->channel), 0u);
+  rtc_sim_time_advance_us(time_, 1 * kSec);
+  EXPECT_TRUE(boot_remote_->messages.empty());
+  rtc_error closing = RTC_ERR_INTERNAL;
+  OnQueue(a_.signaling, [&] {
+    rtc_data_channel_close(boot_->channel);
+    closing = rtc_data_channel_check_send(boot_->channel, 1, 0);
+  });
+  EXPECT_EQ(closing, RTC_ERR_INVALID_STATE);
+}
+
 TEST_F(DataChannelTest, SendHonoursTheSmallerMaxMessageSizeOfTheAnswer) {
   AnswerMaxMessageSize("1000");
   ASSERT_NO_FATAL_FAILURE(Connect());

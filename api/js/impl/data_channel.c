@@ -29,11 +29,6 @@
 #include "rtc_base/checks.h"
 #include "rtc_base/logging.h"
 
-/* The core's send buffer (pc/data_channel.c MAX_BUFFERED): send() of a
- * queued message must throw OperationError synchronously, before the core
- * sees the message. The core checks again when the message reaches it. */
-#define DC_MAX_BUFFERED ((uint64_t)16 * 1024 * 1024)
-
 /* A message waiting in the send queue. */
 struct rtcbox_dc_pending {
   struct rtcbox_dc_pending* next;
@@ -77,8 +72,8 @@ static uint64_t buffered_amount(const rtcbox_RTCDataChannel* s) {
   return rtc_data_channel_buffered_amount(s->channel) + s->pending_bytes;
 }
 
-/* The associated RTCSctpTransport's maxMessageSize (INFINITY without
- * one: the core checks its own limit then). */
+/* The associated RTCSctpTransport's maxMessageSize, for messages (INFINITY
+ * without one). */
 static double max_message_size(const rtcbox_RTCDataChannel* s) {
   if (!s->pc || !s->pc->pc)
     return INFINITY;
@@ -346,19 +341,26 @@ static rtc_error check_send(rtcbox_ctx* ctx,
   if (ready_state(s) != RTCBOX_RTCDataChannelState_open)
     return rtcbox_ctx_fail(ctx, RTC_ERR_INVALID_STATE,
                            "RTCDataChannel.readyState is not 'open'");
-  /* "If the byte size of data exceeds the value of maxMessageSize on
-   * channel's associated RTCSctpTransport, throw a TypeError." */
-  double max = max_message_size(s);
-  if ((double)size > max)
-    return rtcbox_ctx_fail(ctx, RTC_ERR_INVALID_ARGUMENT,
-                           "The message (%llu bytes) is larger than the "
-                           "transport's maxMessageSize (%.0f bytes).",
-                           (unsigned long long)size, max);
-  /* "If the value of [[BufferedAmount]] increased by the byte size of data
-   * is above [[MaxBufferSize]], throw an OperationError." */
-  if (buffered_amount(s) + size > DC_MAX_BUFFERED)
-    return rtcbox_ctx_fail(ctx, RTC_ERR_OPERATION,
-                           "RTCDataChannel send queue is full");
+  /* The size checks (maxMessageSize: TypeError; the send buffer:
+   * OperationError) as the core makes them, counting what waits here. */
+  rtc_error err =
+      rtc_data_channel_check_send(s->channel, size, s->pending_bytes);
+  switch (err) {
+    case RTC_OK:
+      break;
+    case RTC_ERR_INVALID_ARGUMENT:
+      return rtcbox_ctx_fail(ctx, err,
+                             "The message (%llu bytes) is larger than the "
+                             "transport's maxMessageSize (%.0f bytes).",
+                             (unsigned long long)size, max_message_size(s));
+    case RTC_ERR_OPERATION:
+      return rtcbox_ctx_fail(ctx, err, "RTCDataChannel send queue is full");
+    case RTC_ERR_INVALID_STATE:
+      return rtcbox_ctx_fail(ctx, err,
+                             "RTCDataChannel.readyState is not 'open'");
+    default:
+      return err;
+  }
   return RTC_OK;
 }
 
