@@ -10,7 +10,7 @@
 # # cancelled, # skipped, # todo; cancelled counts as failed, todo as
 # skipped). A run that ends without a summary, or exits non-zero without a
 # failed test, counts as one more failure. The log is kept in
-# <out>/test-logs/js.log. JS_TEST_TIMEOUT (seconds, default 600) bounds the
+# <out>/test-logs/js.log. JS_TEST_TIMEOUT (seconds, default 900) bounds the
 # run.
 #
 # An ASan build's addons need the ASan runtime in the host: node runs with
@@ -22,7 +22,7 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 out=$1 label=$2 results=$3
-timeout_s=${JS_TEST_TIMEOUT:-600}
+timeout_s=${JS_TEST_TIMEOUT:-900}
 logs=$out/test-logs
 log=$logs/js.log
 mkdir -p "$logs"
