@@ -569,12 +569,10 @@ rtcbox_RTCSctpTransport* rtcbox_sctp_transport_new(
 }
 
 void rtcbox_sctp_transport_pc_closed(rtcbox_RTCSctpTransport* t) {
-  if (!t)
-    return;
-  /* The DTLS transport under it is closed too (the peer connection tells
-   * it as well; twice is harmless). */
-  rtcbox_dtls_transport_pc_closed(t->dtls);
-  if (!t->observing)
+  /* Not its DTLS transport: the peer connection closes the DTLS
+   * transports of its registry itself, and a replaced association may
+   * leave its DTLS transport carrying the next one. */
+  if (!t || !t->observing)
     return;
   t->observing = false;
   rtc_pc_sctp_transport_set_observer(t->transport, NULL, NULL);
