@@ -148,8 +148,7 @@ struct rtc_rtp_transceiver {
   int mline_index;
   /* Added by addTransceiver (true) or created by a remote offer. */
   bool added_by_api;
-  /* Made by addTrack: a remote offer may take it over (JSEP §5.10). No
-   * addTrack yet (the media work), so never set. */
+  /* Made by addTrack: a remote offer may take it over (JSEP §5.10). */
   bool created_by_add_track;
   /* The mid createOffer proposed for it ("" : none yet). */
   char offer_mid[PC_MID_SIZE];
@@ -161,6 +160,11 @@ struct rtc_rtp_transceiver {
   char** stream_ids;
   size_t stream_id_count;
   char sender_id[40];
+  /* [[SenderTrack]] is not null. */
+  bool sender_has_track;
+  /* [[CurrentDirection]] has once been sendrecv or sendonly (webrtc-pc
+   * addTrack: "The sender has never been used to send"). */
+  bool used_to_send;
 };
 
 /* --- The peer connection --- */

@@ -16,26 +16,6 @@
 #include "rtc_base/logging.h"
 #include "rtc_base/random.h"
 
-/* What struct rtc_rtp_transceiver (peer_connection_internal.h) does not
- * hold: every transceiver is allocated as one of these by
- * pc_transceiver_new. */
-typedef struct pc_transceiver_ext {
-  rtc_rtp_transceiver t; /* first */
-  /* [[SenderTrack]] is not null. */
-  bool sender_has_track;
-  /* [[CurrentDirection]] has once been sendrecv or sendonly (webrtc-pc
-   * addTrack: "The sender has never been used to send"). */
-  bool used_to_send;
-} pc_transceiver_ext;
-
-static pc_transceiver_ext* ext(rtc_rtp_transceiver* t) {
-  return (pc_transceiver_ext*)t;
-}
-
-static const pc_transceiver_ext* cext(const rtc_rtp_transceiver* t) {
-  return (const pc_transceiver_ext*)t;
-}
-
 const char* rtc_media_kind_name(rtc_media_kind kind) {
   return kind == RTC_MEDIA_VIDEO ? "video" : "audio";
 }
@@ -468,10 +448,9 @@ void rtc_rtp_transceiver_init_defaults(rtc_rtp_transceiver_init* init) {
 rtc_rtp_transceiver* pc_transceiver_new(rtc_peer_connection* pc,
                                         rtc_media_kind kind,
                                         const rtc_rtp_transceiver_init* init) {
-  pc_transceiver_ext* e = rtc_calloc(1, sizeof(*e));
-  if (!e)
+  rtc_rtp_transceiver* t = rtc_calloc(1, sizeof(*t));
+  if (!t)
     return NULL;
-  rtc_rtp_transceiver* t = &e->t;
   rtc_refcount_init(&t->refs);
   t->pc = pc;
   t->kind = kind;
@@ -637,12 +616,12 @@ bool rtc_rtp_transceiver_stopping(const rtc_rtp_transceiver* t) {
 /* --- The sender --- */
 
 bool rtc_rtp_transceiver_sender_has_track(const rtc_rtp_transceiver* t) {
-  return cext(t)->sender_has_track;
+  return t->sender_has_track;
 }
 
 void rtc_rtp_transceiver_set_sender_has_track(rtc_rtp_transceiver* t,
                                               bool has_track) {
-  ext(t)->sender_has_track = has_track;
+  t->sender_has_track = has_track;
 }
 
 static bool has_send(rtc_transceiver_direction d) {
@@ -753,7 +732,7 @@ rtc_error rtc_peer_connection_add_track(rtc_peer_connection* pc,
   for (size_t i = 0; i < pc->transceiver_count && !t; i++) {
     rtc_rtp_transceiver* c = pc->transceivers[i];
     if (!c->stopped && !c->stopping && c->kind == kind &&
-        !ext(c)->sender_has_track && !ext(c)->used_to_send)
+        !c->sender_has_track && !c->used_to_send)
       t = c;
   }
   if (t) {
@@ -789,7 +768,7 @@ rtc_error rtc_peer_connection_add_track(rtc_peer_connection* pc,
    * that created the transceiver (webrtc-pc §4.4.1.6), and open to a
    * remote offer's takeover while it has no mid (RFC 9429 §5.10). */
   t->created_by_add_track = true;
-  ext(t)->sender_has_track = true;
+  t->sender_has_track = true;
   rtc_rtp_transceiver_ref(t);
   *out = t;
   /* "Update the negotiation-needed flag for connection." */
@@ -816,9 +795,9 @@ rtc_error rtc_peer_connection_remove_track(rtc_peer_connection* pc,
   if (!t->pc || t->stopping || t->stopped)
     return RTC_OK;
   /* "If sender.[[SenderTrack]] is null, abort these steps." */
-  if (!ext(t)->sender_has_track)
+  if (!t->sender_has_track)
     return RTC_OK;
-  ext(t)->sender_has_track = false;
+  t->sender_has_track = false;
   if (t->direction == RTC_DIRECTION_SENDRECV)
     t->direction = RTC_DIRECTION_RECVONLY;
   else if (t->direction == RTC_DIRECTION_SENDONLY)
@@ -1272,7 +1251,7 @@ void pc_remote_tracks_finish(rtc_peer_connection* pc,
   for (size_t i = 0; i < pc->transceiver_count; i++) {
     rtc_rtp_transceiver* t = pc->transceivers[i];
     if (t->has_current_direction && has_send(t->current_direction))
-      ext(t)->used_to_send = true;
+      t->used_to_send = true;
   }
   if (!before)
     return;
