@@ -57,6 +57,11 @@ void* rtcbox_impl_out(rtcbox_impl_header* h) {
   return h;
 }
 
+void rtcbox_impl_out_unused(rtcbox_impl_header* h, bool had_js) {
+  if (h && !had_js && !h->wrapper.link)
+    rtcbox_impl_unref(h);
+}
+
 /* --- Envs --- */
 
 static rtc_mutex g_mu = RTC_MUTEX_INIT;

@@ -96,6 +96,13 @@ void rtcbox_impl_unref(rtcbox_impl_header* h);
  * takes the reference of the JS object the glue will create if there is
  * none yet. Returns h (NULL stays NULL). */
 void* rtcbox_impl_out(rtcbox_impl_header* h);
+/* For an object handed to JS in an event or a promise value, after the
+ * event was fired or the promise settled: RTCBOX_OUT took the reference
+ * of the JS object to come, but none comes when the event cannot fire (its
+ * target has no JS object) or the promise cannot settle (its env is
+ * going away); then that reference goes back. `had_js`: whether `h` had a
+ * JS object before RTCBOX_OUT. NULL is ignored. */
+void rtcbox_impl_out_unused(rtcbox_impl_header* h, bool had_js);
 #define RTCBOX_OUT(obj) \
   ((obj) ? (__typeof__(obj))rtcbox_impl_out(&(obj)->h) : NULL)
 

@@ -90,16 +90,6 @@ static pc_impl* impl_of(rtcbox_RTCPeerConnection* pc) {
   return (pc_impl*)pc;
 }
 
-/* For an object handed to JS in an event or a promise value: RTCBOX_OUT
- * takes the reference of the JS object to come, but no JS object comes
- * when the event cannot fire (the target has no JS object) or the promise
- * cannot settle (its env is going away). Then that reference goes back.
- * `had_js` is whether `h` had a JS object before. */
-static void out_unused(rtcbox_impl_header* h, bool had_js) {
-  if (!had_js && !h->wrapper.link)
-    rtcbox_impl_unref(h);
-}
-
 /* Grows the array whose pointer is at `array_ptr` (of `count` items of
  * `size` bytes) to hold one more. False when out of memory (the array is
  * unchanged). The pointer is read and written with memcpy: it may be of
@@ -733,7 +723,7 @@ static void on_ice_candidate(void* user, const rtc_ice_candidate_event* e) {
   rtcbox_fire_RTCPeerConnectionIceEvent(&pc->pub.h.wrapper, "icecandidate",
                                         &init);
   if (candidate) {
-    out_unused(&candidate->h, false);
+    rtcbox_impl_out_unused(&candidate->h, false);
     rtcbox_impl_unref(&candidate->h);
   }
 }
@@ -826,7 +816,7 @@ static void on_data_channel(void* user, rtc_data_channel* channel) {
   memset(&init, 0, sizeof(init));
   init.channel = RTCBOX_OUT(dc);
   rtcbox_fire_RTCDataChannelEvent(&pc->pub.h.wrapper, "datachannel", &init);
-  out_unused(&dc->h, false);
+  rtcbox_impl_out_unused(&dc->h, false);
   rtcbox_impl_unref(&dc->h);
 }
 
@@ -1819,7 +1809,7 @@ static void on_stats_done(void* user, const char* json) {
     return;
   }
   rtcbox_promise_resolve_RTCStatsReport(promise, RTCBOX_OUT(report));
-  out_unused(&report->h, false);
+  rtcbox_impl_out_unused(&report->h, false);
   rtcbox_impl_unref(&report->h);
 }
 
@@ -1938,7 +1928,7 @@ static void job_reply(void* arg) {
       rtcbox_promise_reject(promise, RTC_ERR_NO_MEMORY, NULL);
     } else {
       rtcbox_promise_resolve_RTCCertificate(promise, RTCBOX_OUT(c));
-      out_unused(&c->h, false);
+      rtcbox_impl_out_unused(&c->h, false);
       rtcbox_impl_unref(&c->h);
     }
   }

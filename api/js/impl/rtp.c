@@ -868,6 +868,7 @@ static void stats_run(void* arg) {
     rtcbox_promise_reject(t->promise, RTC_ERR_NO_MEMORY, NULL);
   } else {
     rtcbox_promise_resolve_RTCStatsReport(t->promise, RTCBOX_OUT(report));
+    rtcbox_impl_out_unused(&report->h, false);
     rtcbox_impl_unref(&report->h);
   }
   t->promise = NULL;
@@ -1493,23 +1494,42 @@ static void fire_track(rtcbox_RTCPeerConnection* pc, rtcbox_rtp_group* g) {
    * receiver attribute initialized to entry.receiver, its track ...,
    * streams ... and transceiver" (streams: the receiver's
    * [[AssociatedRemoteMediaStreams]]). */
+  size_t n = g->remote_stream_count;
   rtcbox_MediaStream** streams = NULL;
-  if (g->remote_stream_count) {
-    streams = rtc_calloc(g->remote_stream_count, sizeof(*streams));
-    if (!streams) {
+  bool* streams_had_js = NULL;
+  if (n) {
+    streams = rtc_calloc(n, sizeof(*streams));
+    streams_had_js = rtc_calloc(n, sizeof(*streams_had_js));
+    if (!streams || !streams_had_js) {
+      rtc_free(streams);
+      rtc_free(streams_had_js);
       RTC_LOG(ERROR, "track: out of memory, event not fired");
       return;
     }
   }
+  /* Which objects have a JS object already: the others get theirs from
+   * the event, or their reference back when it cannot fire. */
+  rtcbox_impl_header* fixed[] = {&g->receiver.h, &g->receiver_track->h,
+                                 &g->t.h};
+  bool had_js[3];
+  for (size_t i = 0; i < 3; i++)
+    had_js[i] = fixed[i]->wrapper.link != NULL;
   rtcbox_RTCTrackEventInit init;
   rtcbox_RTCTrackEventInit_init(&init);
-  for (size_t i = 0; i < g->remote_stream_count; i++)
+  for (size_t i = 0; i < n; i++) {
+    streams_had_js[i] = g->remote_streams[i]->h.wrapper.link != NULL;
     streams[i] = RTCBOX_OUT(g->remote_streams[i]);
-  init.streams = (rtcbox_seq_MediaStream){streams, g->remote_stream_count};
+  }
+  init.streams = (rtcbox_seq_MediaStream){streams, n};
   init.receiver = RTCBOX_OUT(&g->receiver);
   init.track = RTCBOX_OUT(g->receiver_track);
   init.transceiver = RTCBOX_OUT(&g->t);
   rtcbox_fire_RTCTrackEvent(&pc->h.wrapper, "track", &init);
+  for (size_t i = 0; i < 3; i++)
+    rtcbox_impl_out_unused(fixed[i], had_js[i]);
+  for (size_t i = 0; i < n; i++)
+    rtcbox_impl_out_unused(&g->remote_streams[i]->h, streams_had_js[i]);
+  rtc_free(streams_had_js);
   rtc_free(streams);
 }
 
