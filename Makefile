@@ -9,6 +9,9 @@
 #   make              build the default configuration (out/clang)
 #   make test         checks, clang/gcc/ASan+UBSan builds, every test runner;
 #                     ends with "N passed, N failed, N skipped"
+#   make wpt          web-platform-tests webrtc/ against the default build, in
+#                     Node (fetches the pinned WPT files once; test/wpt/);
+#                     WPT_ARGS='webrtc/protocol/' runs part of it
 #   make fuzz         libFuzzer on every fuzz target, FUZZ_SECONDS each (60)
 #   make format       reformat C/C++ and GN files in place
 #   make deps         install missing Debian packages
@@ -16,7 +19,7 @@
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test fuzz format clean demo demo-chromium
+.PHONY: all deps build test fuzz wpt format clean demo demo-chromium
 
 all: build
 
@@ -31,6 +34,9 @@ test: deps
 
 fuzz: deps
 	@test/run_all.sh fuzz $(FUZZ_SECONDS)
+
+wpt: deps
+	@test/run_all.sh wpt $(WPT_ARGS)
 
 demo: deps
 	@demo/setup.sh $(ARGS)

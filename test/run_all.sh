@@ -7,6 +7,7 @@
 #   test/run_all.sh            everything (make test)
 #   test/run_all.sh build CFG  gn gen + ninja of one configuration (make)
 #   test/run_all.sh fuzz SECS  libFuzzer on every target for SECS seconds
+#   test/run_all.sh wpt [OPT]  build clang, run web-platform-tests webrtc/
 #
 # Configurations (out/<name>):
 #   clang   the default: clang, debug, DCHECKs on
@@ -192,6 +193,11 @@ run_everything() {
     fi
   done
 
+  if [[ " ${built[*]} " == *" clang "* ]]; then
+    section "web-platform-tests webrtc/ (clang)"
+    test/wpt/run_wpt.sh out/clang wpt "$RESULTS" --quiet
+  fi
+
   if [[ " ${built[*]} " == *" fuzz "* ]]; then
     section "fuzzing (${FUZZ_SECONDS}s per target)"
     run_fuzzers "$FUZZ_SECONDS"
@@ -215,8 +221,14 @@ case ${1:-test} in
     check "build fuzz" build fuzz && run_fuzzers "$FUZZ_SECONDS"
     summary
     ;;
+  wpt)
+    # make wpt: the whole webrtc/ directory against the default build,
+    # every file listed; more run.js options in $2...
+    shift
+    build clang && test/wpt/run_wpt.sh out/clang wpt "" "$@"
+    ;;
   *)
-    echo "usage: $0 [test | build CONFIG | fuzz SECONDS]" >&2
+    echo "usage: $0 [test | build CONFIG | fuzz SECONDS | wpt [run.js options]]" >&2
     exit 2
     ;;
 esac

@@ -43,40 +43,16 @@ fi
 
 # The WebRTC tests connect peers over host candidates hidden behind mDNS
 # names, which needs an interface with multicast, and their traffic must
-# stay off the machine's network (mDNS is multicast): they run in a network
-# namespace of their own, with a veth pair (this kernel has no dummy
-# devices) whose ends carry 10.77.0.1/24 and 10.77.0.2/24 and a default
-# route (browsers pick their local address from it), removed at the end. Without the privileges for it they run where they are.
-ns=rtcbox-js-$$
-netns=()
-cleanup_ns() { ip netns del "$ns" 2>/dev/null || true; }
-if [ "${RTCBOX_JS_NETNS:-1}" = 1 ] && ip netns add "$ns" 2>/dev/null; then
-  trap cleanup_ns EXIT
-  if ip -n "$ns" link set lo up &&
-    ip -n "$ns" link add rtcbox0 type veth peer name rtcbox1 &&
-    ip -n "$ns" addr add 10.77.0.1/24 dev rtcbox0 &&
-    ip -n "$ns" addr add 10.77.0.2/24 dev rtcbox1 &&
-    ip -n "$ns" link set rtcbox0 up && ip -n "$ns" link set rtcbox1 up &&
-    ip -n "$ns" route add default dev rtcbox0; then
-    netns=(ip netns exec "$ns")
-  else
-    echo "[$label] cannot configure the network namespace: running in this one"
-    cleanup_ns
-  fi
-else
-  echo "[$label] no network namespace (not root?): running in this one"
-fi
+# stay off the machine's network: they run in a network namespace of their
+# own (test/netns.sh).
+. test/netns.sh
+netns_enter "rtcbox-js-$$" "$label"
 
 start=${EPOCHREALTIME/./}
 RTCBOX_TEST_OUT=$out "${preload[@]}" timeout -k 10 "$timeout_s" \
-  "${netns[@]}" node --test --test-reporter=tap "${files[@]}" >"$log" 2>&1
+  "${NETNS_EXEC[@]}" node --test --test-reporter=tap "${files[@]}" >"$log" 2>&1
 rc=$?
-if [ "${#netns[@]}" -gt 0 ]; then
-  # Processes a test left behind in the namespace, then the namespace.
-  ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-  cleanup_ns
-  trap - EXIT
-fi
+netns_leave
 elapsed_ms=$(((${EPOCHREALTIME/./} - start) / 1000))
 secs=$(printf '%d.%01d' $((elapsed_ms / 1000)) $((elapsed_ms % 1000 / 100)))
 
