@@ -18,6 +18,8 @@
 //                         (subtests listed with several statuses, flaky
 //                         ones, keep them when the result is one of them)
 //   --quiet               no line per file
+//   --kill-grace SECONDS  how long a file has to report after its timeout
+//                         before it is killed (default 15)
 //   prefixes              run only files whose path starts with one of them
 //                         (default: webrtc/, every test file of it)
 //
@@ -40,13 +42,13 @@ const BASE_TIMEOUT_MS = 10000;
 const LONG_TIMEOUT_MS = 60000;
 // After the harness's timeout() the child has this long to report before it
 // is killed (a hung event loop, a deadlock).
-const KILL_GRACE_MS = 15000;
+const DEFAULT_KILL_GRACE_MS = 15000;
 
 function usage(message) {
   process.stderr.write(`run.js: ${message}\n` +
     'usage: node test/wpt/run.js --wpt DIR [--addon FILE] [--out DIR] [--jobs N]\n' +
     '       [--timeout-multiplier X] [--expectations FILE] [--update-expectations]\n' +
-    '       [--quiet] [path prefix...]\n');
+    '       [--quiet] [--kill-grace SECONDS] [path prefix...]\n');
   process.exit(2);
 }
 
@@ -60,6 +62,7 @@ function parseArgs(argv) {
     expectations: path.join(HERE, 'expectations.json'),
     update: false,
     quiet: false,
+    killGraceMs: DEFAULT_KILL_GRACE_MS,
     prefixes: [],
   };
   for (let i = 0; i < argv.length; i++) {
@@ -77,6 +80,7 @@ function parseArgs(argv) {
       case '--expectations': options.expectations = path.resolve(value()); break;
       case '--update-expectations': options.update = true; break;
       case '--quiet': options.quiet = true; break;
+      case '--kill-grace': options.killGraceMs = Number(value()) * 1000; break;
       default:
         if (arg.startsWith('--')) usage(`unknown option ${arg}`);
         options.prefixes.push(arg.replace(/^\/+/, ''));
@@ -85,6 +89,7 @@ function parseArgs(argv) {
   if (!options.wpt) usage('--wpt is required');
   if (!Number.isInteger(options.jobs) || options.jobs < 1) usage('--jobs must be a positive integer');
   if (!(options.multiplier > 0)) usage('--timeout-multiplier must be positive');
+  if (!(options.killGraceMs >= 0)) usage('--kill-grace must be a number of seconds');
   if (!fs.existsSync(path.join(options.wpt, 'resources', 'testharness.js'))) {
     usage(`${options.wpt} is not a WPT root (no resources/testharness.js); run test/wpt/fetch_wpt.sh`);
   }
@@ -166,7 +171,7 @@ function runFile(options, file, index) {
     const killer = setTimeout(() => {
       killed = true;
       try { process.kill(-child.pid, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
-    }, timeoutMs + KILL_GRACE_MS);
+    }, timeoutMs + options.killGraceMs);
     child.on('exit', (code, signal) => {
       clearTimeout(killer);
       // Whatever the test started in its process group goes too.
@@ -179,7 +184,7 @@ function runFile(options, file, index) {
       } catch { /* no result: crash or hang */ }
       fs.rmSync(resultPath, { force: true });
       if (!result) {
-        const why = killed ? `killed after ${timeoutMs + KILL_GRACE_MS} ms without a result` :
+        const why = killed ? `killed after ${timeoutMs + options.killGraceMs} ms without a result` :
                     signal ? `terminated by ${signal}` : `exited with status ${code} without a result`;
         result = { harness: { status: killed ? 'TIMEOUT' : 'CRASH', message: why }, subtests: [], notes: [] };
       } else if (code !== 0 || signal) {

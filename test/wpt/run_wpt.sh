@@ -25,6 +25,27 @@ record() {
   return 0
 }
 
+# The runner's own tests (test/wpt/runner.test.js on test/wpt/fixtures/),
+# recorded as "<label>-runner".
+runner_tests() {
+  local log=$report_dir/runner-tests.log
+  RTCBOX_WPT_ROOT=$wpt RTCBOX_ADDON=$out/rtcbox.node timeout -k 10 300 \
+    "${NETNS_EXEC[@]}" node --test --test-reporter=tap test/wpt/runner.test.js >"$log" 2>&1
+  local rc=$?
+  local pass fail
+  pass=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -1)
+  fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -1)
+  pass=${pass:-0} fail=${fail:-0}
+  if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi
+  printf '[%s] %-32s %4d passed %3d failed\n' "$label" "node --test runner.test.js" "$pass" "$fail"
+  if [ "$fail" -ne 0 ]; then
+    grep -E '^ *not ok ' "$log" | head -20
+    tail -30 "$log"
+  fi
+  [ -n "$results" ] && echo "$label-runner $pass $fail 0" >>"$results"
+  return 0
+}
+
 if ! command -v node >/dev/null || [ ! -f "$out/rtcbox.node" ]; then
   echo "[$label] no node or no $out/rtcbox.node"
   record 0 1 0
@@ -46,6 +67,7 @@ netns_enter "rtcbox-wpt-$$" "$label"
 
 report_dir=$out/wpt
 mkdir -p "$report_dir"
+runner_tests
 log=$report_dir/run.log
 # Some files create many peer connections (each holds sockets).
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
