@@ -202,6 +202,17 @@ function installGlobals(title) {
                                                 { promise, reason, cancelable: true }));
   });
 
+  // The global is the page's Window: idlharness decides which interfaces
+  // are exposed from `Window in self` (an [Exposed=Window] interface, as
+  // all of WebRTC's are).
+  if (!g.Window) {
+    g.Window = function Window() { throw new TypeError('Illegal constructor'); };
+    Object.setPrototypeOf(g, Object.create(Object.getPrototypeOf(g), {
+      constructor: { value: g.Window, writable: true, configurable: true },
+    }));
+    g.Window.prototype = Object.getPrototypeOf(g);
+  }
+
   // The harness's fallback for a canvas stream: none in Node, so
   // getNoiseStream() goes to navigator.mediaDevices.
   g.HTMLCanvasElement = class HTMLCanvasElement {};
