@@ -233,13 +233,22 @@ for w in "${WANTED[@]}"; do
 done
 patterns+=("$SRC_TOP/testing/web-platform/meta/mozilla-sync")
 say "extracting ${WANTED[*]}"
-mkfifo "$work/tar.fifo"
-xz -dc -T0 "$work/$ORIG_NAME" >"$work/tar.fifo" &
-xz_pid=$!
-tar -x -C "$stage" --no-same-owner --wildcards --strip-components=4 \
-  -f "$work/tar.fifo" "${patterns[@]}" &
-wait $! || die "extracting from $ORIG_NAME failed (tar)"
-wait "$xz_pid" || die "decompressing $ORIG_NAME failed (xz)"
+# tar stops reading at the archive's end-of-archive blocks, before the
+# end of the decompressed stream: what follows is drained, so that xz never
+# writes into a closed pipe (it would fail with EPIPE, depending on timing).
+# The tarball's checksum is verified, so xz has nothing else to report.
+set +e
+xz -dc -T0 "$work/$ORIG_NAME" | {
+  tar -x -C "$stage" --no-same-owner --wildcards --strip-components=4 \
+    -f - "${patterns[@]}"
+  rc=$?
+  cat >/dev/null
+  exit "$rc"
+}
+statuses=("${PIPESTATUS[@]}")
+set -e
+[ "${statuses[1]}" -eq 0 ] || die "extracting from $ORIG_NAME failed (tar)"
+[ "${statuses[0]}" -eq 0 ] || die "decompressing $ORIG_NAME failed (xz)"
 rm -f "$work/$ORIG_NAME"
 
 for w in "${WANTED[@]}"; do
