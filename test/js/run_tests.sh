@@ -46,13 +46,12 @@ fi
 # stay off the machine's network: they run in a network namespace of their
 # own (test/netns.sh).
 . test/netns.sh
-netns_enter "rtcbox-js-$$" "$label"
+netns_enter "$label"
 
 start=${EPOCHREALTIME/./}
 RTCBOX_TEST_OUT=$out "${preload[@]}" timeout -k 10 "$timeout_s" \
   "${NETNS_EXEC[@]}" node --test --test-reporter=tap "${files[@]}" >"$log" 2>&1
 rc=$?
-netns_leave
 elapsed_ms=$(((${EPOCHREALTIME/./} - start) / 1000))
 secs=$(printf '%d.%01d' $((elapsed_ms / 1000)) $((elapsed_ms % 1000 / 100)))
 

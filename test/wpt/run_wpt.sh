@@ -63,7 +63,7 @@ fi
 rm -f "$fetch_log"
 
 . test/netns.sh
-netns_enter "rtcbox-wpt-$$" "$label"
+netns_enter "$label"
 
 report_dir=$out/wpt
 mkdir -p "$report_dir"
@@ -76,7 +76,6 @@ timeout -k 10 "$timeout_s" "${NETNS_EXEC[@]}" \
   node test/wpt/run.js --wpt "$wpt" --addon "$out/rtcbox.node" --out "$report_dir" "$@" \
   >"$log" 2>&1
 rc=$?
-netns_leave
 
 # The summary (from the "WPT <version>" line before it), the comparison,
 # and the counts line.
