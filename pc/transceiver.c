@@ -440,6 +440,18 @@ rtc_error pc_transceiver_write_codecs(rtc_sdp_session* s,
 
 /* --- Transceivers --- */
 
+void pc_new_cname(char out[PC_CNAME_SIZE]) {
+  /* RFC 7022 §4.2: "generate a new, unique identifier for each session
+   * ... a 96-bit random number" or longer, base64-encoded: 22 base64
+   * characters carry 132 random bits. webrtc-pc: one CNAME per
+   * RTCPeerConnection ("rtcp.cname is set to the CNAME of the associated
+   * RTCPeerConnection"). */
+  static const char kBase64[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  _Static_assert(PC_CNAME_SIZE > 22, "the CNAME fits");
+  rtc_random_string(out, 22, kBase64, sizeof(kBase64) - 1);
+}
+
 void rtc_rtp_transceiver_init_defaults(rtc_rtp_transceiver_init* init) {
   memset(init, 0, sizeof(*init));
   init->direction = RTC_DIRECTION_SENDRECV;
@@ -459,6 +471,8 @@ rtc_rtp_transceiver* pc_transceiver_new(rtc_peer_connection* pc,
   char uuid[37];
   rtc_random_uuid_v4(uuid);
   snprintf(t->sender_id, sizeof(t->sender_id), "%s", uuid);
+  _Static_assert(sizeof(t->cname) == sizeof(pc->cname), "same CNAME size");
+  memcpy(t->cname, pc->cname, sizeof(t->cname));
   if (init->stream_id_count) {
     t->stream_ids = rtc_calloc(init->stream_id_count, sizeof(char*));
     if (!t->stream_ids) {
@@ -1022,28 +1036,28 @@ void rtc_rtp_transceiver_negotiated(const rtc_rtp_transceiver* t,
                                     bool send,
                                     rtc_rtp_negotiated* out) {
   memset(out, 0, sizeof(*out));
+  /* webrtc-pc §5.2 getParameters(): "rtcp.cname is set to the CNAME of
+   * the associated RTCPeerConnection" (the receiver's is left undefined). */
+  _Static_assert(sizeof(out->cname) >= sizeof(t->cname), "the CNAME fits");
+  if (send)
+    memcpy(out->cname, t->cname, sizeof(t->cname));
   const rtc_peer_connection* pc = t->pc;
   if (!pc || t->stopped)
     return;
   RTC_DCHECK(rtc_task_queue_is_current(pc->signaling));
   bool local;
   const rtc_sdp_session* s;
-  if (send) {
-    /* webrtc-pc §4.4.1.6, answer or pranswer: "Set
-     * transceiver.[[Sender]].[[SendCodecs]] to the codecs that description
-     * negotiates for sending". */
-    s = answer_in_effect(pc, &local);
-  } else {
-    /* Every description: "Set ... [[ReceiveCodecs]] to the codecs that
-     * description negotiates for receiving ... If the direction is
-     * "sendonly" or "inactive", ... the list will be empty." The last one
-     * applied: a pending one, else the answer in effect (a rollback
-     * restores the last stable state's). */
-    local = pc->pending_local != NULL;
-    s = local ? pc->pending_local : pc->pending_remote;
-    if (!s)
-      s = answer_in_effect(pc, &local);
-  }
+  /* webrtc-pc §4.4.1.6, answer or pranswer: "Set
+   * transceiver.[[Sender]].[[SendCodecs]] to the codecs that description
+   * negotiates for sending". For every description: "Set ...
+   * [[ReceiveCodecs]] to the codecs that description negotiates for
+   * receiving ... If the direction is "sendonly" or "inactive", ... the
+   * list will be empty." An offer on its own negotiates nothing (browsers
+   * and WPT RTCRtpParameters-codecs: no receiver codecs in
+   * have-local-offer or have-remote-offer), so both come from the answer
+   * or provisional answer in effect; while a new offer is pending, the
+   * last exchange's stay (a rollback restores them anyway). */
+  s = answer_in_effect(pc, &local);
   const rtc_sdp_media* m = section_of(s, t);
   if (!m || section_rejected(m))
     return;

@@ -511,10 +511,14 @@ TEST_F(TrackTest, AnswerGivesTheNegotiatedCodecsAndExtensions) {
   EXPECT_EQ(Negotiated(a_, t, true).codec_count, 0u);
   std::string offer = Create(a_, true);
   ASSERT_EQ(SetDescription(a_, true, RTC_SDP_OFFER, offer), RTC_OK);
-  // Sending waits for the answer; receiving follows the local offer.
+  // Sending and receiving wait for the answer: an offer alone negotiates
+  // nothing.
   EXPECT_EQ(Negotiated(a_, t, true).codec_count, 0u);
-  EXPECT_EQ(Negotiated(a_, t, false).codec_count, 4u);
+  EXPECT_EQ(Negotiated(a_, t, false).codec_count, 0u);
   ASSERT_EQ(SetDescription(b_, false, RTC_SDP_OFFER, offer), RTC_OK);
+  std::vector<rtc_rtp_transceiver*> offered = Transceivers(b_);
+  ASSERT_EQ(offered.size(), 1u);
+  EXPECT_EQ(Negotiated(b_, offered[0], false).codec_count, 0u);
   std::string answer = Create(b_, false);
   ASSERT_EQ(SetDescription(b_, true, RTC_SDP_ANSWER, answer), RTC_OK);
   ASSERT_EQ(SetDescription(a_, false, RTC_SDP_ANSWER, answer), RTC_OK);
@@ -585,6 +589,27 @@ TEST_F(TrackTest, ARejectedSectionStopsAndRemovesTheTrack) {
   }
   EXPECT_TRUE(removed);
   EXPECT_TRUE(stopped);
+}
+
+TEST_F(TrackTest, SendersCarryTheConnectionsCnameReceiversNone) {
+  rtc_rtp_transceiver* audio = AddTrack(a_, RTC_MEDIA_AUDIO);
+  rtc_rtp_transceiver* video = AddTrack(a_, RTC_MEDIA_VIDEO);
+  rtc_rtp_transceiver* other = AddTrack(b_, RTC_MEDIA_AUDIO);
+  // webrtc-pc getParameters: "rtcp.cname is set to the CNAME of the
+  // associated RTCPeerConnection", before any negotiation; RFC 7022: at
+  // least 96 random bits (16 base64 characters).
+  std::string cname = Negotiated(a_, audio, true).cname;
+  EXPECT_GE(cname.size(), 16u);
+  EXPECT_EQ(cname.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
+                                    "opqrstuvwxyz0123456789+/"),
+            std::string::npos);
+  EXPECT_EQ(cname, Negotiated(a_, video, true).cname);
+  EXPECT_NE(cname, Negotiated(b_, other, true).cname);
+  // "rtcp.cname is left undefined" for a receiver.
+  EXPECT_STREQ(Negotiated(a_, audio, false).cname, "");
+  Exchange(a_, b_);
+  EXPECT_EQ(cname, Negotiated(a_, audio, true).cname);
+  EXPECT_STREQ(Negotiated(a_, audio, false).cname, "");
 }
 
 TEST(RtpCapabilitiesTest, ListsTheHeaderExtensionsOfEachKind) {
