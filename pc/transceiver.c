@@ -52,6 +52,12 @@ rtc_error rtc_transceiver_direction_from_name(const char* name,
 
 /* --- Codecs --- */
 
+static const rtc_sdp_media* section_of(const rtc_sdp_session* s,
+                                       const rtc_rtp_transceiver* t);
+static bool section_rejected(const rtc_sdp_media* m);
+static const rtc_sdp_session* answer_in_effect(const rtc_peer_connection* pc,
+                                               bool* local);
+
 typedef struct codec_def {
   rtc_media_kind kind;
   uint8_t pt; /* our payload type */
@@ -99,6 +105,9 @@ static const extension_def kExtensions[] = {
     {RTC_MEDIA_VIDEO, 10, "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"},
     {RTC_MEDIA_VIDEO, 11,
      "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"},
+    /* RFC 8834 §5.2.5: "Support for ... coordination of video
+     * orientation (CVO) ... is REQUIRED" (urn:3gpp:video-orientation). */
+    {RTC_MEDIA_VIDEO, 13, "urn:3gpp:video-orientation"},
 };
 #define EXTENSION_COUNT (sizeof(kExtensions) / sizeof(kExtensions[0]))
 
@@ -303,15 +312,48 @@ static rtc_error write_codec(rtc_sdp_session* s,
   return RTC_OK;
 }
 
+/* The id `m` maps `uri` to, or 0. */
+static uint16_t extmap_id(const rtc_sdp_media* m, const char* uri) {
+  for (size_t i = 0; m && i < m->num_extmaps; i++) {
+    if (strcmp(m->extmaps[i].uri, uri) == 0)
+      return m->extmaps[i].id;
+  }
+  return 0;
+}
+
+/* The URI `m` maps `id` to, or NULL. */
+static const char* extmap_uri(const rtc_sdp_media* m, uint16_t id) {
+  for (size_t i = 0; m && i < m->num_extmaps; i++) {
+    if (m->extmaps[i].id == id)
+      return m->extmaps[i].uri;
+  }
+  return NULL;
+}
+
+/* `answered`: in an offer, t's section in the answer in effect (NULL for
+ * a first offer). */
 static rtc_error write_extensions(rtc_sdp_session* s,
                                   rtc_sdp_media* m,
                                   rtc_media_kind kind,
-                                  const rtc_sdp_media* remote) {
+                                  const rtc_sdp_media* remote,
+                                  const rtc_sdp_media* answered) {
   for (size_t i = 0; i < EXTENSION_COUNT; i++) {
     const extension_def* e = &kExtensions[i];
     if (e->kind != kind)
       continue;
     uint16_t id = e->id;
+    if (!remote && answered) {
+      /* RFC 8285 §6: "A session update MAY add or remove extension(s).
+       * Identifier values in the valid range MUST NOT be altered
+       * (remapped)": a subsequent offer keeps the ids the last answer
+       * negotiated, and leaves out an extension whose id the answer gave
+       * to another one. */
+      uint16_t negotiated = extmap_id(answered, e->uri);
+      if (negotiated)
+        id = negotiated;
+      else if (extmap_uri(answered, id))
+        continue;
+    }
     if (remote) {
       /* An answer keeps the offer's ids, and only what it offered. */
       bool offered = false;
@@ -337,7 +379,12 @@ rtc_error pc_transceiver_write_codecs(rtc_sdp_session* s,
                                       const rtc_sdp_media* remote) {
   size_t ours[CODEC_COUNT];
   size_t n = local_codecs(t, ours);
-  rtc_error err = write_extensions(s, m, t->kind, remote);
+  const rtc_sdp_media* answered = NULL;
+  if (!remote && t->pc) {
+    bool local;
+    answered = section_of(answer_in_effect(t->pc, &local), t);
+  }
+  rtc_error err = write_extensions(s, m, t->kind, remote, answered);
   if (err != RTC_OK)
     return err;
   if (!remote) {
@@ -436,6 +483,47 @@ rtc_error pc_transceiver_write_codecs(rtc_sdp_session* s,
     err = write_codec(s, m, &kCodecs[accepted[i].def], accepted[i].pt,
                       accepted[i].apt);
   return err;
+}
+
+rtc_error pc_transceiver_check_remote_rtp(const rtc_peer_connection* pc,
+                                          const rtc_sdp_media* m,
+                                          rtc_error_info* info) {
+  /* RFC 5761 §4: with RTP and RTCP multiplexed (rtcpMuxPolicy "require"),
+   * "payload type values in the range 64-95 MUST NOT be used" (they would
+   * read as RTCP packet types 192-223). */
+  for (size_t i = 0; i < m->num_fmts; i++) {
+    const char* f = m->fmts[i];
+    size_t len = strlen(f);
+    if (len == 2 && f[0] >= '6' && f[0] <= '9' && f[1] >= '0' && f[1] <= '9') {
+      int pt = (f[0] - '0') * 10 + (f[1] - '0');
+      if (pt >= 64 && pt <= 95)
+        return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                             "payload type %d of a=mid:%s collides with RTCP "
+                             "(RFC 5761 §4)",
+                             pt, m->mid ? m->mid : "");
+    }
+  }
+  /* RFC 8285 §6: "Identifier values in the valid range MUST NOT be
+   * altered (remapped)" by a session update: against what the answer in
+   * effect negotiated for this mid, no id may name another URI, and no
+   * URI may take another id. */
+  bool local;
+  const rtc_sdp_session* answer = answer_in_effect(pc, &local);
+  const rtc_sdp_media* pm =
+      answer && m->mid ? rtc_sdp_session_find_media(answer, m->mid) : NULL;
+  if (pm && rtc_sdp_proto_is_rtp(pm->proto) && !section_rejected(pm)) {
+    for (size_t i = 0; i < m->num_extmaps; i++) {
+      const rtc_sdp_extmap* e = &m->extmaps[i];
+      const char* was = extmap_uri(pm, e->id);
+      uint16_t was_id = extmap_id(pm, e->uri);
+      if ((was && strcmp(was, e->uri) != 0) || (was_id && was_id != e->id))
+        return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                             "a=extmap:%u %s of a=mid:%s remaps a negotiated "
+                             "header extension id (RFC 8285 §6)",
+                             (unsigned)e->id, e->uri, m->mid);
+    }
+  }
+  return RTC_OK;
 }
 
 /* --- Transceivers --- */
