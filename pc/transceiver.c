@@ -1051,11 +1051,24 @@ static const codec_def* supported_codec(const rtc_sdp_media* m,
   return NULL;
 }
 
+static bool lists_fmt(const rtc_sdp_media* m, const char* fmt) {
+  for (size_t i = 0; i < m->num_fmts; i++) {
+    if (strcmp(m->fmts[i], fmt) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* The codecs and extensions of `m` that the answer's section `answer`
+ * also lists (the same section when `m` is the answer). */
 static void negotiated_from(const rtc_sdp_media* m,
+                            const rtc_sdp_media* answer,
                             rtc_media_kind kind,
                             rtc_rtp_negotiated* out) {
   const size_t max_codecs = sizeof(out->codecs) / sizeof(out->codecs[0]);
   for (size_t f = 0; f < m->num_fmts && out->codec_count < max_codecs; f++) {
+    if (!lists_fmt(answer, m->fmts[f]))
+      continue;
     const rtc_sdp_rtpmap* r = NULL;
     for (size_t k = 0; k < m->num_rtpmaps && !r; k++) {
       char pt[8];
@@ -1109,7 +1122,7 @@ static void negotiated_from(const rtc_sdp_media* m,
     for (size_t k = 0; k < EXTENSION_COUNT && !ours; k++)
       ours = kExtensions[k].kind == kind &&
              strcmp(kExtensions[k].uri, m->extmaps[i].uri) == 0;
-    if (!ours)
+    if (!ours || extmap_id(answer, m->extmaps[i].uri) != m->extmaps[i].id)
       continue;
     rtc_rtp_header_extension_parameters* e =
         &out->extensions[out->extension_count++];
@@ -1117,7 +1130,7 @@ static void negotiated_from(const rtc_sdp_media* m,
     snprintf(e->uri, sizeof(e->uri), "%s", m->extmaps[i].uri);
     e->id = m->extmaps[i].id;
   }
-  out->reduced_size = m->rtcp_rsize;
+  out->reduced_size = answer->rtcp_rsize;
 }
 
 void rtc_rtp_transceiver_negotiated(const rtc_rtp_transceiver* t,
@@ -1154,7 +1167,20 @@ void rtc_rtp_transceiver_negotiated(const rtc_rtp_transceiver* t,
     if (!has_recv(local ? d : reversed(d)))
       return;
   }
-  negotiated_from(m, t->kind, out);
+  /* Each side's payload types and format parameters are what it receives
+   * (RFC 3264 §5.1; RFC 7741 §6.1: max-fr and max-fs say what the
+   * receiver can decode): the send codecs are the remote description's,
+   * "in the priority order indicated by the remote description" (webrtc-pc
+   * getParameters), the receive codecs the local description's, both
+   * limited to what the answer kept. The offer paired with an answer is
+   * the other side's description of the same exchange. */
+  const rtc_sdp_session* offer =
+      s == pc->pending_local || s == pc->pending_remote
+          ? (local ? pc->pending_remote : pc->pending_local)
+          : (local ? pc->current_remote : pc->current_local);
+  const rtc_sdp_media* om = section_of(offer, t);
+  const rtc_sdp_media* from = send == local && om ? om : m;
+  negotiated_from(from, m, t->kind, out);
 }
 
 /* --- Remote tracks (transceiver_internal.h) --- */

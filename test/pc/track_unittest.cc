@@ -612,6 +612,30 @@ TEST_F(TrackTest, SendersCarryTheConnectionsCnameReceiversNone) {
   EXPECT_STREQ(Negotiated(a_, audio, false).cname, "");
 }
 
+// The format parameters of each side say what it receives (RFC 7741
+// §6.1 max-fr, max-fs): the answerer sends with the offer's, receives with
+// its own answer's; the offerer the other way round.
+TEST_F(TrackTest, SendCodecsTakeTheRemoteFormatParameters) {
+  rtc_rtp_transceiver* t = AddTrack(a_, RTC_MEDIA_VIDEO);
+  munge_offer = [](std::string& sdp) {
+    size_t at = sdp.find("a=rtpmap:96 VP8/90000\r\n");
+    ASSERT_NE(at, std::string::npos);
+    sdp.insert(at, "a=fmtp:96 max-fr=30;max-fs=3600\r\n");
+  };
+  Negotiate(a_, b_);
+  std::vector<rtc_rtp_transceiver*> bt = Transceivers(b_);
+  ASSERT_EQ(bt.size(), 1u);
+  rtc_rtp_negotiated send = Negotiated(b_, bt[0], true);
+  ASSERT_GT(send.codec_count, 0u);
+  EXPECT_STREQ(send.codecs[0].codec.mime_type, "video/VP8");
+  EXPECT_STREQ(send.codecs[0].codec.sdp_fmtp_line, "max-fr=30;max-fs=3600");
+  rtc_rtp_negotiated recv = Negotiated(b_, bt[0], false);
+  ASSERT_GT(recv.codec_count, 0u);
+  EXPECT_STREQ(recv.codecs[0].codec.sdp_fmtp_line, "");
+  // The offerer sends with the answer's parameters (none).
+  EXPECT_STREQ(Negotiated(a_, t, true).codecs[0].codec.sdp_fmtp_line, "");
+}
+
 // RFC 5761 §4: with rtcp-mux, "payload type values in the range 64-95
 // MUST NOT be used"; 35-63 and 96-127 are fine.
 TEST_F(TrackTest, RemotePayloadTypesThatCollideWithRtcpAreInvalidAccess) {
