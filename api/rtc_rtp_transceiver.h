@@ -144,10 +144,10 @@ typedef struct rtc_rtp_header_extension_parameters {
   bool encrypted;
 } rtc_rtp_header_extension_parameters;
 
-/* What the descriptions in effect negotiate for t (webrtc-pc §4.4.1.6):
- * for sending ([[SendCodecs]]: those of the answer or provisional answer
- * in effect, empty before one) or for receiving ([[ReceiveCodecs]]: those
- * of the description applied last, empty while it does not let t
+/* What the descriptions in effect negotiate for t (webrtc-pc §4.4.1.6),
+ * from the answer or provisional answer in effect (empty before one; an
+ * offer alone negotiates nothing): for sending ([[SendCodecs]]) or for
+ * receiving ([[ReceiveCodecs]]: empty while that answer does not let t
  * receive). Only what rtcbox supports, in the description's order. Both
  * empty for a rejected or missing media section. */
 typedef struct rtc_rtp_negotiated {
@@ -156,6 +156,10 @@ typedef struct rtc_rtp_negotiated {
   rtc_rtp_header_extension_parameters extensions[16];
   size_t extension_count;
   bool reduced_size; /* a=rtcp-rsize */
+  /* The sender's rtcp.cname: the CNAME of the peer connection (webrtc-pc
+   * §5.2 getParameters; RFC 7022), before and after negotiation. "" for
+   * the receiver ("rtcp.cname is left undefined"). */
+  char cname[32];
 } rtc_rtp_negotiated;
 
 /* Fills *out (send: the sender's parameters, else the receiver's). Signaling

@@ -1041,6 +1041,11 @@ static rtc_error check_remote(const rtc_peer_connection* pc,
     if (is_rtp(m) && !m->rtcp_mux && !tm->rtcp_mux)
       return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
                            "m= section %zu lacks a=rtcp-mux", i);
+    if (is_rtp(m)) {
+      rtc_error err = pc_transceiver_check_remote_rtp(pc, m, info);
+      if (err != RTC_OK)
+        return err;
+    }
   }
   const rtc_sdp_group* g = bundle_group(s);
   for (size_t i = 0; g && i < g->num_mids; i++) {

@@ -1067,12 +1067,16 @@ TEST_F(JsepConformanceTest, AddTransceiverValidatesSendEncodings) {
   EXPECT_EQ(add(RTC_MEDIA_VIDEO, {rid("@Invalid!")}), RTC_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(add(RTC_MEDIA_VIDEO, {rid("")}), RTC_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(add(RTC_MEDIA_VIDEO, {rid("a b")}), RTC_ERR_INVALID_ARGUMENT);
+  // RFC 8852 §3.1 (the RtpStreamId a rid becomes; RFC 8851 erratum
+  // 7132): alphanumeric only; at most 16 characters, as browsers take.
   const std::string rid17(17, 'a'), rid16(16, 'a');
   EXPECT_EQ(add(RTC_MEDIA_VIDEO, {rid(rid17.c_str())}),
             RTC_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(add(RTC_MEDIA_VIDEO, {rid(rid16.c_str())}), RTC_OK);
   EXPECT_EQ(add(RTC_MEDIA_AUDIO, {rid("foo")}), RTC_OK);
-  EXPECT_EQ(add(RTC_MEDIA_VIDEO, {rid("a-b_C9")}), RTC_OK);
+  EXPECT_EQ(add(RTC_MEDIA_VIDEO, {rid("foo-bar")}), RTC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(add(RTC_MEDIA_VIDEO, {rid("foo_bar")}), RTC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(add(RTC_MEDIA_VIDEO, {rid("abC9")}), RTC_OK);
   EXPECT_EQ(add(RTC_MEDIA_VIDEO, {rid("q", 4), rid("h", 2), rid("f", 1)}),
             RTC_OK);
   EXPECT_EQ(add(RTC_MEDIA_VIDEO, {rid("q", 0.5)}), RTC_ERR_OUT_OF_RANGE);

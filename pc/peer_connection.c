@@ -1040,6 +1040,7 @@ rtc_error rtc_peer_connection_create(
   pc->can_trickle = -1;
   pc->dtls_role = -1;
   pc->session_id = rtc_random_u64() >> 2; /* < 2^62, RFC 9429 §5.2.1 */
+  pc_new_cname(pc->cname);
   memcpy(pc->stun_servers, stun, sizeof(stun));
   pc->stun_server_count = stun_count;
   err = copy_configuration(config, &pc->config);
@@ -1651,14 +1652,15 @@ rtc_error rtc_peer_connection_add_transceiver(
   for (size_t i = 0; i < init->send_encoding_count; i++) {
     const rtc_rtp_encoding_parameters* e = &init->send_encodings[i];
     if (e->rid) {
-      /* RFC 8851 §10: rid-syntax is 1*(alpha-numeric / "-" / "_"). */
+      /* RFC 8851 §10 as RFC 8852 §3.1 constrains an RtpStreamId (erratum
+       * 7132): alphanumeric characters; at most 16, as browsers take. */
       size_t len = strlen(e->rid);
       if (len == 0 || len > 16)
         return rtc_error_set(info, RTC_ERR_INVALID_ARGUMENT, "invalid rid");
       for (size_t c = 0; c < len; c++) {
         char ch = e->rid[c];
         if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-              (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
+              (ch >= '0' && ch <= '9')))
           return rtc_error_set(info, RTC_ERR_INVALID_ARGUMENT, "invalid rid");
       }
     }

@@ -25,6 +25,7 @@ extern "C" {
 
 #define PC_MAX_TRANSPORTS 16
 #define PC_MID_SIZE 32
+#define PC_CNAME_SIZE 32
 
 /* --- Data channels (signaling side) --- */
 
@@ -160,6 +161,8 @@ struct rtc_rtp_transceiver {
   char** stream_ids;
   size_t stream_id_count;
   char sender_id[40];
+  /* The RTCP CNAME of its pc (kept when the pc is gone). */
+  char cname[PC_CNAME_SIZE];
   /* [[SenderTrack]] is not null. */
   bool sender_has_track;
   /* [[CurrentDirection]] has once been sendrecv or sendonly (webrtc-pc
@@ -266,6 +269,8 @@ struct rtc_peer_connection {
   char* last_answer; /* [[LastCreatedAnswer]] */
   uint64_t session_id;
   uint64_t session_version;
+  /* The RTCP CNAME of every RTP stream it sends (pc_new_cname). */
+  char cname[PC_CNAME_SIZE];
 
   /* ICE. */
   /* The credentials of the current local description, and those the last
@@ -395,6 +400,9 @@ void pc_data_channels_on_sctp_error(rtc_peer_connection* pc,
 void pc_data_channels_close_all(rtc_peer_connection* pc, bool fire_events);
 
 /* transceiver.c */
+/* A new RTCP CNAME for a peer connection: RFC 7022 §4.2, a random
+ * identifier of at least 96 bits, base64 (NUL-terminated). */
+void pc_new_cname(char out[PC_CNAME_SIZE]);
 rtc_rtp_transceiver* pc_transceiver_new(rtc_peer_connection* pc,
                                         rtc_media_kind kind,
                                         const rtc_rtp_transceiver_init* init);

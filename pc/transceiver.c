@@ -52,6 +52,12 @@ rtc_error rtc_transceiver_direction_from_name(const char* name,
 
 /* --- Codecs --- */
 
+static const rtc_sdp_media* section_of(const rtc_sdp_session* s,
+                                       const rtc_rtp_transceiver* t);
+static bool section_rejected(const rtc_sdp_media* m);
+static const rtc_sdp_session* answer_in_effect(const rtc_peer_connection* pc,
+                                               bool* local);
+
 typedef struct codec_def {
   rtc_media_kind kind;
   uint8_t pt; /* our payload type */
@@ -99,6 +105,9 @@ static const extension_def kExtensions[] = {
     {RTC_MEDIA_VIDEO, 10, "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"},
     {RTC_MEDIA_VIDEO, 11,
      "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"},
+    /* RFC 8834 §5.2.5: "Support for ... coordination of video
+     * orientation (CVO) ... is REQUIRED" (urn:3gpp:video-orientation). */
+    {RTC_MEDIA_VIDEO, 13, "urn:3gpp:video-orientation"},
 };
 #define EXTENSION_COUNT (sizeof(kExtensions) / sizeof(kExtensions[0]))
 
@@ -303,15 +312,48 @@ static rtc_error write_codec(rtc_sdp_session* s,
   return RTC_OK;
 }
 
+/* The id `m` maps `uri` to, or 0. */
+static uint16_t extmap_id(const rtc_sdp_media* m, const char* uri) {
+  for (size_t i = 0; m && i < m->num_extmaps; i++) {
+    if (strcmp(m->extmaps[i].uri, uri) == 0)
+      return m->extmaps[i].id;
+  }
+  return 0;
+}
+
+/* The URI `m` maps `id` to, or NULL. */
+static const char* extmap_uri(const rtc_sdp_media* m, uint16_t id) {
+  for (size_t i = 0; m && i < m->num_extmaps; i++) {
+    if (m->extmaps[i].id == id)
+      return m->extmaps[i].uri;
+  }
+  return NULL;
+}
+
+/* `answered`: in an offer, t's section in the answer in effect (NULL for
+ * a first offer). */
 static rtc_error write_extensions(rtc_sdp_session* s,
                                   rtc_sdp_media* m,
                                   rtc_media_kind kind,
-                                  const rtc_sdp_media* remote) {
+                                  const rtc_sdp_media* remote,
+                                  const rtc_sdp_media* answered) {
   for (size_t i = 0; i < EXTENSION_COUNT; i++) {
     const extension_def* e = &kExtensions[i];
     if (e->kind != kind)
       continue;
     uint16_t id = e->id;
+    if (!remote && answered) {
+      /* RFC 8285 §6: "A session update MAY add or remove extension(s).
+       * Identifier values in the valid range MUST NOT be altered
+       * (remapped)": a subsequent offer keeps the ids the last answer
+       * negotiated, and leaves out an extension whose id the answer gave
+       * to another one. */
+      uint16_t negotiated = extmap_id(answered, e->uri);
+      if (negotiated)
+        id = negotiated;
+      else if (extmap_uri(answered, id))
+        continue;
+    }
     if (remote) {
       /* An answer keeps the offer's ids, and only what it offered. */
       bool offered = false;
@@ -337,7 +379,12 @@ rtc_error pc_transceiver_write_codecs(rtc_sdp_session* s,
                                       const rtc_sdp_media* remote) {
   size_t ours[CODEC_COUNT];
   size_t n = local_codecs(t, ours);
-  rtc_error err = write_extensions(s, m, t->kind, remote);
+  const rtc_sdp_media* answered = NULL;
+  if (!remote && t->pc) {
+    bool local;
+    answered = section_of(answer_in_effect(t->pc, &local), t);
+  }
+  rtc_error err = write_extensions(s, m, t->kind, remote, answered);
   if (err != RTC_OK)
     return err;
   if (!remote) {
@@ -438,7 +485,60 @@ rtc_error pc_transceiver_write_codecs(rtc_sdp_session* s,
   return err;
 }
 
+rtc_error pc_transceiver_check_remote_rtp(const rtc_peer_connection* pc,
+                                          const rtc_sdp_media* m,
+                                          rtc_error_info* info) {
+  /* RFC 5761 §4: with RTP and RTCP multiplexed (rtcpMuxPolicy "require"),
+   * "payload type values in the range 64-95 MUST NOT be used" (they would
+   * read as RTCP packet types 192-223). */
+  for (size_t i = 0; i < m->num_fmts; i++) {
+    const char* f = m->fmts[i];
+    size_t len = strlen(f);
+    if (len == 2 && f[0] >= '6' && f[0] <= '9' && f[1] >= '0' && f[1] <= '9') {
+      int pt = (f[0] - '0') * 10 + (f[1] - '0');
+      if (pt >= 64 && pt <= 95)
+        return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                             "payload type %d of a=mid:%s collides with RTCP "
+                             "(RFC 5761 §4)",
+                             pt, m->mid ? m->mid : "");
+    }
+  }
+  /* RFC 8285 §6: "Identifier values in the valid range MUST NOT be
+   * altered (remapped)" by a session update: against what the answer in
+   * effect negotiated for this mid, no id may name another URI, and no
+   * URI may take another id. */
+  bool local;
+  const rtc_sdp_session* answer = answer_in_effect(pc, &local);
+  const rtc_sdp_media* pm =
+      answer && m->mid ? rtc_sdp_session_find_media(answer, m->mid) : NULL;
+  if (pm && rtc_sdp_proto_is_rtp(pm->proto) && !section_rejected(pm)) {
+    for (size_t i = 0; i < m->num_extmaps; i++) {
+      const rtc_sdp_extmap* e = &m->extmaps[i];
+      const char* was = extmap_uri(pm, e->id);
+      uint16_t was_id = extmap_id(pm, e->uri);
+      if ((was && strcmp(was, e->uri) != 0) || (was_id && was_id != e->id))
+        return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                             "a=extmap:%u %s of a=mid:%s remaps a negotiated "
+                             "header extension id (RFC 8285 §6)",
+                             (unsigned)e->id, e->uri, m->mid);
+    }
+  }
+  return RTC_OK;
+}
+
 /* --- Transceivers --- */
+
+void pc_new_cname(char out[PC_CNAME_SIZE]) {
+  /* RFC 7022 §4.2: "generate a new, unique identifier for each session
+   * ... a 96-bit random number" or longer, base64-encoded: 22 base64
+   * characters carry 132 random bits. webrtc-pc: one CNAME per
+   * RTCPeerConnection ("rtcp.cname is set to the CNAME of the associated
+   * RTCPeerConnection"). */
+  static const char kBase64[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  _Static_assert(PC_CNAME_SIZE > 22, "the CNAME fits");
+  rtc_random_string(out, 22, kBase64, sizeof(kBase64) - 1);
+}
 
 void rtc_rtp_transceiver_init_defaults(rtc_rtp_transceiver_init* init) {
   memset(init, 0, sizeof(*init));
@@ -459,6 +559,8 @@ rtc_rtp_transceiver* pc_transceiver_new(rtc_peer_connection* pc,
   char uuid[37];
   rtc_random_uuid_v4(uuid);
   snprintf(t->sender_id, sizeof(t->sender_id), "%s", uuid);
+  _Static_assert(sizeof(t->cname) == sizeof(pc->cname), "same CNAME size");
+  memcpy(t->cname, pc->cname, sizeof(t->cname));
   if (init->stream_id_count) {
     t->stream_ids = rtc_calloc(init->stream_id_count, sizeof(char*));
     if (!t->stream_ids) {
@@ -949,11 +1051,24 @@ static const codec_def* supported_codec(const rtc_sdp_media* m,
   return NULL;
 }
 
+static bool lists_fmt(const rtc_sdp_media* m, const char* fmt) {
+  for (size_t i = 0; i < m->num_fmts; i++) {
+    if (strcmp(m->fmts[i], fmt) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* The codecs and extensions of `m` that the answer's section `answer`
+ * also lists (the same section when `m` is the answer). */
 static void negotiated_from(const rtc_sdp_media* m,
+                            const rtc_sdp_media* answer,
                             rtc_media_kind kind,
                             rtc_rtp_negotiated* out) {
   const size_t max_codecs = sizeof(out->codecs) / sizeof(out->codecs[0]);
   for (size_t f = 0; f < m->num_fmts && out->codec_count < max_codecs; f++) {
+    if (!lists_fmt(answer, m->fmts[f]))
+      continue;
     const rtc_sdp_rtpmap* r = NULL;
     for (size_t k = 0; k < m->num_rtpmaps && !r; k++) {
       char pt[8];
@@ -1007,7 +1122,7 @@ static void negotiated_from(const rtc_sdp_media* m,
     for (size_t k = 0; k < EXTENSION_COUNT && !ours; k++)
       ours = kExtensions[k].kind == kind &&
              strcmp(kExtensions[k].uri, m->extmaps[i].uri) == 0;
-    if (!ours)
+    if (!ours || extmap_id(answer, m->extmaps[i].uri) != m->extmaps[i].id)
       continue;
     rtc_rtp_header_extension_parameters* e =
         &out->extensions[out->extension_count++];
@@ -1015,35 +1130,35 @@ static void negotiated_from(const rtc_sdp_media* m,
     snprintf(e->uri, sizeof(e->uri), "%s", m->extmaps[i].uri);
     e->id = m->extmaps[i].id;
   }
-  out->reduced_size = m->rtcp_rsize;
+  out->reduced_size = answer->rtcp_rsize;
 }
 
 void rtc_rtp_transceiver_negotiated(const rtc_rtp_transceiver* t,
                                     bool send,
                                     rtc_rtp_negotiated* out) {
   memset(out, 0, sizeof(*out));
+  /* webrtc-pc §5.2 getParameters(): "rtcp.cname is set to the CNAME of
+   * the associated RTCPeerConnection" (the receiver's is left undefined). */
+  _Static_assert(sizeof(out->cname) >= sizeof(t->cname), "the CNAME fits");
+  if (send)
+    memcpy(out->cname, t->cname, sizeof(t->cname));
   const rtc_peer_connection* pc = t->pc;
   if (!pc || t->stopped)
     return;
   RTC_DCHECK(rtc_task_queue_is_current(pc->signaling));
   bool local;
   const rtc_sdp_session* s;
-  if (send) {
-    /* webrtc-pc §4.4.1.6, answer or pranswer: "Set
-     * transceiver.[[Sender]].[[SendCodecs]] to the codecs that description
-     * negotiates for sending". */
-    s = answer_in_effect(pc, &local);
-  } else {
-    /* Every description: "Set ... [[ReceiveCodecs]] to the codecs that
-     * description negotiates for receiving ... If the direction is
-     * "sendonly" or "inactive", ... the list will be empty." The last one
-     * applied: a pending one, else the answer in effect (a rollback
-     * restores the last stable state's). */
-    local = pc->pending_local != NULL;
-    s = local ? pc->pending_local : pc->pending_remote;
-    if (!s)
-      s = answer_in_effect(pc, &local);
-  }
+  /* webrtc-pc §4.4.1.6, answer or pranswer: "Set
+   * transceiver.[[Sender]].[[SendCodecs]] to the codecs that description
+   * negotiates for sending". For every description: "Set ...
+   * [[ReceiveCodecs]] to the codecs that description negotiates for
+   * receiving ... If the direction is "sendonly" or "inactive", ... the
+   * list will be empty." An offer on its own negotiates nothing (browsers
+   * and WPT RTCRtpParameters-codecs: no receiver codecs in
+   * have-local-offer or have-remote-offer), so both come from the answer
+   * or provisional answer in effect; while a new offer is pending, the
+   * last exchange's stay (a rollback restores them anyway). */
+  s = answer_in_effect(pc, &local);
   const rtc_sdp_media* m = section_of(s, t);
   if (!m || section_rejected(m))
     return;
@@ -1052,7 +1167,20 @@ void rtc_rtp_transceiver_negotiated(const rtc_rtp_transceiver* t,
     if (!has_recv(local ? d : reversed(d)))
       return;
   }
-  negotiated_from(m, t->kind, out);
+  /* Each side's payload types and format parameters are what it receives
+   * (RFC 3264 §5.1; RFC 7741 §6.1: max-fr and max-fs say what the
+   * receiver can decode): the send codecs are the remote description's,
+   * "in the priority order indicated by the remote description" (webrtc-pc
+   * getParameters), the receive codecs the local description's, both
+   * limited to what the answer kept. The offer paired with an answer is
+   * the other side's description of the same exchange. */
+  const rtc_sdp_session* offer =
+      s == pc->pending_local || s == pc->pending_remote
+          ? (local ? pc->pending_remote : pc->pending_local)
+          : (local ? pc->current_remote : pc->current_local);
+  const rtc_sdp_media* om = section_of(offer, t);
+  const rtc_sdp_media* from = send == local && om ? om : m;
+  negotiated_from(from, m, t->kind, out);
 }
 
 /* --- Remote tracks (transceiver_internal.h) --- */

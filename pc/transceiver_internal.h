@@ -41,6 +41,15 @@ void pc_remote_tracks_finish(rtc_peer_connection* pc,
 bool pc_transceiver_msids_match(const rtc_rtp_transceiver* t,
                                 const rtc_sdp_media* m);
 
+/* setRemoteDescription: what an RTP media section `m` of a remote
+ * description may not carry (RFC 5761 §4: payload types 64-95 with
+ * rtcp-mux; RFC 8285 §6: header extension ids remapped from what the
+ * current descriptions negotiated for its mid). Errors:
+ * RTC_ERR_INVALID_ACCESS. */
+rtc_error pc_transceiver_check_remote_rtp(const rtc_peer_connection* pc,
+                                          const rtc_sdp_media* m,
+                                          rtc_error_info* info);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif

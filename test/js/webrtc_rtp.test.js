@@ -152,8 +152,13 @@ test('addTransceiver: kinds, directions, and what it returns', opts, (t) => {
 test('addTransceiver: sendEncodings are validated and completed', opts, (t) => {
   const pc = newPc(t);
   const encodings = (init, kind = 'video') => pc.addTransceiver(kind, init).sender.getParameters().encodings;
-  assert.deepEqual(encodings({}), [{ active: true }]);
+  // create an RTCRtpSender: a lone default encoding, with
+  // scaleResolutionDownBy 1.0 for video.
+  assert.deepEqual(encodings({}), [{ active: true, scaleResolutionDownBy: 1 }]);
+  assert.deepEqual(encodings({ sendEncodings: [] }), [{ active: true, scaleResolutionDownBy: 1 }]);
   assert.deepEqual(encodings({}, 'audio'), [{ active: true }]);
+  assert.deepEqual(pc.addTrack(remoteTrack(t, 'video')).getParameters().encodings,
+    [{ active: true, scaleResolutionDownBy: 1 }]);
   // Video: smaller to larger resolutions, and at most 3 layers.
   assert.deepEqual(encodings({ sendEncodings: [{ rid: 'a' }, { rid: 'b' }, { rid: 'c' }, { rid: 'd' }] }),
     [{ rid: 'a', active: true, scaleResolutionDownBy: 4 },
@@ -171,12 +176,20 @@ test('addTransceiver: sendEncodings are validated and completed', opts, (t) => {
   throwsWith(() => pc.addTransceiver('video', { sendEncodings: [{ rid: 'a' }, { rid: 'a' }] }), 'TypeError');
   throwsWith(() => pc.addTransceiver('video', { sendEncodings: [{ rid: 'a' }, {}] }), 'TypeError');
   throwsWith(() => pc.addTransceiver('video', { sendEncodings: [{ rid: 'a b' }] }), 'TypeError');
+  // RFC 8852 §3.1 (RFC 8851 erratum 7132): alphanumeric; at most 16.
+  throwsWith(() => pc.addTransceiver('video', { sendEncodings: [{ rid: 'foo-bar' }] }), 'TypeError');
+  throwsWith(() => pc.addTransceiver('video', { sendEncodings: [{ rid: 'foo_bar' }] }), 'TypeError');
+  throwsWith(() => pc.addTransceiver('video', { sendEncodings: [{ rid: 'a'.repeat(17) }] }), 'TypeError');
   throwsWith(() => pc.addTransceiver('video', { sendEncodings: [{ scaleResolutionDownBy: 0.5 }] }), 'RangeError');
-  throwsWith(() => pc.addTransceiver('video', { sendEncodings: [{ maxFramerate: 0 }] }), 'RangeError');
+  throwsWith(() => pc.addTransceiver('video', { sendEncodings: [{ maxFramerate: -1 }] }), 'RangeError');
   throwsWith(() => pc.addTransceiver('video', {
     sendEncodings: [{ codec: { mimeType: 'video/H265', clockRate: 90000 } }],
   }), 'OperationError');
   assert.equal(pc.getTransceivers().length, n, 'nothing added by a failed call');
+  assert.equal(encodings({ sendEncodings: [{ rid: 'a'.repeat(16) }, { rid: 'b' }] })[0].rid, 'a'.repeat(16));
+  // A maxFramerate of 0 freezes the video (as setParameters takes it).
+  assert.deepEqual(encodings({ sendEncodings: [{ maxFramerate: 0 }] }),
+    [{ active: true, maxFramerate: 0, scaleResolutionDownBy: 1 }]);
   // A codec of the capabilities is taken.
   const vp8 = { mimeType: 'video/VP8', clockRate: 90000 };
   assert.deepEqual(encodings({ sendEncodings: [{ codec: vp8 }] })[0].codec, vp8);
@@ -328,11 +341,17 @@ test('getParameters: negotiated codecs and extensions; setParameters checks', op
   const p = sender.getParameters();
   assert.deepEqual(p.codecs, [{ payloadType: 111, mimeType: 'audio/opus', clockRate: 48000, channels: 2, sdpFmtpLine: 'minptime=10;useinbandfec=1' }]);
   assert.ok(p.headerExtensions.some((e) => e.uri === 'urn:ietf:params:rtp-hdrext:sdes:mid' && e.id === 4 && e.encrypted === false));
-  assert.deepEqual(p.rtcp, { reducedSize: true });
+  // rtcp.cname: the connection's CNAME (RFC 7022: >= 96 random bits).
+  assert.equal(p.rtcp.reducedSize, true);
+  assert.match(p.rtcp.cname, /^[A-Za-z0-9+/]{16,}$/);
+  assert.equal(p.rtcp.cname, before.rtcp.cname);
   assert.deepEqual(p.encodings, [{ active: true }]);
   const rp = pc2.getReceivers()[0].getParameters();
   assert.deepEqual(rp.codecs, p.codecs);
   assert.equal(rp.transactionId, undefined);
+  assert.deepEqual(rp.rtcp, { reducedSize: true });
+  assert.notEqual(pc2.getSenders()[0].getParameters().rtcp.cname, p.rtcp.cname);
+  assert.equal(pc1.addTransceiver('video').sender.getParameters().rtcp.cname, p.rtcp.cname);
   // setParameters: the parameters of this task.
   p.encodings[0].active = false;
   p.encodings[0].maxBitrate = 64000;
@@ -343,6 +362,8 @@ test('getParameters: negotiated codecs and extensions; setParameters checks', op
   await rejectsWith(sender.setParameters({ ...q, transactionId: 'other' }), 'InvalidModificationError');
   await rejectsWith(sender.setParameters({ ...q, encodings: [] }), 'InvalidModificationError');
   await rejectsWith(sender.setParameters({ ...q, codecs: [] }), 'InvalidModificationError');
+  await rejectsWith(sender.setParameters({ ...q, rtcp: { ...q.rtcp, cname: 'other' } }), 'InvalidModificationError');
+  await rejectsWith(sender.setParameters({ ...q, rtcp: { reducedSize: true } }), 'InvalidModificationError');
   await rejectsWith(sender.setParameters({ ...q, encodings: [{ rid: 'x' }] }), 'InvalidModificationError');
   await rejectsWith(sender.setParameters({
     ...q, encodings: [{ codec: { mimeType: 'audio/PCMU', clockRate: 8000 } }],
@@ -354,6 +375,29 @@ test('getParameters: negotiated codecs and extensions; setParameters checks', op
   await assert.rejects(sender.setParameters({ encodings: [], codecs: [], headerExtensions: [], rtcp: {} }), TypeError);
   tr.stop();
   await rejectsWith(sender.setParameters(sender.getParameters()), 'InvalidStateError');
+});
+
+test('receiver codecs: none until the exchange completes', opts, async (t) => {
+  const pc1 = newPc(t);
+  const pc2 = newPc(t);
+  const receiver1 = pc1.addTransceiver('video', { direction: 'recvonly' }).receiver;
+  const codecs = (r) => r.getParameters().codecs.map((c) => c.mimeType);
+  await pc1.setLocalDescription(await pc1.createOffer());
+  // webrtc-pc [[ReceiveCodecs]]: "the codecs that description negotiates
+  // for receiving": an offer alone negotiates none.
+  assert.deepEqual(codecs(receiver1), []);
+  await pc2.setRemoteDescription(pc1.localDescription);
+  const receiver2 = pc2.getReceivers()[0];
+  assert.deepEqual(codecs(receiver2), []);
+  pc2.getTransceivers()[0].direction = 'sendonly';
+  await pc2.setLocalDescription(await pc2.createAnswer());
+  await pc1.setRemoteDescription(pc2.localDescription);
+  assert.deepEqual(codecs(receiver1), ['video/VP8', 'video/rtx', 'video/VP9', 'video/rtx']);
+  // pc2 only sends: "the receiver is not prepared to receive anything".
+  assert.deepEqual(codecs(receiver2), []);
+  // A new offer keeps what the last exchange negotiated until answered.
+  await pc1.setLocalDescription(await pc1.createOffer());
+  assert.equal(codecs(receiver1).length, 4);
 });
 
 test('setParameters on video: scale and frame rate ranges', opts, async (t) => {

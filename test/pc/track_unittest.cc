@@ -511,10 +511,14 @@ TEST_F(TrackTest, AnswerGivesTheNegotiatedCodecsAndExtensions) {
   EXPECT_EQ(Negotiated(a_, t, true).codec_count, 0u);
   std::string offer = Create(a_, true);
   ASSERT_EQ(SetDescription(a_, true, RTC_SDP_OFFER, offer), RTC_OK);
-  // Sending waits for the answer; receiving follows the local offer.
+  // Sending and receiving wait for the answer: an offer alone negotiates
+  // nothing.
   EXPECT_EQ(Negotiated(a_, t, true).codec_count, 0u);
-  EXPECT_EQ(Negotiated(a_, t, false).codec_count, 4u);
+  EXPECT_EQ(Negotiated(a_, t, false).codec_count, 0u);
   ASSERT_EQ(SetDescription(b_, false, RTC_SDP_OFFER, offer), RTC_OK);
+  std::vector<rtc_rtp_transceiver*> offered = Transceivers(b_);
+  ASSERT_EQ(offered.size(), 1u);
+  EXPECT_EQ(Negotiated(b_, offered[0], false).codec_count, 0u);
   std::string answer = Create(b_, false);
   ASSERT_EQ(SetDescription(b_, true, RTC_SDP_ANSWER, answer), RTC_OK);
   ASSERT_EQ(SetDescription(a_, false, RTC_SDP_ANSWER, answer), RTC_OK);
@@ -587,6 +591,123 @@ TEST_F(TrackTest, ARejectedSectionStopsAndRemovesTheTrack) {
   EXPECT_TRUE(stopped);
 }
 
+TEST_F(TrackTest, SendersCarryTheConnectionsCnameReceiversNone) {
+  rtc_rtp_transceiver* audio = AddTrack(a_, RTC_MEDIA_AUDIO);
+  rtc_rtp_transceiver* video = AddTrack(a_, RTC_MEDIA_VIDEO);
+  rtc_rtp_transceiver* other = AddTrack(b_, RTC_MEDIA_AUDIO);
+  // webrtc-pc getParameters: "rtcp.cname is set to the CNAME of the
+  // associated RTCPeerConnection", before any negotiation; RFC 7022: at
+  // least 96 random bits (16 base64 characters).
+  std::string cname = Negotiated(a_, audio, true).cname;
+  EXPECT_GE(cname.size(), 16u);
+  EXPECT_EQ(cname.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
+                                    "opqrstuvwxyz0123456789+/"),
+            std::string::npos);
+  EXPECT_EQ(cname, Negotiated(a_, video, true).cname);
+  EXPECT_NE(cname, Negotiated(b_, other, true).cname);
+  // "rtcp.cname is left undefined" for a receiver.
+  EXPECT_STREQ(Negotiated(a_, audio, false).cname, "");
+  Exchange(a_, b_);
+  EXPECT_EQ(cname, Negotiated(a_, audio, true).cname);
+  EXPECT_STREQ(Negotiated(a_, audio, false).cname, "");
+}
+
+// The format parameters of each side say what it receives (RFC 7741
+// §6.1 max-fr, max-fs): the answerer sends with the offer's, receives with
+// its own answer's; the offerer the other way round.
+TEST_F(TrackTest, SendCodecsTakeTheRemoteFormatParameters) {
+  rtc_rtp_transceiver* t = AddTrack(a_, RTC_MEDIA_VIDEO);
+  munge_offer = [](std::string& sdp) {
+    size_t at = sdp.find("a=rtpmap:96 VP8/90000\r\n");
+    ASSERT_NE(at, std::string::npos);
+    sdp.insert(at, "a=fmtp:96 max-fr=30;max-fs=3600\r\n");
+  };
+  Negotiate(a_, b_);
+  std::vector<rtc_rtp_transceiver*> bt = Transceivers(b_);
+  ASSERT_EQ(bt.size(), 1u);
+  rtc_rtp_negotiated send = Negotiated(b_, bt[0], true);
+  ASSERT_GT(send.codec_count, 0u);
+  EXPECT_STREQ(send.codecs[0].codec.mime_type, "video/VP8");
+  EXPECT_STREQ(send.codecs[0].codec.sdp_fmtp_line, "max-fr=30;max-fs=3600");
+  rtc_rtp_negotiated recv = Negotiated(b_, bt[0], false);
+  ASSERT_GT(recv.codec_count, 0u);
+  EXPECT_STREQ(recv.codecs[0].codec.sdp_fmtp_line, "");
+  // The offerer sends with the answer's parameters (none).
+  EXPECT_STREQ(Negotiated(a_, t, true).codecs[0].codec.sdp_fmtp_line, "");
+}
+
+// RFC 5761 §4: with rtcp-mux, "payload type values in the range 64-95
+// MUST NOT be used"; 35-63 and 96-127 are fine.
+TEST_F(TrackTest, RemotePayloadTypesThatCollideWithRtcpAreInvalidAccess) {
+  AddTrack(a_, RTC_MEDIA_AUDIO);
+  std::string offer = Create(a_, true);
+  auto with_pt = [&](const char* pt) {
+    std::string sdp = offer;
+    size_t at = sdp.find("m=audio 9 UDP/TLS/RTP/SAVPF 111");
+    EXPECT_NE(at, std::string::npos);
+    sdp.replace(at, 31, std::string("m=audio 9 UDP/TLS/RTP/SAVPF ") + pt);
+    for (std::string key : {"a=rtpmap:111", "a=rtcp-fb:111", "a=fmtp:111"}) {
+      for (size_t p = sdp.find(key); p != std::string::npos;
+           p = sdp.find(key, p))
+        sdp.replace(p + key.size() - 3, 3, pt);
+    }
+    return sdp;
+  };
+  EXPECT_EQ(SetDescription(b_, false, RTC_SDP_OFFER, with_pt("64")),
+            RTC_ERR_INVALID_ACCESS);
+  EXPECT_EQ(SetDescription(b_, false, RTC_SDP_OFFER, with_pt("95")),
+            RTC_ERR_INVALID_ACCESS);
+  EXPECT_EQ(SetDescription(b_, false, RTC_SDP_OFFER, with_pt("63")), RTC_OK);
+  std::string answer = Create(b_, false);
+  EXPECT_NE(answer.find("a=rtpmap:63 opus/48000/2"), std::string::npos);
+}
+
+// RFC 8285 §6: "Identifier values in the valid range MUST NOT be altered
+// (remapped)" by a session update; a session update may drop or add
+// extensions.
+TEST_F(TrackTest, ARemoteUpdateThatRemapsAHeaderExtensionIsInvalidAccess) {
+  AddTrack(a_, RTC_MEDIA_AUDIO);
+  Exchange(a_, b_);
+  std::string offer = Create(a_, true);
+  ASSERT_EQ(SetDescription(a_, true, RTC_SDP_OFFER, offer), RTC_OK);
+  ASSERT_EQ(SetDescription(b_, false, RTC_SDP_OFFER, offer), RTC_OK);
+  std::string answer = Create(b_, false);
+  const std::string level = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+  const std::string mid = "urn:ietf:params:rtp-hdrext:sdes:mid";
+  size_t l = answer.find(level), m = answer.find(mid);
+  ASSERT_NE(l, std::string::npos);
+  ASSERT_NE(m, std::string::npos);
+  std::string swapped = answer;
+  swapped.replace(m, mid.size(), level);
+  swapped.replace(l, level.size(), mid);
+  EXPECT_EQ(SetDescription(a_, false, RTC_SDP_ANSWER, swapped),
+            RTC_ERR_INVALID_ACCESS);
+  // Dropping one is a session update that is allowed.
+  std::string dropped = answer;
+  size_t line = dropped.rfind("a=extmap:", l);
+  dropped.erase(line, dropped.find("\r\n", line) + 2 - line);
+  EXPECT_EQ(SetDescription(a_, false, RTC_SDP_ANSWER, dropped), RTC_OK);
+}
+
+// Our subsequent offers keep the ids the answer negotiated, though the
+// first offer (the remote's) used others.
+TEST_F(TrackTest, ASubsequentOfferKeepsTheNegotiatedExtensionIds) {
+  AddTrack(a_, RTC_MEDIA_AUDIO);
+  munge_offer = [](std::string& sdp) {
+    size_t at = sdp.find("a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid");
+    ASSERT_NE(at, std::string::npos);
+    sdp.replace(at, 10, "a=extmap:7");
+  };
+  Negotiate(a_, b_);
+  munge_offer = nullptr;
+  std::string offer = Create(b_, true);
+  EXPECT_NE(offer.find("a=extmap:7 urn:ietf:params:rtp-hdrext:sdes:mid"),
+            std::string::npos)
+      << offer;
+  ASSERT_EQ(SetDescription(b_, true, RTC_SDP_OFFER, offer), RTC_OK);
+  EXPECT_EQ(SetDescription(a_, false, RTC_SDP_OFFER, offer), RTC_OK);
+}
+
 TEST(RtpCapabilitiesTest, ListsTheHeaderExtensionsOfEachKind) {
   const char* uris[16];
   size_t audio =
@@ -595,12 +716,16 @@ TEST(RtpCapabilitiesTest, ListsTheHeaderExtensionsOfEachKind) {
   EXPECT_STREQ(uris[0], "urn:ietf:params:rtp-hdrext:ssrc-audio-level");
   size_t video =
       rtc_rtp_capabilities_header_extensions(RTC_MEDIA_VIDEO, uris, 2);
-  EXPECT_EQ(video, 5u);  // the count, though only 2 were written
+  EXPECT_EQ(video, 6u);  // the count, though only 2 were written
   EXPECT_STREQ(uris[1],
                "http://www.ietf.org/id/"
                "draft-holmer-rmcat-transport-wide-cc-extensions-01");
   EXPECT_EQ(rtc_rtp_capabilities_header_extensions(RTC_MEDIA_VIDEO, nullptr, 0),
-            5u);
+            6u);
+  // RFC 8834 §5.2.5: video orientation (CVO) is REQUIRED.
+  ASSERT_EQ(rtc_rtp_capabilities_header_extensions(RTC_MEDIA_VIDEO, uris, 16),
+            6u);
+  EXPECT_STREQ(uris[5], "urn:3gpp:video-orientation");
 }
 
 }  // namespace

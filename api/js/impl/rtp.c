@@ -219,8 +219,11 @@ rtcbox_rtp_group* rtcbox_rtp_group_new(rtcbox_RTCPeerConnection* pc,
    * remote track with its id. */
   g->receiver_track = rtcbox_track_new(
       rtc_rtp_transceiver_kind(transceiver) == RTC_MEDIA_VIDEO, NULL, true);
-  /* "create an RTCRtpSender": "If sendEncodings is not given ... a single
-   * RTCRtpEncodingParameters with active set to true." */
+  /* "create an RTCRtpSender": "If sendEncodings is given ... and is
+   * non-empty, set the [[SendEncodings]] slot to sendEncodings. Otherwise,
+   * set it to a list containing a single new RTCRtpEncodingParameters
+   * dictionary, and if kind is "video", add a scaleResolutionDownBy member
+   * with the value 1.0" (active is true by default). */
   g->encodings = rtc_calloc(1, sizeof(*g->encodings));
   if (!g->receiver_track || !g->encodings) {
     rtcbox_impl_unref(g->receiver_track ? &g->receiver_track->h : NULL);
@@ -229,6 +232,10 @@ rtcbox_rtp_group* rtcbox_rtp_group_new(rtcbox_RTCPeerConnection* pc,
     return NULL;
   }
   g->encodings[0].active = true;
+  if (rtc_rtp_transceiver_kind(transceiver) == RTC_MEDIA_VIDEO) {
+    g->encodings[0].has_scale = true;
+    g->encodings[0].scale = 1.0;
+  }
   g->encoding_count = 1;
   g->receiver_track->muted = true;
   rtcbox_impl_init(&g->h, 0, group_free);
@@ -501,10 +508,14 @@ static rtc_error parameters_to_js(
   *codecs = (rtcbox_seq_RTCRtpCodecParameters){c, n->codec_count};
   *ext = (rtcbox_seq_RTCRtpHeaderExtensionParameters){e, n->extension_count};
   rtcbox_RTCRtcpParameters_init(rtcp);
-  /* "rtcp.reducedSize is set to true if reduced-size RTCP has been
-   * negotiated"; rtcbox has no CNAME (no RTP is sent yet): cname absent. */
+  /* "rtcp.cname is set to the CNAME of the associated RTCPeerConnection.
+   * rtcp.reducedSize is set to true if reduced-size RTCP has been
+   * negotiated"; the receiver's cname is left undefined (n->cname ""). */
   rtcp->has_reducedSize = true;
   rtcp->reducedSize = n->reduced_size;
+  rtcp->has_cname = n->cname[0] != '\0';
+  if (rtcp->has_cname)
+    rtcp->cname = rtcbox_ctx_strdup(ctx, n->cname);
   return RTC_OK;
 }
 
@@ -578,6 +589,11 @@ rtc_error rtcbox_RTCRtpReceiver_getParameters(
                           &result->rtcp);
 }
 
+static bool same_string(rtcbox_string s, const char* c) {
+  return c && s.data && s.length == strlen(c) &&
+         memcmp(s.data, c, s.length) == 0;
+}
+
 /* setParameters: is `p` what getParameters returned for the read-only
  * members (webrtc-pc: codecs, headerExtensions, rtcp)? */
 static bool read_only_unchanged(const rtcbox_RTCRtpSendParameters* p,
@@ -609,15 +625,11 @@ static bool read_only_unchanged(const rtcbox_RTCRtpSendParameters* p,
         memcmp(e->uri.data, n->extensions[i].uri, e->uri.length) != 0)
       return false;
   }
-  /* rtcp as Chrome reads it: an absent reducedSize is false, and rtcbox
-   * has no CNAME. */
+  /* rtcp as Chrome reads it: an absent reducedSize is false. The cname
+   * is read-only too: a changed or removed one is a modification. */
   bool reduced = p->rtcp.has_reducedSize && p->rtcp.reducedSize;
-  return !p->rtcp.has_cname && reduced == n->reduced_size;
-}
-
-static bool same_string(rtcbox_string s, const char* c) {
-  return c && s.data && s.length == strlen(c) &&
-         memcmp(s.data, c, s.length) == 0;
+  return p->rtcp.has_cname && same_string(p->rtcp.cname, n->cname) &&
+         reduced == n->reduced_size;
 }
 
 static void set_parameters_run(void* arg) {
@@ -1221,15 +1233,21 @@ rtc_error rtcbox_RTCPeerConnection_removeTrack(rtcbox_ctx* ctx,
   return RTC_OK;
 }
 
-/* RFC 8851 §10: rid-syntax = 1*(alpha-numeric / "-" / "_"); the core takes
- * at most 16 (RFC 8852 RtpStreamId). */
+/* webrtc-pc: a rid conforms to "the grammar requirements specified in
+ * Section 10 of [RFC8851]". RFC 8851's rid-id allows '-' and '_', but a
+ * rid is sent as an RTP RtpStreamId, and RFC 8852 §3.1 says those "are
+ * constrained to contain only alphanumeric characters": RFC 8851 erratum
+ * 7132 and webrtc-pc issue 2732 align the grammar with that, as browsers
+ * do. Browsers also keep webrtc-pc's former limit of 16 characters (RFC
+ * 8852 allows 255; WPT RTCPeerConnection-addTransceiver checks 17 is a
+ * TypeError), and so does the core. */
 static bool valid_rid(rtcbox_string rid) {
   if (rid.length == 0 || rid.length > 16)
     return false;
   for (size_t i = 0; i < rid.length; i++) {
     char c = rid.data[i];
     if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-          (c >= '0' && c <= '9') || c == '-' || c == '_'))
+          (c >= '0' && c <= '9')))
       return false;
   }
   return true;
@@ -1286,7 +1304,12 @@ static rtc_error send_encodings(rtcbox_ctx* ctx,
                              "The codec of encoding %zu is not supported.", i);
   }
   /* "If kind is "audio", remove the scaleResolutionDownBy and maxFramerate
-   * members"; below 1.0, or a maxFramerate not above 0.0: RangeError. */
+   * members"; a scaleResolutionDownBy below 1.0, or a negative
+   * maxFramerate: RangeError. The step reads "greater than 0.0" for
+   * maxFramerate, but the member's own text makes 0 meaningful ("setting
+   * the max frame rate to zero thus has the effect of freezing the
+   * video"), setParameters takes "greater than or equal to 0.0", and
+   * Chrome, Firefox and Safari take 0 here too. */
   bool any_scale = false;
   for (size_t i = 0; i < in->length && kind == RTC_MEDIA_VIDEO; i++) {
     const rtcbox_RTCRtpEncodingParameters* e = &in->items[i];
@@ -1297,9 +1320,9 @@ static rtc_error send_encodings(rtcbox_ctx* ctx,
   }
   for (size_t i = 0; i < in->length && kind == RTC_MEDIA_VIDEO; i++) {
     const rtcbox_RTCRtpEncodingParameters* e = &in->items[i];
-    if (e->has_maxFramerate && !(e->maxFramerate > 0.0))
+    if (e->has_maxFramerate && !(e->maxFramerate >= 0.0))
       return rtcbox_ctx_fail(ctx, RTC_ERR_OUT_OF_RANGE,
-                             "maxFramerate must be > 0.0");
+                             "maxFramerate must be >= 0.0");
   }
   /* "If the number of encodings ... exceeds maxN, then trim sendEncodings
    * from the tail"; none given: one active encoding. */
@@ -1310,7 +1333,10 @@ static rtc_error send_encodings(rtcbox_ctx* ctx,
   if (!e)
     return rtcbox_ctx_fail(ctx, RTC_ERR_NO_MEMORY, NULL);
   if (n == 0) {
+    /* "create an RTCRtpSender": the default encoding (see group_new). */
     e[0].active = true;
+    e[0].has_scale = kind == RTC_MEDIA_VIDEO;
+    e[0].scale = 1.0;
     *out = e;
     *count = 1;
     return RTC_OK;
