@@ -602,6 +602,29 @@ TEST_F(IceSimTest, PeerReflexiveCandidateTakesTheMdnsNameOnceResolved) {
   EXPECT_EQ(pair.remote.type, RTC_CANDIDATE_HOST);
   EXPECT_TRUE(std::regex_match(pair.remote.hostname, kMdnsName));
   EXPECT_EQ(pair.remote.address.family, RTC_AF_UNSPEC);
+  // The selected pair's remote candidate changed: the observer hears of it
+  // (RTCIceTransport's selected pair must name the signaled candidate).
+  EXPECT_EQ(a_.selected_count, 2);
+  EXPECT_EQ(a_.selected.remote.type, RTC_CANDIDATE_HOST);
+  EXPECT_STREQ(a_.selected.remote.hostname, pair.remote.hostname);
+}
+
+TEST_F(IceSimTest, PeerReflexiveCandidateSignaledLaterUpdatesTheSelectedPair) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hb = AddHost(Nat::kNone, "203.0.113.2", nullptr);
+  rtc_ice_agent_config ca = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  rtc_ice_agent_config cb = Config(RTC_ICE_ROLE_CONTROLLED, false);
+  ca.obfuscate_host_addresses = cb.obfuscate_host_addresses = false;
+  MakePeer(a_, "a", ha, ca);
+  MakePeer(b_, "b", hb, cb);
+  // b's candidate reaches a late: a first learns b from b's checks.
+  Start(10 * kMs, 2 * kSec);
+  ASSERT_TRUE(BothConnected(kSec));
+  EXPECT_EQ(a_.selected.remote.type, RTC_CANDIDATE_PRFLX);
+  EXPECT_EQ(a_.selected_count, 1);
+  Run(3 * kSec);
+  EXPECT_EQ(a_.selected_count, 2);
+  EXPECT_EQ(a_.selected.remote.type, RTC_CANDIDATE_HOST);
 }
 
 // --- Role conflicts (RFC 8445 §7.3.1.1, ICE-04) ---

@@ -52,6 +52,24 @@ static void recompute_priorities(rtc_ice_agent* agent, ice_generation* gen) {
   sort_pairs(gen);
 }
 
+/* A peer-reflexive remote candidate is now signaled (RFC 8445 §7.3.1.3
+ * learned it first): it takes the signaled candidate (type, priority, and
+ * an mDNS name that hides the address). When it is in the selected pair,
+ * the pair's remote candidate changed: the selected pair is announced
+ * again, so that RTCIceTransport's pair names the signaled candidate. */
+static void prflx_signaled(rtc_ice_agent* agent,
+                           ice_generation* gen,
+                           ice_remote* known,
+                           const rtc_candidate* signaled) {
+  known->c = *signaled;
+  recompute_priorities(agent, gen);
+  if (agent->selected && agent->selected->remote == known) {
+    ice_event e = {.kind = ICE_EVENT_SELECTED_PAIR};
+    ice_pair_info(agent->selected, &e.u.pair);
+    ice_emit(agent, &e);
+  }
+}
+
 void ice_set_role(rtc_ice_agent* agent, rtc_ice_role role) {
   if (agent->role == role)
     return;
@@ -309,10 +327,8 @@ static void on_resolved(void* user,
      * it made is this one (it takes the name, which hides the address,
      * and the signaled priority). Otherwise the address was signaled
      * twice: keep one. */
-    if (known->c.type == RTC_CANDIDATE_PRFLX) {
-      known->c = remote->c;
-      recompute_priorities(agent, gen);
-    }
+    if (known->c.type == RTC_CANDIDATE_PRFLX)
+      prflx_signaled(agent, gen, known, &remote->c);
     remove_remote(gen, remote);
     ice_remote_free(agent, remote);
     ice_emit_state_changes(agent);
@@ -382,10 +398,8 @@ rtc_error ice_add_remote(rtc_ice_agent* agent,
     if (known) {
       /* A peer-reflexive candidate now signaled: take the signaled type and
        * priority (RFC 8445 §7.3.1.3 learned it before signaling did). */
-      if (known->c.type == RTC_CANDIDATE_PRFLX) {
-        known->c = *c;
-        recompute_priorities(agent, gen);
-      }
+      if (known->c.type == RTC_CANDIDATE_PRFLX)
+        prflx_signaled(agent, gen, known, c);
       return RTC_OK;
     }
   }
