@@ -748,8 +748,9 @@ TEST_F(JsepTest, ConfigurationRules) {
     const char* http[] = {"http://example.com"};
     rtc_ice_server other = {http, 1, nullptr, nullptr};
     config.ice_servers = &other;
+    // "validate an ICE server URL": a scheme other than stun(s)/turn(s).
     EXPECT_EQ(rtc_peer_connection_set_configuration(a_, &config, &info),
-              RTC_ERR_NOT_SUPPORTED);
+              RTC_ERR_SYNTAX);
     const char* turn[] = {"turn:turn.example.org"};
     rtc_ice_server no_credentials = {turn, 1, nullptr, nullptr};
     config.ice_servers = &no_credentials;
