@@ -1867,6 +1867,24 @@ static bool locally_rejected(const rtc_peer_connection* pc, const char* mid) {
   return lm && is_rejected(lm);
 }
 
+/* Whether `ufrag` is the username fragment of a media description of `s`:
+ * of the one with `mid` (a section without a mid has none), or of any when
+ * `any`. */
+static bool has_ufrag(const rtc_sdp_session* s,
+                      const char* mid,
+                      bool any,
+                      const char* ufrag) {
+  for (size_t i = 0; s && i < s->num_media; i++) {
+    const rtc_sdp_media* each = s->media[i];
+    if (!any && (!mid || !each->mid || strcmp(each->mid, mid) != 0))
+      continue;
+    const char* u = media_ufrag(s, transport_section(s, each));
+    if (u && strcmp(u, ufrag) == 0)
+      return true;
+  }
+  return false;
+}
+
 rtc_error pc_jsep_add_ice_candidate(rtc_peer_connection* pc,
                                     const pc_op* op,
                                     rtc_error_info* info) {
@@ -1888,12 +1906,27 @@ rtc_error pc_jsep_add_ice_candidate(rtc_peer_connection* pc,
                            (int)op->mline_index);
     m = remote->media[op->mline_index];
   }
-  if (op->ufrag && m) {
-    const char* ufrag = media_ufrag(remote, transport_section(remote, m));
-    if (!ufrag || strcmp(ufrag, op->ufrag) != 0)
+  /* "If candidate.usernameFragment is not null, and is not equal to any
+   * username fragment present in the corresponding media description of an
+   * applied remote description, return a promise rejected with a newly
+   * created OperationError." Applied: the pending and the current one. With
+   * neither mid nor index (an end-of-candidates for all sections), every
+   * media description corresponds. */
+  if (op->ufrag) {
+    const char* mid = m ? m->mid : NULL;
+    bool in_pending =
+        has_ufrag(pc->pending_remote, m ? mid : NULL, !m, op->ufrag);
+    bool in_current =
+        has_ufrag(pc->current_remote, m ? mid : NULL, !m, op->ufrag);
+    if (!in_pending && !in_current)
       return rtc_error_set(info, RTC_ERR_OPERATION,
                            "usernameFragment %s matches no remote description",
                            op->ufrag);
+    /* A candidate of the generation the pending description (a remote ICE
+     * restart) replaces: the ICE agent checks only the new generation, so
+     * it is accepted and has nothing to do. */
+    if (remote == pc->pending_remote && !in_pending)
+      return RTC_OK;
   }
   if (op->end_of_candidates) {
     for (size_t i = 0; i < remote->num_media; i++) {

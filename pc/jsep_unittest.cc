@@ -679,6 +679,16 @@ TEST_F(JsepTest, AddIceCandidateErrors) {
             RTC_ERR_OPERATION);
   EXPECT_EQ(add({c.candidate, "0", -1, "zzzz"}).err, RTC_ERR_OPERATION);
   EXPECT_EQ(add({"", "0", -1, nullptr}).err, RTC_OK);  // end-of-candidates
+  // webrtc-pc addIceCandidate: "If candidate.usernameFragment is not null,
+  // and is not equal to any username fragment present in the corresponding
+  // media description of an applied remote description", OperationError;
+  // an end-of-candidates with neither mid nor index corresponds to every
+  // media description.
+  size_t at = offer.find("a=ice-ufrag:") + 12;
+  std::string offer_ufrag = offer.substr(at, offer.find("\r\n", at) - at);
+  EXPECT_EQ(add({"", nullptr, -1, "no such ufrag"}).err, RTC_ERR_OPERATION);
+  EXPECT_EQ(add({"", nullptr, -1, offer_ufrag.c_str()}).err, RTC_OK);
+  EXPECT_EQ(add({"", nullptr, -1, nullptr}).err, RTC_OK);
   // The remote description lists what was added.
   std::string remote = Description(b_, RTC_DESCRIPTION_REMOTE);
   EXPECT_NE(remote.find("a=candidate:1 1 udp 2122260223 203.0.113.9 5000"),
