@@ -18,7 +18,8 @@ typedef struct pc_transport {
   rtc_ice_agent* ice;
   rtc_dtls_transport* dtls;
   bool has_remote;
-  bool ice_selected; /* ICE has selected a pair at least once */
+  bool ice_selected;              /* ICE has selected a pair at least once */
+  uint64_t selected_pair_changes; /* pairs ICE selected, one after another */
   bool dtls_started;
   rtc_dtls_role role;
   rtc_ice_transport_state ice_state;
@@ -351,6 +352,7 @@ static void on_ice_state(void* user, rtc_ice_transport_state state) {
 static void on_ice_selected(void* user, const rtc_ice_pair_info* pair) {
   pc_transport* t = user;
   t->ice_selected = true;
+  t->selected_pair_changes++;
   if (t->net->events->on_selected_pair)
     t->net->events->on_selected_pair(t->net->user, t->name, pair);
   maybe_start_dtls(t);
@@ -723,6 +725,7 @@ rtc_error pc_network_transport_stats(const pc_network* net,
   out->gathering_state = rtc_ice_agent_gathering_state(t->ice);
   out->dtls_state = rtc_dtls_transport_state(t->dtls);
   out->dtls_role = t->role;
+  out->selected_pair_changes = t->selected_pair_changes;
   rtc_dtls_transport_info(t->dtls, &out->dtls);
   out->has_selected_pair =
       rtc_ice_agent_selected_pair(t->ice, &out->selected) == RTC_OK;

@@ -168,6 +168,9 @@ typedef struct pc_transport_stats {
   rtc_dtls_info dtls;
   bool has_selected_pair;
   rtc_ice_pair_info selected;
+  /* How many times ICE selected a pair (the agent reports each change of
+   * its selected pair once). */
+  uint64_t selected_pair_changes;
   char local_fingerprint[RTC_FINGERPRINT_TEXT_SIZE];
   char remote_fingerprint[RTC_FINGERPRINT_TEXT_SIZE];
 } pc_transport_stats;
