@@ -517,6 +517,13 @@ test('generateCertificate(ECDSA P-256): expires, getFingerprints(), usable in a 
   })(), 'the expiry');
   assert.throws(() => new RTCPeerConnection({ certificates: [expired] }),
     (e) => e instanceof DOMException && e.name === 'InvalidAccessError');
+  // expires: 0 is expired at once: cert.expires is the time of generation,
+  // never after Date.now() (it was 1 ms after it, later than Date.now()
+  // when generation took under a millisecond).
+  for (let i = 0; i < 20; i++) {
+    const zero = await withTimeout(RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256', expires: 0 }), 'expires 0');
+    assert.ok(zero.expires <= Date.now(), `${zero.expires} <= ${Date.now()}`);
+  }
 });
 
 test('generateCertificate(RSASSA-PKCS1-v1_5 2048) works and connects', opts, async (t) => {

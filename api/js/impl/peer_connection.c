@@ -2078,8 +2078,10 @@ static rtc_error normalize_algorithm(rtcbox_ctx* ctx,
         return RTC_ERR_INTERNAL;
       if (expires > (uint64_t)RTC_CERTIFICATE_MAX_EXPIRES_MS)
         expires = (uint64_t)RTC_CERTIFICATE_MAX_EXPIRES_MS;
-      /* 0 means "the default" to the core: the shortest lifetime instead. */
-      params->expires_ms = expires ? (int64_t)expires : 1;
+      /* 0: expired at once, cert.expires being the time of generation
+       * (the clock Date.now() reads), so never later than Date.now()
+       * afterwards. */
+      params->expires_ms = (int64_t)expires;
     }
   }
   return RTC_OK;
