@@ -283,7 +283,25 @@ static rtc_error write_transport(rtc_peer_connection* pc,
       rtc_sdp_set_string(sdp, &m->ice_options, "trickle") != RTC_OK)
     return RTC_ERR_NO_MEMORY;
   m->setup = setup;
-  return rtc_sdp_add_fingerprint(sdp, m, &pc->fingerprint);
+  /* RFC 9429 §5.2.1: "An "a=fingerprint" line for each of the endpoint's
+   * certificates": the one DTLS uses (the first of the configuration's)
+   * and the others given (webrtc-pc: "Although any given DTLS connection
+   * will use only one certificate, this attribute allows the caller to
+   * provide multiple certificates"). */
+  rtc_error err = rtc_sdp_add_fingerprint(sdp, m, &pc->fingerprint);
+  for (size_t i = 0; err == RTC_OK && i < pc->config.certificate_count; i++) {
+    const rtc_certificate* c = pc->config.certificates[i];
+    bool listed = c == pc->certificate;
+    for (size_t k = 0; k < i; k++)
+      listed = listed || pc->config.certificates[k] == c;
+    if (listed)
+      continue;
+    rtc_fingerprint fp;
+    err = rtc_certificate_fingerprint(c, RTC_HASH_SHA256, &fp);
+    if (err == RTC_OK)
+      err = rtc_sdp_add_fingerprint(sdp, m, &fp);
+  }
+  return err;
 }
 
 /* RFC 9429 §5.2.1: "If the "m=" section is marked as bundle-only, then

@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "api/rtc_peer_connection.h"
+#include "p2p/certificate.h"
 #include "pc/sdp.h"
 #include "rtc_base/alloc.h"
+#include "rtc_base/clock.h"
 #include "rtc_base/sim_time.h"
 #include "test/network/sim_network.h"
 
@@ -792,6 +794,75 @@ TEST_F(JsepTest, ConfigurationRules) {
     rtc_certificate_unref(other_cert);
     rtc_configuration_free(copy);
   });
+}
+
+// RFC 9429 §5.2.1: "An "a=fingerprint" line for each of the endpoint's
+// certificates"; webrtc-pc certificates: "Although any given DTLS connection
+// will use only one certificate, this attribute allows the caller to
+// provide multiple certificates". And setConfiguration with the same set
+// is no modification.
+TEST_F(JsepTest, OfferHasAFingerprintOfEveryCertificate) {
+  rtc_certificate* certs[2] = {nullptr, nullptr};
+  rtc_certificate_params params;
+  rtc_certificate_params_init(&params);
+  int64_t now_ms = rtc_time_utc_us() / 1000;
+  ASSERT_EQ(rtc_certificate_generate(&params, now_ms, &certs[0]), RTC_OK);
+  params.type = RTC_KEY_RSA;
+  ASSERT_EQ(rtc_certificate_generate(&params, now_ms, &certs[1]), RTC_OK);
+  rtc_configuration config;
+  rtc_configuration_init(&config);
+  config.certificates = certs;
+  config.certificate_count = 2;
+  Events events;
+  rtc_peer_connection* pc = NewPc(&events, &config);
+  ASSERT_NE(pc, nullptr);
+  Run([&] {
+    rtc_error_info info;
+    rtc_data_channel* c = nullptr;
+    ASSERT_EQ(
+        rtc_peer_connection_create_data_channel(pc, "x", nullptr, &c, &info),
+        RTC_OK);
+    rtc_data_channel_unref(c);
+  });
+  std::string offer = CreateOffer(pc).sdp;
+  size_t lines = 0;
+  for (size_t at = offer.find("a=fingerprint:"); at != std::string::npos;
+       at = offer.find("a=fingerprint:", at + 1))
+    lines++;
+  EXPECT_EQ(lines, 2u) << offer;
+  for (rtc_certificate* cert : certs) {
+    rtc_fingerprint fp;
+    ASSERT_EQ(rtc_certificate_fingerprint(cert, RTC_HASH_SHA256, &fp), RTC_OK);
+    char text[RTC_FINGERPRINT_TEXT_SIZE];
+    rtc_fingerprint_format(&fp, text, sizeof(text));
+    EXPECT_NE(offer.find(std::string("a=fingerprint:") + text),
+              std::string::npos)
+        << text;
+  }
+  Run([&] {
+    rtc_error_info info;
+    EXPECT_EQ(rtc_peer_connection_set_configuration(pc, &config, &info), RTC_OK)
+        << info.message;
+    // Fewer certificates than the pc was made with: a modification.
+    config.certificate_count = 1;
+    EXPECT_EQ(rtc_peer_connection_set_configuration(pc, &config, &info),
+              RTC_ERR_INVALID_MODIFICATION);
+    // None: the ones the pc has are kept.
+    config.certificate_count = 0;
+    EXPECT_EQ(rtc_peer_connection_set_configuration(pc, &config, &info),
+              RTC_OK);
+    rtc_configuration* copy = nullptr;
+    ASSERT_EQ(rtc_peer_connection_get_configuration(pc, &copy), RTC_OK);
+    EXPECT_EQ(copy->certificate_count, 2u);
+    rtc_configuration_free(copy);
+  });
+  std::string again = CreateOffer(pc).sdp;
+  EXPECT_NE(again.find("a=fingerprint:", again.find("a=fingerprint:") + 1),
+            std::string::npos)
+      << "both fingerprints after setConfiguration({})";
+  Run([&] { rtc_peer_connection_destroy(pc); });
+  rtc_certificate_unref(certs[0]);
+  rtc_certificate_unref(certs[1]);
 }
 
 TEST_F(JsepTest, ExpiredCertificateIsInvalidAccessError) {

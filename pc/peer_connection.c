@@ -247,13 +247,40 @@ rtc_error rtc_peer_connection_get_configuration(const rtc_peer_connection* pc,
   return RTC_OK;
 }
 
+static bool certificate_listed(const rtc_certificate* c,
+                               rtc_certificate* const* set,
+                               size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    if (set[i] == c)
+      return true;
+  }
+  return false;
+}
+
+/* webrtc-pc "set a configuration": "If configuration.certificates is set
+ * and the set of certificates differs from the ones used when connection
+ * was constructed, throw an InvalidModificationError." */
 static bool same_certificates(const rtc_peer_connection* pc,
                               const rtc_configuration* config) {
   if (config->certificate_count == 0)
     return true; /* webrtc-pc: absent means "keep" */
-  if (config->certificate_count != 1)
-    return false;
-  return config->certificates[0] == pc->certificate;
+  rtc_certificate* const* mine = pc->config.certificates;
+  size_t mine_count = pc->config.certificate_count;
+  if (mine_count == 0) {
+    /* The generated one. */
+    mine = &pc->certificate;
+    mine_count = 1;
+  }
+  for (size_t i = 0; i < config->certificate_count; i++) {
+    if (!certificate_listed(config->certificates[i], mine, mine_count))
+      return false;
+  }
+  for (size_t i = 0; i < mine_count; i++) {
+    if (!certificate_listed(mine[i], config->certificates,
+                            config->certificate_count))
+      return false;
+  }
+  return true;
 }
 
 rtc_error rtc_peer_connection_set_configuration(rtc_peer_connection* pc,
@@ -288,6 +315,14 @@ rtc_error rtc_peer_connection_set_configuration(rtc_peer_connection* pc,
   if (err != RTC_OK) {
     clear_configuration(&copy);
     return rtc_error_set(info, err, NULL);
+  }
+  /* Absent certificates keep the ones the pc was made with (every one of
+   * them has a fingerprint in our descriptions). */
+  if (copy.certificate_count == 0) {
+    copy.certificates = pc->config.certificates;
+    copy.certificate_count = pc->config.certificate_count;
+    pc->config.certificates = NULL;
+    pc->config.certificate_count = 0;
   }
   clear_configuration(&pc->config);
   pc->config = copy;
