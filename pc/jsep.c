@@ -596,7 +596,8 @@ rtc_error pc_jsep_create_offer(rtc_peer_connection* pc,
                          "createOffer is not allowed in state %s",
                          rtc_signaling_state_name(pc->signaling_state));
   /* JSEP §5.2.1/§5.2.2: credentials stay unless ICE restarts. */
-  bool restart = (options && options->ice_restart) || pc->ice_restart_pending;
+  bool restart = (options && options->ice_restart) || pc->ice_restart_pending ||
+                 pc->needs_ice_restart;
   if (!pc->ice_ufrag[0] || restart) {
     new_credentials(pc->next_ufrag, pc->next_pwd);
   } else {
@@ -1785,8 +1786,10 @@ static rtc_error set_description(rtc_peer_connection* pc,
        * new credentials current (below), not here: a restart survives a
        * rollback. Before any local description restartIce() has nothing
        * to replace, and an initial offer is fresh anyway. */
-      if (!pc->current_local)
+      if (!pc->current_local) {
         pc->ice_restart_pending = false;
+        pc->needs_ice_restart = false;
+      }
       pc_set_signaling_state(pc, RTC_SIGNALING_HAVE_LOCAL_OFFER);
     } else {
       replace(&pc->pending_remote, parsed);
@@ -1805,8 +1808,10 @@ static rtc_error set_description(rtc_peer_connection* pc,
     memcpy(pc->ice_ufrag, pc->next_ufrag, sizeof(pc->ice_ufrag));
     memcpy(pc->ice_pwd, pc->next_pwd, sizeof(pc->ice_pwd));
     if (type == RTC_SDP_ANSWER &&
-        ice_credentials_replaced(pc->current_local, parsed))
+        ice_credentials_replaced(pc->current_local, parsed)) {
       pc->ice_restart_pending = false;
+      pc->needs_ice_restart = false;
+    }
     learn_dtls_role(pc, parsed, true);
     if (type == RTC_SDP_ANSWER) {
       replace(&pc->current_remote, pc->pending_remote);
@@ -1826,8 +1831,10 @@ static rtc_error set_description(rtc_peer_connection* pc,
     learn_dtls_role(pc, parsed, false);
     if (type == RTC_SDP_ANSWER) {
       if (pc->current_local &&
-          ice_credentials_replaced(pc->current_local, pc->pending_local))
+          ice_credentials_replaced(pc->current_local, pc->pending_local)) {
         pc->ice_restart_pending = false;
+        pc->needs_ice_restart = false;
+      }
       replace(&pc->current_local, pc->pending_local);
       pc->current_local_type = pc->pending_local_type;
       pc->pending_local = NULL;

@@ -626,6 +626,58 @@ TEST_F(JsepTest, NegotiationNeededFiresOnceUntilNegotiated) {
   EXPECT_EQ(ea_.negotiation_needed, 2);
 }
 
+// RFC 9429 §4.1.18: a changed ICE candidate policy (or STUN/TURN servers)
+// once gathering began sets "needs-ice-restart": the next offer has new
+// credentials. No negotiationneeded (that is restartIce()'s), and an
+// unchanged configuration restarts nothing.
+TEST_F(JsepTest, ChangedIcePolicyRestartsIceInTheNextOffer) {
+  auto ufrag = [](const std::string& sdp) {
+    size_t at = sdp.find("a=ice-ufrag:") + 12;
+    return sdp.substr(at, sdp.find("\r\n", at) - at);
+  };
+  std::string offer = OfferWithChannel();
+  ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, offer).err, RTC_OK);
+  ASSERT_EQ(SetRemote(b_, RTC_SDP_OFFER, offer).err, RTC_OK);
+  std::string answer = CreateAnswer(b_).sdp;
+  ASSERT_EQ(SetLocal(b_, RTC_SDP_ANSWER, answer).err, RTC_OK);
+  ASSERT_EQ(SetRemote(a_, RTC_SDP_ANSWER, answer).err, RTC_OK);
+  rtc_sim_time_run_until_idle(time_);
+  int negotiation_needed = ea_.negotiation_needed;
+  rtc_configuration config;
+  rtc_configuration_init(&config);
+  rtc_error_info info;
+  Run([&] {
+    ASSERT_EQ(rtc_peer_connection_set_configuration(a_, &config, &info),
+              RTC_OK);
+  });
+  EXPECT_EQ(ufrag(CreateOffer(a_).sdp), ufrag(offer)) << "nothing changed";
+  config.ice_transport_policy = RTC_ICE_POLICY_RELAY;
+  Run([&] {
+    ASSERT_EQ(rtc_peer_connection_set_configuration(a_, &config, &info),
+              RTC_OK);
+  });
+  rtc_sim_time_run_until_idle(time_);
+  EXPECT_EQ(ea_.negotiation_needed, negotiation_needed);
+  std::string restart = CreateOffer(a_).sdp;
+  EXPECT_NE(ufrag(restart), ufrag(offer));
+  ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, restart).err, RTC_OK);
+  ASSERT_EQ(SetRemote(b_, RTC_SDP_OFFER, restart).err, RTC_OK);
+  std::string answer2 = CreateAnswer(b_).sdp;
+  ASSERT_EQ(SetLocal(b_, RTC_SDP_ANSWER, answer2).err, RTC_OK);
+  ASSERT_EQ(SetRemote(a_, RTC_SDP_ANSWER, answer2).err, RTC_OK);
+  // Restarted once: the next offer keeps the new credentials.
+  EXPECT_EQ(ufrag(CreateOffer(a_).sdp), ufrag(restart));
+  // The answerer's change does not alter its next answer.
+  Run([&] {
+    ASSERT_EQ(rtc_peer_connection_set_configuration(b_, &config, &info),
+              RTC_OK);
+  });
+  std::string offer3 = CreateOffer(a_).sdp;
+  ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, offer3).err, RTC_OK);
+  ASSERT_EQ(SetRemote(b_, RTC_SDP_OFFER, offer3).err, RTC_OK);
+  EXPECT_EQ(ufrag(CreateAnswer(b_).sdp), ufrag(answer2));
+}
+
 TEST_F(JsepTest, IceRestartChangesCredentials) {
   std::string offer = OfferWithChannel();
   auto ufrag = [](const std::string& sdp) {

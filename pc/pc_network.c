@@ -453,6 +453,28 @@ rtc_error pc_network_create(rtc_task_queue* queue,
   return RTC_OK;
 }
 
+void pc_network_set_gathering_config(pc_network* net,
+                                     rtc_ice_transport_policy policy,
+                                     const rtc_socket_address* stun_servers,
+                                     size_t stun_server_count) {
+  RTC_DCHECK(rtc_task_queue_is_current(net->queue));
+  size_t max =
+      sizeof(net->config.stun_servers) / sizeof(net->config.stun_servers[0]);
+  if (stun_server_count > max)
+    stun_server_count = max;
+  for (size_t i = 0; i < stun_server_count; i++)
+    net->config.stun_servers[i] = stun_servers[i];
+  net->config.stun_server_count = stun_server_count;
+  net->config.ice.stun_servers = net->config.stun_servers;
+  net->config.ice.stun_server_count = stun_server_count;
+  net->config.ice.transport_policy = policy;
+  for (size_t i = 0; i < net->transport_count; i++) {
+    rtc_ice_agent_set_gathering_config(net->transports[i]->ice, policy,
+                                       net->config.stun_servers,
+                                       stun_server_count);
+  }
+}
+
 void pc_network_close(pc_network* net) {
   if (net->closed)
     return;
