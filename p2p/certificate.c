@@ -60,7 +60,7 @@ void rtc_certificate_params_init(rtc_certificate_params* params) {
   params->type = RTC_KEY_ECDSA_P256;
   params->rsa_modulus_bits = RSA_MIN_BITS;
   params->rsa_public_exponent = RSA_EXPONENT;
-  params->expires_ms = 0;
+  params->expires_ms = RTC_CERTIFICATE_DEFAULT_EXPIRES_MS;
 }
 
 /* --- Creation --- */
@@ -204,8 +204,6 @@ rtc_error rtc_certificate_generate(const rtc_certificate_params* params,
   int64_t lifetime_ms = params->expires_ms;
   if (lifetime_ms < 0)
     return RTC_ERR_INVALID_ARGUMENT;
-  if (lifetime_ms == 0)
-    lifetime_ms = RTC_CERTIFICATE_DEFAULT_EXPIRES_MS;
   /* webrtc-pc generateCertificate: the UA may cap the expiry. */
   if (lifetime_ms > RTC_CERTIFICATE_MAX_EXPIRES_MS)
     lifetime_ms = RTC_CERTIFICATE_MAX_EXPIRES_MS;

@@ -43,8 +43,9 @@ typedef struct rtc_certificate_params {
   rtc_key_type type;
   uint32_t rsa_modulus_bits;    /* RSA: 2048..8192 (default 2048) */
   uint32_t rsa_public_exponent; /* RSA: 65537 only (default) */
-  /* Lifetime from now, ms; 0 = default; more than 365 days is capped to 365
-   * days (webrtc-pc lets the UA cap it). */
+  /* Lifetime from now, ms (default RTC_CERTIFICATE_DEFAULT_EXPIRES_MS); 0
+   * expires at once (webrtc-pc RTCCertificateExpiration.expires 0); more
+   * than 365 days is capped to 365 days (webrtc-pc lets the UA cap it). */
   int64_t expires_ms;
 } rtc_certificate_params;
 

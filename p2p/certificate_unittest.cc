@@ -42,7 +42,8 @@ struct CertDeleter {
 };
 using CertPtr = std::unique_ptr<rtc_certificate, CertDeleter>;
 
-CertPtr Generate(rtc_key_type type, int64_t expires_ms = 0) {
+CertPtr Generate(rtc_key_type type,
+                 int64_t expires_ms = RTC_CERTIFICATE_DEFAULT_EXPIRES_MS) {
   rtc_certificate_params params;
   rtc_certificate_params_init(&params);
   params.type = type;
@@ -283,6 +284,18 @@ TEST(CertificateTest, HonoursAShortExpiry) {
   CertPtr cert = Generate(RTC_KEY_ECDSA_P256, 3600 * 1000);
   ASSERT_TRUE(cert);
   EXPECT_EQ(kNowMs + 3600 * 1000, rtc_certificate_expires_ms(cert.get()));
+}
+
+// webrtc-pc generateCertificate with { expires: 0 }: a certificate that
+// expires at once (WPT: cert.expires <= Date.now() right after). Its expiry
+// is exactly the `now` it was generated at.
+TEST(CertificateTest, AZeroLifetimeExpiresAtCreation) {
+  rtc_certificate_params params;
+  rtc_certificate_params_init(&params);
+  EXPECT_EQ(params.expires_ms, RTC_CERTIFICATE_DEFAULT_EXPIRES_MS);
+  CertPtr cert = Generate(RTC_KEY_ECDSA_P256, 0);
+  ASSERT_TRUE(cert);
+  EXPECT_EQ(kNowMs, rtc_certificate_expires_ms(cert.get()));
 }
 
 TEST(CertificateTest, RejectsNegativeExpiryAndMissingArguments) {

@@ -621,6 +621,23 @@ rtc_ice_role rtc_ice_agent_role(const rtc_ice_agent* agent) {
   return agent->role;
 }
 
+rtc_error rtc_ice_agent_set_gathering_config(
+    rtc_ice_agent* agent,
+    rtc_ice_transport_policy policy,
+    const rtc_socket_address* stun_servers,
+    size_t stun_server_count) {
+  RTC_DCHECK(rtc_task_queue_is_current(agent->queue));
+  if (stun_server_count >
+          sizeof(agent->stun_servers) / sizeof(agent->stun_servers[0]) ||
+      (stun_server_count && !stun_servers))
+    return RTC_ERR_INVALID_ARGUMENT;
+  agent->config.transport_policy = policy;
+  for (size_t i = 0; i < stun_server_count; i++)
+    agent->stun_servers[i] = stun_servers[i];
+  agent->stun_server_count = stun_server_count;
+  return RTC_OK;
+}
+
 rtc_error rtc_ice_agent_restart(rtc_ice_agent* agent,
                                 const char* ufrag,
                                 const char* pwd) {

@@ -223,6 +223,17 @@ void rtc_ice_agent_end_of_remote_candidates(rtc_ice_agent* agent);
 void rtc_ice_agent_set_role(rtc_ice_agent* agent, rtc_ice_role role);
 rtc_ice_role rtc_ice_agent_role(const rtc_ice_agent* agent);
 
+/* Replaces the ICE transport policy and the STUN servers (copied, at most
+ * 8) for the next gathering phase (webrtc-pc "set a configuration": "no
+ * action will be taken until the next gathering phase"): the candidates
+ * gathered so far stay. Agent's queue. Errors: RTC_ERR_INVALID_ARGUMENT
+ * (more than 8 servers, or a count without servers). */
+rtc_error rtc_ice_agent_set_gathering_config(
+    rtc_ice_agent* agent,
+    rtc_ice_transport_policy policy,
+    const rtc_socket_address* stun_servers,
+    size_t stun_server_count);
+
 /* ICE restart: new local credentials (`ufrag` and `pwd`, or random ones
  * for NULL) and a new gathering (call rtc_ice_agent_gather again), new
  * remote credentials and candidates expected; the selected pair keeps

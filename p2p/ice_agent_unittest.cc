@@ -348,6 +348,46 @@ TEST_F(IceSimTest, RelayPolicyGathersNothingWithoutRelays) {
   EXPECT_EQ(stats.packets_sent, 0u);
 }
 
+// webrtc-pc "set a configuration": a changed ICE transports setting (and
+// ICE servers list) takes effect at the next gathering phase: after a
+// restart, "relay" gathers nothing (no relays) and "all" gathers again.
+TEST_F(IceSimTest, ChangedPolicyAppliesFromTheNextGatheringPhase) {
+  rtc_sim_host* host = AddHost(Nat::kPort, "203.0.113.1", "192.168.1.10");
+  MakePeer(a_, "a", host, Config(RTC_ICE_ROLE_CONTROLLING));
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, 5 * kSec));
+  ASSERT_EQ(a_.candidates.size(), 2u);  // host and srflx
+  int requests = stun_.requests();
+  auto regather = [&](rtc_ice_transport_policy policy,
+                      const rtc_socket_address* servers, size_t count) {
+    a_.candidates.clear();
+    a_.end_of_candidates = false;
+    OnQueue(a_.queue, [&] {
+      ASSERT_EQ(
+          rtc_ice_agent_set_gathering_config(a_.agent, policy, servers, count),
+          RTC_OK);
+      ASSERT_EQ(rtc_ice_agent_restart(a_.agent, nullptr, nullptr), RTC_OK);
+      ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+    });
+    ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, 5 * kSec));
+  };
+  regather(RTC_ICE_POLICY_RELAY, nullptr, 0);
+  EXPECT_TRUE(a_.candidates.empty());
+  EXPECT_EQ(stun_.requests(), requests);
+  // Back to "all", without STUN servers now: the host candidate only.
+  regather(RTC_ICE_POLICY_ALL, nullptr, 0);
+  ASSERT_EQ(a_.candidates.size(), 1u);
+  EXPECT_EQ(a_.candidates[0].type, RTC_CANDIDATE_HOST);
+  EXPECT_EQ(stun_.requests(), requests);
+  // More than 8 servers: refused.
+  rtc_socket_address many[9] = {};
+  OnQueue(a_.queue, [&] {
+    EXPECT_EQ(rtc_ice_agent_set_gathering_config(a_.agent, RTC_ICE_POLICY_ALL,
+                                                 many, 9),
+              RTC_ERR_INVALID_ARGUMENT);
+  });
+}
+
 TEST_F(IceSimTest, DefaultRoutePolicyUsesOnlyTheDefaultRouteAddress) {
   rtc_sim_host* host = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_socket_address second = Ip("203.0.113.2");
@@ -768,6 +808,40 @@ TEST_F(IceSimTest, RestartKeepsTrafficFlowingUntilTheNewPairIsSelected) {
     EXPECT_EQ(got[i], i);
   EXPECT_FALSE(a_.ReachedState(RTC_ICE_TRANSPORT_DISCONNECTED));
   EXPECT_FALSE(a_.ReachedState(RTC_ICE_TRANSPORT_FAILED));
+}
+
+// webrtc-pc RTCIceTransportState "failed": gathering finished, no more
+// remote candidates, every pair failed "and either zero local candidates
+// were gathered or the PAC timer has expired". A restart whose new
+// generation can have no pair (a switched to "relay" without relays) has
+// failed, though the old pair still carried data until then (WPT
+// RTCConfiguration-iceTransportPolicy.html).
+TEST_F(IceSimTest, ARestartThatCanFindNoPairFails) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hb = AddHost(Nat::kNone, "203.0.113.2", nullptr);
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING));
+  MakePeer(b_, "b", hb, Config(RTC_ICE_ROLE_CONTROLLED));
+  Start();
+  ASSERT_TRUE(BothConnected(10 * kSec));
+  a_.end_of_candidates = b_.end_of_candidates = false;
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_set_gathering_config(a_.agent, RTC_ICE_POLICY_RELAY,
+                                                 nullptr, 0),
+              RTC_OK);
+    ASSERT_EQ(rtc_ice_agent_restart(a_.agent, nullptr, nullptr), RTC_OK);
+  });
+  OnQueue(b_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_restart(b_.agent, nullptr, nullptr), RTC_OK);
+  });
+  rtc_test::ExchangeCredentials(a_, b_);
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  OnQueue(b_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(b_.agent), RTC_OK); });
+  ASSERT_TRUE(RunUntil(
+      [&] {
+        return a_.ReachedState(RTC_ICE_TRANSPORT_FAILED) &&
+               b_.ReachedState(RTC_ICE_TRANSPORT_FAILED);
+      },
+      60 * kSec));
 }
 
 // --- Consent (RFC 7675) ---

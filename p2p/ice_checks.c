@@ -1224,6 +1224,19 @@ void ice_on_pac_timer(void* arg) {
   ice_flush_events(agent);
 }
 
+/* webrtc-pc: failed = everything checked and failed, gathering done, no
+ * more remote candidates, and no local candidates or the PAC timer
+ * expired. RFC 8863 lets PAC expiry alone end a check list that found
+ * nothing (browsers do not wait for end-of-candidates). `pending`: the
+ * generation's checks in progress and triggered. */
+static bool generation_failed(const ice_generation* gen, size_t pending) {
+  pending +=
+      count_state(gen, ICE_PAIR_WAITING) + count_state(gen, ICE_PAIR_FROZEN);
+  return pending == 0 && best_valid(gen) == NULL && gen->gather_done &&
+         ((gen->remote_end_of_candidates && gen->local_count == 0) ||
+          gen->pac_expired);
+}
+
 rtc_ice_transport_state ice_compute_state(const rtc_ice_agent* agent) {
   const ice_generation* gen = agent->current;
   if (agent->closed)
@@ -1234,6 +1247,12 @@ rtc_ice_transport_state ice_compute_state(const rtc_ice_agent* agent) {
    * successful candidate pairs" and an ICE restart checks new ones. */
   bool restarting_after_failure =
       agent->selected && agent->consent_lost && agent->selected->gen != gen;
+  /* A restart whose generation failed (below) has failed, though a pair
+   * of the generation before still carries data. */
+  bool restart_failed = agent->selected && agent->selected->gen != gen &&
+                        generation_failed(gen, pending);
+  if (restart_failed)
+    return RTC_ICE_TRANSPORT_FAILED;
   if (agent->selected && !restarting_after_failure) {
     if (agent->consent_lost)
       return RTC_ICE_TRANSPORT_FAILED;
@@ -1249,16 +1268,7 @@ rtc_ice_transport_state ice_compute_state(const rtc_ice_agent* agent) {
   if (gen->remote_count == 0 && !gen->checks_started)
     return agent->state == RTC_ICE_TRANSPORT_FAILED ? RTC_ICE_TRANSPORT_FAILED
                                                     : RTC_ICE_TRANSPORT_NEW;
-  pending +=
-      count_state(gen, ICE_PAIR_WAITING) + count_state(gen, ICE_PAIR_FROZEN);
-  bool valid = best_valid(gen) != NULL;
-  /* webrtc-pc: failed = everything checked and failed, gathering done, no
-   * more remote candidates, and no local candidates or the PAC timer
-   * expired. RFC 8863 lets PAC expiry alone end a check list that found
-   * nothing (browsers do not wait for end-of-candidates). */
-  if (pending == 0 && !valid && gen->gather_done &&
-      ((gen->remote_end_of_candidates && gen->local_count == 0) ||
-       gen->pac_expired))
+  if (generation_failed(gen, pending))
     return RTC_ICE_TRANSPORT_FAILED;
   return RTC_ICE_TRANSPORT_CHECKING;
 }

@@ -268,7 +268,11 @@ rtc_error ice_gather_start(rtc_ice_agent* agent, ice_generation* gen) {
   set_gathering_state(agent, RTC_ICE_GATHERING_GATHERING);
   if (!agent->bases_created)
     create_bases(agent);
-  for (size_t i = 0; i < agent->base_count; i++) {
+  /* RFC 9429 §4.1.1 ICE candidate policy "relay": only relay candidates
+   * (none without TURN) may be gathered; the bases may have been made
+   * under "all" for an earlier phase. */
+  bool relay_only = agent->config.transport_policy == RTC_ICE_POLICY_RELAY;
+  for (size_t i = 0; i < agent->base_count && !relay_only; i++) {
     ice_base* base = &agent->bases[i];
     ice_local* host =
         add_local(agent, gen, base, RTC_CANDIDATE_HOST, &base->address, NULL);

@@ -65,17 +65,11 @@ rtc_error rtc_ice_url_parse(const char* url, rtc_ice_url* out) {
     out->scheme = RTC_ICE_URL_TURN;
     p = url + 5;
   } else {
-    const char* colon = strchr(url, ':');
-    if (!colon || colon == url)
-      return RTC_ERR_SYNTAX;
-    for (const char* c = url; c < colon; c++) {
-      bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-                (c > url && ((*c >= '0' && *c <= '9') || *c == '+' ||
-                             *c == '-' || *c == '.'));
-      if (!ok)
-        return RTC_ERR_SYNTAX;
-    }
-    return RTC_ERR_NOT_SUPPORTED;
+    /* webrtc-pc, validate an ICE server URL, step 2: "If any of the
+     * following conditions apply, then throw a SyntaxError: ...
+     * parsedURL's scheme is neither "stun", "stuns", "turn", nor
+     * "turns"". */
+    return RTC_ERR_SYNTAX;
   }
   bool secure =
       out->scheme == RTC_ICE_URL_STUNS || out->scheme == RTC_ICE_URL_TURNS;

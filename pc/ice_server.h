@@ -45,9 +45,10 @@ typedef struct rtc_ice_url {
   rtc_ice_url_transport transport;
 } rtc_ice_url;
 
-/* Parses one URL. Errors: RTC_ERR_SYNTAX (not a URL of these schemes'
- * grammar: webrtc-pc throws SyntaxError), RTC_ERR_NOT_SUPPORTED (another
- * scheme, e.g. "http:": NotSupportedError). */
+/* Parses one URL. Errors: RTC_ERR_SYNTAX (another scheme, e.g. "http:", or
+ * not a URL of these schemes' grammar: webrtc-pc "validate an ICE server
+ * URL" throws SyntaxError for both). All four schemes are implemented, so
+ * its NotSupportedError never applies. */
 rtc_error rtc_ice_url_parse(const char* url, rtc_ice_url* out);
 
 /* The scheme needs credentials (turn, turns). */

@@ -46,10 +46,13 @@ TEST(IceUrl, RejectsMalformedUrlsWithSyntaxError) {
             RTC_ERR_SYNTAX);
 }
 
-TEST(IceUrl, OtherSchemesAreNotSupported) {
+// webrtc-pc "validate an ICE server URL": a scheme that is neither stun,
+// stuns, turn nor turns is a SyntaxError (NotSupportedError is only for one
+// of these four that the user agent does not implement).
+TEST(IceUrl, OtherSchemesAreSyntaxErrors) {
   rtc_ice_url u;
-  EXPECT_EQ(rtc_ice_url_parse("http://example.com", &u), RTC_ERR_NOT_SUPPORTED);
-  EXPECT_EQ(rtc_ice_url_parse("relay:example.com", &u), RTC_ERR_NOT_SUPPORTED);
+  EXPECT_EQ(rtc_ice_url_parse("http://example.com", &u), RTC_ERR_SYNTAX);
+  EXPECT_EQ(rtc_ice_url_parse("relay:example.com", &u), RTC_ERR_SYNTAX);
 }
 
 }  // namespace

@@ -283,7 +283,25 @@ static rtc_error write_transport(rtc_peer_connection* pc,
       rtc_sdp_set_string(sdp, &m->ice_options, "trickle") != RTC_OK)
     return RTC_ERR_NO_MEMORY;
   m->setup = setup;
-  return rtc_sdp_add_fingerprint(sdp, m, &pc->fingerprint);
+  /* RFC 9429 §5.2.1: "An "a=fingerprint" line for each of the endpoint's
+   * certificates": the one DTLS uses (the first of the configuration's)
+   * and the others given (webrtc-pc: "Although any given DTLS connection
+   * will use only one certificate, this attribute allows the caller to
+   * provide multiple certificates"). */
+  rtc_error err = rtc_sdp_add_fingerprint(sdp, m, &pc->fingerprint);
+  for (size_t i = 0; err == RTC_OK && i < pc->config.certificate_count; i++) {
+    const rtc_certificate* c = pc->config.certificates[i];
+    bool listed = c == pc->certificate;
+    for (size_t k = 0; k < i; k++)
+      listed = listed || pc->config.certificates[k] == c;
+    if (listed)
+      continue;
+    rtc_fingerprint fp;
+    err = rtc_certificate_fingerprint(c, RTC_HASH_SHA256, &fp);
+    if (err == RTC_OK)
+      err = rtc_sdp_add_fingerprint(sdp, m, &fp);
+  }
+  return err;
 }
 
 /* RFC 9429 §5.2.1: "If the "m=" section is marked as bundle-only, then
@@ -578,7 +596,8 @@ rtc_error pc_jsep_create_offer(rtc_peer_connection* pc,
                          "createOffer is not allowed in state %s",
                          rtc_signaling_state_name(pc->signaling_state));
   /* JSEP §5.2.1/§5.2.2: credentials stay unless ICE restarts. */
-  bool restart = (options && options->ice_restart) || pc->ice_restart_pending;
+  bool restart = (options && options->ice_restart) || pc->ice_restart_pending ||
+                 pc->needs_ice_restart;
   if (!pc->ice_ufrag[0] || restart) {
     new_credentials(pc->next_ufrag, pc->next_pwd);
   } else {
@@ -1772,8 +1791,10 @@ static rtc_error set_description(rtc_peer_connection* pc,
        * new credentials current (below), not here: a restart survives a
        * rollback. Before any local description restartIce() has nothing
        * to replace, and an initial offer is fresh anyway. */
-      if (!pc->current_local)
+      if (!pc->current_local) {
         pc->ice_restart_pending = false;
+        pc->needs_ice_restart = false;
+      }
       pc_set_signaling_state(pc, RTC_SIGNALING_HAVE_LOCAL_OFFER);
     } else {
       replace(&pc->pending_remote, parsed);
@@ -1792,8 +1813,10 @@ static rtc_error set_description(rtc_peer_connection* pc,
     memcpy(pc->ice_ufrag, pc->next_ufrag, sizeof(pc->ice_ufrag));
     memcpy(pc->ice_pwd, pc->next_pwd, sizeof(pc->ice_pwd));
     if (type == RTC_SDP_ANSWER &&
-        ice_credentials_replaced(pc->current_local, parsed))
+        ice_credentials_replaced(pc->current_local, parsed)) {
       pc->ice_restart_pending = false;
+      pc->needs_ice_restart = false;
+    }
     learn_dtls_role(pc, parsed, true);
     if (type == RTC_SDP_ANSWER) {
       replace(&pc->current_remote, pc->pending_remote);
@@ -1813,8 +1836,10 @@ static rtc_error set_description(rtc_peer_connection* pc,
     learn_dtls_role(pc, parsed, false);
     if (type == RTC_SDP_ANSWER) {
       if (pc->current_local &&
-          ice_credentials_replaced(pc->current_local, pc->pending_local))
+          ice_credentials_replaced(pc->current_local, pc->pending_local)) {
         pc->ice_restart_pending = false;
+        pc->needs_ice_restart = false;
+      }
       replace(&pc->current_local, pc->pending_local);
       pc->current_local_type = pc->pending_local_type;
       pc->pending_local = NULL;
@@ -1872,6 +1897,24 @@ static bool locally_rejected(const rtc_peer_connection* pc, const char* mid) {
   return lm && is_rejected(lm);
 }
 
+/* Whether `ufrag` is the username fragment of a media description of `s`:
+ * of the one with `mid` (a section without a mid has none), or of any when
+ * `any`. */
+static bool has_ufrag(const rtc_sdp_session* s,
+                      const char* mid,
+                      bool any,
+                      const char* ufrag) {
+  for (size_t i = 0; s && i < s->num_media; i++) {
+    const rtc_sdp_media* each = s->media[i];
+    if (!any && (!mid || !each->mid || strcmp(each->mid, mid) != 0))
+      continue;
+    const char* u = media_ufrag(s, transport_section(s, each));
+    if (u && strcmp(u, ufrag) == 0)
+      return true;
+  }
+  return false;
+}
+
 rtc_error pc_jsep_add_ice_candidate(rtc_peer_connection* pc,
                                     const pc_op* op,
                                     rtc_error_info* info) {
@@ -1893,12 +1936,27 @@ rtc_error pc_jsep_add_ice_candidate(rtc_peer_connection* pc,
                            (int)op->mline_index);
     m = remote->media[op->mline_index];
   }
-  if (op->ufrag && m) {
-    const char* ufrag = media_ufrag(remote, transport_section(remote, m));
-    if (!ufrag || strcmp(ufrag, op->ufrag) != 0)
+  /* "If candidate.usernameFragment is not null, and is not equal to any
+   * username fragment present in the corresponding media description of an
+   * applied remote description, return a promise rejected with a newly
+   * created OperationError." Applied: the pending and the current one. With
+   * neither mid nor index (an end-of-candidates for all sections), every
+   * media description corresponds. */
+  if (op->ufrag) {
+    const char* mid = m ? m->mid : NULL;
+    bool in_pending =
+        has_ufrag(pc->pending_remote, m ? mid : NULL, !m, op->ufrag);
+    bool in_current =
+        has_ufrag(pc->current_remote, m ? mid : NULL, !m, op->ufrag);
+    if (!in_pending && !in_current)
       return rtc_error_set(info, RTC_ERR_OPERATION,
                            "usernameFragment %s matches no remote description",
                            op->ufrag);
+    /* A candidate of the generation the pending description (a remote ICE
+     * restart) replaces: the ICE agent checks only the new generation, so
+     * it is accepted and has nothing to do. */
+    if (remote == pc->pending_remote && !in_pending)
+      return RTC_OK;
   }
   if (op->end_of_candidates) {
     for (size_t i = 0; i < remote->num_media; i++) {

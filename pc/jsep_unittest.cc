@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "api/rtc_peer_connection.h"
+#include "p2p/certificate.h"
 #include "pc/sdp.h"
 #include "rtc_base/alloc.h"
+#include "rtc_base/clock.h"
 #include "rtc_base/sim_time.h"
 #include "test/network/sim_network.h"
 
@@ -624,6 +626,58 @@ TEST_F(JsepTest, NegotiationNeededFiresOnceUntilNegotiated) {
   EXPECT_EQ(ea_.negotiation_needed, 2);
 }
 
+// RFC 9429 §4.1.18: a changed ICE candidate policy (or STUN/TURN servers)
+// once gathering began sets "needs-ice-restart": the next offer has new
+// credentials. No negotiationneeded (that is restartIce()'s), and an
+// unchanged configuration restarts nothing.
+TEST_F(JsepTest, ChangedIcePolicyRestartsIceInTheNextOffer) {
+  auto ufrag = [](const std::string& sdp) {
+    size_t at = sdp.find("a=ice-ufrag:") + 12;
+    return sdp.substr(at, sdp.find("\r\n", at) - at);
+  };
+  std::string offer = OfferWithChannel();
+  ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, offer).err, RTC_OK);
+  ASSERT_EQ(SetRemote(b_, RTC_SDP_OFFER, offer).err, RTC_OK);
+  std::string answer = CreateAnswer(b_).sdp;
+  ASSERT_EQ(SetLocal(b_, RTC_SDP_ANSWER, answer).err, RTC_OK);
+  ASSERT_EQ(SetRemote(a_, RTC_SDP_ANSWER, answer).err, RTC_OK);
+  rtc_sim_time_run_until_idle(time_);
+  int negotiation_needed = ea_.negotiation_needed;
+  rtc_configuration config;
+  rtc_configuration_init(&config);
+  rtc_error_info info;
+  Run([&] {
+    ASSERT_EQ(rtc_peer_connection_set_configuration(a_, &config, &info),
+              RTC_OK);
+  });
+  EXPECT_EQ(ufrag(CreateOffer(a_).sdp), ufrag(offer)) << "nothing changed";
+  config.ice_transport_policy = RTC_ICE_POLICY_RELAY;
+  Run([&] {
+    ASSERT_EQ(rtc_peer_connection_set_configuration(a_, &config, &info),
+              RTC_OK);
+  });
+  rtc_sim_time_run_until_idle(time_);
+  EXPECT_EQ(ea_.negotiation_needed, negotiation_needed);
+  std::string restart = CreateOffer(a_).sdp;
+  EXPECT_NE(ufrag(restart), ufrag(offer));
+  ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, restart).err, RTC_OK);
+  ASSERT_EQ(SetRemote(b_, RTC_SDP_OFFER, restart).err, RTC_OK);
+  std::string answer2 = CreateAnswer(b_).sdp;
+  ASSERT_EQ(SetLocal(b_, RTC_SDP_ANSWER, answer2).err, RTC_OK);
+  ASSERT_EQ(SetRemote(a_, RTC_SDP_ANSWER, answer2).err, RTC_OK);
+  // Restarted once: the next offer keeps the new credentials.
+  EXPECT_EQ(ufrag(CreateOffer(a_).sdp), ufrag(restart));
+  // The answerer's change does not alter its next answer.
+  Run([&] {
+    ASSERT_EQ(rtc_peer_connection_set_configuration(b_, &config, &info),
+              RTC_OK);
+  });
+  std::string offer3 = CreateOffer(a_).sdp;
+  ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, offer3).err, RTC_OK);
+  ASSERT_EQ(SetRemote(b_, RTC_SDP_OFFER, offer3).err, RTC_OK);
+  EXPECT_EQ(ufrag(CreateAnswer(b_).sdp), ufrag(answer2));
+}
+
 TEST_F(JsepTest, IceRestartChangesCredentials) {
   std::string offer = OfferWithChannel();
   auto ufrag = [](const std::string& sdp) {
@@ -679,6 +733,16 @@ TEST_F(JsepTest, AddIceCandidateErrors) {
             RTC_ERR_OPERATION);
   EXPECT_EQ(add({c.candidate, "0", -1, "zzzz"}).err, RTC_ERR_OPERATION);
   EXPECT_EQ(add({"", "0", -1, nullptr}).err, RTC_OK);  // end-of-candidates
+  // webrtc-pc addIceCandidate: "If candidate.usernameFragment is not null,
+  // and is not equal to any username fragment present in the corresponding
+  // media description of an applied remote description", OperationError;
+  // an end-of-candidates with neither mid nor index corresponds to every
+  // media description.
+  size_t at = offer.find("a=ice-ufrag:") + 12;
+  std::string offer_ufrag = offer.substr(at, offer.find("\r\n", at) - at);
+  EXPECT_EQ(add({"", nullptr, -1, "no such ufrag"}).err, RTC_ERR_OPERATION);
+  EXPECT_EQ(add({"", nullptr, -1, offer_ufrag.c_str()}).err, RTC_OK);
+  EXPECT_EQ(add({"", nullptr, -1, nullptr}).err, RTC_OK);
   // The remote description lists what was added.
   std::string remote = Description(b_, RTC_DESCRIPTION_REMOTE);
   EXPECT_NE(remote.find("a=candidate:1 1 udp 2122260223 203.0.113.9 5000"),
@@ -748,8 +812,9 @@ TEST_F(JsepTest, ConfigurationRules) {
     const char* http[] = {"http://example.com"};
     rtc_ice_server other = {http, 1, nullptr, nullptr};
     config.ice_servers = &other;
+    // "validate an ICE server URL": a scheme other than stun(s)/turn(s).
     EXPECT_EQ(rtc_peer_connection_set_configuration(a_, &config, &info),
-              RTC_ERR_NOT_SUPPORTED);
+              RTC_ERR_SYNTAX);
     const char* turn[] = {"turn:turn.example.org"};
     rtc_ice_server no_credentials = {turn, 1, nullptr, nullptr};
     config.ice_servers = &no_credentials;
@@ -781,6 +846,75 @@ TEST_F(JsepTest, ConfigurationRules) {
     rtc_certificate_unref(other_cert);
     rtc_configuration_free(copy);
   });
+}
+
+// RFC 9429 §5.2.1: "An "a=fingerprint" line for each of the endpoint's
+// certificates"; webrtc-pc certificates: "Although any given DTLS connection
+// will use only one certificate, this attribute allows the caller to
+// provide multiple certificates". And setConfiguration with the same set
+// is no modification.
+TEST_F(JsepTest, OfferHasAFingerprintOfEveryCertificate) {
+  rtc_certificate* certs[2] = {nullptr, nullptr};
+  rtc_certificate_params params;
+  rtc_certificate_params_init(&params);
+  int64_t now_ms = rtc_time_utc_us() / 1000;
+  ASSERT_EQ(rtc_certificate_generate(&params, now_ms, &certs[0]), RTC_OK);
+  params.type = RTC_KEY_RSA;
+  ASSERT_EQ(rtc_certificate_generate(&params, now_ms, &certs[1]), RTC_OK);
+  rtc_configuration config;
+  rtc_configuration_init(&config);
+  config.certificates = certs;
+  config.certificate_count = 2;
+  Events events;
+  rtc_peer_connection* pc = NewPc(&events, &config);
+  ASSERT_NE(pc, nullptr);
+  Run([&] {
+    rtc_error_info info;
+    rtc_data_channel* c = nullptr;
+    ASSERT_EQ(
+        rtc_peer_connection_create_data_channel(pc, "x", nullptr, &c, &info),
+        RTC_OK);
+    rtc_data_channel_unref(c);
+  });
+  std::string offer = CreateOffer(pc).sdp;
+  size_t lines = 0;
+  for (size_t at = offer.find("a=fingerprint:"); at != std::string::npos;
+       at = offer.find("a=fingerprint:", at + 1))
+    lines++;
+  EXPECT_EQ(lines, 2u) << offer;
+  for (rtc_certificate* cert : certs) {
+    rtc_fingerprint fp;
+    ASSERT_EQ(rtc_certificate_fingerprint(cert, RTC_HASH_SHA256, &fp), RTC_OK);
+    char text[RTC_FINGERPRINT_TEXT_SIZE];
+    rtc_fingerprint_format(&fp, text, sizeof(text));
+    EXPECT_NE(offer.find(std::string("a=fingerprint:") + text),
+              std::string::npos)
+        << text;
+  }
+  Run([&] {
+    rtc_error_info info;
+    EXPECT_EQ(rtc_peer_connection_set_configuration(pc, &config, &info), RTC_OK)
+        << info.message;
+    // Fewer certificates than the pc was made with: a modification.
+    config.certificate_count = 1;
+    EXPECT_EQ(rtc_peer_connection_set_configuration(pc, &config, &info),
+              RTC_ERR_INVALID_MODIFICATION);
+    // None: the ones the pc has are kept.
+    config.certificate_count = 0;
+    EXPECT_EQ(rtc_peer_connection_set_configuration(pc, &config, &info),
+              RTC_OK);
+    rtc_configuration* copy = nullptr;
+    ASSERT_EQ(rtc_peer_connection_get_configuration(pc, &copy), RTC_OK);
+    EXPECT_EQ(copy->certificate_count, 2u);
+    rtc_configuration_free(copy);
+  });
+  std::string again = CreateOffer(pc).sdp;
+  EXPECT_NE(again.find("a=fingerprint:", again.find("a=fingerprint:") + 1),
+            std::string::npos)
+      << "both fingerprints after setConfiguration({})";
+  Run([&] { rtc_peer_connection_destroy(pc); });
+  rtc_certificate_unref(certs[0]);
+  rtc_certificate_unref(certs[1]);
 }
 
 TEST_F(JsepTest, ExpiredCertificateIsInvalidAccessError) {

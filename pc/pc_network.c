@@ -18,7 +18,8 @@ typedef struct pc_transport {
   rtc_ice_agent* ice;
   rtc_dtls_transport* dtls;
   bool has_remote;
-  bool ice_selected; /* ICE has selected a pair at least once */
+  bool ice_selected;              /* ICE has selected a pair at least once */
+  uint64_t selected_pair_changes; /* pairs ICE selected, one after another */
   bool dtls_started;
   rtc_dtls_role role;
   rtc_ice_transport_state ice_state;
@@ -351,6 +352,7 @@ static void on_ice_state(void* user, rtc_ice_transport_state state) {
 static void on_ice_selected(void* user, const rtc_ice_pair_info* pair) {
   pc_transport* t = user;
   t->ice_selected = true;
+  t->selected_pair_changes++;
   if (t->net->events->on_selected_pair)
     t->net->events->on_selected_pair(t->net->user, t->name, pair);
   maybe_start_dtls(t);
@@ -449,6 +451,28 @@ rtc_error pc_network_create(rtc_task_queue* queue,
   rtc_certificate_ref(config->certificate);
   *out = net;
   return RTC_OK;
+}
+
+void pc_network_set_gathering_config(pc_network* net,
+                                     rtc_ice_transport_policy policy,
+                                     const rtc_socket_address* stun_servers,
+                                     size_t stun_server_count) {
+  RTC_DCHECK(rtc_task_queue_is_current(net->queue));
+  size_t max =
+      sizeof(net->config.stun_servers) / sizeof(net->config.stun_servers[0]);
+  if (stun_server_count > max)
+    stun_server_count = max;
+  for (size_t i = 0; i < stun_server_count; i++)
+    net->config.stun_servers[i] = stun_servers[i];
+  net->config.stun_server_count = stun_server_count;
+  net->config.ice.stun_servers = net->config.stun_servers;
+  net->config.ice.stun_server_count = stun_server_count;
+  net->config.ice.transport_policy = policy;
+  for (size_t i = 0; i < net->transport_count; i++) {
+    rtc_ice_agent_set_gathering_config(net->transports[i]->ice, policy,
+                                       net->config.stun_servers,
+                                       stun_server_count);
+  }
 }
 
 void pc_network_close(pc_network* net) {
@@ -723,6 +747,7 @@ rtc_error pc_network_transport_stats(const pc_network* net,
   out->gathering_state = rtc_ice_agent_gathering_state(t->ice);
   out->dtls_state = rtc_dtls_transport_state(t->dtls);
   out->dtls_role = t->role;
+  out->selected_pair_changes = t->selected_pair_changes;
   rtc_dtls_transport_info(t->dtls, &out->dtls);
   out->has_selected_pair =
       rtc_ice_agent_selected_pair(t->ice, &out->selected) == RTC_OK;

@@ -156,6 +156,13 @@ rtc_error pc_network_send(pc_network* net,
                           size_t size);
 rtc_error pc_network_close_channel(pc_network* net, uint16_t stream_id);
 
+/* A new ICE transport policy and STUN servers (at most 8, copied) for the
+ * next gathering phase of every transport, existing or future. */
+void pc_network_set_gathering_config(pc_network* net,
+                                     rtc_ice_transport_policy policy,
+                                     const rtc_socket_address* stun_servers,
+                                     size_t stun_server_count);
+
 /* Stops every transport (close_notify, SCTP abort) without events. */
 void pc_network_close(pc_network* net);
 
@@ -168,6 +175,9 @@ typedef struct pc_transport_stats {
   rtc_dtls_info dtls;
   bool has_selected_pair;
   rtc_ice_pair_info selected;
+  /* How many times ICE selected a pair (the agent reports each change of
+   * its selected pair once). */
+  uint64_t selected_pair_changes;
   char local_fingerprint[RTC_FINGERPRINT_TEXT_SIZE];
   char remote_fingerprint[RTC_FINGERPRINT_TEXT_SIZE];
 } pc_transport_stats;

@@ -247,13 +247,78 @@ rtc_error rtc_peer_connection_get_configuration(const rtc_peer_connection* pc,
   return RTC_OK;
 }
 
+static bool certificate_listed(const rtc_certificate* c,
+                               rtc_certificate* const* set,
+                               size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    if (set[i] == c)
+      return true;
+  }
+  return false;
+}
+
+/* webrtc-pc "set a configuration": "If configuration.certificates is set
+ * and the set of certificates differs from the ones used when connection
+ * was constructed, throw an InvalidModificationError." */
 static bool same_certificates(const rtc_peer_connection* pc,
                               const rtc_configuration* config) {
   if (config->certificate_count == 0)
     return true; /* webrtc-pc: absent means "keep" */
-  if (config->certificate_count != 1)
-    return false;
-  return config->certificates[0] == pc->certificate;
+  rtc_certificate* const* mine = pc->config.certificates;
+  size_t mine_count = pc->config.certificate_count;
+  if (mine_count == 0) {
+    /* The generated one. */
+    mine = &pc->certificate;
+    mine_count = 1;
+  }
+  for (size_t i = 0; i < config->certificate_count; i++) {
+    if (!certificate_listed(config->certificates[i], mine, mine_count))
+      return false;
+  }
+  for (size_t i = 0; i < mine_count; i++) {
+    if (!certificate_listed(mine[i], config->certificates,
+                            config->certificate_count))
+      return false;
+  }
+  return true;
+}
+
+typedef struct gathering_args {
+  rtc_ice_transport_policy policy;
+  rtc_socket_address stun[8];
+  size_t stun_count;
+} gathering_args;
+
+static void net_set_gathering(pc_network* net, void* arg) {
+  gathering_args* a = arg;
+  pc_network_set_gathering_config(net, a->policy, a->stun, a->stun_count);
+}
+
+/* Whether the ICE servers or the ICE transports setting of `config` (with
+ * its STUN servers `stun`) differ from what the pc gathers with. */
+static bool gathering_changed(const rtc_peer_connection* pc,
+                              const rtc_configuration* config,
+                              const rtc_socket_address* stun,
+                              size_t stun_count) {
+  if (config->ice_transport_policy != pc->config.ice_transport_policy ||
+      stun_count != pc->stun_server_count ||
+      config->ice_server_count != pc->config.ice_server_count)
+    return true;
+  for (size_t i = 0; i < stun_count; i++) {
+    if (!rtc_socket_address_equal(&stun[i], &pc->stun_servers[i]))
+      return true;
+  }
+  for (size_t i = 0; i < config->ice_server_count; i++) {
+    const rtc_ice_server* a = &config->ice_servers[i];
+    const rtc_ice_server* b = &pc->config.ice_servers[i];
+    if (a->url_count != b->url_count)
+      return true;
+    for (size_t u = 0; u < a->url_count; u++) {
+      if (strcmp(a->urls[u], b->urls[u]) != 0)
+        return true;
+    }
+  }
+  return false;
 }
 
 rtc_error rtc_peer_connection_set_configuration(rtc_peer_connection* pc,
@@ -288,6 +353,34 @@ rtc_error rtc_peer_connection_set_configuration(rtc_peer_connection* pc,
   if (err != RTC_OK) {
     clear_configuration(&copy);
     return rtc_error_set(info, err, NULL);
+  }
+  /* webrtc-pc "set a configuration": a new ICE transports setting or ICE
+   * servers list: "no action will be taken until the next gathering
+   * phase". RFC 9429 §4.1.18: "If an ICE gathering phase has already
+   * started or completed, the "needs-ice-restart" bit mentioned above will
+   * be set. This will cause the next call to createOffer to generate new
+   * ICE credentials, for the purpose of forcing an ICE restart and kicking
+   * off a new gathering phase". */
+  if (gathering_changed(pc, config, stun, stun_count)) {
+    gathering_args* g = rtc_calloc(1, sizeof(*g));
+    if (!g) {
+      clear_configuration(&copy);
+      return rtc_error_set(info, RTC_ERR_NO_MEMORY, NULL);
+    }
+    g->policy = config->ice_transport_policy;
+    memcpy(g->stun, stun, sizeof(g->stun));
+    g->stun_count = stun_count;
+    pc_post_to_network(pc, net_set_gathering, g, rtc_free);
+    if (pc->current_local || pc->pending_local)
+      pc->needs_ice_restart = true;
+  }
+  /* Absent certificates keep the ones the pc was made with (every one of
+   * them has a fingerprint in our descriptions). */
+  if (copy.certificate_count == 0) {
+    copy.certificates = pc->config.certificates;
+    copy.certificate_count = pc->config.certificate_count;
+    pc->config.certificates = NULL;
+    pc->config.certificate_count = 0;
   }
   clear_configuration(&pc->config);
   pc->config = copy;

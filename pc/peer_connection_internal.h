@@ -281,7 +281,11 @@ struct rtc_peer_connection {
   char next_pwd[RTC_ICE_PWD_SIZE];
   bool transports_created;
   bool ice_restart_pending; /* restartIce() or iceRestart: true */
-  bool is_offerer;          /* ICE role: controlling */
+  /* RFC 9429 §4.1.18 "needs-ice-restart": setConfiguration changed the ICE
+   * servers or policy after gathering began; the next offer restarts ICE
+   * (without negotiationneeded, unlike restartIce()). */
+  bool needs_ice_restart;
+  bool is_offerer; /* ICE role: controlling */
   pc_transport_state transports[PC_MAX_TRANSPORTS];
   size_t transport_count;
   pc_local_candidate* local_candidates;

@@ -21,8 +21,7 @@
  *                     verified it.
  *
  * Not there (no data for them yet): data channels that have closed (the pc
- * drops them), pairs and candidates after close(), lastPacket*Timestamp,
- * selectedCandidatePairChanges.
+ * drops them), pairs and candidates after close(), lastPacket*Timestamp.
  *
  * Ids (webrtc-pc §8.4 RTCStats.id): stable for the life of the object they
  * name and not predictable by the application: each is a keyed hash
@@ -833,6 +832,12 @@ static void transport_stats(report* r,
                 rtc_ice_transport_state_name(st->stats.ice_state));
   if (selected[0])
     member_string(j, "selectedCandidatePairId", selected);
+  /* selectedCandidatePairChanges: "The number of times that the selected
+   * candidate pair of this transport has changed. ... It is initially zero
+   * and becomes one when an initial candidate pair is selected." */
+  if (st->live)
+    member_u64(j, "selectedCandidatePairChanges",
+               st->stats.selected_pair_changes);
   member_string(j, "localCertificateId", local_cert_id);
   if (rcid[0])
     member_string(j, "remoteCertificateId", rcid);
@@ -849,10 +854,13 @@ static void transport_stats(report* r,
     if (srtp)
       member_string(j, "srtpCipher", srtp);
   }
-  /* dtlsRole: "unknown before the DTLS negotiation starts". */
+  /* dtlsRole: "unknown before the DTLS negotiation starts"; RTCDtlsRole
+   * "unknown": "The DTLS role of the RTCPeerConnection has not been
+   * determined yet". The applied answer's a=setup determines it (RFC 8842
+   * §5), before the handshake begins. */
   const char* role = "unknown";
-  if (st->stats.dtls_state != RTC_DTLS_NEW && pc->dtls_role >= 0)
-    role = st->stats.dtls_role == RTC_DTLS_ROLE_CLIENT ? "client" : "server";
+  if (pc->dtls_role >= 0)
+    role = pc->dtls_role == RTC_DTLS_ROLE_CLIENT ? "client" : "server";
   member_string(j, "dtlsRole", role);
   end(j);
 }
@@ -927,9 +935,6 @@ static void build(report* r, stats_request* req, int64_t now_us) {
       st->live = false;
       st->stats.ice_state = state->ice;
       st->stats.dtls_state = state->dtls;
-      st->stats.dtls_role = pc->dtls_role == RTC_DTLS_ROLE_CLIENT
-                                ? RTC_DTLS_ROLE_CLIENT
-                                : RTC_DTLS_ROLE_SERVER;
       if (id_set_add(r, local_cert_id))
         local_certificate_stats(r, local_cert_id, now);
       transport_stats(r, st, local_cert_id, now);

@@ -770,6 +770,10 @@ TEST_F(StatsTest, TransportBeforeTheHandshakeHasUnknownDtlsRole) {
   EXPECT_EQ(Str(t, "iceState"), "new");
   EXPECT_EQ(Str(t, "dtlsRole"), "unknown");
   EXPECT_EQ(Num(t, "bytesSent"), 0);
+  // selectedCandidatePairChanges: "It is initially zero and becomes one
+  // when an initial candidate pair is selected."
+  ASSERT_TRUE(Has(t, "selectedCandidatePairChanges"));
+  EXPECT_EQ(Num(t, "selectedCandidatePairChanges"), 0);
   // Only after the DTLS negotiation, or once a pair is selected.
   for (const char* absent : {"tlsVersion", "dtlsCipher", "srtpCipher",
                              "remoteCertificateId", "selectedCandidatePairId"})
@@ -784,6 +788,53 @@ TEST_F(StatsTest, TransportBeforeTheHandshakeHasUnknownDtlsRole) {
   EXPECT_EQ(Str(host, "address"), "203.0.113.1");
   EXPECT_EQ(Str(host, "transportId"), Str(t, "id"));
   EXPECT_TRUE(r.OfType("candidate-pair").empty());
+}
+
+// webrtc-stats RTCDtlsRole "unknown": "The DTLS role of the
+// RTCPeerConnection has not been determined yet." An applied answer
+// determines it (its a=setup), before any handshake: no candidate reaches
+// either side here, so DTLS stays "new".
+TEST_F(StatsTest, AnAppliedAnswerDeterminesTheDtlsRole) {
+  MakePeer(a_, "a", "203.0.113.1");
+  MakePeer(b_, "b", "203.0.113.2");
+  ca_ = CreateChannel(a_, "chat", nullptr);
+  auto make = [&](Peer& p, bool offer) {
+    std::string sdp;
+    auto done = [](void* u, rtc_error err, const rtc_error_info*,
+                   const rtc_session_description* d) {
+      if (err == RTC_OK)
+        *static_cast<std::string*>(u) = d->sdp;
+    };
+    OnQueue(p.signaling, [&] {
+      ASSERT_EQ(
+          offer ? rtc_peer_connection_create_offer(p.pc, nullptr, done, &sdp)
+                : rtc_peer_connection_create_answer(p.pc, done, &sdp),
+          RTC_OK);
+    });
+    return sdp;
+  };
+  std::string offer = make(a_, true);
+  ASSERT_FALSE(offer.empty());
+  ASSERT_EQ(SetDescription(a_, true, RTC_SDP_OFFER, offer), RTC_OK);
+  ASSERT_EQ(SetDescription(b_, false, RTC_SDP_OFFER, offer), RTC_OK);
+  std::string answer = make(b_, false);
+  ASSERT_FALSE(answer.empty());
+  ASSERT_EQ(SetDescription(b_, true, RTC_SDP_ANSWER, answer), RTC_OK);
+  // The answerer is the DTLS client when it answers a=setup:active.
+  bool b_active = SdpValue(answer, "a=setup:") == "active";
+  Report rb = Stats(b_);
+  ASSERT_TRUE(rb.ok);
+  const Json* tb = rb.One("transport");
+  ASSERT_NE(tb, nullptr);
+  EXPECT_EQ(Str(tb, "dtlsState"), "new");
+  EXPECT_EQ(Str(tb, "dtlsRole"), b_active ? "client" : "server");
+  ASSERT_EQ(SetDescription(a_, false, RTC_SDP_ANSWER, answer), RTC_OK);
+  Report ra = Stats(a_);
+  ASSERT_TRUE(ra.ok);
+  const Json* ta = ra.One("transport");
+  ASSERT_NE(ta, nullptr);
+  EXPECT_EQ(Str(ta, "dtlsState"), "new");
+  EXPECT_EQ(Str(ta, "dtlsRole"), b_active ? "server" : "client");
 }
 
 // --- Connected ---
@@ -956,6 +1007,9 @@ TEST_F(StatsTest, TransportReportsTheNegotiatedDtlsAndIce) {
   ASSERT_TRUE(ta && tb);
   for (const Json* t : {ta, tb}) {
     EXPECT_EQ(Str(t, "dtlsState"), "connected");
+    // One pair selected: "becomes one when an initial candidate pair is
+    // selected".
+    EXPECT_EQ(Num(t, "selectedCandidatePairChanges"), 1);
     // The controlling side is "completed" once its pair is selected.
     EXPECT_TRUE(Str(t, "iceState") == "connected" ||
                 Str(t, "iceState") == "completed")

@@ -150,6 +150,8 @@ test('the constructor rejects bad configurations with the spec\'s errors', opts,
   const { RTCPeerConnection } = rtc();
   const cases = [
     [{ iceServers: [{ urls: 'foo' }] }, 'SyntaxError'],
+    // "validate an ICE server URL": a scheme other than stun(s)/turn(s).
+    [{ iceServers: [{ urls: 'http://example.com' }] }, 'SyntaxError'],
     [{ iceServers: [{ urls: ['stun:a.example', 'stun:'] }] }, 'SyntaxError'],
     [{ iceServers: [{ urls: [] }] }, 'SyntaxError'],
     [{ iceServers: [{ urls: 'stun:a.example\0' }] }, 'SyntaxError'],
@@ -181,7 +183,7 @@ test('the constructor rejects bad configurations with the spec\'s errors', opts,
   }
 });
 
-test('getConfiguration() gives the configuration back as given, with the same certificates', opts, async (t) => {
+test('getConfiguration() gives the configuration back, urls as a list, with the same certificates', opts, async (t) => {
   const { RTCPeerConnection } = rtc();
   const cert = await withTimeout(RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' }), 'a certificate');
   const pc = newPc(t, {
@@ -195,8 +197,10 @@ test('getConfiguration() gives the configuration back as given, with the same ce
     iceCandidatePoolSize: 2,
   });
   const c = pc.getConfiguration();
+  // webrtc-pc, set a configuration: "If urls is a string, set urls to a
+  // list consisting of just that string."
   assert.deepEqual(c.iceServers, [
-    { urls: 'stun:stun.example:3478' },
+    { urls: ['stun:stun.example:3478'] },
     { urls: ['turn:turn.example', 'turns:turn.example:5349'], username: 'user', credential: 'pass' },
   ]);
   assert.equal(c.iceTransportPolicy, 'relay');
@@ -513,6 +517,13 @@ test('generateCertificate(ECDSA P-256): expires, getFingerprints(), usable in a 
   })(), 'the expiry');
   assert.throws(() => new RTCPeerConnection({ certificates: [expired] }),
     (e) => e instanceof DOMException && e.name === 'InvalidAccessError');
+  // expires: 0 is expired at once: cert.expires is the time of generation,
+  // never after Date.now() (it was 1 ms after it, later than Date.now()
+  // when generation took under a millisecond).
+  for (let i = 0; i < 20; i++) {
+    const zero = await withTimeout(RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256', expires: 0 }), 'expires 0');
+    assert.ok(zero.expires <= Date.now(), `${zero.expires} <= ${Date.now()}`);
+  }
 });
 
 test('generateCertificate(RSASSA-PKCS1-v1_5 2048) works and connects', opts, async (t) => {

@@ -110,11 +110,15 @@ static int32_t relay_protocol_from_url(rtcbox_string url) {
 }
 
 /* webrtc-pc §4.8.1.1 "create an RTCIceCandidate" from an
- * RTCLocalIceCandidateInit's members. NULL when out of memory. */
+ * RTCLocalIceCandidateInit's members. `ufrag_from_line`: with no
+ * username_fragment, take the ufrag the candidate line carries (for the
+ * candidates rtcbox makes itself, not for the constructor's). NULL when out
+ * of memory. */
 static rtcbox_RTCIceCandidate* candidate_create(rtcbox_string candidate,
                                                 rtcbox_string sdp_mid,
                                                 int32_t sdp_mline_index,
                                                 rtcbox_string username_fragment,
+                                                bool ufrag_from_line,
                                                 int32_t relay_protocol,
                                                 rtcbox_string url) {
   rtcbox_RTCIceCandidate* self = rtc_calloc(1, sizeof(*self));
@@ -136,9 +140,13 @@ static rtcbox_RTCIceCandidate* candidate_create(rtcbox_string candidate,
   self->parsed = parse_candidate(self->candidate, &oom);
   if (oom)
     goto fail;
-  /* usernameFragment: the dictionary's, else the ufrag the candidate line
-   * carries (what libwebrtc surfaces, and what it will be matched with). */
-  if (!self->username_fragment.data && self->parsed && self->parsed->ufrag[0]) {
+  /* usernameFragment: for the constructor, only the dictionary's: step 3
+   * initializes the usernameFragment slot from candidateInitDict, and step
+   * 4 sets only the slots initialized to null in step 2 (foundation ...
+   * relatedPort) from the line. For the candidates of icecandidate events
+   * and getLocalCandidates(), the line's ufrag (as libwebrtc does). */
+  if (ufrag_from_line && !self->username_fragment.data && self->parsed &&
+      self->parsed->ufrag[0]) {
     rtcbox_string ufrag = rtcbox_string_from_cstr(self->parsed->ufrag);
     if (!copy_string(ufrag, &self->username_fragment))
       goto fail;
@@ -160,7 +168,7 @@ rtcbox_RTCIceCandidate* rtcbox_ice_candidate_new(const char* candidate,
       rtcbox_string_from_cstr(sdp_mid),
       sdp_mline_index >= 0 && sdp_mline_index <= UINT16_MAX ? sdp_mline_index
                                                             : -1,
-      rtcbox_string_from_cstr(username_fragment), -1, url_s);
+      rtcbox_string_from_cstr(username_fragment), true, -1, url_s);
   if (self && self->parsed && self->parsed->type == RTC_CANDIDATE_RELAY)
     self->relay_protocol = relay_protocol_from_url(url_s);
   return self;
@@ -184,7 +192,7 @@ rtc_error rtcbox_RTCIceCandidate_constructor(
   rtcbox_RTCIceCandidate* self = candidate_create(
       init->candidate, init->sdpMid,
       init->sdpMLineIndex.is_null ? -1 : (int32_t)init->sdpMLineIndex.value,
-      init->usernameFragment,
+      init->usernameFragment, false,
       init->relayProtocol.is_null ? -1 : (int32_t)init->relayProtocol.value,
       init->url);
   if (!self)

@@ -80,10 +80,6 @@ struct pc_impl {
    * getConfiguration() returns the same objects. */
   rtcbox_RTCCertificate** certs;
   size_t cert_count, cert_capacity;
-  /* Per ICE server of the configuration: `urls` was a string (not a
-   * sequence), so that getConfiguration() gives it back as it was given. */
-  bool* url_is_string;
-  size_t url_is_string_count;
 };
 
 static pc_impl* impl_of(rtcbox_RTCPeerConnection* pc) {
@@ -677,7 +673,6 @@ static void pc_free(rtcbox_impl_header* h) {
   for (size_t i = 0; i < pc->cert_count; i++)
     rtcbox_impl_unref(&pc->certs[i]->h);
   rtc_free(pc->certs);
-  rtc_free(pc->url_is_string);
   env_unlink(p);
   rtcbox_impl_context_release(p->context);
   rtc_free(pc);
@@ -912,8 +907,7 @@ static rtcbox_RTCCertificate* certificate_for(pc_impl* pc,
   return c;
 }
 
-/* Remembers the RTCCertificate objects and the form of each server's
- * `urls` of an accepted configuration. */
+/* Remembers the RTCCertificate objects of an accepted configuration. */
 static rtc_error remember_config(pc_impl* pc,
                                  const rtcbox_RTCConfiguration* in) {
   for (size_t i = 0; i < in->certificates.length; i++) {
@@ -928,18 +922,6 @@ static rtc_error remember_config(pc_impl* pc,
     rtcbox_impl_ref(&c->h);
     pc->certs[pc->cert_count++] = c;
   }
-  bool* flags = NULL;
-  if (in->iceServers.length) {
-    flags = rtc_calloc(in->iceServers.length, sizeof(*flags));
-    if (!flags)
-      return RTC_ERR_NO_MEMORY;
-    for (size_t i = 0; i < in->iceServers.length; i++)
-      flags[i] = in->iceServers.items[i].urls.type ==
-                 RTCBOX_string_or_seq_string_string;
-  }
-  rtc_free(pc->url_is_string);
-  pc->url_is_string = flags;
-  pc->url_is_string_count = in->iceServers.length;
   return RTC_OK;
 }
 
@@ -1670,27 +1652,22 @@ rtc_error rtcbox_RTCPeerConnection_getConfiguration(
     for (size_t i = 0; i < c->ice_server_count; i++) {
       const rtc_ice_server* from = &c->ice_servers[i];
       rtcbox_RTCIceServer* to = &servers[i];
-      bool as_string = from->url_count == 1 && i < pc->url_is_string_count &&
-                       pc->url_is_string[i];
-      if (as_string) {
-        to->urls.type = RTCBOX_string_or_seq_string_string;
-        to->urls.as_string = rtcbox_ctx_strdup(ctx, from->urls[0]);
-        if (!to->urls.as_string.data)
+      /* webrtc-pc, set a configuration: "If urls is a string, set urls
+       * to a list consisting of just that string." The configuration
+       * stored (and given back by getConfiguration()) holds the list, as
+       * in browsers. */
+      to->urls.type = RTCBOX_string_or_seq_string_seq_string;
+      rtcbox_string* urls = rtcbox_ctx_alloc(
+          ctx, (from->url_count ? from->url_count : 1) * sizeof(*urls));
+      if (!urls)
+        goto free_config;
+      for (size_t u = 0; u < from->url_count; u++) {
+        urls[u] = rtcbox_ctx_strdup(ctx, from->urls[u]);
+        if (!urls[u].data)
           goto free_config;
-      } else {
-        to->urls.type = RTCBOX_string_or_seq_string_seq_string;
-        rtcbox_string* urls = rtcbox_ctx_alloc(
-            ctx, (from->url_count ? from->url_count : 1) * sizeof(*urls));
-        if (!urls)
-          goto free_config;
-        for (size_t u = 0; u < from->url_count; u++) {
-          urls[u] = rtcbox_ctx_strdup(ctx, from->urls[u]);
-          if (!urls[u].data)
-            goto free_config;
-        }
-        to->urls.as_seq_string.items = urls;
-        to->urls.as_seq_string.length = from->url_count;
       }
+      to->urls.as_seq_string.items = urls;
+      to->urls.as_seq_string.length = from->url_count;
       if (from->username) {
         to->has_username = true;
         to->username = rtcbox_ctx_strdup(ctx, from->username);
@@ -2101,8 +2078,10 @@ static rtc_error normalize_algorithm(rtcbox_ctx* ctx,
         return RTC_ERR_INTERNAL;
       if (expires > (uint64_t)RTC_CERTIFICATE_MAX_EXPIRES_MS)
         expires = (uint64_t)RTC_CERTIFICATE_MAX_EXPIRES_MS;
-      /* 0 means "the default" to the core: the shortest lifetime instead. */
-      params->expires_ms = expires ? (int64_t)expires : 1;
+      /* 0: expired at once, cert.expires being the time of generation
+       * (the clock Date.now() reads), so never later than Date.now()
+       * afterwards. */
+      params->expires_ms = (int64_t)expires;
     }
   }
   return RTC_OK;
