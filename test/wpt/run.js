@@ -20,6 +20,9 @@
 //   --quiet               no line per file
 //   --kill-grace SECONDS  how long a file has to report after its timeout
 //                         before it is killed (default 15)
+//   --reruns N            files with regressions run again, up to N times
+//                         (default 1): a regression must repeat in every
+//                         rerun; one that does not is reported as flaky
 //   prefixes              run only files whose path starts with one of them
 //                         (default: webrtc/, every test file of it)
 //
@@ -48,7 +51,7 @@ function usage(message) {
   process.stderr.write(`run.js: ${message}\n` +
     'usage: node test/wpt/run.js --wpt DIR [--addon FILE] [--out DIR] [--jobs N]\n' +
     '       [--timeout-multiplier X] [--expectations FILE] [--update-expectations]\n' +
-    '       [--quiet] [--kill-grace SECONDS] [path prefix...]\n');
+    '       [--quiet] [--kill-grace SECONDS] [--reruns N] [path prefix...]\n');
   process.exit(2);
 }
 
@@ -63,6 +66,7 @@ function parseArgs(argv) {
     update: false,
     quiet: false,
     killGraceMs: DEFAULT_KILL_GRACE_MS,
+    reruns: 1,
     prefixes: [],
   };
   for (let i = 0; i < argv.length; i++) {
@@ -81,6 +85,7 @@ function parseArgs(argv) {
       case '--update-expectations': options.update = true; break;
       case '--quiet': options.quiet = true; break;
       case '--kill-grace': options.killGraceMs = Number(value()) * 1000; break;
+      case '--reruns': options.reruns = Number(value()); break;
       default:
         if (arg.startsWith('--')) usage(`unknown option ${arg}`);
         options.prefixes.push(arg.replace(/^\/+/, ''));
@@ -90,6 +95,7 @@ function parseArgs(argv) {
   if (!Number.isInteger(options.jobs) || options.jobs < 1) usage('--jobs must be a positive integer');
   if (!(options.multiplier > 0)) usage('--timeout-multiplier must be positive');
   if (!(options.killGraceMs >= 0)) usage('--kill-grace must be a number of seconds');
+  if (!Number.isInteger(options.reruns) || options.reruns < 0) usage('--reruns must be an integer >= 0');
   if (!fs.existsSync(path.join(options.wpt, 'resources', 'testharness.js'))) {
     usage(`${options.wpt} is not a WPT root (no resources/testharness.js); run test/wpt/fetch_wpt.sh`);
   }
@@ -151,11 +157,12 @@ function readVersion(root) {
 
 // --- Running one file ---------------------------------------------------------------
 
-function runFile(options, file, index) {
+function runFile(options, file, index, attempt = 0) {
   const timeoutMs = Math.round((isLong(options.wpt, file) ? LONG_TIMEOUT_MS : BASE_TIMEOUT_MS) *
                                options.multiplier);
   const resultPath = path.join(options.out, 'tmp', `${index}.json`);
-  const logPath = path.join(options.out, 'logs', file.replace(/\//g, '__') + '.log');
+  const logPath = path.join(options.out, 'logs',
+                            file.replace(/\//g, '__') + (attempt ? `.rerun${attempt}` : '') + '.log');
   fs.rmSync(resultPath, { force: true });
   const log = fs.openSync(logPath, 'w');
   const started = Date.now();
@@ -198,7 +205,7 @@ function runFile(options, file, index) {
   });
 }
 
-async function runAll(options, files, onResult) {
+async function runAll(options, files, onResult, attempt = 0) {
   const results = new Array(files.length);
   // Long files first, so that they do not end the run alone.
   const order = files.map((file, i) => ({ file, i, long: isLong(options.wpt, file) }))
@@ -207,7 +214,7 @@ async function runAll(options, files, onResult) {
   const worker = async () => {
     while (next < order.length) {
       const { file, i } = order[next++];
-      results[i] = await runFile(options, file, i);
+      results[i] = await runFile(options, file, i, attempt);
       onResult(results[i]);
     }
   };
@@ -261,7 +268,7 @@ function compare(results, expectations) {
       }
     }
   }
-  return { regressions, newlyPassing, changed, knownFailures };
+  return { regressions, newlyPassing, changed, knownFailures, flaky: [] };
 }
 
 function updatedExpectations(results, old, version) {
@@ -373,6 +380,7 @@ function writeReports(options, version, results, comparison, classes) {
     date: new Date().toISOString(),
     results,
     regressions: comparison.regressions,
+    flaky: comparison.flaky || [],
     newlyPassing: comparison.newlyPassing,
   }, null, 1));
 }
@@ -392,11 +400,31 @@ function comparisonLines(c, limit) {
   };
   show('REGRESSIONS: expected to pass, did not', c.regressions, (x) =>
     `${x.file}${x.name === null ? '' : ' :: ' + oneLine(x.name)}: ${x.actual}` + (x.message ? ` (${oneLine(x.message)})` : ''));
+  show('FLAKY: failed, then passed when run again (mark them or fix them)', c.flaky || [], (x) =>
+    `${x.file}${x.name === null ? '' : ' :: ' + oneLine(x.name)}: ${x.actual} once` + (x.message ? ` (${oneLine(x.message)})` : ''));
   show('Newly passing: raise the expectations (--update-expectations)', c.newlyPassing, (x) =>
     `${x.file} :: ${oneLine(x.name)} (was ${x.expected})`);
   show('Changed failure status (not a regression)', c.changed, (x) =>
     `${x.file} :: ${oneLine(x.name)}: ${x.expected} -> ${x.actual}`);
   return lines;
+}
+
+// Runs the files with regressions again (one at a time, so that a file
+// that failed because the machine was busy gets it to itself). A
+// regression stays one only if it repeats in every rerun; the others move
+// to comparison.flaky and are reported as such.
+async function rerunRegressions(options, expectations, comparison) {
+  comparison.flaky = [];
+  for (let attempt = 1; attempt <= options.reruns && comparison.regressions.length > 0; attempt++) {
+    const files = [...new Set(comparison.regressions.map((x) => x.file))];
+    console.log(`rerun ${attempt}: ${files.length} file(s) with regressions: ${files.join(', ')}`);
+    const reruns = await runAll({ ...options, jobs: 1 }, files, () => {}, attempt);
+    const again = compare(reruns, expectations).regressions;
+    const key = (x) => `${x.file}\n${x.name}`;
+    const repeated = new Set(again.map(key));
+    comparison.flaky.push(...comparison.regressions.filter((x) => !repeated.has(key(x))));
+    comparison.regressions = comparison.regressions.filter((x) => repeated.has(key(x)));
+  }
 }
 
 async function main() {
@@ -420,11 +448,11 @@ async function main() {
     console.log(`[${String(done).padStart(3)}/${files.length}] ${r.harness.status.padEnd(7)} ` +
                 `${String(passed).padStart(3)}/${String(r.subtests.length).padEnd(3)} ${String(r.seconds).padStart(5)} s  ${r.file}`);
   });
-  fs.rmSync(path.join(options.out, 'tmp'), { recursive: true, force: true });
-
   const old = readExpectations(options.expectations);
   // Only the files of this run are compared (a prefix run leaves the others).
   const comparison = compare(results, old);
+  if (!options.update) await rerunRegressions(options, old, comparison);
+  fs.rmSync(path.join(options.out, 'tmp'), { recursive: true, force: true });
   writeReports(options, version, results, comparison, classes);
 
   console.log('');
@@ -439,7 +467,9 @@ async function main() {
     fs.writeFileSync(options.expectations, formatExpectations(all));
     console.log(`expectations written: ${path.relative(REPO, options.expectations)}`);
   }
-  const passed = results.reduce((n, r) => n + r.subtests.filter((s) => s.status === 'PASS').length, 0);
+  // A flaky subtest passed in a rerun: it counts as passing.
+  const passed = results.reduce((n, r) => n + r.subtests.filter((s) => s.status === 'PASS').length, 0) +
+                 comparison.flaky.filter((x) => x.name !== null).length;
   console.log(`wpt ${passed} ${comparison.regressions.length} ${comparison.knownFailures}`);
   process.exitCode = comparison.regressions.length > 0 && !options.update ? 1 : 0;
 }

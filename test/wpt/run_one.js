@@ -153,7 +153,13 @@ let written = false;
 function writeResult(result) {
   if (written) return;
   written = true;
-  fs.writeFileSync(resultPath, JSON.stringify(result));
+  try {
+    fs.writeFileSync(resultPath, JSON.stringify(result));
+  } catch (error) {
+    // The runner sees a process that ended without a result: a CRASH.
+    process.stderr.write(`run_one.js: cannot write ${resultPath}: ${error}\n`);
+    process.exit(3);
+  }
 }
 
 // --- The global -----------------------------------------------------------------

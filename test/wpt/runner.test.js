@@ -26,7 +26,7 @@ let expectationsFile;
 
 function runRunner(args) {
   return spawnSync(process.execPath, [path.join(__dirname, 'run.js'), ...args], {
-    encoding: 'utf8', timeout: 120000,
+    encoding: 'utf8', timeout: 120000, env: { ...process.env, RTCBOX_WPT_FIXTURE_DIR: tmp },
   });
 }
 
@@ -50,6 +50,7 @@ before(() => {
       'rtcbox-runner/fail.html': { harness: 'OK', subtests: { passes: 'PASS', fails: 'FAIL' } },
       'rtcbox-runner/crash.html': { harness: 'OK', subtests: { 'kills its process': 'FAIL' } },
       'rtcbox-runner/hang.html': { harness: 'TIMEOUT', subtests: { 'passes first': ['PASS', 'FAIL'] } },
+      'rtcbox-runner/flaky.html': { harness: 'OK', subtests: { 'fails once': 'PASS' } },
     },
   }));
   const started = Date.now();
@@ -73,7 +74,7 @@ const statuses = (r) => Object.fromEntries(r.subtests.map((s) => [s.name, s.stat
 
 test('every fixture file runs once, listed in path order', { skip }, () => {
   assert.deepStrictEqual([...results.keys()], [
-    'crash.html', 'fail.html', 'hang.html', 'meta.window.js', 'pass.html',
+    'crash.html', 'fail.html', 'flaky.html', 'hang.html', 'meta.window.js', 'pass.html',
     'stuck.html', 'throws.html', 'unhandled.html',
   ]);
 });
@@ -141,7 +142,7 @@ test('.window.js: META title and scripts, then the file; the minimal document', 
   });
 });
 
-test('compared with the expectations: a crash and a missing PASS are regressions, the rest is reported', { skip }, () => {
+test('compared with the expectations: a crash is a regression, the rest is reported', { skip }, () => {
   const { regressions, newlyPassing } = results.report;
   const key = (x) => `${x.file.replace('rtcbox-runner/', '')} :: ${x.name}`;
   assert.deepStrictEqual(regressions.map(key).sort(), [
@@ -155,7 +156,19 @@ test('compared with the expectations: a crash and a missing PASS are regressions
   assert.strictEqual(results.status, 1, 'a regression makes the run fail');
   assert.match(stdout, /^WPT firefox-esr fixture-version, wpt commit fixture-commit$/m);
   assert.match(stdout, /REGRESSIONS: expected to pass, did not \(1\)/);
-  assert.match(stdout, /^wpt 12 1 \d+$/m);
+  // 12 passing subtests and the flaky one.
+  assert.match(stdout, /^wpt 13 1 \d+$/m);
+});
+
+test('a regression that does not repeat when its file runs again is flaky, not a failure', { skip }, () => {
+  const { regressions, flaky } = results.report;
+  assert.deepStrictEqual(flaky.map((x) => `${x.file} :: ${x.name} :: ${x.actual}`),
+                         ['rtcbox-runner/flaky.html :: fails once :: FAIL']);
+  assert.ok(!regressions.some((x) => x.file.endsWith('flaky.html')));
+  assert.match(stdout, /^rerun 1: 2 file\(s\) with regressions: rtcbox-runner\/crash.html, rtcbox-runner\/flaky.html$/m);
+  assert.match(stdout, /FLAKY: failed, then passed when run again/);
+  // The first run's failure is in the report.
+  assert.strictEqual(results.get('flaky.html').subtests[0].status, 'FAIL');
 });
 
 test('--update-expectations records every subtest and keeps a flaky list that still holds', { skip }, () => {
