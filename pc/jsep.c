@@ -1697,9 +1697,13 @@ static rtc_error set_description(rtc_peer_connection* pc,
   }
   if (type == RTC_SDP_ROLLBACK) {
     /* webrtc-pc §4.4.1.6: rollback fails in stable and in the pranswer
-     * states; either setter rolls back either kind of offer. */
-    bool ok = state == RTC_SIGNALING_HAVE_LOCAL_OFFER ||
-              state == RTC_SIGNALING_HAVE_REMOTE_OFFER;
+     * states. JSEP §4.1.10.2 (RFC 9429): a rollback goes "to the setLD/setRD
+     * that was most recently used": setLocalDescription rolls back a local
+     * offer, setRemoteDescription a remote one; the other is an
+     * InvalidStateError (the description's type "is invalid for the
+     * current signaling state"), as in Chromium and Firefox. */
+    bool ok = local ? state == RTC_SIGNALING_HAVE_LOCAL_OFFER
+                    : state == RTC_SIGNALING_HAVE_REMOTE_OFFER;
     if (!ok)
       return rtc_error_set(info, RTC_ERR_INVALID_STATE,
                            "cannot roll back in state %s",

@@ -538,9 +538,9 @@ TEST_F(JsepConformanceTest, EveryIllegalTransitionIsInvalidStateError) {
        {kSldPranswer, kSldAnswer, kSldRollback, kSrdPranswer, kSrdAnswer,
         kSrdRollback, kCreateAnswer}},
       {RTC_SIGNALING_HAVE_LOCAL_OFFER,
-       {kSldPranswer, kSldAnswer, kCreateAnswer}},
+       {kSldPranswer, kSldAnswer, kSrdRollback, kCreateAnswer}},
       {RTC_SIGNALING_HAVE_REMOTE_OFFER,
-       {kSldOffer, kSrdPranswer, kSrdAnswer, kCreateOffer}},
+       {kSldOffer, kSldRollback, kSrdPranswer, kSrdAnswer, kCreateOffer}},
       {RTC_SIGNALING_HAVE_LOCAL_PRANSWER,
        {kSldOffer, kSldRollback, kSrdOffer, kSrdPranswer, kSrdAnswer,
         kSrdRollback, kCreateOffer}},
@@ -733,25 +733,81 @@ TEST_F(JsepConformanceTest, RollbackFromEachOfferState) {
             "have-remote-offer stable have-local-offer");
 }
 
-// webrtc-pc §4.4.1.6 step 2 rejects a rollback only in stable and the two
-// pranswer states, and JSEP §4.1.10.2 rolls back "with either
-// setLocalDescription or setRemoteDescription": WPT
-// setRemoteDescription-rollback "Rollback local offer explicitly" calls
-// setRemoteDescription({type: "rollback"}) in have-local-offer, and
-// setLocalDescription({type: "rollback"}) undoes a remote offer the same
-// way.
-TEST_F(JsepConformanceTest, RollbackWithTheOtherSetterToo) {
+// JSEP §4.1.10.2: a rollback goes to "the setLD/setRD that was most
+// recently used"; the other setter's rollback is an InvalidStateError and
+// changes nothing (WPT setLocalDescription-rollback "after setting a
+// remote offer", setRemoteDescription-rollback "after setting a local
+// offer"; Chromium and Firefox do the same).
+TEST_F(JsepConformanceTest, RollbackWithTheOtherSetterIsInvalidState) {
   Transceiver t = AddTransceiver(a_, RTC_MEDIA_AUDIO);
   std::string offer = CreateOffer(a_).sdp;
   ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, offer).err, RTC_OK);
-  EXPECT_EQ(SetRemote(a_, RTC_SDP_ROLLBACK, "").err, RTC_OK);
-  EXPECT_EQ(State(a_), RTC_SIGNALING_STABLE);
-  EXPECT_EQ(Desc(a_, RTC_DESCRIPTION_PENDING_LOCAL), "");
+  EXPECT_EQ(SetRemote(a_, RTC_SDP_ROLLBACK, "").err, RTC_ERR_INVALID_STATE);
+  EXPECT_EQ(State(a_), RTC_SIGNALING_HAVE_LOCAL_OFFER);
+  EXPECT_NE(Desc(a_, RTC_DESCRIPTION_PENDING_LOCAL), "");
   ASSERT_EQ(SetRemote(b_, RTC_SDP_OFFER, offer).err, RTC_OK);
-  EXPECT_EQ(SetLocal(b_, RTC_SDP_ROLLBACK, "").err, RTC_OK);
-  EXPECT_EQ(State(b_), RTC_SIGNALING_STABLE);
-  EXPECT_EQ(Desc(b_, RTC_DESCRIPTION_PENDING_REMOTE), "");
-  EXPECT_TRUE(Transceivers(b_).empty());
+  EXPECT_EQ(SetLocal(b_, RTC_SDP_ROLLBACK, "").err, RTC_ERR_INVALID_STATE);
+  EXPECT_EQ(State(b_), RTC_SIGNALING_HAVE_REMOTE_OFFER);
+  EXPECT_NE(Desc(b_, RTC_DESCRIPTION_PENDING_REMOTE), "");
+  EXPECT_EQ(Transceivers(b_).size(), 1u);
+}
+
+// webrtc-pc §4.4.1.2 "chain an operation": "If the length of
+// [[Operations]] is exactly 1, execute operation". On an empty chain the
+// first steps of createOffer/createAnswer, a rollback and addIceCandidate
+// run within the call: their InvalidStateError is returned at once (no
+// callback). Behind another operation the same checks run when the
+// operation's turn comes, and the error comes through the callback.
+TEST_F(JsepConformanceTest, EmptyChainRejectsInTheCallersTask) {
+  Result offer, answer, chained, rollback_later;
+  std::vector<std::string> order;
+  OnQueue(a_.signaling, [&] {
+    EXPECT_EQ(
+        rtc_peer_connection_create_answer(a_.pc, OnDescriptionDone, &answer),
+        RTC_ERR_INVALID_STATE);
+    rtc_session_description rollback = {RTC_SDP_ROLLBACK, ""};
+    EXPECT_EQ(rtc_peer_connection_set_local_description(a_.pc, &rollback,
+                                                        OnVoidDone, &answer),
+              RTC_ERR_INVALID_STATE);
+    EXPECT_EQ(rtc_peer_connection_set_remote_description(a_.pc, &rollback,
+                                                         OnVoidDone, &answer),
+              RTC_ERR_INVALID_STATE);
+    EXPECT_EQ(rtc_peer_connection_add_ice_candidate(a_.pc, nullptr, OnVoidDone,
+                                                    &answer),
+              RTC_ERR_INVALID_STATE);
+    EXPECT_FALSE(answer.done);
+    // A successful createOffer is on the chain until its task: what comes
+    // behind it waits, and fails then.
+    rtc_offer_options options = {false};
+    ASSERT_EQ(rtc_peer_connection_create_offer(a_.pc, &options,
+                                               OnDescriptionDone, &offer),
+              RTC_OK);
+    EXPECT_FALSE(offer.done);
+    ASSERT_EQ(
+        rtc_peer_connection_create_answer(a_.pc, OnDescriptionDone, &chained),
+        RTC_OK);
+    ASSERT_EQ(rtc_peer_connection_set_local_description(
+                  a_.pc, &rollback, OnVoidDone, &rollback_later),
+              RTC_OK);
+    ASSERT_EQ(rtc_peer_connection_chain_operation(
+                  a_.pc,
+                  [](void* u, rtc_error err, const rtc_error_info*) {
+                    EXPECT_EQ(err, RTC_OK);
+                    static_cast<std::vector<std::string>*>(u)->push_back("run");
+                  },
+                  &order),
+              RTC_OK);
+    EXPECT_TRUE(order.empty());
+  });
+  EXPECT_FALSE(answer.done);
+  EXPECT_TRUE(offer.done);
+  EXPECT_EQ(offer.err, RTC_OK);
+  EXPECT_TRUE(chained.done);
+  EXPECT_EQ(chained.err, RTC_ERR_INVALID_STATE);
+  EXPECT_TRUE(rollback_later.done);
+  EXPECT_EQ(rollback_later.err, RTC_ERR_INVALID_STATE);
+  EXPECT_EQ(order, std::vector<std::string>{"run"});
+  EXPECT_TRUE(SignalingEvents(a_).empty());
 }
 
 // webrtc-pc §4.7.3: the negotiation-needed flag is cleared and updated

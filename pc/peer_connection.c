@@ -1253,6 +1253,8 @@ static void execute(rtc_peer_connection* pc, pc_op* op) {
     case PC_OP_ADD_CANDIDATE:
       err = pc_jsep_add_ice_candidate(pc, op, &info);
       break;
+    case PC_OP_CALLBACK:
+      break;
   }
   if (err != RTC_OK && info.code == RTC_OK)
     rtc_error_set(&info, err, NULL);
@@ -1293,10 +1295,68 @@ static void run_op_task(void* arg) {
   rtc_safety_flag_unref(flag);
 }
 
+/* The steps an operation runs before its first "in parallel" step, those
+ * that "return a promise rejected with a newly created InvalidStateError"
+ * (the operations themselves repeat them when they run from the chain). */
+static rtc_error first_steps(const rtc_peer_connection* pc, const pc_op* op) {
+  rtc_signaling_state s = pc->signaling_state;
+  switch (op->kind) {
+    case PC_OP_CREATE_OFFER:
+      /* createOffer: "If connection.[[SignalingState]] is neither "stable"
+       * nor "have-local-offer", return a promise rejected with a newly
+       * created InvalidStateError." */
+      if (s != RTC_SIGNALING_STABLE && s != RTC_SIGNALING_HAVE_LOCAL_OFFER)
+        return RTC_ERR_INVALID_STATE;
+      break;
+    case PC_OP_CREATE_ANSWER:
+      /* createAnswer: "If connection.[[SignalingState]] is neither
+       * "have-remote-offer" nor "have-local-pranswer", return a promise
+       * rejected with a newly created InvalidStateError." */
+      if (s != RTC_SIGNALING_HAVE_REMOTE_OFFER &&
+          s != RTC_SIGNALING_HAVE_LOCAL_PRANSWER)
+        return RTC_ERR_INVALID_STATE;
+      break;
+    case PC_OP_SET_LOCAL:
+    case PC_OP_SET_REMOTE:
+      /* Set the session description: "If description.type is "rollback"
+       * and connection.[[SignalingState]] is either "stable",
+       * "have-local-pranswer", or "have-remote-pranswer", then reject p
+       * with a newly created InvalidStateError". */
+      if (op->has_description && op->type == RTC_SDP_ROLLBACK &&
+          (s == RTC_SIGNALING_STABLE ||
+           s == RTC_SIGNALING_HAVE_LOCAL_PRANSWER ||
+           s == RTC_SIGNALING_HAVE_REMOTE_PRANSWER))
+        return RTC_ERR_INVALID_STATE;
+      break;
+    case PC_OP_ADD_CANDIDATE:
+      /* addIceCandidate: "If remoteDescription is null return a promise
+       * rejected with a newly created InvalidStateError." */
+      if (!pc->pending_remote && !pc->current_remote)
+        return RTC_ERR_INVALID_STATE;
+      break;
+    case PC_OP_CALLBACK:
+      break;
+  }
+  return RTC_OK;
+}
+
 static rtc_error chain(rtc_peer_connection* pc, pc_op* op) {
   if (pc->closed) {
     free_op(op);
     return RTC_ERR_INVALID_STATE;
+  }
+  /* webrtc-pc §4.4.1.2 chain an operation: "If the length of
+   * [[Operations]] is exactly 1, execute operation": on an empty chain the
+   * operation starts within the call, so what it rejects at once is
+   * rejected in the caller's task (returned here; the callback is never
+   * called). The rest of it runs in a task of its own, as its "in
+   * parallel" steps and their queued task would. */
+  if (!pc->ops_head && !pc->op_running) {
+    rtc_error err = first_steps(pc, op);
+    if (err != RTC_OK) {
+      free_op(op);
+      return err;
+    }
   }
   op->next = NULL;
   if (pc->ops_tail)
@@ -1416,6 +1476,17 @@ rtc_error rtc_peer_connection_add_ice_candidate(
       return RTC_ERR_NO_MEMORY;
     }
   }
+  return chain(pc, op);
+}
+
+rtc_error rtc_peer_connection_chain_operation(rtc_peer_connection* pc,
+                                              rtc_void_callback run,
+                                              void* user) {
+  RTC_DCHECK(rtc_task_queue_is_current(pc->signaling));
+  pc_op* op = new_op(PC_OP_CALLBACK, user);
+  if (!op)
+    return RTC_ERR_NO_MEMORY;
+  op->void_done = run;
   return chain(pc, op);
 }
 

@@ -175,6 +175,7 @@ typedef enum pc_op_kind {
   PC_OP_SET_LOCAL,
   PC_OP_SET_REMOTE,
   PC_OP_ADD_CANDIDATE,
+  PC_OP_CALLBACK, /* rtc_peer_connection_chain_operation */
 } pc_op_kind;
 
 typedef struct pc_op {
