@@ -1632,6 +1632,11 @@ static void rollback(rtc_peer_connection* pc) {
   pc->negotiation_needed = false;
 }
 
+void pc_jsep_implicit_rollback(rtc_peer_connection* pc) {
+  if (pc->signaling_state == RTC_SIGNALING_HAVE_LOCAL_OFFER)
+    rollback(pc);
+}
+
 static rtc_error parse_description(const char* sdp,
                                    rtc_sdp_session** out,
                                    rtc_error_info* info) {

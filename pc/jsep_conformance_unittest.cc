@@ -752,6 +752,52 @@ TEST_F(JsepConformanceTest, RollbackWithTheOtherSetterIsInvalidState) {
   EXPECT_EQ(Transceivers(b_).size(), 1u);
 }
 
+// A remote offer in have-local-offer (webrtc-pc §4.4.1.6, JSEP §5.10
+// implicit rollback): the local offer is rolled back first, in a task of
+// its own (signalingstatechange "stable" with no pending descriptions),
+// then the offer is applied; a task queued in between sees "stable". An
+// offer that then fails to parse leaves the rollback done (WPT
+// setRemoteDescription-offer "fires signalingstatechange twice", "does not
+// undo rollback").
+TEST_F(JsepConformanceTest, RemoteOfferInHaveLocalOfferRollsBackFirst) {
+  Transceiver ta = AddTransceiver(a_, RTC_MEDIA_AUDIO);
+  Transceiver tb = AddTransceiver(b_, RTC_MEDIA_AUDIO);
+  ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, CreateOffer(a_).sdp).err, RTC_OK);
+  std::string offer_b = CreateOffer(b_).sdp;
+  a_.log.clear();
+  Result r;
+  std::string between;
+  std::string pending_between;
+  OnQueue(a_.signaling, [&] {
+    rtc_session_description d = {RTC_SDP_OFFER, offer_b.c_str()};
+    ASSERT_EQ(
+        rtc_peer_connection_set_remote_description(a_.pc, &d, OnVoidDone, &r),
+        RTC_OK);
+    PostFn(a_.signaling, [&] {
+      between =
+          rtc_signaling_state_name(rtc_peer_connection_signaling_state(a_.pc));
+      pending_between = Slots(a_);
+    });
+  });
+  EXPECT_TRUE(r.done);
+  EXPECT_EQ(r.err, RTC_OK);
+  EXPECT_EQ(between, "stable");
+  EXPECT_EQ(pending_between,
+            "local=- current_local=- pending_local=- remote=- "
+            "current_remote=- pending_remote=-");
+  EXPECT_EQ(Join(SignalingEvents(a_)), "stable have-remote-offer");
+
+  Renew(a_);
+  Transceiver ta2 = AddTransceiver(a_, RTC_MEDIA_AUDIO);
+  ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, CreateOffer(a_).sdp).err, RTC_OK);
+  a_.log.clear();
+  EXPECT_EQ(SetRemote(a_, RTC_SDP_OFFER, "Invalid SDP").err,
+            RTC_ERR_SDP_SYNTAX);
+  EXPECT_EQ(State(a_), RTC_SIGNALING_STABLE);
+  EXPECT_EQ(Desc(a_, RTC_DESCRIPTION_PENDING_LOCAL), "");
+  EXPECT_EQ(Join(SignalingEvents(a_)), "stable");
+}
+
 // webrtc-pc §4.4.1.2 "chain an operation": "If the length of
 // [[Operations]] is exactly 1, execute operation". On an empty chain the
 // first steps of createOffer/createAnswer, a rollback and addIceCandidate

@@ -1276,6 +1276,26 @@ static void run_op_task(void* arg) {
   pc_op* op = pc->ops_head;
   if (!op || pc->op_running)
     return;
+  /* webrtc-pc §4.4.1.6 set the session description, a remote offer in
+   * have-local-offer: the local offer is first rolled back (JSEP §5.10
+   * implicit rollback), which is observable on its own: signalingstatechange
+   * fires "stable" with both pending descriptions null, and the offer is
+   * applied in a later task (it may still fail; the rollback stays). The
+   * operation keeps its place at the head of the chain meanwhile. */
+  if (op->kind == PC_OP_SET_REMOTE && op->has_description &&
+      op->type == RTC_SDP_OFFER &&
+      pc->signaling_state == RTC_SIGNALING_HAVE_LOCAL_OFFER && !pc->closed) {
+    rtc_safety_flag* flag = pc->bridge->flag;
+    rtc_safety_flag_ref(flag);
+    pc->op_running = true;
+    pc_jsep_implicit_rollback(pc);
+    if (rtc_safety_flag_alive(flag)) {
+      pc->op_running = false;
+      post_run_ops(pc);
+    }
+    rtc_safety_flag_unref(flag);
+    return;
+  }
   pc->ops_head = op->next;
   if (!pc->ops_head)
     pc->ops_tail = NULL;

@@ -354,6 +354,9 @@ rtc_error pc_jsep_set_description(rtc_peer_connection* pc,
                                   rtc_sdp_type type,
                                   const char* sdp,
                                   rtc_error_info* info);
+/* The implicit rollback of a local offer that a remote offer starts with
+ * (fires signalingstatechange "stable"). */
+void pc_jsep_implicit_rollback(rtc_peer_connection* pc);
 rtc_error pc_jsep_add_ice_candidate(rtc_peer_connection* pc,
                                     const pc_op* op,
                                     rtc_error_info* info);
