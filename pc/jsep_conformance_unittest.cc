@@ -752,6 +752,62 @@ TEST_F(JsepConformanceTest, RollbackWithTheOtherSetterIsInvalidState) {
   EXPECT_EQ(Transceivers(b_).size(), 1u);
 }
 
+// webrtc-pc §4.4.1.6 (w3c/webrtc-pc#3094): an offer with a data section,
+// local or remote, sets pc.sctp (WPT RTCSctpTransport-events "created at
+// appropriate times"); a rollback of that offer takes it back; the answer
+// keeps it, and each negotiation updates maxMessageSize from the peer's
+// a=max-message-size (WPT RTCSctpTransport-maxMessageSize "Renegotiate").
+TEST_F(JsepConformanceTest, OffersSetTheSctpTransport) {
+  std::unique_ptr<Channel> ch = CreateChannel(a_, "x", nullptr);
+  rtc_pc_sctp_transport* t = nullptr;
+  auto get = [&](Peer& p) {
+    OnQueue(p.signaling, [&] { t = rtc_peer_connection_sctp(p.pc); });
+    return t;
+  };
+  std::string offer = CreateOffer(a_).sdp;
+  EXPECT_EQ(get(a_), nullptr);
+  ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, offer).err, RTC_OK);
+  ASSERT_NE(get(a_), nullptr);
+  EXPECT_EQ(rtc_pc_sctp_transport_state(t), RTC_PC_SCTP_CONNECTING);
+  EXPECT_NE(rtc_pc_sctp_transport_transport(t), nullptr);
+  ASSERT_EQ(SetLocal(a_, RTC_SDP_ROLLBACK, "").err, RTC_OK);
+  EXPECT_EQ(get(a_), nullptr);
+  ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, offer).err, RTC_OK);
+  EXPECT_NE(get(a_), nullptr);
+
+  std::string small = offer;
+  const std::string mms = "a=max-message-size:";
+  size_t at = small.find(mms);
+  ASSERT_NE(at, std::string::npos);
+  small.replace(at, small.find("\r\n", at) - at, mms + "1000");
+  EXPECT_EQ(get(b_), nullptr);
+  ASSERT_EQ(SetRemote(b_, RTC_SDP_OFFER, small).err, RTC_OK);
+  ASSERT_NE(get(b_), nullptr);
+  EXPECT_EQ(rtc_pc_sctp_transport_max_message_size(t), 1000.0);
+  ASSERT_EQ(SetRemote(b_, RTC_SDP_ROLLBACK, "").err, RTC_OK);
+  EXPECT_EQ(get(b_), nullptr);
+  ASSERT_EQ(SetRemote(b_, RTC_SDP_OFFER, small).err, RTC_OK);
+  rtc_pc_sctp_transport* offered = get(b_);
+  ASSERT_NE(offered, nullptr);
+  std::string answer = CreateAnswer(b_).sdp;
+  ASSERT_EQ(SetLocal(b_, RTC_SDP_ANSWER, answer).err, RTC_OK);
+  EXPECT_EQ(get(b_), offered);
+  ASSERT_EQ(SetRemote(a_, RTC_SDP_ANSWER, answer).err, RTC_OK);
+  EXPECT_NE(get(a_), nullptr);
+
+  // A new offer from a_ with another a=max-message-size: b_'s
+  // maxMessageSize follows once that negotiation completes.
+  std::string reoffer = CreateOffer(a_).sdp;
+  ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, reoffer).err, RTC_OK);
+  at = reoffer.find(mms);
+  ASSERT_NE(at, std::string::npos);
+  reoffer.replace(at, reoffer.find("\r\n", at) - at, mms + "2000");
+  ASSERT_EQ(SetRemote(b_, RTC_SDP_OFFER, reoffer).err, RTC_OK);
+  ASSERT_EQ(SetLocal(b_, RTC_SDP_ANSWER, CreateAnswer(b_).sdp).err, RTC_OK);
+  EXPECT_EQ(get(b_), offered);
+  EXPECT_EQ(rtc_pc_sctp_transport_max_message_size(offered), 2000.0);
+}
+
 // A remote offer in have-local-offer (webrtc-pc §4.4.1.6, JSEP §5.10
 // implicit rollback): the local offer is rolled back first, in a task of
 // its own (signalingstatechange "stable" with no pending descriptions),

@@ -296,6 +296,7 @@ struct rtc_peer_connection {
   char data_mid[PC_MID_SIZE]; /* "" : none */
   char data_offer_mid[PC_MID_SIZE];
   bool data_mid_from_pending;
+  bool sctp_from_pending; /* sctp_object made by the pending offer */
   bool data_negotiated;
   uint16_t remote_sctp_port;
   uint64_t remote_max_message_size;
