@@ -297,6 +297,9 @@ struct rtc_peer_connection {
   char data_offer_mid[PC_MID_SIZE];
   bool data_mid_from_pending;
   bool sctp_from_pending; /* sctp_object made by the pending offer */
+  /* The id of the stream of tracks whose description has no a=msid at
+   * all ("" until one needs it). */
+  char default_stream_id[37];
   bool data_negotiated;
   uint16_t remote_sctp_port;
   uint64_t remote_max_message_size;
