@@ -1633,6 +1633,9 @@ static void rollback(rtc_peer_connection* pc) {
      * track has never been attached to it via addTrack(), then stop the
      * RTCRtpTransceiver transceiver, and remove it". */
     if (t->created_by_pending_remote && !t->created_by_add_track) {
+      /* It was not associated before either: its [[Mid]] is null. */
+      t->mid[0] = '\0';
+      t->mid_from_pending = false;
       t->stopping = t->stopped = true;
       t->direction = RTC_DIRECTION_STOPPED;
       t->has_current_direction = false;

@@ -720,9 +720,17 @@ TEST_F(JsepConformanceTest, RollbackFromEachOfferState) {
 
   std::string early = CreateOffer(b_).sdp;  // not applied yet
   ASSERT_EQ(SetRemote(b_, RTC_SDP_OFFER, offer_a).err, RTC_OK);
-  EXPECT_EQ(Transceivers(b_).size(), 2u);
+  std::vector<Transceiver> with_offer = Transceivers(b_);
+  ASSERT_EQ(with_offer.size(), 2u);
+  rtc_rtp_transceiver* created = with_offer[1].get();
+  EXPECT_NE(rtc_rtp_transceiver_mid(created), nullptr);
   EXPECT_EQ(SetRemote(b_, RTC_SDP_ROLLBACK, "!<Invalid SDP Content>;").err,
             RTC_OK);
+  // The transceiver the offer created is gone, disassociated: its mid is
+  // null (webrtc-pc rollback: "set transceiver.[[Mid]] to null", WPT
+  // setDescription-transceiver "should remove newly created
+  // transceiver").
+  EXPECT_EQ(rtc_rtp_transceiver_mid(created), nullptr);
   EXPECT_EQ(State(b_), RTC_SIGNALING_STABLE);
   EXPECT_EQ(Slots(b_),
             "local=- current_local=- pending_local=- remote=- "
