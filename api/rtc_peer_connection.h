@@ -12,7 +12,11 @@
  * set_remote_description and add_ice_candidate are queued on the
  * operations chain (webrtc-pc §4.4.1.2) and complete through their
  * callback exactly once — unless the call itself returns an error, in
- * which case the callback is never called (STYLE.md). After close(), new
+ * which case the callback is never called (STYLE.md). On an empty chain
+ * an operation starts at once: the InvalidStateError its first steps
+ * raise (createOffer/createAnswer in the wrong signaling state, a
+ * rollback in stable or a pranswer state, addIceCandidate without a
+ * remote description) is returned by the call itself. After close(), new
  * operations fail with RTC_ERR_INVALID_STATE and pending ones never
  * complete (webrtc-pc: their promises stay pending).
  *
@@ -273,6 +277,14 @@ rtc_error rtc_peer_connection_add_ice_candidate(
     const rtc_ice_candidate_init* candidate,
     rtc_void_callback done,
     void* user);
+/* Chains an operation of the embedder's (webrtc-pc §4.4.1.2: replaceTrack
+ * uses the chain): `run` is called with RTC_OK once the operations before
+ * it are done, in a task of its own, and the next operation waits until
+ * it returns. Errors: RTC_ERR_INVALID_STATE when closed (`run` is never
+ * called then), RTC_ERR_NO_MEMORY. Signaling thread. */
+rtc_error rtc_peer_connection_chain_operation(rtc_peer_connection* pc,
+                                              rtc_void_callback run,
+                                              void* user);
 void rtc_peer_connection_restart_ice(rtc_peer_connection* pc);
 
 /* --- Configuration --- */

@@ -1383,6 +1383,57 @@ static void learn_dtls_role(rtc_peer_connection* pc,
   }
 }
 
+static void drop_sctp_object(rtc_peer_connection* pc) {
+  if (pc->sctp_object) {
+    pc_sctp_transport_close_silently(pc->sctp_object);
+    rtc_pc_sctp_transport_unref(pc->sctp_object);
+    pc->sctp_object = NULL;
+  }
+  pc->sctp_from_pending = false;
+}
+
+/* [[SctpTransport]] for the data section `mid` over its transport now,
+ * `remote_max` the peer's a=max-message-size as far as known (RFC 8841
+ * §6.1: absent is 64 KiB). An object over another transport (an offer's
+ * own transport that the answer bundled) is replaced. Returns whether a
+ * new one was made. */
+static bool ensure_sctp_object(rtc_peer_connection* pc,
+                               const char* mid,
+                               uint64_t remote_max) {
+  pc_transport_state* ts = pc_transport(pc, pc_jsep_transport_for_mid(pc, mid));
+  if (!ts || !ts->object)
+    return false;
+  if (pc->sctp_object && pc->sctp_object->dtls == ts->object)
+    return false;
+  drop_sctp_object(pc);
+  pc->sctp_object = pc_sctp_transport_new(ts->object);
+  if (!pc->sctp_object)
+    return false;
+  pc->sctp_object->max_message_size =
+      pc_max_message_size(remote_max, pc->sctp_max_message_size);
+  return true;
+}
+
+/* webrtc-pc §4.4.1.6 (w3c/webrtc-pc#3094, "Expose pc.sctp transport in
+ * have-(local|remote)-offer"): an offer, local or remote, whose data
+ * section is not rejected sets [[SctpTransport]] if it is null; a rollback
+ * takes it back (rollback()), the answer keeps or drops it
+ * (finish_negotiation). */
+static void offer_sctp_object(rtc_peer_connection* pc,
+                              const rtc_sdp_session* offer,
+                              bool local) {
+  if (pc->sctp_object || !pc->data_mid[0])
+    return;
+  const rtc_sdp_media* m = rtc_sdp_session_find_media(offer, pc->data_mid);
+  if (!m || !is_data(m) || is_rejected(m))
+    return;
+  uint64_t remote_max = 65536;
+  if (!local && m->has_max_message_size)
+    remote_max = m->max_message_size;
+  if (ensure_sctp_object(pc, m->mid, remote_max))
+    pc->sctp_from_pending = true;
+}
+
 /* An answer became current: directions, stopped transceivers, the data
  * channels' transport (webrtc-pc §4.4.1.5, "set the description" steps for
  * answers). */
@@ -1401,11 +1452,7 @@ static void finish_negotiation(rtc_peer_connection* pc, bool local_answer) {
       if (is_rejected(m) || !rm || is_rejected(rm)) {
         pc->data_negotiated = false;
         /* webrtc-pc: [[SctpTransport]] becomes null. */
-        if (pc->sctp_object) {
-          pc_sctp_transport_close_silently(pc->sctp_object);
-          rtc_pc_sctp_transport_unref(pc->sctp_object);
-          pc->sctp_object = NULL;
-        }
+        drop_sctp_object(pc);
         continue;
       }
       uint16_t port = RTC_SCTP_DEFAULT_PORT;
@@ -1417,17 +1464,14 @@ static void finish_negotiation(rtc_peer_connection* pc, bool local_answer) {
       uint64_t max = rm->has_max_message_size ? rm->max_message_size : 65536;
       pc->remote_sctp_port = port;
       pc->remote_max_message_size = max;
-      if (!pc->sctp_object) {
-        /* webrtc-pc §4.4.1.6: the description negotiates an SCTP
-         * association: [[SctpTransport]] is a new RTCSctpTransport. */
-        pc_transport_state* ts =
-            pc_transport(pc, pc_jsep_transport_for_mid(pc, m->mid));
-        if (ts && ts->object) {
-          pc->sctp_object = pc_sctp_transport_new(ts->object);
-          if (pc->sctp_object)
-            pc->sctp_object->max_message_size = pc_max_message_size(max, 0);
-        }
-      }
+      /* webrtc-pc §4.4.1.6: the description negotiates an SCTP
+       * association: [[SctpTransport]] is a new RTCSctpTransport unless the
+       * offer made it; "update the data max message size" from the peer's
+       * a=max-message-size of this negotiation. */
+      pc->sctp_from_pending = false;
+      if (!ensure_sctp_object(pc, m->mid, max) && pc->sctp_object)
+        pc->sctp_object->max_message_size =
+            pc_max_message_size(max, pc->sctp_max_message_size);
       if (!pc->data_negotiated) {
         pc->data_negotiated = true;
         /* RFC 8841 §6: 0 is "no limit": the SCTP transport reads 0 as
@@ -1613,6 +1657,9 @@ static void rollback(rtc_peer_connection* pc) {
      * track has never been attached to it via addTrack(), then stop the
      * RTCRtpTransceiver transceiver, and remove it". */
     if (t->created_by_pending_remote && !t->created_by_add_track) {
+      /* It was not associated before either: its [[Mid]] is null. */
+      t->mid[0] = '\0';
+      t->mid_from_pending = false;
       t->stopping = t->stopped = true;
       t->direction = RTC_DIRECTION_STOPPED;
       t->has_current_direction = false;
@@ -1635,6 +1682,9 @@ static void rollback(rtc_peer_connection* pc) {
     pc->data_mid[0] = '\0';
     pc->data_mid_from_pending = false;
   }
+  /* [[SctpTransport]] back to null if the rolled-back offer set it. */
+  if (pc->sctp_from_pending)
+    drop_sctp_object(pc);
   replace(&pc->pending_local, NULL);
   replace(&pc->pending_remote, NULL);
   /* RTCOfferOptions.iceRestart: without a restart the next offer has "the
@@ -1654,6 +1704,11 @@ static void rollback(rtc_peer_connection* pc) {
    * operations chain is empty), so what the rollback undid is announced
    * again. */
   pc->negotiation_needed = false;
+}
+
+void pc_jsep_implicit_rollback(rtc_peer_connection* pc) {
+  if (pc->signaling_state == RTC_SIGNALING_HAVE_LOCAL_OFFER)
+    rollback(pc);
 }
 
 static rtc_error parse_description(const char* sdp,
@@ -1721,9 +1776,13 @@ static rtc_error set_description(rtc_peer_connection* pc,
   }
   if (type == RTC_SDP_ROLLBACK) {
     /* webrtc-pc §4.4.1.6: rollback fails in stable and in the pranswer
-     * states; either setter rolls back either kind of offer. */
-    bool ok = state == RTC_SIGNALING_HAVE_LOCAL_OFFER ||
-              state == RTC_SIGNALING_HAVE_REMOTE_OFFER;
+     * states. JSEP §4.1.10.2 (RFC 9429): a rollback goes "to the setLD/setRD
+     * that was most recently used": setLocalDescription rolls back a local
+     * offer, setRemoteDescription a remote one; the other is an
+     * InvalidStateError (the description's type "is invalid for the
+     * current signaling state"), as in Chromium and Firefox. */
+    bool ok = local ? state == RTC_SIGNALING_HAVE_LOCAL_OFFER
+                    : state == RTC_SIGNALING_HAVE_REMOTE_OFFER;
     if (!ok)
       return rtc_error_set(info, RTC_ERR_INVALID_STATE,
                            "cannot roll back in state %s",
@@ -1861,6 +1920,8 @@ static rtc_error set_description(rtc_peer_connection* pc,
     pc->can_trickle = rtc_sdp_ice_options_has(options, "trickle") ? 1 : 0;
   }
   update_transports(pc);
+  if (type == RTC_SDP_OFFER)
+    offer_sctp_object(pc, parsed, local);
   if (type == RTC_SDP_ANSWER) {
     finish_negotiation(pc, local);
     remove_stopped_transceivers(pc);

@@ -538,9 +538,9 @@ TEST_F(JsepConformanceTest, EveryIllegalTransitionIsInvalidStateError) {
        {kSldPranswer, kSldAnswer, kSldRollback, kSrdPranswer, kSrdAnswer,
         kSrdRollback, kCreateAnswer}},
       {RTC_SIGNALING_HAVE_LOCAL_OFFER,
-       {kSldPranswer, kSldAnswer, kCreateAnswer}},
+       {kSldPranswer, kSldAnswer, kSrdRollback, kCreateAnswer}},
       {RTC_SIGNALING_HAVE_REMOTE_OFFER,
-       {kSldOffer, kSrdPranswer, kSrdAnswer, kCreateOffer}},
+       {kSldOffer, kSldRollback, kSrdPranswer, kSrdAnswer, kCreateOffer}},
       {RTC_SIGNALING_HAVE_LOCAL_PRANSWER,
        {kSldOffer, kSldRollback, kSrdOffer, kSrdPranswer, kSrdAnswer,
         kSrdRollback, kCreateOffer}},
@@ -720,9 +720,17 @@ TEST_F(JsepConformanceTest, RollbackFromEachOfferState) {
 
   std::string early = CreateOffer(b_).sdp;  // not applied yet
   ASSERT_EQ(SetRemote(b_, RTC_SDP_OFFER, offer_a).err, RTC_OK);
-  EXPECT_EQ(Transceivers(b_).size(), 2u);
+  std::vector<Transceiver> with_offer = Transceivers(b_);
+  ASSERT_EQ(with_offer.size(), 2u);
+  rtc_rtp_transceiver* created = with_offer[1].get();
+  EXPECT_NE(rtc_rtp_transceiver_mid(created), nullptr);
   EXPECT_EQ(SetRemote(b_, RTC_SDP_ROLLBACK, "!<Invalid SDP Content>;").err,
             RTC_OK);
+  // The transceiver the offer created is gone, disassociated: its mid is
+  // null (webrtc-pc rollback: "set transceiver.[[Mid]] to null", WPT
+  // setDescription-transceiver "should remove newly created
+  // transceiver").
+  EXPECT_EQ(rtc_rtp_transceiver_mid(created), nullptr);
   EXPECT_EQ(State(b_), RTC_SIGNALING_STABLE);
   EXPECT_EQ(Slots(b_),
             "local=- current_local=- pending_local=- remote=- "
@@ -733,25 +741,183 @@ TEST_F(JsepConformanceTest, RollbackFromEachOfferState) {
             "have-remote-offer stable have-local-offer");
 }
 
-// webrtc-pc §4.4.1.6 step 2 rejects a rollback only in stable and the two
-// pranswer states, and JSEP §4.1.10.2 rolls back "with either
-// setLocalDescription or setRemoteDescription": WPT
-// setRemoteDescription-rollback "Rollback local offer explicitly" calls
-// setRemoteDescription({type: "rollback"}) in have-local-offer, and
-// setLocalDescription({type: "rollback"}) undoes a remote offer the same
-// way.
-TEST_F(JsepConformanceTest, RollbackWithTheOtherSetterToo) {
+// JSEP §4.1.10.2: a rollback goes to "the setLD/setRD that was most
+// recently used"; the other setter's rollback is an InvalidStateError and
+// changes nothing (WPT setLocalDescription-rollback "after setting a
+// remote offer", setRemoteDescription-rollback "after setting a local
+// offer"; Chromium and Firefox do the same).
+TEST_F(JsepConformanceTest, RollbackWithTheOtherSetterIsInvalidState) {
   Transceiver t = AddTransceiver(a_, RTC_MEDIA_AUDIO);
   std::string offer = CreateOffer(a_).sdp;
   ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, offer).err, RTC_OK);
-  EXPECT_EQ(SetRemote(a_, RTC_SDP_ROLLBACK, "").err, RTC_OK);
+  EXPECT_EQ(SetRemote(a_, RTC_SDP_ROLLBACK, "").err, RTC_ERR_INVALID_STATE);
+  EXPECT_EQ(State(a_), RTC_SIGNALING_HAVE_LOCAL_OFFER);
+  EXPECT_NE(Desc(a_, RTC_DESCRIPTION_PENDING_LOCAL), "");
+  ASSERT_EQ(SetRemote(b_, RTC_SDP_OFFER, offer).err, RTC_OK);
+  EXPECT_EQ(SetLocal(b_, RTC_SDP_ROLLBACK, "").err, RTC_ERR_INVALID_STATE);
+  EXPECT_EQ(State(b_), RTC_SIGNALING_HAVE_REMOTE_OFFER);
+  EXPECT_NE(Desc(b_, RTC_DESCRIPTION_PENDING_REMOTE), "");
+  EXPECT_EQ(Transceivers(b_).size(), 1u);
+}
+
+// webrtc-pc §4.4.1.6 (w3c/webrtc-pc#3094): an offer with a data section,
+// local or remote, sets pc.sctp (WPT RTCSctpTransport-events "created at
+// appropriate times"); a rollback of that offer takes it back; the answer
+// keeps it, and each negotiation updates maxMessageSize from the peer's
+// a=max-message-size (WPT RTCSctpTransport-maxMessageSize "Renegotiate").
+TEST_F(JsepConformanceTest, OffersSetTheSctpTransport) {
+  std::unique_ptr<Channel> ch = CreateChannel(a_, "x", nullptr);
+  rtc_pc_sctp_transport* t = nullptr;
+  auto get = [&](Peer& p) {
+    OnQueue(p.signaling, [&] { t = rtc_peer_connection_sctp(p.pc); });
+    return t;
+  };
+  std::string offer = CreateOffer(a_).sdp;
+  EXPECT_EQ(get(a_), nullptr);
+  ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, offer).err, RTC_OK);
+  ASSERT_NE(get(a_), nullptr);
+  EXPECT_EQ(rtc_pc_sctp_transport_state(t), RTC_PC_SCTP_CONNECTING);
+  EXPECT_NE(rtc_pc_sctp_transport_transport(t), nullptr);
+  ASSERT_EQ(SetLocal(a_, RTC_SDP_ROLLBACK, "").err, RTC_OK);
+  EXPECT_EQ(get(a_), nullptr);
+  ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, offer).err, RTC_OK);
+  EXPECT_NE(get(a_), nullptr);
+
+  std::string small = offer;
+  const std::string mms = "a=max-message-size:";
+  size_t at = small.find(mms);
+  ASSERT_NE(at, std::string::npos);
+  small.replace(at, small.find("\r\n", at) - at, mms + "1000");
+  EXPECT_EQ(get(b_), nullptr);
+  ASSERT_EQ(SetRemote(b_, RTC_SDP_OFFER, small).err, RTC_OK);
+  ASSERT_NE(get(b_), nullptr);
+  EXPECT_EQ(rtc_pc_sctp_transport_max_message_size(t), 1000.0);
+  ASSERT_EQ(SetRemote(b_, RTC_SDP_ROLLBACK, "").err, RTC_OK);
+  EXPECT_EQ(get(b_), nullptr);
+  ASSERT_EQ(SetRemote(b_, RTC_SDP_OFFER, small).err, RTC_OK);
+  rtc_pc_sctp_transport* offered = get(b_);
+  ASSERT_NE(offered, nullptr);
+  std::string answer = CreateAnswer(b_).sdp;
+  ASSERT_EQ(SetLocal(b_, RTC_SDP_ANSWER, answer).err, RTC_OK);
+  EXPECT_EQ(get(b_), offered);
+  ASSERT_EQ(SetRemote(a_, RTC_SDP_ANSWER, answer).err, RTC_OK);
+  EXPECT_NE(get(a_), nullptr);
+
+  // A new offer from a_ with another a=max-message-size: b_'s
+  // maxMessageSize follows once that negotiation completes.
+  std::string reoffer = CreateOffer(a_).sdp;
+  ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, reoffer).err, RTC_OK);
+  at = reoffer.find(mms);
+  ASSERT_NE(at, std::string::npos);
+  reoffer.replace(at, reoffer.find("\r\n", at) - at, mms + "2000");
+  ASSERT_EQ(SetRemote(b_, RTC_SDP_OFFER, reoffer).err, RTC_OK);
+  ASSERT_EQ(SetLocal(b_, RTC_SDP_ANSWER, CreateAnswer(b_).sdp).err, RTC_OK);
+  EXPECT_EQ(get(b_), offered);
+  EXPECT_EQ(rtc_pc_sctp_transport_max_message_size(offered), 2000.0);
+}
+
+// A remote offer in have-local-offer (webrtc-pc §4.4.1.6, JSEP §5.10
+// implicit rollback): the local offer is rolled back first, in a task of
+// its own (signalingstatechange "stable" with no pending descriptions),
+// then the offer is applied; a task queued in between sees "stable". An
+// offer that then fails to parse leaves the rollback done (WPT
+// setRemoteDescription-offer "fires signalingstatechange twice", "does not
+// undo rollback").
+TEST_F(JsepConformanceTest, RemoteOfferInHaveLocalOfferRollsBackFirst) {
+  Transceiver ta = AddTransceiver(a_, RTC_MEDIA_AUDIO);
+  Transceiver tb = AddTransceiver(b_, RTC_MEDIA_AUDIO);
+  ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, CreateOffer(a_).sdp).err, RTC_OK);
+  std::string offer_b = CreateOffer(b_).sdp;
+  a_.log.clear();
+  Result r;
+  std::string between;
+  std::string pending_between;
+  OnQueue(a_.signaling, [&] {
+    rtc_session_description d = {RTC_SDP_OFFER, offer_b.c_str()};
+    ASSERT_EQ(
+        rtc_peer_connection_set_remote_description(a_.pc, &d, OnVoidDone, &r),
+        RTC_OK);
+    PostFn(a_.signaling, [&] {
+      between =
+          rtc_signaling_state_name(rtc_peer_connection_signaling_state(a_.pc));
+      pending_between = Slots(a_);
+    });
+  });
+  EXPECT_TRUE(r.done);
+  EXPECT_EQ(r.err, RTC_OK);
+  EXPECT_EQ(between, "stable");
+  EXPECT_EQ(pending_between,
+            "local=- current_local=- pending_local=- remote=- "
+            "current_remote=- pending_remote=-");
+  EXPECT_EQ(Join(SignalingEvents(a_)), "stable have-remote-offer");
+
+  Renew(a_);
+  Transceiver ta2 = AddTransceiver(a_, RTC_MEDIA_AUDIO);
+  ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, CreateOffer(a_).sdp).err, RTC_OK);
+  a_.log.clear();
+  EXPECT_EQ(SetRemote(a_, RTC_SDP_OFFER, "Invalid SDP").err,
+            RTC_ERR_SDP_SYNTAX);
   EXPECT_EQ(State(a_), RTC_SIGNALING_STABLE);
   EXPECT_EQ(Desc(a_, RTC_DESCRIPTION_PENDING_LOCAL), "");
-  ASSERT_EQ(SetRemote(b_, RTC_SDP_OFFER, offer).err, RTC_OK);
-  EXPECT_EQ(SetLocal(b_, RTC_SDP_ROLLBACK, "").err, RTC_OK);
-  EXPECT_EQ(State(b_), RTC_SIGNALING_STABLE);
-  EXPECT_EQ(Desc(b_, RTC_DESCRIPTION_PENDING_REMOTE), "");
-  EXPECT_TRUE(Transceivers(b_).empty());
+  EXPECT_EQ(Join(SignalingEvents(a_)), "stable");
+}
+
+// webrtc-pc §4.4.1.2 "chain an operation": "If the length of
+// [[Operations]] is exactly 1, execute operation". On an empty chain the
+// first steps of createOffer/createAnswer, a rollback and addIceCandidate
+// run within the call: their InvalidStateError is returned at once (no
+// callback). Behind another operation the same checks run when the
+// operation's turn comes, and the error comes through the callback.
+TEST_F(JsepConformanceTest, EmptyChainRejectsInTheCallersTask) {
+  Result offer, answer, chained, rollback_later;
+  std::vector<std::string> order;
+  OnQueue(a_.signaling, [&] {
+    EXPECT_EQ(
+        rtc_peer_connection_create_answer(a_.pc, OnDescriptionDone, &answer),
+        RTC_ERR_INVALID_STATE);
+    rtc_session_description rollback = {RTC_SDP_ROLLBACK, ""};
+    EXPECT_EQ(rtc_peer_connection_set_local_description(a_.pc, &rollback,
+                                                        OnVoidDone, &answer),
+              RTC_ERR_INVALID_STATE);
+    EXPECT_EQ(rtc_peer_connection_set_remote_description(a_.pc, &rollback,
+                                                         OnVoidDone, &answer),
+              RTC_ERR_INVALID_STATE);
+    EXPECT_EQ(rtc_peer_connection_add_ice_candidate(a_.pc, nullptr, OnVoidDone,
+                                                    &answer),
+              RTC_ERR_INVALID_STATE);
+    EXPECT_FALSE(answer.done);
+    // A successful createOffer is on the chain until its task: what comes
+    // behind it waits, and fails then.
+    rtc_offer_options options = {false};
+    ASSERT_EQ(rtc_peer_connection_create_offer(a_.pc, &options,
+                                               OnDescriptionDone, &offer),
+              RTC_OK);
+    EXPECT_FALSE(offer.done);
+    ASSERT_EQ(
+        rtc_peer_connection_create_answer(a_.pc, OnDescriptionDone, &chained),
+        RTC_OK);
+    ASSERT_EQ(rtc_peer_connection_set_local_description(
+                  a_.pc, &rollback, OnVoidDone, &rollback_later),
+              RTC_OK);
+    ASSERT_EQ(rtc_peer_connection_chain_operation(
+                  a_.pc,
+                  [](void* u, rtc_error err, const rtc_error_info*) {
+                    EXPECT_EQ(err, RTC_OK);
+                    static_cast<std::vector<std::string>*>(u)->push_back("run");
+                  },
+                  &order),
+              RTC_OK);
+    EXPECT_TRUE(order.empty());
+  });
+  EXPECT_FALSE(answer.done);
+  EXPECT_TRUE(offer.done);
+  EXPECT_EQ(offer.err, RTC_OK);
+  EXPECT_TRUE(chained.done);
+  EXPECT_EQ(chained.err, RTC_ERR_INVALID_STATE);
+  EXPECT_TRUE(rollback_later.done);
+  EXPECT_EQ(rollback_later.err, RTC_ERR_INVALID_STATE);
+  EXPECT_EQ(order, std::vector<std::string>{"run"});
+  EXPECT_TRUE(SignalingEvents(a_).empty());
 }
 
 // webrtc-pc §4.7.3: the negotiation-needed flag is cleared and updated

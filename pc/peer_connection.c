@@ -1347,6 +1347,8 @@ static void execute(rtc_peer_connection* pc, pc_op* op) {
     case PC_OP_ADD_CANDIDATE:
       err = pc_jsep_add_ice_candidate(pc, op, &info);
       break;
+    case PC_OP_CALLBACK:
+      break;
   }
   if (err != RTC_OK && info.code == RTC_OK)
     rtc_error_set(&info, err, NULL);
@@ -1368,6 +1370,26 @@ static void run_op_task(void* arg) {
   pc_op* op = pc->ops_head;
   if (!op || pc->op_running)
     return;
+  /* webrtc-pc §4.4.1.6 set the session description, a remote offer in
+   * have-local-offer: the local offer is first rolled back (JSEP §5.10
+   * implicit rollback), which is observable on its own: signalingstatechange
+   * fires "stable" with both pending descriptions null, and the offer is
+   * applied in a later task (it may still fail; the rollback stays). The
+   * operation keeps its place at the head of the chain meanwhile. */
+  if (op->kind == PC_OP_SET_REMOTE && op->has_description &&
+      op->type == RTC_SDP_OFFER &&
+      pc->signaling_state == RTC_SIGNALING_HAVE_LOCAL_OFFER && !pc->closed) {
+    rtc_safety_flag* flag = pc->bridge->flag;
+    rtc_safety_flag_ref(flag);
+    pc->op_running = true;
+    pc_jsep_implicit_rollback(pc);
+    if (rtc_safety_flag_alive(flag)) {
+      pc->op_running = false;
+      post_run_ops(pc);
+    }
+    rtc_safety_flag_unref(flag);
+    return;
+  }
   pc->ops_head = op->next;
   if (!pc->ops_head)
     pc->ops_tail = NULL;
@@ -1387,10 +1409,68 @@ static void run_op_task(void* arg) {
   rtc_safety_flag_unref(flag);
 }
 
+/* The steps an operation runs before its first "in parallel" step, those
+ * that "return a promise rejected with a newly created InvalidStateError"
+ * (the operations themselves repeat them when they run from the chain). */
+static rtc_error first_steps(const rtc_peer_connection* pc, const pc_op* op) {
+  rtc_signaling_state s = pc->signaling_state;
+  switch (op->kind) {
+    case PC_OP_CREATE_OFFER:
+      /* createOffer: "If connection.[[SignalingState]] is neither "stable"
+       * nor "have-local-offer", return a promise rejected with a newly
+       * created InvalidStateError." */
+      if (s != RTC_SIGNALING_STABLE && s != RTC_SIGNALING_HAVE_LOCAL_OFFER)
+        return RTC_ERR_INVALID_STATE;
+      break;
+    case PC_OP_CREATE_ANSWER:
+      /* createAnswer: "If connection.[[SignalingState]] is neither
+       * "have-remote-offer" nor "have-local-pranswer", return a promise
+       * rejected with a newly created InvalidStateError." */
+      if (s != RTC_SIGNALING_HAVE_REMOTE_OFFER &&
+          s != RTC_SIGNALING_HAVE_LOCAL_PRANSWER)
+        return RTC_ERR_INVALID_STATE;
+      break;
+    case PC_OP_SET_LOCAL:
+    case PC_OP_SET_REMOTE:
+      /* Set the session description: "If description.type is "rollback"
+       * and connection.[[SignalingState]] is either "stable",
+       * "have-local-pranswer", or "have-remote-pranswer", then reject p
+       * with a newly created InvalidStateError". */
+      if (op->has_description && op->type == RTC_SDP_ROLLBACK &&
+          (s == RTC_SIGNALING_STABLE ||
+           s == RTC_SIGNALING_HAVE_LOCAL_PRANSWER ||
+           s == RTC_SIGNALING_HAVE_REMOTE_PRANSWER))
+        return RTC_ERR_INVALID_STATE;
+      break;
+    case PC_OP_ADD_CANDIDATE:
+      /* addIceCandidate: "If remoteDescription is null return a promise
+       * rejected with a newly created InvalidStateError." */
+      if (!pc->pending_remote && !pc->current_remote)
+        return RTC_ERR_INVALID_STATE;
+      break;
+    case PC_OP_CALLBACK:
+      break;
+  }
+  return RTC_OK;
+}
+
 static rtc_error chain(rtc_peer_connection* pc, pc_op* op) {
   if (pc->closed) {
     free_op(op);
     return RTC_ERR_INVALID_STATE;
+  }
+  /* webrtc-pc §4.4.1.2 chain an operation: "If the length of
+   * [[Operations]] is exactly 1, execute operation": on an empty chain the
+   * operation starts within the call, so what it rejects at once is
+   * rejected in the caller's task (returned here; the callback is never
+   * called). The rest of it runs in a task of its own, as its "in
+   * parallel" steps and their queued task would. */
+  if (!pc->ops_head && !pc->op_running) {
+    rtc_error err = first_steps(pc, op);
+    if (err != RTC_OK) {
+      free_op(op);
+      return err;
+    }
   }
   op->next = NULL;
   if (pc->ops_tail)
@@ -1510,6 +1590,17 @@ rtc_error rtc_peer_connection_add_ice_candidate(
       return RTC_ERR_NO_MEMORY;
     }
   }
+  return chain(pc, op);
+}
+
+rtc_error rtc_peer_connection_chain_operation(rtc_peer_connection* pc,
+                                              rtc_void_callback run,
+                                              void* user) {
+  RTC_DCHECK(rtc_task_queue_is_current(pc->signaling));
+  pc_op* op = new_op(PC_OP_CALLBACK, user);
+  if (!op)
+    return RTC_ERR_NO_MEMORY;
+  op->void_done = run;
   return chain(pc, op);
 }
 

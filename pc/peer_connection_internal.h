@@ -178,6 +178,7 @@ typedef enum pc_op_kind {
   PC_OP_SET_LOCAL,
   PC_OP_SET_REMOTE,
   PC_OP_ADD_CANDIDATE,
+  PC_OP_CALLBACK, /* rtc_peer_connection_chain_operation */
 } pc_op_kind;
 
 typedef struct pc_op {
@@ -304,6 +305,10 @@ struct rtc_peer_connection {
   char data_mid[PC_MID_SIZE]; /* "" : none */
   char data_offer_mid[PC_MID_SIZE];
   bool data_mid_from_pending;
+  bool sctp_from_pending; /* sctp_object made by the pending offer */
+  /* The id of the stream of tracks whose description has no a=msid at
+   * all ("" until one needs it). */
+  char default_stream_id[37];
   bool data_negotiated;
   uint16_t remote_sctp_port;
   uint64_t remote_max_message_size;
@@ -362,6 +367,9 @@ rtc_error pc_jsep_set_description(rtc_peer_connection* pc,
                                   rtc_sdp_type type,
                                   const char* sdp,
                                   rtc_error_info* info);
+/* The implicit rollback of a local offer that a remote offer starts with
+ * (fires signalingstatechange "stable"). */
+void pc_jsep_implicit_rollback(rtc_peer_connection* pc);
 rtc_error pc_jsep_add_ice_candidate(rtc_peer_connection* pc,
                                     const pc_op* op,
                                     rtc_error_info* info);

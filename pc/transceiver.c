@@ -1006,6 +1006,15 @@ static const rtc_sdp_session* answer_in_effect(const rtc_peer_connection* pc,
  * the remote offer said, or the remote one). Its direction is
  * [[FiredDirection]]; the stream ids come from the remote description
  * (an answer of ours carries our own a=msid lines). */
+/* Whether any media section of `s` has an a=msid line. */
+static bool any_msid(const rtc_sdp_session* s) {
+  for (size_t i = 0; s && i < s->num_media; i++) {
+    if (s->media[i]->num_msids)
+      return true;
+  }
+  return false;
+}
+
 static const rtc_sdp_session* fired_description(const rtc_peer_connection* pc,
                                                 bool* local,
                                                 const rtc_sdp_session** msids) {
@@ -1201,7 +1210,7 @@ struct pc_remote_tracks {
 
 /* t's state under the descriptions in effect (strings copied into
  * `arena`). Errors: RTC_ERR_NO_MEMORY. */
-static rtc_error receiver_state_of(const rtc_peer_connection* pc,
+static rtc_error receiver_state_of(rtc_peer_connection* pc,
                                    rtc_rtp_transceiver* t,
                                    rtc_arena* arena,
                                    receiver_state* out) {
@@ -1225,8 +1234,22 @@ static rtc_error receiver_state_of(const rtc_peer_connection* pc,
    * to be associated with" (RFC 8830 §2: "-" is no stream). */
   const rtc_sdp_media* mm = section_of(msid_source, t);
   size_t n = mm ? mm->num_msids : 0;
-  if (n == 0)
+  if (n == 0) {
+    /* RFC 8830 §3.2 and JSEP §5.10 for a peer that signals no MSID at all
+     * (no a=msid in any media section; a=msid:- is "no stream"): the
+     * track belongs to a default MediaStream, one per connection, whose
+     * id is random (as in Chromium), not to none. */
+    if (!mm || any_msid(msid_source))
+      return RTC_OK;
+    if (!pc->default_stream_id[0])
+      rtc_random_uuid_v4(pc->default_stream_id);
+    out->stream_ids = rtc_arena_alloc_array(arena, 1, sizeof(char*));
+    if (!out->stream_ids)
+      return RTC_ERR_NO_MEMORY;
+    out->stream_ids[0] = pc->default_stream_id;
+    out->stream_id_count = 1;
     return RTC_OK;
+  }
   out->stream_ids = rtc_arena_alloc_array(arena, n, sizeof(char*));
   if (!out->stream_ids)
     return RTC_ERR_NO_MEMORY;

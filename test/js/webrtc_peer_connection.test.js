@@ -483,6 +483,43 @@ test('negotiationneeded fires once the operations chain is empty', opts, async (
   assert.equal(e.constructor, Event);
 });
 
+// The state of `promise` after the microtasks queued now have run (no task
+// in between): what webrtc-pc's "chain an operation" decides within the
+// call shows here.
+async function stateThisTask(promise) {
+  let state = 'pending';
+  promise.then(() => { state = 'fulfilled'; }, () => { state = 'rejected'; });
+  for (let i = 0; i < 10; i++) await null;
+  return state;
+}
+
+test('on an empty operations chain the first steps reject in the same task; behind another operation they wait', opts, async (t) => {
+  const pc = newPc(t);
+  // Empty chain: rejected before any task runs.
+  const early = [
+    pc.createAnswer(),
+    pc.setLocalDescription({ type: 'rollback' }),
+    pc.setRemoteDescription({ type: 'rollback' }),
+    pc.addIceCandidate(),
+  ];
+  for (const p of early) {
+    assert.equal(await stateThisTask(p), 'rejected');
+    await assert.rejects(p, (e) => e.name === 'InvalidStateError');
+  }
+  // A createOffer that succeeds stays on the chain until its own task:
+  // what is chained behind it is still pending in this task.
+  const offer = pc.createOffer();
+  const answer = pc.createAnswer();
+  assert.equal(await stateThisTask(answer), 'pending');
+  assert.equal(await stateThisTask(offer), 'pending');
+  await withTimeout(offer, 'createOffer');
+  await assert.rejects(answer, (e) => e.name === 'InvalidStateError');
+  // Once it settled the chain is empty again.
+  const again = pc.createAnswer();
+  assert.equal(await stateThisTask(again), 'rejected');
+  await assert.rejects(again, (e) => e.name === 'InvalidStateError');
+});
+
 // --- Certificates -----------------------------------------------------
 
 test('generateCertificate(ECDSA P-256): expires, getFingerprints(), usable in a configuration', opts, async (t) => {

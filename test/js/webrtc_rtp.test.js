@@ -616,6 +616,25 @@ test('replaceTrack: kinds must match; the sender takes the track', opts, async (
   await rejectsWith(other.sender.replaceTrack(null), 'InvalidStateError');
 });
 
+test('replaceTrack is chained behind the connection\'s operations (webrtc-pc §4.4.1.2)', opts, async (t) => {
+  const pc = newPc(t);
+  const tr = pc.addTransceiver('audio');
+  const order = [];
+  const offer = pc.createOffer().then(() => order.push('createOffer'));
+  const replaced = tr.sender.replaceTrack(null).then(() => order.push('replaceTrack'));
+  // replaceTrack occupies the chain: createAnswer behind it waits too, and
+  // rejects once its turn comes.
+  const answer = pc.createAnswer().catch((e) => order.push(e.name));
+  await withTimeout(Promise.all([offer, replaced, answer]), 'the chain');
+  assert.deepEqual(order, ['createOffer', 'replaceTrack', 'InvalidStateError']);
+  // Stopped while waiting on the chain: InvalidStateError then.
+  const later = pc.createOffer();
+  const stopped = tr.sender.replaceTrack(null);
+  tr.stop();
+  await withTimeout(later, 'createOffer');
+  await rejectsWith(stopped, 'InvalidStateError');
+});
+
 test('DTMF: audio senders only; nothing can be sent without media', opts, async (t) => {
   const { RTCDTMFSender } = rtc();
   const pc1 = newPc(t);

@@ -179,6 +179,34 @@ TEST_F(TrackTest, TrackWithoutStreamHasNoStreamIds) {
   EXPECT_TRUE(b_updates_[0].streams.empty());  // a=msid:- <id>
 }
 
+// RFC 8830 §3.2 / JSEP §5.10: a peer that signals no MSID at all (no
+// a=msid line in any section, e.g. a legacy endpoint) still gets its
+// tracks into a MediaStream: one default stream of the connection, with a
+// random id, shared by every such section (WPT
+// setRemoteDescription-nomsid, protocol/msid-parse "no msid",
+// RTCTrackEvent-fire "When a=msid is absent"). One a=msid line anywhere
+// keeps the sections without one streamless.
+TEST_F(TrackTest, DescriptionWithoutMsidPutsTracksInADefaultStream) {
+  AddTrack(a_, RTC_MEDIA_AUDIO, {"s1"});
+  AddTrack(a_, RTC_MEDIA_VIDEO, {"s1"});
+  std::string offer = Create(a_, true);
+  std::string stripped;
+  size_t start = 0;
+  while (start < offer.size()) {
+    size_t end = offer.find("\r\n", start);
+    std::string line = offer.substr(start, end - start);
+    if (line.rfind("a=msid:", 0) != 0)
+      stripped += line + "\r\n";
+    start = end + 2;
+  }
+  ASSERT_EQ(SetDescription(b_, false, RTC_SDP_OFFER, stripped), RTC_OK);
+  ASSERT_EQ(b_updates_.size(), 2u);
+  ASSERT_EQ(b_updates_[0].streams.size(), 1u);
+  EXPECT_EQ(b_updates_[0].streams[0].size(), 36u);  // a UUID
+  EXPECT_EQ(b_updates_[1].streams, b_updates_[0].streams);
+  EXPECT_TRUE(b_updates_[0].add_track);
+}
+
 TEST_F(TrackTest, UpdatesComeAfterSignalingChangeAndBeforeCompletion) {
   AddTrack(a_, RTC_MEDIA_AUDIO, {"s"});
   std::string offer = Create(a_, true);

@@ -355,6 +355,20 @@ void rtcbox_pc_forget_channel(rtcbox_RTCPeerConnection* pc,
  * has run, so that a script waiting for negotiationneeded gets it. Nothing
  * once closed; NULL is ignored. */
 void rtcbox_pc_negotiation_probe(rtcbox_RTCPeerConnection* pc);
+/* Chains an operation on the connection's operations chain (webrtc-pc
+ * §4.4.1.2; replaceTrack): once the operations before it are done,
+ * run(arg, promise) settles `promise` (transfer full), in a task of its
+ * own. destroy(arg) follows run, or comes alone when the operation is
+ * dropped (close(): its promise never settles; the core destroyed).
+ * Errors: RTC_ERR_INVALID_STATE (closed), RTC_ERR_NO_MEMORY; then neither
+ * is called and `promise` is untouched. */
+rtc_error rtcbox_pc_chain_operation(rtcbox_RTCPeerConnection* pc,
+                                    const char* name,
+                                    rtcbox_promise* promise,
+                                    void (*run)(void* arg,
+                                                rtcbox_promise* promise),
+                                    void (*destroy)(void* arg),
+                                    void* arg);
 
 /* data_channel.c */
 /* The wrapper of a core channel (transfer full: refs 1, a new C object

@@ -51,6 +51,7 @@ typedef enum pc_op_kind {
   PC_OP_DESCRIPTION, /* createOffer, createAnswer: on the chain */
   PC_OP_VOID,        /* set*Description, addIceCandidate: on the chain */
   PC_OP_STATS,       /* getStats: not on the chain, settles after close */
+  PC_OP_CHAINED,     /* rtcbox_pc_chain_operation: on the chain */
 } pc_op_kind;
 
 /* A pending operation: its promise and the list links. The core holds the
@@ -63,6 +64,10 @@ typedef struct pc_op {
   pc_op_kind kind;
   const char* name; /* the operation, for messages (a literal) */
   rtcbox_promise* promise;
+  /* PC_OP_CHAINED */
+  void (*run)(void* arg, rtcbox_promise* promise);
+  void (*destroy)(void* arg);
+  void* arg;
 } pc_op;
 
 /* The C object of an RTCPeerConnection: the shared struct of impl.h
@@ -509,8 +514,12 @@ static rtcbox_promise* op_finish(pc_op* op, const char** name) {
   rtcbox_promise* promise = op->promise;
   if (name)
     *name = op->name;
+  void (*destroy)(void* arg) = op->destroy;
+  void* arg = op->arg;
   rtc_free(op);
   update_holds(pc);
+  if (destroy)
+    destroy(arg);
   return promise;
 }
 
@@ -1241,12 +1250,69 @@ static void on_void_done(void* user,
   rtcbox_promise_resolve_undefined(promise);
 }
 
+static void on_chained_run(void* user,
+                           rtc_error result,
+                           const rtc_error_info* info) {
+  (void)result;
+  (void)info;
+  pc_op* op = user;
+  chain_op_ended(op->pc);
+  void (*run)(void* arg, rtcbox_promise* promise) = op->run;
+  void (*destroy)(void* arg) = op->destroy;
+  void* arg = op->arg;
+  op->destroy = NULL;
+  rtcbox_promise* promise = op_finish(op, NULL);
+  run(arg, promise);
+  destroy(arg);
+}
+
+rtc_error rtcbox_pc_chain_operation(rtcbox_RTCPeerConnection* self,
+                                    const char* name,
+                                    rtcbox_promise* promise,
+                                    void (*run)(void* arg,
+                                                rtcbox_promise* promise),
+                                    void (*destroy)(void* arg),
+                                    void* arg) {
+  if (!self->pc || self->closed)
+    return RTC_ERR_INVALID_STATE;
+  pc_op* op = op_new(impl_of(self), PC_OP_CHAINED, name, promise);
+  if (!op)
+    return RTC_ERR_NO_MEMORY;
+  rtc_error err =
+      rtc_peer_connection_chain_operation(self->pc, on_chained_run, op);
+  if (err != RTC_OK) {
+    op_finish(op, NULL);
+    return err;
+  }
+  op->run = run;
+  op->destroy = destroy;
+  op->arg = arg;
+  return RTC_OK;
+}
+
 /* An operation may start: the connection is not closed (webrtc-pc
  * "chain an operation": InvalidStateError when [[IsClosed]]). */
 static rtc_error check_open(rtcbox_ctx* ctx, rtcbox_RTCPeerConnection* self) {
   if (!self->pc || self->closed)
     return rtcbox_ctx_fail(ctx, RTC_ERR_INVALID_STATE, kClosedMessage);
   return RTC_OK;
+}
+
+/* An operation the core refused within the call: closed, or (on an empty
+ * operations chain, webrtc-pc §4.4.1.2) its first steps rejected it with
+ * `err`; `why` says what those steps check. */
+static rtc_error chain_refused(rtcbox_ctx* ctx,
+                               rtcbox_RTCPeerConnection* self,
+                               rtc_error err,
+                               const char* why) {
+  if (err != RTC_ERR_INVALID_STATE)
+    return rtcbox_ctx_fail(ctx, err, NULL);
+  if (!self->pc || self->closed ||
+      rtc_peer_connection_signaling_state(self->pc) == RTC_SIGNALING_CLOSED)
+    return rtcbox_ctx_fail(ctx, err, kClosedMessage);
+  return rtcbox_ctx_fail(
+      ctx, err, "%s (signaling state %s)", why,
+      rtc_signaling_state_name(rtc_peer_connection_signaling_state(self->pc)));
 }
 
 /* The legacy offerToReceiveAudio/Video (webrtc-pc §11.1.2 legacy
@@ -1334,8 +1400,7 @@ static rtc_error start_create_offer(rtcbox_ctx* ctx,
   err = rtc_peer_connection_create_offer(self->pc, &o, on_description_done, op);
   if (err != RTC_OK) {
     op_finish(op, NULL);
-    return rtcbox_ctx_fail(
-        ctx, err, err == RTC_ERR_INVALID_STATE ? kClosedMessage : NULL);
+    return chain_refused(ctx, self, err, "Cannot create an offer");
   }
   return RTC_OK;
 }
@@ -1354,8 +1419,8 @@ static rtc_error start_create_answer(rtcbox_ctx* ctx,
   err = rtc_peer_connection_create_answer(self->pc, on_description_done, op);
   if (err != RTC_OK) {
     op_finish(op, NULL);
-    return rtcbox_ctx_fail(
-        ctx, err, err == RTC_ERR_INVALID_STATE ? kClosedMessage : NULL);
+    return chain_refused(ctx, self, err,
+                         "Cannot create an answer without a remote offer");
   }
   return RTC_OK;
 }
@@ -1381,8 +1446,7 @@ static rtc_error start_set_description(rtcbox_ctx* ctx,
                                                            on_void_done, op);
   if (err != RTC_OK) {
     op_finish(op, NULL);
-    return rtcbox_ctx_fail(
-        ctx, err, err == RTC_ERR_INVALID_STATE ? kClosedMessage : NULL);
+    return chain_refused(ctx, self, err, "Cannot roll back");
   }
   /* From now on the connection works: ICE gathers, events come. */
   impl_of(self)->started = true;
@@ -1462,8 +1526,7 @@ static rtc_error start_add_ice_candidate(rtcbox_ctx* ctx,
   err = rtc_peer_connection_add_ice_candidate(self->pc, &c, on_void_done, op);
   if (err != RTC_OK) {
     op_finish(op, NULL);
-    return rtcbox_ctx_fail(
-        ctx, err, err == RTC_ERR_INVALID_STATE ? kClosedMessage : NULL);
+    return chain_refused(ctx, self, err, "The remote description is null");
   }
   return RTC_OK;
 }

@@ -800,13 +800,22 @@ rtc_error rtcbox_RTCRtpSender_getCapabilities(
   return capabilities(ctx, kind, result);
 }
 
-static void replace_track_run(void* arg) {
+static void replace_track_run(void* arg, rtcbox_promise* promise) {
   group_task* t = arg;
   rtcbox_rtp_group* g = t->group;
+  t->promise = promise;
   /* "If connection.[[IsClosed]] is true, abort these steps" (p stays
-   * pending). "Set sender.[[SenderTrack]] to withTrack. ... resolve p". */
+   * pending). */
   if (pc_gone(g))
     return;
+  /* The chained steps: "If transceiver.[[Stopping]] is true, return a
+   * promise rejected with a newly created InvalidStateError." */
+  if (rtc_rtp_transceiver_stopping(g->transceiver)) {
+    rtcbox_promise_reject(t->promise, RTC_ERR_INVALID_STATE, NULL);
+    t->promise = NULL;
+    return;
+  }
+  /* "Set sender.[[SenderTrack]] to withTrack. ... resolve p". */
   set_sender_track(g, t->track);
   rtc_rtp_transceiver_set_sender_has_track(g->transceiver, t->track != NULL);
   rtcbox_promise_resolve_undefined(t->promise);
@@ -826,23 +835,32 @@ rtc_error rtcbox_RTCRtpSender_replaceTrack(rtcbox_ctx* ctx,
       withTrack->is_video != (rtc_rtp_transceiver_kind(t) == RTC_MEDIA_VIDEO))
     return rtcbox_ctx_fail(ctx, RTC_ERR_INVALID_ARGUMENT,
                            "The track's kind does not match the sender's.");
-  /* Chaining on a closed connection is an InvalidStateError; "If
-   * transceiver.[[Stopping]] is true, return a promise rejected with a
-   * newly created InvalidStateError." (rtcbox posts the step rather than
-   * chaining it behind the connection's operations.) */
+  /* Chaining on a closed connection is an InvalidStateError. The rest
+   * is chained (webrtc-pc §4.4.1.2): on an empty chain its first step
+   * runs now, "If transceiver.[[Stopping]] is true, return a promise
+   * rejected with a newly created InvalidStateError." */
   if (pc_gone(g))
     return rtcbox_ctx_fail(ctx, RTC_ERR_INVALID_STATE, kClosed);
   if (rtc_rtp_transceiver_stopping(t))
     return rtcbox_ctx_fail(ctx, RTC_ERR_INVALID_STATE,
                            "The transceiver is stopping.");
   /* Nothing is being sent, so every track fits the negotiated envelope. */
-  group_task* task = NULL;
-  rtc_error err = post_group_task(ctx, g, replace_track_run, promise, &task);
-  if (err != RTC_OK)
-    return rtcbox_ctx_fail(ctx, err, NULL);
+  group_task* task = rtc_calloc(1, sizeof(*task));
+  if (!task)
+    return rtcbox_ctx_fail(ctx, RTC_ERR_NO_MEMORY, NULL);
+  rtcbox_impl_ref(&g->h);
+  task->group = g;
   if (withTrack) {
     rtcbox_impl_ref(&withTrack->h);
     task->track = withTrack;
+  }
+  rtc_error err =
+      rtcbox_pc_chain_operation(g->pc, "replaceTrack", promise,
+                                replace_track_run, group_task_destroy, task);
+  if (err != RTC_OK) {
+    group_task_destroy(task);
+    return rtcbox_ctx_fail(ctx, err,
+                           err == RTC_ERR_INVALID_STATE ? kClosed : NULL);
   }
   return RTC_OK;
 }
