@@ -1208,6 +1208,55 @@ struct pc_remote_tracks {
   size_t count;
 };
 
+/* The stream id of a source-level msid (a=ssrc:<ssrc> msid:<stream>
+ * [<track>], the form of draft-ietf-mmusic-msid before RFC 8830, still sent
+ * by Plan B era peers) into `id` (of `size` bytes), or false. */
+static bool source_msid_stream(const rtc_sdp_ssrc* a, char* id, size_t size) {
+  if (!a->attribute || strcmp(a->attribute, "msid") != 0 || !a->value)
+    return false;
+  size_t len = strcspn(a->value, " ");
+  if (len == 0 || len >= size)
+    return false;
+  memcpy(id, a->value, len);
+  id[len] = '\0';
+  return strcmp(id, "-") != 0;
+}
+
+static bool has_source_level_msid(const rtc_sdp_media* m) {
+  char id[256];
+  for (size_t i = 0; i < m->num_ssrcs; i++) {
+    if (source_msid_stream(&m->ssrcs[i], id, sizeof(id)))
+      return true;
+  }
+  return false;
+}
+
+/* Chromium and Firefox read the streams from the source-level msid when a
+ * media section has no media-level a=msid (RFC 8830 §2 replaced it, and
+ * takes precedence when both are there). Each stream id once, in order. */
+static rtc_error source_level_streams(const rtc_sdp_media* m,
+                                      rtc_arena* arena,
+                                      receiver_state* out) {
+  out->stream_ids = rtc_arena_alloc_array(arena, m->num_ssrcs, sizeof(char*));
+  if (!out->stream_ids)
+    return RTC_ERR_NO_MEMORY;
+  char id[256];
+  for (size_t i = 0; i < m->num_ssrcs; i++) {
+    if (!source_msid_stream(&m->ssrcs[i], id, sizeof(id)))
+      continue;
+    bool seen = false;
+    for (size_t k = 0; k < out->stream_id_count && !seen; k++)
+      seen = strcmp(out->stream_ids[k], id) == 0;
+    if (seen)
+      continue;
+    const char* copy = rtc_arena_strdup(arena, id);
+    if (!copy)
+      return RTC_ERR_NO_MEMORY;
+    out->stream_ids[out->stream_id_count++] = copy;
+  }
+  return RTC_OK;
+}
+
 /* t's state under the descriptions in effect (strings copied into
  * `arena`). Errors: RTC_ERR_NO_MEMORY. */
 static rtc_error receiver_state_of(rtc_peer_connection* pc,
@@ -1234,6 +1283,8 @@ static rtc_error receiver_state_of(rtc_peer_connection* pc,
    * to be associated with" (RFC 8830 §2: "-" is no stream). */
   const rtc_sdp_media* mm = section_of(msid_source, t);
   size_t n = mm ? mm->num_msids : 0;
+  if (n == 0 && mm && has_source_level_msid(mm))
+    return source_level_streams(mm, arena, out);
   if (n == 0) {
     /* RFC 8830 §3.2 and JSEP §5.10 for a peer that signals no MSID at all
      * (no a=msid in any media section; a=msid:- is "no stream"): the

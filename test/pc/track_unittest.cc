@@ -207,6 +207,39 @@ TEST_F(TrackTest, DescriptionWithoutMsidPutsTracksInADefaultStream) {
   EXPECT_TRUE(b_updates_[0].add_track);
 }
 
+// Peers that predate RFC 8830's media-level a=msid (Plan B era Chrome, some
+// gateways) name the stream in a=ssrc:<ssrc> msid:<stream> <track>: with no
+// media-level a=msid in the section, the track goes into that stream.
+TEST_F(TrackTest, SourceLevelMsidNamesTheStreamWhenMediaLevelIsAbsent) {
+  AddTrack(a_, RTC_MEDIA_AUDIO, {"s1"});
+  AddTrack(a_, RTC_MEDIA_VIDEO, {"s1"});
+  std::string offer = Create(a_, true);
+  std::string edited;
+  size_t start = 0;
+  int section = -1;
+  while (start < offer.size()) {
+    size_t end = offer.find("\r\n", start);
+    std::string line = offer.substr(start, end - start);
+    start = end + 2;
+    if (line.rfind("m=", 0) == 0)
+      section++;
+    if (line.rfind("a=msid:", 0) == 0) {
+      // Section 0 keeps nothing; section 1 keeps its media-level a=msid
+      // and gets a contradicting source-level one, which is ignored.
+      if (section == 1)
+        edited += line + "\r\n" + "a=ssrc:7 msid:ignored t\r\n";
+      else
+        edited += "a=ssrc:3 cname:x\r\na=ssrc:3 msid:legacy track0\r\n";
+      continue;
+    }
+    edited += line + "\r\n";
+  }
+  ASSERT_EQ(SetDescription(b_, false, RTC_SDP_OFFER, edited), RTC_OK);
+  ASSERT_EQ(b_updates_.size(), 2u);
+  EXPECT_EQ(b_updates_[0].streams, (std::vector<std::string>{"legacy"}));
+  EXPECT_EQ(b_updates_[1].streams, (std::vector<std::string>{"s1"}));
+}
+
 TEST_F(TrackTest, UpdatesComeAfterSignalingChangeAndBeforeCompletion) {
   AddTrack(a_, RTC_MEDIA_AUDIO, {"s"});
   std::string offer = Create(a_, true);
