@@ -388,6 +388,31 @@ TEST_F(IceSimTest, ChangedPolicyAppliesFromTheNextGatheringPhase) {
   });
 }
 
+// webrtc-pc RTCIceGathererState "complete": "It will not gather
+// candidates again until an ICE restart causes it to restart": a restart
+// followed by the new generation's gathering goes from "complete" straight
+// to "gathering", with no "new" in between (the peer connection's
+// aggregate state would show it).
+TEST_F(IceSimTest, RestartGoesFromCompleteToGatheringWithoutNew) {
+  rtc_sim_host* host = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  MakePeer(a_, "a", host, Config(RTC_ICE_ROLE_CONTROLLING));
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, 5 * kSec));
+  a_.end_of_candidates = false;
+  a_.gathering_states.clear();
+  rtc_ice_gathering_state after_restart = RTC_ICE_GATHERING_NEW;
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_restart(a_.agent, nullptr, nullptr), RTC_OK);
+    after_restart = rtc_ice_agent_gathering_state(a_.agent);
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+  });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, 5 * kSec));
+  EXPECT_EQ(after_restart, RTC_ICE_GATHERING_COMPLETE);
+  EXPECT_EQ(a_.gathering_states,
+            (std::vector<rtc_ice_gathering_state>{RTC_ICE_GATHERING_GATHERING,
+                                                  RTC_ICE_GATHERING_COMPLETE}));
+}
+
 TEST_F(IceSimTest, DefaultRoutePolicyUsesOnlyTheDefaultRouteAddress) {
   rtc_sim_host* host = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_socket_address second = Ip("203.0.113.2");
