@@ -1224,16 +1224,14 @@ void ice_on_pac_timer(void* arg) {
   ice_flush_events(agent);
 }
 
-/* webrtc-pc: failed = everything checked and failed, gathering done, no
- * more remote candidates, and no local candidates or the PAC timer
- * expired. RFC 8863 lets PAC expiry alone end a check list that found
- * nothing (browsers do not wait for end-of-candidates). `pending`: the
- * generation's checks in progress and triggered. */
 /* webrtc-pc RTCIceTransportState "failed": "finished gathering, received
  * an indication that there are no more remote candidates, finished
  * checking all candidate pairs, and all pairs have either failed
  * connectivity checks or lost consent, and either zero local candidates
- * were gathered or the PAC timer has expired [RFC8863]". */
+ * were gathered or the PAC timer has expired [RFC8863]". PAC expiry
+ * alone does not fail: without the peer's end-of-candidates the
+ * transport is "disconnected" (generation_stalled). `pending`: the
+ * generation's checks in progress and triggered. */
 static bool generation_failed(const ice_generation* gen, size_t pending) {
   pending +=
       count_state(gen, ICE_PAIR_WAITING) + count_state(gen, ICE_PAIR_FROZEN);
