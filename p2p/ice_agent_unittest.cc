@@ -901,6 +901,28 @@ TEST_F(IceSimTest, AllPairsFailedWithoutRemoteEndOfCandidatesIsDisconnected) {
       RunUntil([&] { return a_.state() == RTC_ICE_TRANSPORT_FAILED; }, kSec));
 }
 
+// webrtc-pc RTCIceTransportState "failed" with no pair at all: gathering
+// done, the peer's end-of-candidates with no candidate before it, "and
+// either zero local candidates were gathered or the PAC timer has
+// expired": local candidates, so "new" until the PAC timer, then "failed"
+// (WPT RTCConfiguration-iceTransportPolicy: the answerer of an offerer
+// that gathers nothing under "relay"). It stayed "new" for good.
+TEST_F(IceSimTest, NoRemoteCandidatesAndEndOfCandidatesFailsAtThePacTimer) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLED, false));
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_set_remote_credentials(a_.agent, "peer",
+                                                   "peerpasswordpeerpassword"),
+              RTC_OK);
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+    rtc_ice_agent_end_of_remote_candidates(a_.agent);
+  });
+  Run(30 * kSec);
+  EXPECT_EQ(a_.state(), RTC_ICE_TRANSPORT_NEW);
+  ASSERT_TRUE(RunUntil([&] { return a_.state() == RTC_ICE_TRANSPORT_FAILED; },
+                       20 * kSec));
+}
+
 // --- Consent (RFC 7675) ---
 
 TEST_F(IceSimTest, ConsentExpiresThirtySecondsAfterTheLastResponse) {

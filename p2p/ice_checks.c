@@ -1287,9 +1287,15 @@ rtc_ice_transport_state ice_compute_state(const rtc_ice_agent* agent) {
       return RTC_ICE_TRANSPORT_COMPLETED;
     return RTC_ICE_TRANSPORT_CONNECTED;
   }
-  if (gen->remote_count == 0 && !gen->checks_started)
-    return agent->state == RTC_ICE_TRANSPORT_FAILED ? RTC_ICE_TRANSPORT_FAILED
-                                                    : RTC_ICE_TRANSPORT_NEW;
+  if (gen->remote_count == 0 && !gen->checks_started) {
+    /* No pair at all: "failed" all the same once the peer said it has no
+     * more candidates and the PAC timer expired (or nothing was gathered
+     * here). */
+    if (agent->state == RTC_ICE_TRANSPORT_FAILED ||
+        generation_failed(gen, pending))
+      return RTC_ICE_TRANSPORT_FAILED;
+    return RTC_ICE_TRANSPORT_NEW;
+  }
   if (generation_failed(gen, pending))
     return RTC_ICE_TRANSPORT_FAILED;
   if (generation_stalled(gen, pending))
