@@ -413,6 +413,30 @@ TEST_F(IceSimTest, RestartGoesFromCompleteToGatheringWithoutNew) {
                                                   RTC_ICE_GATHERING_COMPLETE}));
 }
 
+// The same starting under "relay": the first phase opened no socket, and
+// the next phase under "all" must still gather host candidates (it
+// gathered nothing: the sockets were never made).
+TEST_F(IceSimTest, RelayFirstThenAllGathersHostCandidates) {
+  rtc_sim_host* host = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  config.transport_policy = RTC_ICE_POLICY_RELAY;
+  MakePeer(a_, "a", host, config);
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, 5 * kSec));
+  EXPECT_TRUE(a_.candidates.empty());
+  a_.end_of_candidates = false;
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_set_gathering_config(a_.agent, RTC_ICE_POLICY_ALL,
+                                                 nullptr, 0),
+              RTC_OK);
+    ASSERT_EQ(rtc_ice_agent_restart(a_.agent, nullptr, nullptr), RTC_OK);
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+  });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, 5 * kSec));
+  ASSERT_EQ(a_.candidates.size(), 1u);
+  EXPECT_EQ(a_.candidates[0].type, RTC_CANDIDATE_HOST);
+}
+
 TEST_F(IceSimTest, DefaultRoutePolicyUsesOnlyTheDefaultRouteAddress) {
   rtc_sim_host* host = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_socket_address second = Ip("203.0.113.2");
