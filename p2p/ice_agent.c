@@ -668,12 +668,10 @@ rtc_error rtc_ice_agent_restart(rtc_ice_agent* agent,
   agent->current = gen;
   rtc_timer_stop(&agent->nomination_timer);
   rtc_timer_stop(&agent->pac_timer);
-  if (agent->gathering_state != RTC_ICE_GATHERING_NEW) {
-    agent->gathering_state = RTC_ICE_GATHERING_NEW;
-    ice_event e = {.kind = ICE_EVENT_GATHERING_STATE,
-                   .u.gathering_state = RTC_ICE_GATHERING_NEW};
-    ice_emit(agent, &e);
-  }
+  /* webrtc-pc RTCIceGathererState "complete": "It will not gather
+   * candidates again until an ICE restart causes it to restart": the
+   * gathering state stays until rtc_ice_agent_gather starts the new
+   * generation's gathering ("gathering"); it does not go back to "new". */
   ice_emit_state_changes(agent);
   ice_post_flush(agent);
   return RTC_OK;

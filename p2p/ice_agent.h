@@ -235,7 +235,8 @@ rtc_error rtc_ice_agent_set_gathering_config(
     size_t stun_server_count);
 
 /* ICE restart: new local credentials (`ufrag` and `pwd`, or random ones
- * for NULL) and a new gathering (call rtc_ice_agent_gather again), new
+ * for NULL) and a new gathering (call rtc_ice_agent_gather again; the
+ * gathering state stays what it was until then), new
  * remote credentials and candidates expected; the selected pair keeps
  * carrying data (with the old credentials for consent) until the new
  * generation selects a pair. Errors: RTC_ERR_NO_MEMORY,

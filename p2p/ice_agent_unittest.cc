@@ -388,6 +388,55 @@ TEST_F(IceSimTest, ChangedPolicyAppliesFromTheNextGatheringPhase) {
   });
 }
 
+// webrtc-pc RTCIceGathererState "complete": "It will not gather
+// candidates again until an ICE restart causes it to restart": a restart
+// followed by the new generation's gathering goes from "complete" straight
+// to "gathering", with no "new" in between (the peer connection's
+// aggregate state would show it).
+TEST_F(IceSimTest, RestartGoesFromCompleteToGatheringWithoutNew) {
+  rtc_sim_host* host = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  MakePeer(a_, "a", host, Config(RTC_ICE_ROLE_CONTROLLING));
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, 5 * kSec));
+  a_.end_of_candidates = false;
+  a_.gathering_states.clear();
+  rtc_ice_gathering_state after_restart = RTC_ICE_GATHERING_NEW;
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_restart(a_.agent, nullptr, nullptr), RTC_OK);
+    after_restart = rtc_ice_agent_gathering_state(a_.agent);
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+  });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, 5 * kSec));
+  EXPECT_EQ(after_restart, RTC_ICE_GATHERING_COMPLETE);
+  EXPECT_EQ(a_.gathering_states,
+            (std::vector<rtc_ice_gathering_state>{RTC_ICE_GATHERING_GATHERING,
+                                                  RTC_ICE_GATHERING_COMPLETE}));
+}
+
+// The same starting under "relay": the first phase opened no socket, and
+// the next phase under "all" must still gather host candidates (it
+// gathered nothing: the sockets were never made).
+TEST_F(IceSimTest, RelayFirstThenAllGathersHostCandidates) {
+  rtc_sim_host* host = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  config.transport_policy = RTC_ICE_POLICY_RELAY;
+  MakePeer(a_, "a", host, config);
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, 5 * kSec));
+  EXPECT_TRUE(a_.candidates.empty());
+  a_.end_of_candidates = false;
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_set_gathering_config(a_.agent, RTC_ICE_POLICY_ALL,
+                                                 nullptr, 0),
+              RTC_OK);
+    ASSERT_EQ(rtc_ice_agent_restart(a_.agent, nullptr, nullptr), RTC_OK);
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+  });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, 5 * kSec));
+  ASSERT_EQ(a_.candidates.size(), 1u);
+  EXPECT_EQ(a_.candidates[0].type, RTC_CANDIDATE_HOST);
+}
+
 TEST_F(IceSimTest, DefaultRoutePolicyUsesOnlyTheDefaultRouteAddress) {
   rtc_sim_host* host = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_socket_address second = Ip("203.0.113.2");
@@ -842,6 +891,60 @@ TEST_F(IceSimTest, ARestartThatCanFindNoPairFails) {
                b_.ReachedState(RTC_ICE_TRANSPORT_FAILED);
       },
       60 * kSec));
+}
+
+// webrtc-pc RTCIceTransportState "disconnected": "... the RTCIceTransport
+// has finished checking all existing candidates pairs and not found a
+// connection ..., but it is still gathering and/or waiting for additional
+// remote candidates"; "failed" needs "received an indication that there
+// are no more remote candidates" (WPT protocol/ice-state.https.html: a
+// trickled candidate that never answers gives "disconnected", not
+// "failed", even after the PAC timer).
+TEST_F(IceSimTest, AllPairsFailedWithoutRemoteEndOfCandidatesIsDisconnected) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLED, false));
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_set_remote_credentials(a_.agent, "peer",
+                                                   "peerpasswordpeerpassword"),
+              RTC_OK);
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+    rtc_candidate c;
+    rtc_candidate_init(&c);
+    snprintf(c.foundation, sizeof(c.foundation), "1");
+    c.priority = 2113929471u;
+    c.address = Ip("198.18.0.1:10100");  // nobody there
+    ASSERT_EQ(rtc_ice_agent_add_remote_candidate(a_.agent, &c), RTC_OK);
+  });
+  ASSERT_TRUE(RunUntil(
+      [&] { return a_.state() == RTC_ICE_TRANSPORT_DISCONNECTED; }, 60 * kSec));
+  Run(60 * kSec);  // well past the PAC timer (39.5 s)
+  EXPECT_EQ(a_.state(), RTC_ICE_TRANSPORT_DISCONNECTED);
+  EXPECT_FALSE(a_.ReachedState(RTC_ICE_TRANSPORT_FAILED));
+  OnQueue(a_.queue, [&] { rtc_ice_agent_end_of_remote_candidates(a_.agent); });
+  ASSERT_TRUE(
+      RunUntil([&] { return a_.state() == RTC_ICE_TRANSPORT_FAILED; }, kSec));
+}
+
+// webrtc-pc RTCIceTransportState "failed" with no pair at all: gathering
+// done, the peer's end-of-candidates with no candidate before it, "and
+// either zero local candidates were gathered or the PAC timer has
+// expired": local candidates, so "new" until the PAC timer, then "failed"
+// (WPT RTCConfiguration-iceTransportPolicy: the answerer of an offerer
+// that gathers nothing under "relay"). It stayed "new" for good.
+TEST_F(IceSimTest, NoRemoteCandidatesAndEndOfCandidatesFailsAtThePacTimer) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLED, false));
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_set_remote_credentials(a_.agent, "peer",
+                                                   "peerpasswordpeerpassword"),
+              RTC_OK);
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+    rtc_ice_agent_end_of_remote_candidates(a_.agent);
+  });
+  Run(30 * kSec);
+  EXPECT_EQ(a_.state(), RTC_ICE_TRANSPORT_NEW);
+  ASSERT_TRUE(RunUntil([&] { return a_.state() == RTC_ICE_TRANSPORT_FAILED; },
+                       20 * kSec));
 }
 
 // --- Consent (RFC 7675) ---
@@ -1640,6 +1743,49 @@ TEST_F(IceSimTest, RestartAfterConsentFailureIsChecking) {
                10 * kSec));
   ASSERT_GT(a_.states.size(), failed_index);
   EXPECT_EQ(a_.states[failed_index], RTC_ICE_TRANSPORT_CHECKING);
+  EXPECT_EQ(Send(a_, "again"), RTC_OK);
+}
+
+// webrtc-pc RTCIceTransportState `checking`: "... has either not yet
+// found a connection or consent checks have failed on all previously
+// successful candidate pairs": an ICE restart from `disconnected` (the
+// selected pair gets no consent responses) is `disconnected` until the
+// new generation has something to check, then `checking` (WPT
+// RTCPeerConnection-iceConnectionState-disconnected); it went straight
+// back to `connected` through the old pair's state.
+TEST_F(IceSimTest, RestartFromDisconnectedIsChecking) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hb = AddHost(Nat::kNone, "203.0.113.2", nullptr);
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING, false));
+  MakePeer(b_, "b", hb, Config(RTC_ICE_ROLE_CONTROLLED, false));
+  Start();
+  ASSERT_TRUE(BothConnected(10 * kSec));
+  rtc_sim_link dead, fine;
+  rtc_sim_link_init(&dead);
+  rtc_sim_link_init(&fine);
+  dead.loss = 1.0;
+  rtc_sim_host_set_link(hb, &dead, &dead);
+  ASSERT_TRUE(RunUntil(
+      [&] { return a_.state() == RTC_ICE_TRANSPORT_DISCONNECTED; }, 60 * kSec));
+  size_t disconnected_index = a_.states.size();
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_restart(a_.agent, nullptr, nullptr), RTC_OK);
+  });
+  OnQueue(b_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_restart(b_.agent, nullptr, nullptr), RTC_OK);
+  });
+  // Nothing to check yet: still disconnected.
+  EXPECT_EQ(a_.state(), RTC_ICE_TRANSPORT_DISCONNECTED);
+  rtc_sim_host_set_link(hb, &fine, &fine);
+  rtc_test::ExchangeCredentials(a_, b_);
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  OnQueue(b_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(b_.agent), RTC_OK); });
+  int selections = a_.selected_count;
+  ASSERT_TRUE(
+      RunUntil([&] { return a_.selected_count > selections && a_.connected(); },
+               10 * kSec));
+  ASSERT_GT(a_.states.size(), disconnected_index);
+  EXPECT_EQ(a_.states[disconnected_index], RTC_ICE_TRANSPORT_CHECKING);
   EXPECT_EQ(Send(a_, "again"), RTC_OK);
 }
 

@@ -1224,17 +1224,32 @@ void ice_on_pac_timer(void* arg) {
   ice_flush_events(agent);
 }
 
-/* webrtc-pc: failed = everything checked and failed, gathering done, no
- * more remote candidates, and no local candidates or the PAC timer
- * expired. RFC 8863 lets PAC expiry alone end a check list that found
- * nothing (browsers do not wait for end-of-candidates). `pending`: the
+/* webrtc-pc RTCIceTransportState "failed": "finished gathering, received
+ * an indication that there are no more remote candidates, finished
+ * checking all candidate pairs, and all pairs have either failed
+ * connectivity checks or lost consent, and either zero local candidates
+ * were gathered or the PAC timer has expired [RFC8863]". PAC expiry
+ * alone does not fail: without the peer's end-of-candidates the
+ * transport is "disconnected" (generation_stalled). `pending`: the
  * generation's checks in progress and triggered. */
 static bool generation_failed(const ice_generation* gen, size_t pending) {
   pending +=
       count_state(gen, ICE_PAIR_WAITING) + count_state(gen, ICE_PAIR_FROZEN);
   return pending == 0 && best_valid(gen) == NULL && gen->gather_done &&
-         ((gen->remote_end_of_candidates && gen->local_count == 0) ||
-          gen->pac_expired);
+         gen->remote_end_of_candidates &&
+         (gen->local_count == 0 || gen->pac_expired);
+}
+
+/* webrtc-pc RTCIceTransportState "disconnected": "the RTCIceTransport has
+ * finished checking all existing candidates pairs and not found a
+ * connection ..., but it is still gathering and/or waiting for additional
+ * remote candidates". */
+static bool generation_stalled(const ice_generation* gen, size_t pending) {
+  pending +=
+      count_state(gen, ICE_PAIR_WAITING) + count_state(gen, ICE_PAIR_FROZEN);
+  return pending == 0 && best_valid(gen) == NULL &&
+         count_state(gen, ICE_PAIR_FAILED) > 0 &&
+         (!gen->gather_done || !gen->remote_end_of_candidates);
 }
 
 rtc_ice_transport_state ice_compute_state(const rtc_ice_agent* agent) {
@@ -1247,6 +1262,13 @@ rtc_ice_transport_state ice_compute_state(const rtc_ice_agent* agent) {
    * successful candidate pairs" and an ICE restart checks new ones. */
   bool restarting_after_failure =
       agent->selected && agent->consent_lost && agent->selected->gen != gen;
+  /* The same from `disconnected` (the selected pair gets no consent
+   * responses), once the new generation has something to check; until
+   * then the transport stays `disconnected`. */
+  if (agent->selected && agent->selected->gen != gen &&
+      agent->consent_misses >= ICE_CONSENT_MISSES_DISCONNECTED &&
+      (gen->remote_count > 0 || gen->checks_started))
+    restarting_after_failure = true;
   /* A restart whose generation failed (below) has failed, though a pair
    * of the generation before still carries data. */
   bool restart_failed = agent->selected && agent->selected->gen != gen &&
@@ -1265,10 +1287,18 @@ rtc_ice_transport_state ice_compute_state(const rtc_ice_agent* agent) {
       return RTC_ICE_TRANSPORT_COMPLETED;
     return RTC_ICE_TRANSPORT_CONNECTED;
   }
-  if (gen->remote_count == 0 && !gen->checks_started)
-    return agent->state == RTC_ICE_TRANSPORT_FAILED ? RTC_ICE_TRANSPORT_FAILED
-                                                    : RTC_ICE_TRANSPORT_NEW;
+  if (gen->remote_count == 0 && !gen->checks_started) {
+    /* No pair at all: "failed" all the same once the peer said it has no
+     * more candidates and the PAC timer expired (or nothing was gathered
+     * here). */
+    if (agent->state == RTC_ICE_TRANSPORT_FAILED ||
+        generation_failed(gen, pending))
+      return RTC_ICE_TRANSPORT_FAILED;
+    return RTC_ICE_TRANSPORT_NEW;
+  }
   if (generation_failed(gen, pending))
     return RTC_ICE_TRANSPORT_FAILED;
+  if (generation_stalled(gen, pending))
+    return RTC_ICE_TRANSPORT_DISCONNECTED;
   return RTC_ICE_TRANSPORT_CHECKING;
 }

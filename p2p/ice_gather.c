@@ -266,12 +266,13 @@ static void start_srflx(rtc_ice_agent* agent,
 rtc_error ice_gather_start(rtc_ice_agent* agent, ice_generation* gen) {
   gen->gather_started = true;
   set_gathering_state(agent, RTC_ICE_GATHERING_GATHERING);
-  if (!agent->bases_created)
-    create_bases(agent);
   /* RFC 9429 §4.1.1 ICE candidate policy "relay": only relay candidates
    * (none without TURN) may be gathered; the bases may have been made
-   * under "all" for an earlier phase. */
+   * under "all" for an earlier phase. Under "relay" none are made (no
+   * address is allowed): a later phase under "all" makes them. */
   bool relay_only = agent->config.transport_policy == RTC_ICE_POLICY_RELAY;
+  if (!agent->bases_created && !relay_only)
+    create_bases(agent);
   for (size_t i = 0; i < agent->base_count && !relay_only; i++) {
     ice_base* base = &agent->bases[i];
     ice_local* host =

@@ -1225,6 +1225,34 @@ static void post_remote_candidates(rtc_peer_connection* pc,
   }
 }
 
+/* Keeps the transports named in `keep`, closes the others (network side
+ * and signaling side). When some went, the peer connection's aggregate
+ * states are updated at once: webrtc-pc RTCIceGatheringState "new": "...
+ * or there are no transports" (a renegotiation or a rollback that closes
+ * every transport shows "new" when its promise resolves). */
+static void retain_transports(rtc_peer_connection* pc,
+                              const retain_args* keep) {
+  pc_post_to_network(pc, net_retain, copy_args(keep, sizeof(*keep)), rtc_free);
+  /* Forget the signaling-side state of transports that went. */
+  size_t kept = 0;
+  for (size_t i = 0; i < pc->transport_count; i++) {
+    bool wanted = false;
+    for (size_t k = 0; k < keep->count && !wanted; k++)
+      wanted = strcmp(keep->names[k], pc->transports[i].name) == 0;
+    if (wanted) {
+      pc->transports[kept++] = pc->transports[i];
+    } else if (pc->transports[i].object) {
+      /* Those who hold it see a transport that stopped, once this
+       * description is set (not "immediately", WPT RTCIceTransport). */
+      pc_close_transport_later(pc, pc->transports[i].object);
+    }
+  }
+  bool removed = kept < pc->transport_count;
+  pc->transport_count = kept;
+  if (removed)
+    pc_recompute_states(pc);
+}
+
 /* Creates the transports the local description needs, restarts them when
  * the credentials changed, and hands them the peer's side once both
  * descriptions are there. */
@@ -1276,8 +1304,11 @@ static void update_transports(rtc_peer_connection* pc) {
       pc_post_to_network(pc, net_ensure, copy_args(&a, sizeof(a)), rtc_free);
       if (t->created)
         t->remote_ufrag[0] = '\0'; /* a restart needs the new remote side */
+      /* A restarted transport keeps its gathering state until its new
+       * generation starts gathering (complete -> gathering, webrtc-pc
+       * RTCIceGathererState); a new one starts at "new" (pc_transport). */
       t->created = true;
-      t->gathering = RTC_ICE_GATHERING_NEW;
+      t->gather_pending = true;
       t->end_of_candidates_sent = false;
       snprintf(t->local_ufrag, sizeof(t->local_ufrag), "%s", ufrag);
       if (t->object)
@@ -1347,22 +1378,7 @@ static void update_transports(rtc_peer_connection* pc) {
       post_remote_candidates(pc, t, rtm);
     }
   }
-  pc_post_to_network(pc, net_retain, copy_args(&keep, sizeof(keep)), rtc_free);
-  /* Forget the signaling-side state of transports that went. */
-  size_t kept = 0;
-  for (size_t i = 0; i < pc->transport_count; i++) {
-    bool wanted = false;
-    for (size_t k = 0; k < keep.count && !wanted; k++)
-      wanted = strcmp(keep.names[k], pc->transports[i].name) == 0;
-    if (wanted) {
-      pc->transports[kept++] = pc->transports[i];
-    } else if (pc->transports[i].object) {
-      /* Those who hold it see a transport that stopped. */
-      pc_dtls_transport_close_silently(pc->transports[i].object);
-      rtc_pc_dtls_transport_unref(pc->transports[i].object);
-    }
-  }
-  pc->transport_count = kept;
+  retain_transports(pc, &keep);
 }
 
 /* The DTLS role once an answer is known (RFC 8842 §5.1, JSEP §5.10). */
@@ -1648,6 +1664,32 @@ static void remove_stopped_transceivers(rtc_peer_connection* pc) {
   pc->transceiver_count = kept;
 }
 
+/* webrtc-pc §4.4.1.5 rollback ("discard any proposed changes"): the
+ * transports that only the rolled-back description used go; the others
+ * stay as they are (a rolled-back ICE restart changes no state: the
+ * transport keeps what it gathered). */
+static void rollback_transports(rtc_peer_connection* pc) {
+  const rtc_sdp_session* local = pc->current_local;
+  const rtc_sdp_session* remote = pc->current_remote;
+  retain_args keep = {.count = 0};
+  for (size_t i = 0; local && i < local->num_media; i++) {
+    const rtc_sdp_media* lm = local->media[i];
+    if (is_rejected(lm) || !lm->mid)
+      continue;
+    const rtc_sdp_media* peer =
+        remote ? rtc_sdp_session_find_media(remote, lm->mid) : NULL;
+    if (peer && is_rejected(peer))
+      continue;
+    const char* name = pc_jsep_transport_for_mid(pc, lm->mid);
+    bool listed = false;
+    for (size_t k = 0; k < keep.count && !listed; k++)
+      listed = strcmp(keep.names[k], name) == 0;
+    if (!listed && keep.count < PC_MAX_TRANSPORTS)
+      snprintf(keep.names[keep.count++], PC_TRANSPORT_NAME_SIZE, "%s", name);
+  }
+  retain_transports(pc, &keep);
+}
+
 static void rollback(rtc_peer_connection* pc) {
   /* webrtc-pc §4.4.1.5 rollback: undo what the pending description did. */
   size_t kept = 0;
@@ -1687,6 +1729,7 @@ static void rollback(rtc_peer_connection* pc) {
     drop_sctp_object(pc);
   replace(&pc->pending_local, NULL);
   replace(&pc->pending_remote, NULL);
+  rollback_transports(pc);
   /* RTCOfferOptions.iceRestart: without a restart the next offer has "the
    * same ICE credentials as the current value from the
    * currentLocalDescription attribute": a rolled-back offer's new ones are

@@ -413,6 +413,54 @@ rtc_error pc_bridge_post_signaling(pc_bridge* b, rtc_task task) {
   return err;
 }
 
+typedef struct close_later {
+  pc_bridge* bridge;
+  rtc_pc_dtls_transport* object;
+} close_later;
+
+static void close_later_run(void* arg) {
+  close_later* c = arg;
+  rtc_pc_dtls_transport* t = c->object;
+  if (!rtc_safety_flag_alive(c->bridge->flag) || c->bridge->pc->closed) {
+    pc_dtls_transport_close_silently(t);
+    return;
+  }
+  /* webrtc-pc RTCIceTransportState "closed" ("The RTCIceTransport has
+   * shut down and is no longer responding to STUN requests") and
+   * RTCDtlsTransportState "closed": the ICE transport's statechange, then
+   * the DTLS transport's. A handler may close the peer connection. */
+  pc_ice_transport_update_state(t->ice, RTC_ICE_TRANSPORT_CLOSED);
+  if (rtc_safety_flag_alive(c->bridge->flag) && !c->bridge->pc->closed)
+    pc_dtls_transport_update_state(t, RTC_DTLS_CLOSED, NULL);
+  else
+    pc_dtls_transport_close_silently(t);
+}
+
+static void close_later_destroy(void* arg) {
+  close_later* c = arg;
+  /* Dropped unrun (the queue is going away): closed all the same. */
+  if (c->object->state != RTC_DTLS_CLOSED)
+    pc_dtls_transport_close_silently(c->object);
+  rtc_pc_dtls_transport_unref(c->object);
+  bridge_unref(c->bridge);
+  rtc_free(c);
+}
+
+void pc_close_transport_later(rtc_peer_connection* pc,
+                              rtc_pc_dtls_transport* object) {
+  close_later* c = rtc_malloc(sizeof(*c));
+  if (!c) {
+    pc_dtls_transport_close_silently(object);
+    rtc_pc_dtls_transport_unref(object);
+    return;
+  }
+  c->bridge = pc->bridge;
+  rtc_refcount_inc(&pc->bridge->refs);
+  c->object = object;
+  rtc_task task = {close_later_run, close_later_destroy, c};
+  pc_bridge_post_signaling(pc->bridge, task);
+}
+
 typedef struct net_call {
   pc_bridge* bridge;
   void (*fn)(pc_network* net, void* arg);
@@ -765,9 +813,18 @@ static rtc_ice_gathering_state aggregate_gathering(
   if (pc->transport_count == 0)
     return RTC_ICE_GATHERING_NEW;
   bool any_gathering = false, all_complete = true;
+  /* A transport told to gather (a new one, or an ICE restart) whose ICE
+   * agent has not said so yet keeps a "gathering" peer connection
+   * gathering: the transports of one description start gathering
+   * together, and one finishing before another has begun shows no
+   * "complete" (or "new") in between. */
+  bool gathering = pc->gathering_state == RTC_ICE_GATHERING_GATHERING;
   for (size_t i = 0; i < pc->transport_count; i++) {
-    any_gathering |= pc->transports[i].gathering == RTC_ICE_GATHERING_GATHERING;
-    all_complete &= pc->transports[i].gathering == RTC_ICE_GATHERING_COMPLETE;
+    const pc_transport_state* t = &pc->transports[i];
+    bool g = t->gathering == RTC_ICE_GATHERING_GATHERING ||
+             (gathering && t->gather_pending);
+    any_gathering |= g;
+    all_complete &= t->gathering == RTC_ICE_GATHERING_COMPLETE;
   }
   if (any_gathering)
     return RTC_ICE_GATHERING_GATHERING;
@@ -938,6 +995,39 @@ static void ice_state_changed(rtc_peer_connection* pc, pc_transport_state* t) {
     o->on_connection_state_change(pc->user, cs);
 }
 
+/* webrtc-pc §5.6 (the ICE agent finished gathering / began gathering a
+ * new generation), as amended by w3c/webrtc-pc#2894: in one task, set the
+ * transport's [[IceGathererState]], then the peer connection's
+ * [[IceGatheringState]], then fire gatheringstatechange at the transport,
+ * then icegatheringstatechange at the peer connection (if that state
+ * changed), then, on completion, the null icecandidate. Each listener thus
+ * sees both states already changed. A handler may close the peer
+ * connection: nothing fires after that. */
+static void gathering_state_changed(rtc_peer_connection* pc,
+                                    pc_transport_state* t,
+                                    rtc_ice_gathering_state state) {
+  const rtc_peer_connection_observer* o = pc->observer;
+  t->gathering = state;
+  t->gather_pending = false;
+  rtc_ice_gathering_state g = aggregate_gathering(pc);
+  bool changed = g != pc->gathering_state;
+  pc->gathering_state = g;
+  if (t->object)
+    pc_ice_transport_update_gathering(t->object->ice, state);
+  if (pc->closed || !changed)
+    return;
+  if (o->on_ice_gathering_state_change)
+    o->on_ice_gathering_state_change(pc->user, g);
+  if (pc->closed)
+    return;
+  if (g == RTC_ICE_GATHERING_COMPLETE && o->on_ice_candidate) {
+    /* webrtc-pc §5.6: the null candidate after gathering completes. */
+    rtc_ice_candidate_event e = {0};
+    e.sdp_mline_index = -1;
+    o->on_ice_candidate(pc->user, &e);
+  }
+}
+
 static void handle_event(rtc_peer_connection* pc, net_event* e) {
   if (pc->closed)
     return;
@@ -986,11 +1076,8 @@ static void handle_event(rtc_peer_connection* pc, net_event* e) {
     /* The transport's own event first, then the peer connection's
      * aggregate ones (webrtc-pc §5.6 and §5.5.1). */
     case EV_GATHERING:
-      if (t) {
-        t->gathering = (rtc_ice_gathering_state)e->state;
-        if (t->object)
-          pc_ice_transport_update_gathering(t->object->ice, t->gathering);
-      }
+      if (t)
+        gathering_state_changed(pc, t, (rtc_ice_gathering_state)e->state);
       break;
     case EV_ICE_STATE:
       if (t) {

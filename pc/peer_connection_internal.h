@@ -127,6 +127,13 @@ void pc_sctp_transport_update(rtc_pc_sctp_transport* t,
                               double max_message_size,
                               int32_t max_channels);
 void pc_dtls_transport_close_silently(rtc_pc_dtls_transport* t);
+/* A transport the descriptions no longer use (a BUNDLE answer, a stopped
+ * transceiver, a rollback): its RTCIceTransport and RTCDtlsTransport go
+ * "closed", firing statechange, in a task of their own (not inside the
+ * setLocalDescription/setRemoteDescription that dropped it). Takes the
+ * caller's reference to `object`. */
+void pc_close_transport_later(rtc_peer_connection* pc,
+                              rtc_pc_dtls_transport* object);
 void pc_sctp_transport_close_silently(rtc_pc_sctp_transport* t);
 /* maxMessageSize from the peer's a=max-message-size and what we can send
  * (0: no limit). */
@@ -225,6 +232,10 @@ typedef struct pc_transport_state {
   size_t remote_candidates_posted;
   rtc_ice_transport_state ice;
   rtc_ice_gathering_state gathering;
+  /* Told to gather (created or restarted), no gathering state heard
+   * since: keeps the peer connection's "gathering" from ending while
+   * another transport finishes first. */
+  bool gather_pending;
   rtc_dtls_state dtls;
   bool end_of_candidates_sent;
   /* What JavaScript sees (the pc's reference; NULL if it could not be
