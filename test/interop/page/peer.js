@@ -1,0 +1,132 @@
+'use strict';
+// Chromium's side of the interop tests: its own RTCPeerConnection, driven
+// from Node (test/interop/support.js) through Playwright: Node calls
+// window.interop.<method>(...) with page.evaluate(), and the page reports
+// events by calling window.interopEvent(event), which support.js exposes
+// (page.exposeFunction). Signaling therefore travels over Playwright's
+// pipe to Chromium, not over the network: the veth link between the two
+// namespaces carries only WebRTC's own traffic.
+//
+// Data channels are known by label. A channel's received messages are
+// handled by its mode: 'report' (each message goes to Node as an event:
+// for short test messages), 'echo' (sent back as they came, and checked
+// against InteropMessages), or 'check' (checked only).
+
+(function() {
+  const report = (event) => window.interopEvent(event);
+  let pc = null;
+  const channels = new Map();
+
+  function describe(dc) {
+    return {label: dc.label, id: dc.id, ordered: dc.ordered, maxRetransmits: dc.maxRetransmits,
+      maxPacketLifeTime: dc.maxPacketLifeTime, negotiated: dc.negotiated, protocol: dc.protocol,
+      readyState: dc.readyState};
+  }
+
+  function adopt(dc, mode) {
+    const state = {dc, mode, received: 0, bytes: 0, errors: []};
+    channels.set(dc.label, state);
+    dc.binaryType = 'arraybuffer';
+    for (const type of ['open', 'closing', 'close', 'error']) {
+      dc.addEventListener(type, (e) => report({type: `channel-${type}`, channel: describe(dc),
+        error: e.error ? String(e.error.message || e.error) : undefined}));
+    }
+    dc.addEventListener('message', (e) => {
+      const i = state.received++;
+      state.bytes += InteropMessages.byteLength(e.data);
+      if (state.mode === 'report') {
+        report({type: 'message', label: dc.label,
+          data: typeof e.data === 'string' ? e.data : {binary: Array.from(new Uint8Array(e.data))}});
+        return;
+      }
+      if (state.errors.length < 5) {
+        const error = InteropMessages.check(i, e.data);
+        if (error) state.errors.push(error);
+      }
+      if (state.mode === 'echo') dc.send(e.data);
+    });
+    return state;
+  }
+
+  function channel(label) {
+    const state = channels.get(label);
+    if (!state) throw new Error(`no channel "${label}"`);
+    return state;
+  }
+
+  window.interop = {
+    create(config) {
+      pc = new RTCPeerConnection(config);
+      pc.addEventListener('icecandidate', (e) => report({type: 'icecandidate',
+        candidate: e.candidate ? e.candidate.toJSON() : null}));
+      for (const type of ['connectionstatechange', 'iceconnectionstatechange', 'icegatheringstatechange']) {
+        pc.addEventListener(type, () => report({type, connectionState: pc.connectionState,
+          iceConnectionState: pc.iceConnectionState, iceGatheringState: pc.iceGatheringState}));
+      }
+      pc.addEventListener('datachannel', (e) => {
+        const mode = window.interop.datachannelMode || 'report';
+        adopt(e.channel, mode);
+        report({type: 'datachannel', channel: describe(e.channel)});
+      });
+    },
+    // The mode of channels the peer announces (datachannel event).
+    datachannelMode: 'report',
+    setDatachannelMode(mode) {
+      window.interop.datachannelMode = mode;
+    },
+    async offer() {
+      await pc.setLocalDescription(await pc.createOffer());
+      return pc.localDescription.toJSON();
+    },
+    async answer() {
+      await pc.setLocalDescription(await pc.createAnswer());
+      return pc.localDescription.toJSON();
+    },
+    async setRemote(description) {
+      await pc.setRemoteDescription(description);
+    },
+    async addCandidate(candidate) {
+      await pc.addIceCandidate(candidate);
+    },
+    createChannel(label, init, mode) {
+      return describe(adopt(pc.createDataChannel(label, init), mode || 'report').dc);
+    },
+    setMode(label, mode) {
+      channel(label).mode = mode;
+    },
+    // Sends a short string, or binary given as {binary: [bytes]}.
+    send(label, data) {
+      channel(label).dc.send(typeof data === 'string' ? data : new Uint8Array(data.binary));
+    },
+    // Sends InteropMessages 0..count-1, keeping bufferedAmount bounded;
+    // resolves once all are handed to the channel.
+    async sendGenerated(label, count) {
+      const {dc} = channel(label);
+      dc.bufferedAmountLowThreshold = 1 << 20;
+      for (let i = 0; i < count; i++) {
+        if (dc.bufferedAmount > (4 << 20)) {
+          await new Promise((resolve) => dc.addEventListener('bufferedamountlow', resolve, {once: true}));
+        }
+        dc.send(InteropMessages.message(i));
+      }
+    },
+    // What a channel received: count, UTF-8/binary bytes, first errors.
+    received(label) {
+      const {received, bytes, errors} = channel(label);
+      return {received, bytes, errors};
+    },
+    channel(label) {
+      return describe(channel(label).dc);
+    },
+    closeChannel(label) {
+      channel(label).dc.close();
+    },
+    state() {
+      return {connectionState: pc.connectionState, iceConnectionState: pc.iceConnectionState,
+        signalingState: pc.signalingState};
+    },
+    close() {
+      if (pc) pc.close();
+    },
+  };
+})();

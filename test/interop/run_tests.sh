@@ -1,0 +1,90 @@
+#!/bin/bash
+# Runs the interop tests (test/interop/*.test.js: rtcbox in Node against
+# headless Chromium) with Node's test runner against the addon of one build
+# folder, and appends "<label> <passed> <failed> <skipped>" to <results>,
+# as test/js/run_tests.sh does.
+#
+#   test/interop/run_tests.sh <out dir> <label> <results file>
+#
+# Counts come from the TAP summary of `node --test` (cancelled counts as
+# failed, todo as skipped). A run that ends without a summary, or exits
+# non-zero without a failed test, counts as one more failure. The log is
+# kept in <out>/test-logs/interop.log. INTEROP_TEST_TIMEOUT (seconds,
+# default 600) bounds the run.
+#
+# Namespaces: node runs in new network and PID namespaces (unshare) with
+# only the loopback up, and RTCBOX_INTEROP_NETNS=1 tells the tests so: each
+# test then puts its Chromium in a namespace of its own joined to this one
+# by a veth pair (test/interop/chromium_netns.sh, support.js). The files
+# run one at a time (--test-concurrency=1), since each Chromium's pair has
+# the same name and addresses. Everything ends with node: the kernel kills
+# what is left in the PID namespace when its first process exits. Without
+# the privileges for namespaces every test skips, saying why.
+#
+# Under ASan the tests skip (rtcbox.node needs RTLD_DEEPBIND, which the
+# ASan runtime refuses).
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+out=$1 label=$2 results=$3
+timeout_s=${INTEROP_TEST_TIMEOUT:-600}
+logs=$out/test-logs
+log=$logs/interop.log
+mkdir -p "$logs"
+
+shopt -s nullglob
+files=(test/interop/*.test.js)
+if [ "${#files[@]}" -eq 0 ] || ! command -v node >/dev/null; then
+  echo "[$label] no node or no test/interop/*.test.js"
+  echo "$label 0 1 0" >>"$results"
+  exit 1
+fi
+
+preload=()
+if grep -qE '^ *is_asan *= *true' "$out/args.gn" 2>/dev/null; then
+  preload=(env "LD_PRELOAD=$(clang -print-file-name=libclang_rt.asan-x86_64.so)"
+    "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0")
+fi
+
+netns=(unshare --net --pid --fork --kill-child -- sh -c 'ip link set lo up && exec "$@"' netns)
+if ! "${netns[@]}" true 2>/dev/null; then
+  echo "[$label] cannot create a network namespace (not root?): the interop tests skip"
+  netns=()
+fi
+ns_env=()
+[ "${#netns[@]}" -eq 0 ] || ns_env=(RTCBOX_INTEROP_NETNS=1)
+
+start=${EPOCHREALTIME/./}
+env RTCBOX_TEST_OUT="$out" "${ns_env[@]}" "${preload[@]}" timeout -k 10 "$timeout_s" \
+  "${netns[@]}" node --test --test-concurrency=1 --test-reporter=tap "${files[@]}" >"$log" 2>&1
+rc=$?
+elapsed_ms=$(((${EPOCHREALTIME/./} - start) / 1000))
+secs=$(printf '%d.%01d' $((elapsed_ms / 1000)) $((elapsed_ms % 1000 / 100)))
+
+# The last summary of the log (top level, not indented).
+count() { sed -n "s/^# $1 \([0-9]*\)$/\1/p" "$log" | tail -1; }
+pass=$(count pass) fail=$(count fail) cancelled=$(count cancelled)
+skip=$(count skipped) todo=$(count todo)
+note=""
+if [ -z "$pass" ]; then
+  note=" (no summary)"
+fi
+pass=${pass:-0} fail=$((${fail:-0} + ${cancelled:-0})) skip=$((${skip:-0} + ${todo:-0}))
+if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+  fail=1
+  case $rc in
+    124|137) note="$note (timed out after ${timeout_s}s)" ;;
+    *) note="$note (exit status $rc)" ;;
+  esac
+fi
+status=ok
+[ "$fail" -eq 0 ] || status=FAILED
+printf '[%s] %-32s %4d passed %3d failed %3d skipped  %6ss  %s%s\n' \
+  "$label" "node --test test/interop" "$pass" "$fail" "$skip" "$secs" "$status" "$note"
+if [ "$fail" -ne 0 ]; then
+  grep -E '^ *not ok ' "$log" | head -40
+  echo "---- last lines of $log ----"
+  tail -40 "$log"
+  echo "----"
+fi
+echo "$label $pass $fail $skip" >>"$results"
+[ "$fail" -eq 0 ]

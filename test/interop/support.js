@@ -1,0 +1,313 @@
+'use strict';
+// Shared helpers of the interop tests (not a test file itself): headless
+// Chromium in a network namespace of its own, driven through Playwright,
+// and rtcbox in this process.
+//
+// Namespaces. test/interop/run_tests.sh runs `node --test` in new network
+// and PID namespaces (unshare) with only the loopback up; that is where
+// rtcbox runs. Each Chromium is started by chromium_netns.sh (Playwright's
+// executablePath), which puts it in a further network namespace joined to
+// ours by a veth pair that it creates (rtcboxa 10.77.1.1 here, rtcboxb
+// 10.77.1.2 there, each side's default route through it). ICE, DTLS, SCTP
+// and mDNS therefore cross a real link between two hosts' worth of
+// network stacks, and mDNS queries and answers are real multicast. The pair
+// and Chromium's namespace vanish with Chromium's processes. Without
+// RTCBOX_INTEROP_NETNS=1 (set by run_tests.sh once the namespaces are
+// there) the tests skip: they change the network configuration of the
+// namespace they run in.
+//
+// The page. It is "served" from http://127.0.0.1:8000/ by Playwright's
+// request interception (page.route): no HTTP server, nothing listening. The
+// origin is a secure context (a loopback URL is potentially trustworthy).
+//
+// Signaling. Node calls the page with page.evaluate(); the page reports
+// events through a function exposed by page.exposeFunction(): both ride on
+// Playwright's pipe to Chromium, so signaling needs no socket and the veth
+// carries only WebRTC's traffic.
+
+const assert = require('node:assert/strict');
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const OUT = path.resolve(ROOT, process.env.RTCBOX_TEST_OUT || 'out/clang');
+const CHROMIUM = process.env.RTCBOX_INTEROP_CHROMIUM || '/usr/bin/chromium';
+const WRAPPER = path.join(__dirname, 'chromium_netns.sh');
+const ORIGIN = 'http://127.0.0.1:8000';
+const TIMEOUT_MS = 20000;
+
+// The flags of `make demo-chromium` (demo/chromium.js) but its mDNS ones.
+// With mDNS (Chromium's default) the media flags go too:
+// --use-fake-ui-for-media-stream grants the page the media permission, and
+// a page holding it gets raw host addresses instead of `<uuid>.local`
+// names (measured: with it, Chromium here offers 10.77.1.2). `mdns: false`
+// adds demo/chromium.js's two mDNS flags.
+const FLAGS = [
+  '--no-sandbox',
+  '--headless',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+const MEDIA_FLAGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+const NO_MDNS_FLAGS = ['--disable-features=WebRtcHideLocalIpsWithMdns', '--allow-loopback-in-peer-connection'];
+
+const SANITIZED = fs.readFileSync('/proc/self/maps', 'utf8').includes('libclang_rt.asan');
+
+// Why the tests cannot run here (a skip reason), or false.
+function whySkip() {
+  if (process.env.RTCBOX_INTEROP_NETNS !== '1') {
+    return 'run through test/interop/run_tests.sh (it makes the network namespaces these tests reconfigure)';
+  }
+  if (SANITIZED) return 'the ASan runtime refuses RTLD_DEEPBIND (rtcbox.node)';
+  if (!fs.existsSync(CHROMIUM)) return `${CHROMIUM} is not installed (Debian package chromium)`;
+  try {
+    require.resolve('playwright-core');
+  } catch (error) {
+    return 'npm playwright-core is not installed (npm ci)';
+  }
+  return false;
+}
+
+let api = null;
+function rtc() {
+  if (!api) {
+    process.env.RTCBOX_ADDON = path.join(OUT, 'rtcbox.node');
+    api = require(ROOT);
+  }
+  return api;
+}
+
+function withTimeout(promise, what, ms = TIMEOUT_MS) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function once(target, type, what) {
+  return withTimeout(new Promise((resolve) => target.addEventListener(type, resolve, { once: true })),
+      what || `'${type}'`);
+}
+
+// The pids of the processes whose command line mentions `text`.
+function processesWith(text) {
+  return fs.readdirSync('/proc').filter((pid) => /^\d+$/.test(pid)).filter((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+    } catch (error) {
+      return false;
+    }
+  });
+}
+
+// Whether this namespace has the veth end to Chromium's namespace. (Not
+// /sys/class/net: sysfs shows the namespace it was mounted in.)
+function hasVeth() {
+  return spawnSync('ip', ['link', 'show', 'rtcboxa'], { stdio: 'ignore' }).status === 0;
+}
+
+// Headless Chromium with the interop page, in its namespace. Events of the
+// page are recorded in `events`; waitFor() waits for one.
+class Chromium {
+  constructor() {
+    this.events = [];
+    this.waiters = [];
+    this.context = null;
+    this.page = null;
+    this.folder = null;
+    this.pageErrors = [];
+  }
+
+  static async launch({ mdns = true } = {}) {
+    const c = new Chromium();
+    c.folder = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcbox-io-'));
+    const profile = path.join(c.folder, 'profile');
+    const tmp = path.join(c.folder, 'tmp');
+    fs.mkdirSync(profile);
+    fs.mkdirSync(tmp);
+    const { chromium } = require('playwright-core');
+    const started = performance.now();
+    try {
+      c.context = await chromium.launchPersistentContext(profile, {
+        executablePath: WRAPPER,
+        env: { ...process.env, TMPDIR: tmp, RTCBOX_INTEROP_CHROMIUM: CHROMIUM },
+        headless: true,
+        chromiumSandbox: false,
+        args: mdns ? FLAGS : [...FLAGS, ...MEDIA_FLAGS, ...NO_MDNS_FLAGS],
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
+        timeout: TIMEOUT_MS,
+      });
+    } catch (error) {
+      fs.rmSync(c.folder, { recursive: true, force: true, maxRetries: 5 });
+      throw error;
+    }
+    c.launchMs = performance.now() - started;
+    c.version = c.context.browser() ? c.context.browser().version() : null;
+    const page = c.context.pages()[0] || await c.context.newPage();
+    c.page = page;
+    page.on('pageerror', (error) => c.pageErrors.push(error.message));
+    await page.route(`${ORIGIN}/**`, (route) => {
+      const file = new URL(route.request().url()).pathname;
+      const bodies = {
+        '/': '<!DOCTYPE html><meta charset="utf-8"><title>rtcbox interop</title>' +
+          '<script src="/messages.js"></script><script src="/peer.js"></script>',
+        '/messages.js': fs.readFileSync(path.join(__dirname, 'page', 'messages.js'), 'utf8'),
+        '/peer.js': fs.readFileSync(path.join(__dirname, 'page', 'peer.js'), 'utf8'),
+      };
+      if (!(file in bodies)) return route.fulfill({ status: 404, body: 'not found' });
+      return route.fulfill({
+        status: 200,
+        contentType: file === '/' ? 'text/html' : 'text/javascript',
+        body: bodies[file],
+      });
+    });
+    await page.exposeFunction('interopEvent', (event) => c.onEvent(event));
+    await page.goto(`${ORIGIN}/`);
+    assert.equal(await page.evaluate(() => window.isSecureContext), true, 'the page is not a secure context');
+    return c;
+  }
+
+  onEvent(event) {
+    this.events.push(event);
+    for (const w of this.waiters.slice()) {
+      if (w.match(event)) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve(event);
+      }
+    }
+    if (this.onevent) this.onevent(event);
+  }
+
+  // The first event (already recorded or to come) for which match(event).
+  waitFor(match, what, ms = TIMEOUT_MS) {
+    const seen = this.events.find(match);
+    if (seen) return Promise.resolve(seen);
+    return withTimeout(new Promise((resolve) => this.waiters.push({ match, resolve })), `Chromium: ${what}`, ms);
+  }
+
+  // Calls window.interop[method](...args) in the page.
+  call(method, ...args) {
+    return this.page.evaluate(([m, a]) => window.interop[m](...a), [method, args]);
+  }
+
+  // Closes Chromium and removes its folder; then checks that no process
+  // of it is left and that its namespace's veth pair is gone.
+  async close() {
+    if (this.context) {
+      const context = this.context;
+      this.context = null;
+      await withTimeout(context.close(), 'Chromium to close', 10000).catch(() => {});
+    }
+    if (!this.folder) return;
+    const folder = this.folder;
+    this.folder = null;
+    // The processes end shortly after the browser says it closed.
+    let left = processesWith(folder);
+    for (let i = 0; i < 100 && left.length > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      left = processesWith(folder);
+    }
+    fs.rmSync(folder, { recursive: true, force: true, maxRetries: 5 });
+    assert.deepEqual(left, [], `Chromium processes left behind (${folder})`);
+    let link = hasVeth();
+    for (let i = 0; i < 100 && link; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      link = hasVeth();
+    }
+    assert.equal(link, false, 'the veth pair to Chromium\'s namespace is still there');
+  }
+}
+
+// Starts Chromium for test `t` (closed and checked when the test ends:
+// the check's failure fails the test) and creates its RTCPeerConnection.
+async function startChromium(t, options = {}) {
+  const c = await Chromium.launch(options);
+  t.after(() => c.close());
+  await c.call('create', {});
+  t.diagnostic(`Chromium ${c.version} started in ${c.launchMs.toFixed(0)} ms (mdns ${options.mdns !== false})`);
+  return c;
+}
+
+// A new rtcbox RTCPeerConnection, closed when test `t` ends.
+function newRtcbox(t) {
+  const { RTCPeerConnection } = rtc();
+  const pc = new RTCPeerConnection();
+  t.after(() => pc.close());
+  return pc;
+}
+
+// Connects rtcbox's `pc` and Chromium `c`: `offerer` ('rtcbox' or
+// 'chromium') makes the offer; candidates trickle both ways (each held
+// until the other side has the remote description). Resolves with the
+// candidates each side received, once both report connectionState
+// 'connected'.
+async function connect(pc, c, offerer) {
+  const fromChromium = [];
+  const fromRtcbox = [];
+  let rtcboxHasRemote = false;
+  let chromiumHasRemote = false;
+  const heldForRtcbox = [];
+  const heldForChromium = [];
+  const toRtcbox = (cand) => pc.addIceCandidate(cand).catch((e) => {
+    fromChromium.push({ error: String(e), cand });
+  });
+  const toChromium = (cand) => c.call('addCandidate', cand).catch(() => {});
+  c.onevent = (event) => {
+    if (event.type !== 'icecandidate' || !event.candidate) return;
+    fromChromium.push(event.candidate);
+    if (rtcboxHasRemote) toRtcbox(event.candidate);
+    else heldForRtcbox.push(event.candidate);
+  };
+  pc.addEventListener('icecandidate', (e) => {
+    if (!e.candidate) return;
+    const cand = e.candidate.toJSON();
+    fromRtcbox.push(cand);
+    if (chromiumHasRemote) toChromium(cand);
+    else heldForChromium.push(cand);
+  });
+  const rtcboxConnected = new Promise((resolve) => {
+    const check = () => {
+      if (pc.connectionState === 'connected') resolve();
+    };
+    pc.addEventListener('connectionstatechange', check);
+    check();
+  });
+  const chromiumConnected = c.waitFor((e) => e.connectionState === 'connected', 'connectionState connected');
+  const release = (held, send) => {
+    for (const cand of held.splice(0)) send(cand);
+  };
+  if (offerer === 'rtcbox') {
+    await pc.setLocalDescription(await pc.createOffer());
+    await c.call('setRemote', pc.localDescription.toJSON());
+    chromiumHasRemote = true;
+    release(heldForChromium, toChromium);
+    const answer = await c.call('answer');
+    await pc.setRemoteDescription(answer);
+    rtcboxHasRemote = true;
+    release(heldForRtcbox, toRtcbox);
+  } else {
+    const offer = await c.call('offer');
+    await pc.setRemoteDescription(offer);
+    rtcboxHasRemote = true;
+    release(heldForRtcbox, toRtcbox);
+    await pc.setLocalDescription(await pc.createAnswer());
+    await c.call('setRemote', pc.localDescription.toJSON());
+    chromiumHasRemote = true;
+    release(heldForChromium, toChromium);
+  }
+  await Promise.all([withTimeout(rtcboxConnected, 'rtcbox connectionState connected'), chromiumConnected]);
+  return { fromChromium, fromRtcbox };
+}
+
+module.exports = {
+  ROOT, OUT, TIMEOUT_MS, whySkip, rtc, withTimeout, once, Chromium, startChromium, newRtcbox, connect,
+};
