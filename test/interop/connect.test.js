@@ -59,6 +59,16 @@ async function exchange(pc, c, offerer) {
   }
 }
 
+// The remote candidate of rtcbox's selected candidate pair (getStats).
+async function selectedRemote(pc) {
+  const report = await pc.getStats();
+  const stats = [...report.values()];
+  const transport = stats.find((s) => s.type === 'transport' && s.selectedCandidatePairId);
+  assert.ok(transport, `no transport with a selected pair: ${JSON.stringify(stats)}`);
+  const pair = report.get(transport.selectedCandidatePairId);
+  return report.get(pair.remoteCandidateId);
+}
+
 async function run(t, offerer, mdns) {
   const c = await startChromium(t, { mdns });
   const pc = newRtcbox(t);
@@ -76,8 +86,22 @@ async function run(t, offerer, mdns) {
   t.diagnostic(`connected in ${connectedMs.toFixed(0)} ms; messages exchanged at ` +
       `${(performance.now() - started).toFixed(0)} ms`);
   checkCandidates(t, candidates, mdns);
-  // rtcbox's own candidates are .local names, which Chromium resolved.
   assert.ok(candidates.fromRtcbox.length > 0, 'rtcbox sent no candidate');
+  // The pair rtcbox selected ends at Chromium's signaled host candidate
+  // (with mDNS, the .local name, once rtcbox has resolved it: until then,
+  // Chromium's checks may have made it a peer-reflexive candidate, which
+  // the resolved host candidate then replaces, as in libwebrtc).
+  const polled = performance.now();
+  let remote = await selectedRemote(pc);
+  while (remote.candidateType !== 'host' && performance.now() - polled < 10000) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    remote = await selectedRemote(pc);
+  }
+  t.diagnostic(`rtcbox's selected remote candidate: ${remote.candidateType} ${remote.address}:${remote.port}` +
+      ` (${(performance.now() - polled).toFixed(0)} ms after both were connected)`);
+  assert.equal(remote.candidateType, 'host');
+  if (mdns) assert.match(String(remote.address), /^[0-9a-f-]{36}\.local$/);
+  else assert.equal(remote.address, '10.77.1.2');
   assert.deepEqual(c.pageErrors, []);
 }
 
