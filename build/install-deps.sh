@@ -4,6 +4,8 @@
 # there: one dpkg-query, no network.
 set -eu
 
+# chromium: the browser peer of the interop tests (test/interop/) and of
+# `make demo-chromium`, driven through npm playwright-core.
 PACKAGES="
   ca-certificates
   coturn
@@ -26,6 +28,7 @@ PACKAGES="
   libyuv-dev
   libgtest-dev
   libgmock-dev
+  chromium
 "
 
 # shellcheck disable=SC2086

@@ -194,6 +194,8 @@ run_everything() {
   done
 
   if [[ " ${built[*]} " == *" clang "* ]]; then
+    section "interop with headless Chromium (clang)"
+    test/interop/run_tests.sh out/clang interop "$RESULTS"
     section "web-platform-tests webrtc/ (clang)"
     test/wpt/run_wpt.sh out/clang wpt "$RESULTS" --quiet
   fi
