@@ -1256,6 +1256,31 @@ static void retain_transports(rtc_peer_connection* pc,
 /* Creates the transports the local description needs, restarts them when
  * the credentials changed, and hands them the peer's side once both
  * descriptions are there. */
+/* The transport section `lm` of the local description uses, added to
+ * `keep` once; NULL for a rejected section, one without a mid, or one the
+ * peer rejected: such a section needs no transport (RFC 9429 §5.10: "If
+ * the "m=" section is rejected ... discard any ... transport"), e.g. one
+ * offered with transport parameters of its own that an answer without
+ * BUNDLE refused. */
+static const char* keep_section_transport(rtc_peer_connection* pc,
+                                          const rtc_sdp_media* lm,
+                                          const rtc_sdp_session* remote,
+                                          retain_args* keep) {
+  if (is_rejected(lm) || !lm->mid)
+    return NULL;
+  const rtc_sdp_media* peer =
+      remote ? rtc_sdp_session_find_media(remote, lm->mid) : NULL;
+  if (peer && is_rejected(peer))
+    return NULL;
+  const char* name = pc_jsep_transport_for_mid(pc, lm->mid);
+  bool listed = false;
+  for (size_t k = 0; k < keep->count && !listed; k++)
+    listed = strcmp(keep->names[k], name) == 0;
+  if (!listed && keep->count < PC_MAX_TRANSPORTS)
+    snprintf(keep->names[keep->count++], PC_TRANSPORT_NAME_SIZE, "%s", name);
+  return name;
+}
+
 static void update_transports(rtc_peer_connection* pc) {
   const rtc_sdp_session* local = pc_local_description(pc);
   const rtc_sdp_session* remote = pc_remote_description(pc);
@@ -1264,22 +1289,9 @@ static void update_transports(rtc_peer_connection* pc) {
   retain_args keep = {.count = 0};
   for (size_t i = 0; i < local->num_media; i++) {
     const rtc_sdp_media* lm = local->media[i];
-    if (is_rejected(lm) || !lm->mid)
+    const char* name = keep_section_transport(pc, lm, remote, &keep);
+    if (!name)
       continue;
-    /* A section the peer rejected needs no transport (RFC 9429 §5.10: "If
-     * the "m=" section is rejected ... discard any ... transport"), e.g.
-     * one offered with transport parameters of its own that an answer
-     * without BUNDLE refused. */
-    const rtc_sdp_media* peer =
-        remote ? rtc_sdp_session_find_media(remote, lm->mid) : NULL;
-    if (peer && is_rejected(peer))
-      continue;
-    const char* name = pc_jsep_transport_for_mid(pc, lm->mid);
-    bool listed = false;
-    for (size_t k = 0; k < keep.count && !listed; k++)
-      listed = strcmp(keep.names[k], name) == 0;
-    if (!listed && keep.count < PC_MAX_TRANSPORTS)
-      snprintf(keep.names[keep.count++], PC_TRANSPORT_NAME_SIZE, "%s", name);
     if (strcmp(name, lm->mid) != 0)
       continue; /* bundled: the tagged section sets the transport up */
     pc_transport_state* t = pc_transport(pc, name);
@@ -1672,21 +1684,8 @@ static void rollback_transports(rtc_peer_connection* pc) {
   const rtc_sdp_session* local = pc->current_local;
   const rtc_sdp_session* remote = pc->current_remote;
   retain_args keep = {.count = 0};
-  for (size_t i = 0; local && i < local->num_media; i++) {
-    const rtc_sdp_media* lm = local->media[i];
-    if (is_rejected(lm) || !lm->mid)
-      continue;
-    const rtc_sdp_media* peer =
-        remote ? rtc_sdp_session_find_media(remote, lm->mid) : NULL;
-    if (peer && is_rejected(peer))
-      continue;
-    const char* name = pc_jsep_transport_for_mid(pc, lm->mid);
-    bool listed = false;
-    for (size_t k = 0; k < keep.count && !listed; k++)
-      listed = strcmp(keep.names[k], name) == 0;
-    if (!listed && keep.count < PC_MAX_TRANSPORTS)
-      snprintf(keep.names[keep.count++], PC_TRANSPORT_NAME_SIZE, "%s", name);
-  }
+  for (size_t i = 0; local && i < local->num_media; i++)
+    keep_section_transport(pc, local->media[i], remote, &keep);
   retain_transports(pc, &keep);
 }
 

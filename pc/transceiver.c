@@ -1208,6 +1208,28 @@ struct pc_remote_tracks {
   size_t count;
 };
 
+static bool has_stream(const receiver_state* s, const char* id) {
+  for (size_t i = 0; i < s->stream_id_count; i++) {
+    if (strcmp(s->stream_ids[i], id) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* Appends a copy of stream id `id` to out->stream_ids (room for it
+ * allocated by the caller) unless it is there already. */
+static rtc_error add_stream_id(rtc_arena* arena,
+                               receiver_state* out,
+                               const char* id) {
+  if (has_stream(out, id))
+    return RTC_OK;
+  const char* copy = rtc_arena_strdup(arena, id);
+  if (!copy)
+    return RTC_ERR_NO_MEMORY;
+  out->stream_ids[out->stream_id_count++] = copy;
+  return RTC_OK;
+}
+
 /* The stream id of a source-level msid (a=ssrc:<ssrc> msid:<stream>
  * [<track>], the form of draft-ietf-mmusic-msid before RFC 8830, still sent
  * by Plan B era peers) into `id` (of `size` bytes), or false. */
@@ -1244,15 +1266,9 @@ static rtc_error source_level_streams(const rtc_sdp_media* m,
   for (size_t i = 0; i < m->num_ssrcs; i++) {
     if (!source_msid_stream(&m->ssrcs[i], id, sizeof(id)))
       continue;
-    bool seen = false;
-    for (size_t k = 0; k < out->stream_id_count && !seen; k++)
-      seen = strcmp(out->stream_ids[k], id) == 0;
-    if (seen)
-      continue;
-    const char* copy = rtc_arena_strdup(arena, id);
-    if (!copy)
-      return RTC_ERR_NO_MEMORY;
-    out->stream_ids[out->stream_id_count++] = copy;
+    rtc_error err = add_stream_id(arena, out, id);
+    if (err != RTC_OK)
+      return err;
   }
   return RTC_OK;
 }
@@ -1308,25 +1324,11 @@ static rtc_error receiver_state_of(rtc_peer_connection* pc,
     const char* id = mm->msids[i].stream_id;
     if (!id || !id[0] || strcmp(id, "-") == 0)
       continue;
-    bool seen = false;
-    for (size_t k = 0; k < out->stream_id_count && !seen; k++)
-      seen = strcmp(out->stream_ids[k], id) == 0;
-    if (seen)
-      continue;
-    const char* copy = rtc_arena_strdup(arena, id);
-    if (!copy)
-      return RTC_ERR_NO_MEMORY;
-    out->stream_ids[out->stream_id_count++] = copy;
+    rtc_error err = add_stream_id(arena, out, id);
+    if (err != RTC_OK)
+      return err;
   }
   return RTC_OK;
-}
-
-static bool has_stream(const receiver_state* s, const char* id) {
-  for (size_t i = 0; i < s->stream_id_count; i++) {
-    if (strcmp(s->stream_ids[i], id) == 0)
-      return true;
-  }
-  return false;
 }
 
 static void free_remote_tracks(pc_remote_tracks* r) {
