@@ -55,31 +55,5 @@ rc=$?
 elapsed_ms=$(((${EPOCHREALTIME/./} - start) / 1000))
 secs=$(printf '%d.%01d' $((elapsed_ms / 1000)) $((elapsed_ms % 1000 / 100)))
 
-# The last summary of the log (top level, not indented).
-count() { sed -n "s/^# $1 \([0-9]*\)$/\1/p" "$log" | tail -1; }
-pass=$(count pass) fail=$(count fail) cancelled=$(count cancelled)
-skip=$(count skipped) todo=$(count todo)
-note=""
-if [ -z "$pass" ]; then
-  note=" (no summary)"
-fi
-pass=${pass:-0} fail=$((${fail:-0} + ${cancelled:-0})) skip=$((${skip:-0} + ${todo:-0}))
-if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
-  fail=1
-  case $rc in
-    124|137) note="$note (timed out after ${timeout_s}s)" ;;
-    *) note="$note (exit status $rc)" ;;
-  esac
-fi
-status=ok
-[ "$fail" -eq 0 ] || status=FAILED
-printf '[%s] %-32s %4d passed %3d failed %3d skipped  %6ss  %s%s\n' \
-  "$label" "node --test test/js" "$pass" "$fail" "$skip" "$secs" "$status" "$note"
-if [ "$fail" -ne 0 ]; then
-  grep -E '^ *not ok ' "$log" | head -40
-  echo "---- last lines of $log ----"
-  tail -40 "$log"
-  echo "----"
-fi
-echo "$label $pass $fail $skip" >>"$results"
-[ "$fail" -eq 0 ]
+. test/node_test_report.sh
+node_test_report "$label" "node --test test/js" "$log" "$rc" "$timeout_s" "$secs" "$results"

@@ -28,22 +28,12 @@ record() {
 # The runner's own tests (test/wpt/runner.test.js on test/wpt/fixtures/),
 # recorded as "<label>-runner".
 runner_tests() {
-  local log=$report_dir/runner-tests.log
+  local log=$report_dir/runner-tests.log start=$SECONDS
   RTCBOX_WPT_ROOT=$wpt RTCBOX_ADDON=$out/rtcbox.node timeout -k 10 300 \
     "${NETNS_EXEC[@]}" node --test --test-reporter=tap test/wpt/runner.test.js >"$log" 2>&1
   local rc=$?
-  local pass fail
-  pass=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -1)
-  fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -1)
-  pass=${pass:-0} fail=${fail:-0}
-  if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi
-  printf '[%s] %-32s %4d passed %3d failed\n' "$label" "node --test runner.test.js" "$pass" "$fail"
-  if [ "$fail" -ne 0 ]; then
-    grep -E '^ *not ok ' "$log" | head -20
-    tail -30 "$log"
-  fi
-  [ -n "$results" ] && echo "$label-runner $pass $fail 0" >>"$results"
-  return 0
+  node_test_report "$label-runner" "node --test runner.test.js" "$log" "$rc" 300 \
+    "$((SECONDS - start))" "$results" || true
 }
 
 if ! command -v node >/dev/null || [ ! -f "$out/rtcbox.node" ]; then
@@ -63,6 +53,7 @@ fi
 rm -f "$fetch_log"
 
 . test/netns.sh
+. test/node_test_report.sh
 netns_enter "$label"
 
 report_dir=$out/wpt
