@@ -511,6 +511,12 @@ free_agent:
   return err;
 }
 
+static void release_held(rtc_ice_agent* agent) {
+  for (size_t i = 0; i < agent->held_count; i++)
+    rtc_free(agent->held[i]);
+  agent->held_count = 0;
+}
+
 void rtc_ice_agent_destroy(rtc_ice_agent* agent) {
   if (!agent)
     return;
@@ -526,6 +532,7 @@ void rtc_ice_agent_destroy(rtc_ice_agent* agent) {
   rtc_safety_flag_unref(agent->flag);
   ice_generation_free(agent, agent->previous);
   ice_generation_free(agent, agent->current);
+  release_held(agent);
   while (agent->transactions)
     ice_transaction_free(agent, agent->transactions);
   ice_bases_destroy(agent);
@@ -586,6 +593,14 @@ rtc_error rtc_ice_agent_set_remote_credentials(rtc_ice_agent* agent,
     gen->remotes[kept++] = r;
   }
   gen->remote_count = kept;
+  /* The candidates the peer trickled for this generation before it
+   * started; held ones of any other ufrag are stale by now. */
+  for (size_t i = 0; i < agent->held_count; i++) {
+    if (strcmp(agent->held[i]->ufrag, ufrag) == 0 &&
+        ice_add_remote(agent, gen, agent->held[i]) != RTC_OK)
+      RTC_LOG(WARNING, "ICE: a held remote candidate was dropped");
+  }
+  release_held(agent);
   ice_start_pac(agent, gen);
   ice_process_early_requests(agent, gen);
   ice_checks_kick(agent);
@@ -599,7 +614,26 @@ rtc_error rtc_ice_agent_add_remote_candidate(rtc_ice_agent* agent,
   RTC_DCHECK(rtc_task_queue_is_current(agent->queue));
   if (agent->closed)
     return RTC_ERR_INVALID_STATE;
-  rtc_error err = ice_add_remote(agent, agent->current, candidate);
+  ice_generation* gen = agent->current;
+  /* RFC 8445 §9: a peer that restarts first trickles its new generation's
+   * candidates (its ufrag) while ours is still the old one: hold them for
+   * the generation our restart starts. Late ones of the previous
+   * generation are no use. */
+  if (candidate->ufrag[0] && gen->has_remote_credentials &&
+      strcmp(candidate->ufrag, gen->remote_ufrag) != 0) {
+    ice_generation* prev = agent->previous;
+    if ((prev && prev->has_remote_credentials &&
+         strcmp(candidate->ufrag, prev->remote_ufrag) == 0) ||
+        agent->held_count == ICE_MAX_HELD)
+      return RTC_OK;
+    rtc_candidate* copy = rtc_malloc(sizeof(*copy));
+    if (!copy)
+      return RTC_ERR_NO_MEMORY;
+    *copy = *candidate;
+    agent->held[agent->held_count++] = copy;
+    return RTC_OK;
+  }
+  rtc_error err = ice_add_remote(agent, gen, candidate);
   ice_emit_state_changes(agent);
   ice_post_flush(agent);
   return err;

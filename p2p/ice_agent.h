@@ -210,9 +210,13 @@ rtc_error rtc_ice_agent_set_remote_credentials(rtc_ice_agent* agent,
                                                const char* pwd);
 
 /* A remote candidate. Candidates of other components, of unsupported
- * protocols, with a host name other than an mDNS `.local` name, or for
- * another ufrag/generation are ignored (RTC_OK: webrtc-pc resolves
- * addIceCandidate for them). Errors: RTC_ERR_NO_MEMORY. */
+ * protocols, with a host name other than an mDNS `.local` name, or of the
+ * previous generation are ignored (RTC_OK: webrtc-pc resolves
+ * addIceCandidate for them). One with a ufrag other than the current
+ * generation's remote one (the peer restarted before us) is held (at most
+ * 32) for the generation that learns that ufrag by
+ * rtc_ice_agent_set_remote_credentials after rtc_ice_agent_restart.
+ * Errors: RTC_ERR_NO_MEMORY. */
 rtc_error rtc_ice_agent_add_remote_candidate(rtc_ice_agent* agent,
                                              const rtc_candidate* candidate);
 /* The peer has no more candidates in this generation. */

@@ -26,6 +26,7 @@ extern "C" {
 #define ICE_MAX_BASES 16
 #define ICE_MAX_LOCAL 64
 #define ICE_MAX_REMOTE 128
+#define ICE_MAX_HELD 32
 #define ICE_MAX_EARLY_REQUESTS 16
 /* The largest request we build: header 20, USERNAME of two 256-char ufrags
  * and ':' (4 + 516), PRIORITY 8, ICE-CONTROLLING 12, USE-CANDIDATE 4,
@@ -228,6 +229,12 @@ struct rtc_ice_agent {
   ice_generation* previous; /* during a restart: holds the selected pair */
   uint32_t next_generation_id;
   ice_pair* selected; /* the pair carrying data (current or previous gen) */
+  /* Candidates the peer trickled for a generation of its own that ours
+   * has not reached yet (a ufrag other than the current generation's
+   * remote one: the peer restarted first, RFC 8445 §9). The generation
+   * that learns their ufrag takes them (set_remote_credentials). */
+  rtc_candidate* held[ICE_MAX_HELD];
+  size_t held_count;
 
   ice_transaction* transactions;
 

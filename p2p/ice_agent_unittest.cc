@@ -859,6 +859,59 @@ TEST_F(IceSimTest, RestartKeepsTrafficFlowingUntilTheNewPairIsSelected) {
   EXPECT_FALSE(a_.ReachedState(RTC_ICE_TRANSPORT_FAILED));
 }
 
+// A remote ICE restart (RFC 8445 §9): the peer restarts first (its offer),
+// gathers and trickles candidates with its new ufrag while we still run the
+// old generation (between setRemoteDescription(offer) and our answer's
+// setLocalDescription, or before the offer even arrives, as Chromium
+// trickles them). Those candidates belong to the generation our restart
+// starts; dropping them (as the agent did) left only peer-reflexive
+// candidates learned from the peer's checks, and none through a NAT that
+// needs our checks first.
+TEST_F(IceSimTest, CandidatesOfTheRemoteRestartTrickledBeforeOursAreKept) {
+  rtc_sim_host* ha = AddHost(Nat::kPort, "203.0.113.1", "192.168.1.10");
+  rtc_sim_host* hb = AddHost(Nat::kPort, "203.0.113.2", "10.0.0.10");
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING));
+  MakePeer(b_, "b", hb, Config(RTC_ICE_ROLE_CONTROLLED));
+  Start();
+  ASSERT_TRUE(BothConnected(10 * kSec));
+  std::string a_old = a_.selected.local.ufrag;
+  std::string b_old = b_.selected.local.ufrag;
+
+  // a restarts and trickles its new candidates to b, which has not.
+  a_.candidates.clear();
+  b_.candidates.clear();
+  a_.end_of_candidates = b_.end_of_candidates = false;
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_restart(a_.agent, nullptr, nullptr), RTC_OK);
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+  });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, 5 * kSec));
+  Run(100 * kMs);  // the trickled candidates reach b
+  size_t trickled = a_.candidates.size();
+  ASSERT_GT(trickled, 0u);
+
+  // Then b restarts (its answer), and both learn the other's credentials.
+  int a_selections = a_.selected_count;
+  int b_selections = b_.selected_count;
+  OnQueue(b_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_restart(b_.agent, nullptr, nullptr), RTC_OK);
+  });
+  rtc_test::ExchangeCredentials(a_, b_);
+  OnQueue(b_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(b_.agent), RTC_OK); });
+  ASSERT_TRUE(RunUntil(
+      [&] {
+        return a_.selected_count > a_selections &&
+               b_.selected_count > b_selections;
+      },
+      10 * kSec));
+  EXPECT_NE(a_.selected.local.ufrag, a_old);
+  EXPECT_NE(b_.selected.local.ufrag, b_old);
+  // b pairs with a's signaled server-reflexive candidate, not one it
+  // learned from a's checks.
+  EXPECT_EQ(b_.selected.remote.type, RTC_CANDIDATE_SRFLX);
+  EXPECT_EQ(b_.selected.remote.address.family, RTC_AF_INET);
+}
+
 // webrtc-pc RTCIceTransportState "failed": gathering finished, no more
 // remote candidates, every pair failed "and either zero local candidates
 // were gathered or the PAC timer has expired". A restart whose new
