@@ -1351,6 +1351,16 @@ static void update_transports(rtc_peer_connection* pc) {
     const char* rpwd = media_pwd(remote, rtm);
     if (!rufrag || !rpwd)
       continue;
+    /* The other side of the case above: a remote offer that restarts ICE
+     * (a new ufrag) is for the generation our answer starts (RFC 8839
+     * §4.4.1.1.1: the answerer restarts too); the running one keeps the
+     * credentials it has until then. Candidates trickled for the new one
+     * meanwhile wait in the ICE agent. */
+    if (remote == pc->pending_remote &&
+        pc->pending_remote_type == RTC_SDP_OFFER &&
+        local == pc->current_local && t->remote_ufrag[0] &&
+        strcmp(t->remote_ufrag, rufrag) != 0)
+      continue;
     if (strcmp(t->remote_ufrag, rufrag) != 0) {
       remote_params p = {.role = (rtc_dtls_role)pc->dtls_role,
                          .ice_role = ice_role(pc)};

@@ -21,6 +21,7 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,7 @@
 #include "api/rtc_rtp_transceiver.h"
 #include "pc/sdp.h"
 #include "rtc_base/alloc.h"
+#include "rtc_base/logging.h"
 #include "test/pc/pc_test_util.h"
 
 namespace rtc_test {
@@ -1681,6 +1683,64 @@ TEST_F(JsepConformanceTest, RestartIceIsSatisfiedByARemoteRestart) {
   EXPECT_EQ(a_.negotiation_needed, before);
   auto [offer3, answer3] = Exchange(a_, b_);
   EXPECT_EQ(Sdp(offer3).Ufrag(0), Sdp(answer2).Ufrag(0));
+}
+
+// A remote offer that restarts ICE (new ufrag, RFC 8839 §4.4.1.1.1): our
+// generation restarts with our answer (setLocalDescription), so the new
+// remote credentials are for that generation, not the running one. Handed
+// to the running one at setRemoteDescription, they bounced off it with a
+// warning ("remote transport parameters of 0: RTC_ERR_INVALID_STATE",
+// seen against Chromium's restart offers). The channel keeps delivering.
+namespace {
+std::mutex g_warnings_mu;
+std::vector<std::string> g_warnings;
+void CollectWarnings(void*,
+                     rtc_log_level level,
+                     const char*,
+                     int,
+                     const char* message) {
+  if (level < RTC_LOG_WARNING)
+    return;
+  std::lock_guard<std::mutex> lock(g_warnings_mu);
+  g_warnings.push_back(message);
+}
+}  // namespace
+
+TEST_F(JsepConformanceTest, RemoteIceRestartOfferWaitsForOurAnswer) {
+  a_.other = &b_;
+  b_.other = &a_;
+  std::unique_ptr<Channel> ch = CreateChannel(a_, "x", nullptr);
+  Exchange(a_, b_);
+  Channel* remote = WaitOpen(*ch, b_, 0, 30 * kSec);
+  ASSERT_NE(remote, nullptr);
+  {
+    std::lock_guard<std::mutex> lock(g_warnings_mu);
+    g_warnings.clear();
+  }
+  rtc_log_set_sink(&CollectWarnings, nullptr);
+  std::string restart = CreateOffer(b_, /*ice_restart=*/true).sdp;
+  ASSERT_EQ(SetLocal(b_, RTC_SDP_OFFER, restart).err, RTC_OK);
+  ASSERT_EQ(SetRemote(a_, RTC_SDP_OFFER, restart).err, RTC_OK);
+  rtc_sim_time_advance_us(time_, 500 * kMs);
+  std::string answer = CreateAnswer(a_).sdp;
+  ASSERT_EQ(SetLocal(a_, RTC_SDP_ANSWER, answer).err, RTC_OK);
+  ASSERT_EQ(SetRemote(b_, RTC_SDP_ANSWER, answer).err, RTC_OK);
+  rtc_sim_time_advance_us(time_, 5 * kSec);
+  rtc_log_set_sink(nullptr, nullptr);
+  {
+    std::lock_guard<std::mutex> lock(g_warnings_mu);
+    for (const std::string& w : g_warnings)
+      EXPECT_EQ(w.find("remote transport parameters"), std::string::npos) << w;
+  }
+  EXPECT_EQ(ch->state(), RTC_DATA_CHANNEL_OPEN);
+  EXPECT_EQ(Send(a_, *ch, "after", false), RTC_OK);
+  EXPECT_EQ(Send(b_, *remote, "restart", false), RTC_OK);
+  EXPECT_TRUE(RunUntil(
+      [&] { return !remote->messages.empty() && !ch->messages.empty(); },
+      10 * kSec));
+  EXPECT_EQ(a_.state, RTC_PC_STATE_CONNECTED) << Join(a_.log);
+  DestroyPeer(a_);
+  DestroyPeer(b_);
 }
 
 // --- 5. canTrickleIceCandidates (webrtc-pc §4.4.1, JSEP §4.1.17) ---
