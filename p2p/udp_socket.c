@@ -391,9 +391,10 @@ static bool is_per_packet_error(int e) {
     case EHOSTUNREACH:
     case EHOSTDOWN:
     case ENETDOWN:
-    case EACCES:        /* broadcast without SO_BROADCAST */
-    case EPERM:         /* a firewall rule */
-    case EINVAL:        /* port 0, link-local without scope, ... */
+    case ENODEV: /* the interface of the route went away (a network change) */
+    case EACCES: /* broadcast without SO_BROADCAST */
+    case EPERM:  /* a firewall rule */
+    case EINVAL: /* port 0, link-local without scope, ... */
     case EADDRNOTAVAIL: /* no route from the bound address */
     case EMSGSIZE:
     case ECONNREFUSED: /* an earlier ICMP error reported here */
