@@ -152,7 +152,7 @@ function totalBytes() {
 
 test('1,000 messages up to 256 KiB, strings and binary, rtcbox → Chromium, echoed byte-exact', opts, async (t) => {
   let dc;
-  const { c } = await pair(t, async (pc, c) => {
+  const { c, pc } = await pair(t, async (pc, c) => {
     await c.call('setDatachannelMode', 'echo');
     dc = pc.createDataChannel('bulk');
     dc.binaryType = 'arraybuffer';
@@ -167,7 +167,16 @@ test('1,000 messages up to 256 KiB, strings and binary, rtcbox → Chromium, ech
     if (received === COUNT) resolve();
   })), `${COUNT} echoes`, 60000);
   await sendGenerated(dc);
-  await done;
+  await done.catch(async (error) => {
+    // Where it stopped, for the log.
+    const stats = [...(await pc.getStats()).values()].filter((s) =>
+      s.type === 'data-channel' || s.type === 'transport' || s.type === 'candidate-pair');
+    t.diagnostic(`rtcbox: ${received} echoes back, readyState ${dc.readyState}, bufferedAmount ` +
+        `${dc.bufferedAmount}; stats ${JSON.stringify(stats)}`);
+    t.diagnostic(`Chromium: ${JSON.stringify(await c.call('received', 'bulk'))}, ` +
+        `channel ${JSON.stringify(await c.call('channel', 'bulk'))}, page errors ${JSON.stringify(c.pageErrors)}`);
+    throw error;
+  });
   const ms = performance.now() - started;
   assert.deepEqual(errors, []);
   const atChromium = await c.call('received', 'bulk');
@@ -185,10 +194,18 @@ test('1,000 messages up to 256 KiB, strings and binary, Chromium → rtcbox, ech
   dc.binaryType = 'arraybuffer';
   const errors = [];
   let received = 0;
+  // The echo keeps rtcbox's send queue bounded, as the page does.
+  const pending = [];
+  const drain = () => {
+    while (pending.length > 0 && dc.bufferedAmount <= (4 << 20)) dc.send(pending.shift());
+  };
+  dc.bufferedAmountLowThreshold = 1 << 20;
+  dc.addEventListener('bufferedamountlow', drain);
   dc.addEventListener('message', (e) => {
     const error = M.check(received++, e.data);
     if (error && errors.length < 5) errors.push(error);
-    dc.send(e.data);
+    pending.push(e.data);
+    drain();
   });
   await opened(dc, 'rtcbox channel open');
   await c.waitFor((e) => e.type === 'channel-open' && e.channel.label === 'bulk', 'channel open');

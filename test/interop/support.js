@@ -245,35 +245,84 @@ function newRtcbox(t) {
   return pc;
 }
 
-// Connects rtcbox's `pc` and Chromium `c`: `offerer` ('rtcbox' or
-// 'chromium') makes the offer; candidates trickle both ways (each held
-// until the other side has the remote description). Resolves with the
-// candidates each side received, once both report connectionState
-// 'connected'.
-async function connect(pc, c, offerer) {
-  const fromChromium = [];
-  const fromRtcbox = [];
-  let rtcboxHasRemote = false;
-  let chromiumHasRemote = false;
-  const heldForRtcbox = [];
-  const heldForChromium = [];
-  const toRtcbox = (cand) => pc.addIceCandidate(cand).catch((e) => {
-    fromChromium.push({ error: String(e), cand });
-  });
-  const toChromium = (cand) => c.call('addCandidate', cand).catch(() => {});
-  c.onevent = (event) => {
-    if (event.type !== 'icecandidate' || !event.candidate) return;
-    fromChromium.push(event.candidate);
-    if (rtcboxHasRemote) toRtcbox(event.candidate);
-    else heldForRtcbox.push(event.candidate);
-  };
-  pc.addEventListener('icecandidate', (e) => {
-    if (!e.candidate) return;
-    const cand = e.candidate.toJSON();
-    fromRtcbox.push(cand);
-    if (chromiumHasRemote) toChromium(cand);
-    else heldForChromium.push(cand);
-  });
+// Signaling between rtcbox's `pc` and Chromium `c`, for the life of a
+// test: candidates trickle both ways from the start (each held until the
+// other side has a remote description); negotiate() runs one offer/answer
+// exchange. `fromChromium` and `fromRtcbox` list the candidates each side
+// received (a candidate rtcbox refused is recorded as { error, cand }).
+class Signaling {
+  constructor(pc, c) {
+    this.pc = pc;
+    this.c = c;
+    this.fromChromium = [];
+    this.fromRtcbox = [];
+    this.rtcboxHasRemote = false;
+    this.chromiumHasRemote = false;
+    this.heldForRtcbox = [];
+    this.heldForChromium = [];
+    c.onevent = (event) => {
+      if (event.type !== 'icecandidate' || !event.candidate) return;
+      this.fromChromium.push(event.candidate);
+      if (this.rtcboxHasRemote) this.toRtcbox(event.candidate);
+      else this.heldForRtcbox.push(event.candidate);
+    };
+    pc.addEventListener('icecandidate', (e) => {
+      if (!e.candidate) return;
+      const cand = e.candidate.toJSON();
+      this.fromRtcbox.push(cand);
+      if (this.chromiumHasRemote) this.toChromium(cand);
+      else this.heldForChromium.push(cand);
+    });
+  }
+
+  toRtcbox(cand) {
+    return this.pc.addIceCandidate(cand).catch((e) => {
+      this.fromChromium.push({ error: String(e), cand });
+    });
+  }
+
+  toChromium(cand) {
+    return this.c.call('addCandidate', cand).catch(() => {});
+  }
+
+  // One offer/answer exchange, `offerer` ('rtcbox' or 'chromium') making
+  // the offer (Chromium's includes an ICE restart after its restartIce()).
+  // Resolves with { offer, answer } once both sides applied both.
+  async negotiate(offerer) {
+    const { pc, c } = this;
+    const release = (held, send) => {
+      for (const cand of held.splice(0)) send.call(this, cand);
+    };
+    let offer;
+    let answer;
+    if (offerer === 'rtcbox') {
+      await pc.setLocalDescription(await pc.createOffer());
+      offer = pc.localDescription.toJSON();
+      await c.call('setRemote', offer);
+      this.chromiumHasRemote = true;
+      release(this.heldForChromium, this.toChromium);
+      answer = await c.call('answer');
+      await pc.setRemoteDescription(answer);
+      this.rtcboxHasRemote = true;
+      release(this.heldForRtcbox, this.toRtcbox);
+    } else {
+      offer = await c.call('offer');
+      await pc.setRemoteDescription(offer);
+      this.rtcboxHasRemote = true;
+      release(this.heldForRtcbox, this.toRtcbox);
+      await pc.setLocalDescription(await pc.createAnswer());
+      answer = pc.localDescription.toJSON();
+      await c.call('setRemote', answer);
+      this.chromiumHasRemote = true;
+      release(this.heldForChromium, this.toChromium);
+    }
+    return { offer, answer };
+  }
+}
+
+// Resolves when rtcbox's `pc` and Chromium `c` both report connectionState
+// 'connected' (Chromium: its latest report).
+async function bothConnected(pc, c) {
   const rtcboxConnected = new Promise((resolve) => {
     const check = () => {
       if (pc.connectionState === 'connected') resolve();
@@ -282,32 +331,21 @@ async function connect(pc, c, offerer) {
     check();
   });
   const chromiumConnected = c.waitFor((e) => e.connectionState === 'connected', 'connectionState connected');
-  const release = (held, send) => {
-    for (const cand of held.splice(0)) send(cand);
-  };
-  if (offerer === 'rtcbox') {
-    await pc.setLocalDescription(await pc.createOffer());
-    await c.call('setRemote', pc.localDescription.toJSON());
-    chromiumHasRemote = true;
-    release(heldForChromium, toChromium);
-    const answer = await c.call('answer');
-    await pc.setRemoteDescription(answer);
-    rtcboxHasRemote = true;
-    release(heldForRtcbox, toRtcbox);
-  } else {
-    const offer = await c.call('offer');
-    await pc.setRemoteDescription(offer);
-    rtcboxHasRemote = true;
-    release(heldForRtcbox, toRtcbox);
-    await pc.setLocalDescription(await pc.createAnswer());
-    await c.call('setRemote', pc.localDescription.toJSON());
-    chromiumHasRemote = true;
-    release(heldForChromium, toChromium);
-  }
   await Promise.all([withTimeout(rtcboxConnected, 'rtcbox connectionState connected'), chromiumConnected]);
-  return { fromChromium, fromRtcbox };
+}
+
+// Connects rtcbox's `pc` and Chromium `c`: `offerer` ('rtcbox' or
+// 'chromium') makes the offer. Resolves with the Signaling (its candidate
+// lists, and negotiate() for later exchanges) once both report
+// connectionState 'connected'.
+async function connect(pc, c, offerer) {
+  const signaling = new Signaling(pc, c);
+  await signaling.negotiate(offerer);
+  await bothConnected(pc, c);
+  return signaling;
 }
 
 module.exports = {
-  ROOT, OUT, TIMEOUT_MS, whySkip, rtc, withTimeout, once, Chromium, startChromium, newRtcbox, connect,
+  ROOT, OUT, TIMEOUT_MS, whySkip, rtc, withTimeout, once, Chromium, startChromium, newRtcbox, Signaling,
+  bothConnected, connect,
 };
