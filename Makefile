@@ -13,13 +13,17 @@
 #                     Node (fetches the pinned WPT files once; test/wpt/);
 #                     WPT_ARGS='webrtc/protocol/' runs part of it
 #   make fuzz         libFuzzer on every fuzz target, FUZZ_SECONDS each (60)
+#   make bench        data-channel goodput rtcbox <-> headless Chromium and
+#                     Chromium <-> Chromium (builds out/release; table in
+#                     out/bench/dc_chromium.md); BENCH_ARGS='--size 256MiB
+#                     --runs 9' passes options (test/bench/dc_chromium.js)
 #   make format       reformat C/C++ and GN files in place
 #   make deps         install missing Debian packages
 #   make clean        remove out/
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test fuzz wpt format clean demo demo-chromium
+.PHONY: all deps build test fuzz wpt bench format clean demo demo-chromium
 
 all: build
 
@@ -37,6 +41,9 @@ fuzz: deps
 
 wpt: deps
 	@test/run_all.sh wpt $(WPT_ARGS)
+
+bench: deps
+	@test/bench/run_chromium.sh $(BENCH_ARGS)
 
 demo: deps
 	@demo/setup.sh $(ARGS)

@@ -12,10 +12,11 @@
 # kept in <out>/test-logs/interop.log. INTEROP_TEST_TIMEOUT (seconds,
 # default 600) bounds the run.
 #
-# Namespaces: node runs in new network and PID namespaces (unshare) with
-# only the loopback up, and RTCBOX_INTEROP_NETNS=1 tells the tests so: each
-# test then puts its Chromium in a namespace of its own joined to this one
-# by a veth pair (test/interop/chromium_netns.sh, support.js). The files
+# Namespaces (test/interop/netns.sh): node runs in new network and PID
+# namespaces (unshare) with only the loopback up, and RTCBOX_INTEROP_NETNS=1
+# tells the tests so: each test then puts its Chromium in a namespace of
+# its own joined to this one by a veth pair (test/interop/chromium_netns.sh,
+# support.js). The files
 # run one at a time (--test-concurrency=1), since each Chromium's pair has
 # the same name and addresses. Everything ends with node: the kernel kills
 # what is left in the PID namespace when its first process exits. Without
@@ -45,17 +46,12 @@ if grep -qE '^ *is_asan *= *true' "$out/args.gn" 2>/dev/null; then
     "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0")
 fi
 
-netns=(unshare --net --pid --fork --kill-child -- sh -c 'ip link set lo up && exec "$@"' netns)
-if ! "${netns[@]}" true 2>/dev/null; then
-  echo "[$label] cannot create a network namespace (not root?): the interop tests skip"
-  netns=()
-fi
-ns_env=()
-[ "${#netns[@]}" -eq 0 ] || ns_env=(RTCBOX_INTEROP_NETNS=1)
+. test/interop/netns.sh
+interop_netns "$label" "the interop tests skip"
 
 start=${EPOCHREALTIME/./}
-env RTCBOX_TEST_OUT="$out" "${ns_env[@]}" "${preload[@]}" timeout -k 10 "$timeout_s" \
-  "${netns[@]}" node --test --test-concurrency=1 --test-reporter=tap "${files[@]}" >"$log" 2>&1
+env RTCBOX_TEST_OUT="$out" "${INTEROP_ENV[@]}" "${preload[@]}" timeout -k 10 "$timeout_s" \
+  "${INTEROP_NETNS[@]}" node --test --test-concurrency=1 --test-reporter=tap "${files[@]}" >"$log" 2>&1
 rc=$?
 elapsed_ms=$(((${EPOCHREALTIME/./} - start) / 1000))
 secs=$(printf '%d.%01d' $((elapsed_ms / 1000)) $((elapsed_ms % 1000 / 100)))

@@ -57,6 +57,9 @@ const FLAGS = [
 const MEDIA_FLAGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
 const NO_MDNS_FLAGS = ['--disable-features=WebRtcHideLocalIpsWithMdns', '--allow-loopback-in-peer-connection'];
 
+// The scripts of the page (page/), in the order it loads them.
+const PAGE_SCRIPTS = ['messages.js', 'bench.js', 'peer.js'];
+
 const SANITIZED = fs.readFileSync('/proc/self/maps', 'utf8').includes('libclang_rt.asan');
 
 // Why the tests cannot run here (a skip reason), or false.
@@ -159,10 +162,9 @@ class Chromium {
       const file = new URL(route.request().url()).pathname;
       const bodies = {
         '/': '<!DOCTYPE html><meta charset="utf-8"><title>rtcbox interop</title>' +
-          '<script src="/messages.js"></script><script src="/peer.js"></script>',
-        '/messages.js': fs.readFileSync(path.join(__dirname, 'page', 'messages.js'), 'utf8'),
-        '/peer.js': fs.readFileSync(path.join(__dirname, 'page', 'peer.js'), 'utf8'),
+          PAGE_SCRIPTS.map((name) => `<script src="/${name}"></script>`).join(''),
       };
+      for (const name of PAGE_SCRIPTS) bodies[`/${name}`] = fs.readFileSync(path.join(__dirname, 'page', name), 'utf8');
       if (!(file in bodies)) return route.fulfill({ status: 404, body: 'not found' });
       return route.fulfill({
         status: 200,
@@ -173,6 +175,11 @@ class Chromium {
     await page.exposeFunction('interopEvent', (event) => c.onEvent(event));
     await page.goto(`${ORIGIN}/`);
     assert.equal(await page.evaluate(() => window.isSecureContext), true, 'the page is not a secure context');
+    // (A persistent context has no browser() to ask: the user agent says.)
+    if (!c.version) {
+      const agent = await page.evaluate(() => navigator.userAgent);
+      c.version = (/Chrome\/([\d.]+)/.exec(agent) || [null, null])[1];
+    }
     return c;
   }
 
@@ -346,6 +353,6 @@ async function connect(pc, c, offerer) {
 }
 
 module.exports = {
-  ROOT, OUT, TIMEOUT_MS, whySkip, rtc, withTimeout, once, Chromium, startChromium, newRtcbox, Signaling,
-  bothConnected, connect,
+  ROOT, OUT, TIMEOUT_MS, whySkip, rtc, withTimeout, once, processesWith, Chromium, startChromium, newRtcbox,
+  Signaling, bothConnected, connect,
 };

@@ -10,12 +10,20 @@
 // Data channels are known by label. A channel's received messages are
 // handled by its mode: 'report' (each message goes to Node as an event:
 // for short test messages), 'echo' (sent back as they came, and checked
-// against InteropMessages), or 'check' (checked only).
+// against InteropMessages), 'check' (checked only) or 'bench' (counted
+// and checked by InteropBench.receive, page/bench.js, for the plan given to
+// benchPlan(); reported once as a 'bench-done' event).
+//
+// The benchmark's reference, Chromium to Chromium, has a second pair of
+// RTCPeerConnections of its own (loopbackOpen/loopbackRun/loopbackClose),
+// connected to each other inside the page.
 
 (function() {
   const report = (event) => window.interopEvent(event);
   let pc = null;
   const channels = new Map();
+  let benchPlan = null;
+  let loopback = null;
 
   function describe(dc) {
     return {label: dc.label, id: dc.id, ordered: dc.ordered, maxRetransmits: dc.maxRetransmits,
@@ -49,6 +57,11 @@
     for (const type of ['open', 'closing', 'close', 'error']) {
       dc.addEventListener(type, (e) => report({type: `channel-${type}`, channel: describe(dc),
         error: e.error ? String(e.error.message || e.error) : undefined}));
+    }
+    if (mode === 'bench') {
+      if (!benchPlan) throw new Error('bench mode without a benchPlan()');
+      state.bench = InteropBench.receive(dc, benchPlan, (result) => report({type: 'bench-done', label: dc.label, result}));
+      return state;
     }
     dc.addEventListener('message', (e) => {
       const i = state.received++;
@@ -130,6 +143,64 @@
         }
         dc.send(InteropMessages.message(i));
       }
+    },
+    // The plan ({count, size}) of the channels adopted in 'bench' mode.
+    benchPlan(plan) {
+      benchPlan = plan;
+    },
+    // Sends a benchmark run (page/bench.js) on a channel; resolves with the
+    // sender's figures once the last message is handed to the channel.
+    benchSend(label, plan) {
+      return InteropBench.send(channel(label).dc, plan);
+    },
+    // What a 'bench' channel has received so far (for a run that stalls).
+    benchReceived(label) {
+      const {messages, bytes, errors} = channel(label).bench;
+      return {messages, bytes, errors};
+    },
+    // Two RTCPeerConnections of the page connected to each other (full
+    // offer and answer once gathering is complete: no trickle), with a
+    // reliable ordered channel from the first to the second, open at both
+    // ends; the second counts and checks a benchmark run of `plan`.
+    async loopbackOpen(plan, config) {
+      if (loopback) throw new Error('a loopback pair is already open');
+      const a = new RTCPeerConnection(config);
+      const b = new RTCPeerConnection(config);
+      loopback = {a, b, dc: null, done: null};
+      const gathered = (p) => new Promise((resolve) => {
+        if (p.iceGatheringState === 'complete') return resolve();
+        p.addEventListener('icegatheringstatechange', () => {
+          if (p.iceGatheringState === 'complete') resolve();
+        });
+      });
+      const opened = (dc) => new Promise((resolve) => {
+        if (dc.readyState === 'open') return resolve();
+        dc.addEventListener('open', resolve, {once: true});
+      });
+      const received = new Promise((resolve) => b.addEventListener('datachannel', (e) => {
+        loopback.done = new Promise((finish) => InteropBench.receive(e.channel, plan, finish));
+        resolve(e.channel);
+      }, {once: true}));
+      loopback.dc = a.createDataChannel('bench');
+      await a.setLocalDescription(await a.createOffer());
+      await gathered(a);
+      await b.setRemoteDescription(a.localDescription);
+      await b.setLocalDescription(await b.createAnswer());
+      await gathered(b);
+      await a.setRemoteDescription(b.localDescription);
+      await Promise.all([opened(loopback.dc), received.then(opened)]);
+    },
+    // Sends the run on the loopback pair; resolves with the receiver's
+    // result and the sender's figures.
+    async loopbackRun(plan) {
+      const [sender, result] = await Promise.all([InteropBench.send(loopback.dc, plan), loopback.done]);
+      return {result, sender};
+    },
+    loopbackClose() {
+      if (!loopback) return;
+      loopback.a.close();
+      loopback.b.close();
+      loopback = null;
     },
     // What a channel received: count, UTF-8/binary bytes, first errors.
     received(label) {
