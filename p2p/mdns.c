@@ -688,6 +688,31 @@ static void handle_query(rtc_mdns* mdns,
   send_on(s, buf, len, unicast ? &packet->source : &s->group);
 }
 
+/* `<uuid>.local` in wire form (a 36-byte label of hex digits and dashes in
+ * the UUID layout, then "local"): the names WebRTC endpoints register
+ * (draft-ietf-mmusic-mdns-ice-candidates), the only ones ICE resolves. */
+static bool is_uuid_local(const rtc_mdns_name* name) {
+  static const uint8_t kLocal[] = {5, 'l', 'o', 'c', 'a', 'l', 0};
+  if (name->length != 1 + 36 + sizeof(kLocal) || name->wire[0] != 36)
+    return false;
+  for (size_t i = 0; i < 36; i++) {
+    uint8_t ch = name->wire[1 + i];
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    bool hex = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+               (ch >= 'A' && ch <= 'F');
+    if (dash ? ch != '-' : !hex)
+      return false;
+  }
+  for (size_t i = 0; i < sizeof(kLocal); i++) {
+    uint8_t ch = name->wire[37 + i];
+    if (ch >= 'A' && ch <= 'Z')
+      ch = (uint8_t)(ch - 'A' + 'a');
+    if (ch != kLocal[i])
+      return false;
+  }
+  return true;
+}
+
 static void handle_response(rtc_mdns* mdns,
                             mdns_socket* s,
                             const rtc_received_packet* packet) {
@@ -720,8 +745,17 @@ static void handle_response(rtc_mdns* mdns,
     if (find_entry(mdns, &r.name))
       continue;
     mdns_lookup* l = find_lookup(mdns, &r.name);
-    if (!l)
+    if (!l) {
+      /* An announcement (RFC 6762 §8.3) or an answer to someone else for a
+       * name nobody here looks up yet: a WebRTC peer announces its name
+       * when it registers it, before the candidate naming it reaches us,
+       * and then may not multicast the record again for a second (§6).
+       * Kept (the cache is bounded), so that the lookup that follows is
+       * answered at once. Only names ICE would resolve. */
+      if (is_uuid_local(&r.name))
+        cache_put(mdns, &r.name, &address, r.ttl);
       continue;
+    }
     if (l->found == 0) {
       l->found_address = address;
       l->found_ttl = r.ttl;

@@ -1278,9 +1278,10 @@ TEST_F(MdnsTest, ResolveIgnoresCaseOfName) {
 TEST_F(MdnsTest, QueriesAskForMulticastAnswers) {
   FakeHost* ha = Host({"192.168.1.10/24"});
   rtc_mdns* a = Create(ha);
-  rtc_mdns* b = Create(Host({"192.168.1.20/24"}));
   std::string name = Register(a, "192.168.1.10");
-  Run(10 * RTC_US_PER_MS);  // B ignores the announcement: not asked yet
+  Run(10 * RTC_US_PER_MS);
+  // Created after the announcement, which it would keep and answer from.
+  rtc_mdns* b = Create(Host({"192.168.1.20/24"}));
   Resolved r;
   Resolve(b, name, &r);
   Run(10 * RTC_US_PER_MS);
@@ -1465,9 +1466,10 @@ TEST_F(MdnsTest, RetransmitsAfterOneSecondThenDoubling) {
 
 TEST_F(MdnsTest, QueriesForOneNameShareOneNetworkQuery) {
   rtc_mdns* a = Create(Host({"192.168.1.10/24"}));
-  rtc_mdns* b = Create(Host({"192.168.1.20/24"}));
   std::string name = Register(a, "192.168.1.10");
   Run(10 * RTC_US_PER_MS);
+  // Created after the announcement, which it would keep and answer from.
+  rtc_mdns* b = Create(Host({"192.168.1.20/24"}));
   Resolved r1, r2;
   Resolve(b, name, &r1);
   Resolve(b, name, &r2);
@@ -1595,6 +1597,33 @@ TEST_F(MdnsTest, CachesAnswersForTheirTtl) {
   Run(2 * RTC_US_PER_SEC);
   EXPECT_EQ(RTC_ERR_TIMEOUT, expired.error);
   EXPECT_EQ(2u, queries());
+}
+
+// A peer announces its name when it registers it (RFC 6762 §8.3), before
+// the candidate that names it reaches us over signaling; it must then not
+// multicast the record again for a second (§6), so a query sent at once
+// would wait that long. The announcement is kept: the lookup that follows
+// is answered from the cache, with no query.
+TEST_F(MdnsTest, AnnouncementHeardBeforeTheLookupAnswersIt) {
+  rtc_mdns* b = Create(Host({"192.168.1.20/24"}));
+  RawSocket* raw = Raw(Host({"192.168.1.30/24"}));
+  const std::string name = "0b8e2a9c-3f1d-4c5e-8a7b-6d5c4b3a2f1e.local";
+  raw->Send(Response(name, {"192.168.1.30"}, 120), kGroup4);
+  // Names that ICE would never resolve are not kept.
+  raw->Send(Response("printer.local", {"192.168.1.30"}, 120), kGroup4);
+  Run(10 * RTC_US_PER_MS);
+  Resolved r;
+  Resolve(b, name, &r);
+  Run(10 * RTC_US_PER_MS);
+  ASSERT_EQ(1, r.calls);
+  EXPECT_EQ(RTC_OK, r.error);
+  EXPECT_EQ("192.168.1.30", IpText(r.address));
+  EXPECT_EQ(
+      0u, CountSent([&](const SentPacket& p) { return IsQueryFor(p, name); }));
+  Resolved printer;
+  Resolve(b, "printer.local", &printer, RTC_US_PER_SEC);
+  Run(2 * RTC_US_PER_SEC);
+  EXPECT_EQ(RTC_ERR_TIMEOUT, printer.error);
 }
 
 TEST_F(MdnsTest, GoodbyeRemovesCachedAnswer) {
@@ -1908,10 +1937,12 @@ size_t CountQueriesFor(const RawSocket* raw, const std::string& name) {
 
 TEST_P(MdnsNetworkTest, PeerResolvesIpv4Name) {
   rtc_mdns* a = Create(AddNetHost({"192.168.1.10"}).factory);
-  rtc_mdns* b = Create(AddNetHost({"192.168.1.20"}).factory);
-  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(a);
   std::string name = Register(a, "192.168.1.10");
   Run(RTC_US_PER_SEC);
+  // Created after the announcement, which it would keep and answer from.
+  rtc_mdns* b = Create(AddNetHost({"192.168.1.20"}).factory);
+  ASSERT_TRUE(b);
   int64_t start = Now();
   Resolved r;
   Resolve(b, name, &r);
@@ -1932,12 +1963,14 @@ TEST_P(MdnsNetworkTest, PeerResolvesIpv4Name) {
 // §15.1).
 TEST_P(MdnsNetworkTest, ResolvesAtOnceWhenAnotherStackBoundThePortFirst) {
   rtc_mdns* a = Create(AddNetHost({"192.168.1.10"}).factory);
+  ASSERT_TRUE(a);
+  std::string name = Register(a, "192.168.1.10");
+  Run(RTC_US_PER_SEC);
+  // Created after the announcement, which it would keep and answer from.
   NetHost hb = AddNetHost({"192.168.1.20"});
   rtc_mdns* first = Create(hb.factory);
   rtc_mdns* b = Create(hb.factory);
-  ASSERT_TRUE(a && first && b);
-  std::string name = Register(a, "192.168.1.10");
-  Run(RTC_US_PER_SEC);
+  ASSERT_TRUE(first && b);
   int64_t start = Now();
   Resolved r;
   Resolve(b, name, &r);
@@ -1999,10 +2032,12 @@ TEST_P(MdnsSimTest, HostOnAnotherLanCannotResolve) {
 TEST_P(MdnsSimTest, RetransmissionRecoversFromLostAnswer) {
   NetHost ha = AddNetHost({"192.168.1.10"});
   rtc_mdns* a = Create(ha.factory);
-  rtc_mdns* b = Create(AddNetHost({"192.168.1.20"}).factory);
-  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(a);
   std::string name = Register(a, "192.168.1.10");
   Run(RTC_US_PER_SEC);
+  // Created after the announcement, which it would keep and answer from.
+  rtc_mdns* b = Create(AddNetHost({"192.168.1.20"}).factory);
+  ASSERT_TRUE(b);
   rtc_sim_link lossy;
   rtc_sim_link_init(&lossy);
   lossy.delay_us = kLinkDelayUs;
@@ -2165,10 +2200,12 @@ TEST_P(MdnsNetworkTest, UnregisterSendsGoodbyeAndStopsAnswering) {
 
 TEST_P(MdnsNetworkTest, DestroyWithPendingQueriesNeverCallsBack) {
   rtc_mdns* a = Create(AddNetHost({"192.168.1.10"}).factory);
-  rtc_mdns* b = Create(AddNetHost({"192.168.1.20"}).factory);
-  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(a);
   std::string name = Register(a, "192.168.1.10");
   Run(RTC_US_PER_SEC);
+  // Created after the announcement, which it would keep and answer from.
+  rtc_mdns* b = Create(AddNetHost({"192.168.1.20"}).factory);
+  ASSERT_TRUE(b);
   Resolved in_flight, unknown, local;
   Resolve(b, name, &in_flight);
   Resolve(b, "printer.local", &unknown);
