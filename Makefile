@@ -13,6 +13,8 @@
 #                     Node (fetches the pinned WPT files once; test/wpt/);
 #                     WPT_ARGS='webrtc/protocol/' runs part of it
 #   make fuzz         libFuzzer on every fuzz target, FUZZ_SECONDS each (60)
+#   make memcheck     valgrind memcheck: the C embedder example and every
+#                     WebRTC API test file of test/js (make test runs one)
 #   make bench        data-channel goodput rtcbox <-> headless Chromium and
 #                     Chromium <-> Chromium (builds out/release; table in
 #                     out/bench/dc_chromium.md); BENCH_ARGS='--size 256MiB
@@ -23,7 +25,7 @@
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test fuzz wpt bench format clean demo demo-chromium
+.PHONY: all deps build test fuzz memcheck wpt bench format clean demo demo-chromium
 
 all: build
 
@@ -38,6 +40,9 @@ test: deps
 
 fuzz: deps
 	@test/run_all.sh fuzz $(FUZZ_SECONDS)
+
+memcheck: deps
+	@test/run_all.sh memcheck
 
 wpt: deps
 	@test/run_all.sh wpt $(WPT_ARGS)

@@ -5,7 +5,8 @@
 set -eu
 
 # chromium: the browser peer of the interop tests (test/interop/) and of
-# `make demo-chromium`, driven through npm playwright-core.
+# `make demo-chromium`, driven through npm playwright-core. valgrind: the
+# memcheck run of make test (test/run_all.sh run_memcheck).
 PACKAGES="
   ca-certificates
   coturn
@@ -29,6 +30,7 @@ PACKAGES="
   libgtest-dev
   libgmock-dev
   chromium
+  valgrind
 "
 
 # shellcheck disable=SC2086

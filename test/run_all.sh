@@ -8,6 +8,8 @@
 #   test/run_all.sh build CFG  gn gen + ninja of one configuration (make)
 #   test/run_all.sh fuzz SECS  libFuzzer on every target for SECS seconds
 #   test/run_all.sh wpt [OPT]  build clang, run web-platform-tests webrtc/
+#   test/run_all.sh memcheck   build gcc, valgrind memcheck: the embedder
+#                              example and every test/js WebRTC API file
 #
 # Configurations (out/<name>):
 #   clang   the default: clang, debug, DCHECKs on
@@ -27,6 +29,9 @@ declare -A TARGETS=([clang]=all [gcc]=all [asan]=all [fuzz]=test/fuzzers:fuzzers
 
 RESULTS=out/test-results.txt
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+# The JS test files make test also runs under valgrind memcheck (each takes
+# ~1 minute there); `make memcheck` runs all of them.
+MEMCHECK_JS=${MEMCHECK_JS:-test/js/webrtc_data_channel.test.js}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
@@ -193,6 +198,11 @@ run_everything() {
     fi
   done
 
+  if [[ " ${built[*]} " == *" gcc "* ]]; then
+    section "valgrind memcheck (gcc)"
+    test/valgrind/run.sh out/gcc memcheck "$RESULTS" $MEMCHECK_JS
+  fi
+
   if [[ " ${built[*]} " == *" clang "* ]]; then
     section "interop with headless Chromium (clang)"
     test/interop/run_tests.sh out/clang interop "$RESULTS"
@@ -221,6 +231,13 @@ case ${1:-test} in
     : >"$RESULTS"
     FUZZ_SECONDS=${2:-$FUZZ_SECONDS}
     check "build fuzz" build fuzz && run_fuzzers "$FUZZ_SECONDS"
+    summary
+    ;;
+  memcheck)
+    mkdir -p out
+    : >"$RESULTS"
+    check "build gcc" build gcc &&
+      test/valgrind/run.sh out/gcc memcheck "$RESULTS" test/js/webrtc_*.test.js
     summary
     ;;
   wpt)
