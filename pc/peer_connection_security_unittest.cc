@@ -918,4 +918,109 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(param.param.name);
     });
 
+// --- 5. a=tls-id and a=setup of a continued association (SEC-23, SEC-22) ---
+
+constexpr char kTlsIdA[] = "a=tls-id:aaaaaaaaaaaaaaaaaaaaaaaa";
+constexpr char kTlsIdB[] = "a=tls-id:bbbbbbbbbbbbbbbbbbbbbbbb";
+constexpr char kTlsIdNew[] = "a=tls-id:nnnnnnnnnnnnnnnnnnnnnnnn";
+
+// RFC 9429 §5.11: "If an ICE restart is performed without a change in the
+// tls-id value or fingerprint, then the same DTLS connection is continued";
+// a new tls-id is a new association (RFC 8842 §5), so, like a new
+// fingerprint, it needs an ICE restart: a re-offer with a new tls-id and
+// the old ufrag is refused and the running association is untouched. The
+// same re-offer keeping its tls-id is accepted.
+TEST_F(PeerConnectionSecurityTest,
+       SEC23_RejectsReofferThatChangesTlsIdWithoutIceRestart) {
+  munge_offer = [](std::string& sdp) {
+    ASSERT_GE(InsertAfterLines(sdp, "a=fingerprint:", kTlsIdA), 1);
+  };
+  munge_answer = [](std::string& sdp) {
+    ASSERT_GE(InsertAfterLines(sdp, "a=fingerprint:", kTlsIdB), 1);
+  };
+  Channel* ca = nullptr;
+  Channel* cb = nullptr;
+  ASSERT_NO_FATAL_FAILURE(Connect(&ca, &cb));
+  std::string reoffer = CreateOffer(a_);
+  ASSERT_EQ(SetDescription(a_, true, RTC_SDP_OFFER, reoffer), RTC_OK);
+  std::string changed = reoffer;
+  ASSERT_GE(InsertAfterLines(changed, "a=fingerprint:", kTlsIdNew), 1);
+  std::string message;
+  EXPECT_EQ(SetDescription(b_, false, RTC_SDP_OFFER, changed, &message),
+            RTC_ERR_INVALID_ACCESS)
+      << message;
+  EXPECT_EQ(SignalingState(b_), RTC_SIGNALING_STABLE);
+  EXPECT_TRUE(Delivered(a_, *ca, *cb, "still the same association"));
+  EXPECT_EQ(TransportStat(b_, "dtlsState"), "connected");
+  std::string same = reoffer;
+  ASSERT_GE(InsertAfterLines(same, "a=fingerprint:", kTlsIdA), 1);
+  EXPECT_EQ(SetDescription(b_, false, RTC_SDP_OFFER, same, &message), RTC_OK)
+      << message;
+}
+
+// With an ICE restart, a new tls-id is legitimate.
+TEST_F(PeerConnectionSecurityTest, SEC23_AcceptsNewTlsIdWithIceRestart) {
+  munge_offer = [](std::string& sdp) {
+    ASSERT_GE(InsertAfterLines(sdp, "a=fingerprint:", kTlsIdA), 1);
+  };
+  munge_answer = [](std::string& sdp) {
+    ASSERT_GE(InsertAfterLines(sdp, "a=fingerprint:", kTlsIdB), 1);
+  };
+  Channel* ca = nullptr;
+  Channel* cb = nullptr;
+  ASSERT_NO_FATAL_FAILURE(Connect(&ca, &cb));
+  std::string reoffer = CreateOffer(a_, /*ice_restart=*/true);
+  ASSERT_EQ(SetDescription(a_, true, RTC_SDP_OFFER, reoffer), RTC_OK);
+  ASSERT_GE(InsertAfterLines(reoffer, "a=fingerprint:", kTlsIdNew), 1);
+  std::string message;
+  EXPECT_EQ(SetDescription(b_, false, RTC_SDP_OFFER, reoffer, &message), RTC_OK)
+      << message;
+}
+
+// RFC 8842 §5: the DTLS roles are fixed for the life of an association.
+// a_ offered actpass and b_ answered active: b_ is the DTLS client. A
+// re-offer from b_ asking to be the server (passive), and a re-answer from
+// b_ making itself the server, both without a new association, are
+// refused; the running association is untouched.
+TEST_F(PeerConnectionSecurityTest,
+       SEC22_RejectsDtlsRoleChangeOfARunningAssociation) {
+  Channel* ca = nullptr;
+  Channel* cb = nullptr;
+  ASSERT_NO_FATAL_FAILURE(Connect(&ca, &cb));
+  std::string message;
+  // A re-offer from the client asking to be the server.
+  std::string reoffer = CreateOffer(b_);
+  ASSERT_EQ(SetDescription(b_, true, RTC_SDP_OFFER, reoffer), RTC_OK);
+  std::string flipped = reoffer;
+  ASSERT_GE(ReplaceLines(flipped, "a=setup:", "passive"), 1);
+  EXPECT_EQ(SetDescription(a_, false, RTC_SDP_OFFER, flipped, &message),
+            RTC_ERR_INVALID_ACCESS)
+      << message;
+  EXPECT_EQ(SignalingState(a_), RTC_SIGNALING_STABLE);
+  // The same re-offer as it was (actpass) is fine; its answer from a_
+  // keeps a_ the server.
+  ASSERT_EQ(SetDescription(a_, false, RTC_SDP_OFFER, reoffer, &message), RTC_OK)
+      << message;
+  std::string answer = CreateAnswer(a_);
+  EXPECT_EQ(LineValue(answer, "a=setup:"), "passive");
+  ASSERT_EQ(SetDescription(a_, true, RTC_SDP_ANSWER, answer), RTC_OK);
+  ASSERT_EQ(SetDescription(b_, false, RTC_SDP_ANSWER, answer), RTC_OK);
+
+  // A re-answer from b_ that would make it the server too.
+  std::string reoffer2 = CreateOffer(a_);
+  ASSERT_EQ(SetDescription(a_, true, RTC_SDP_OFFER, reoffer2), RTC_OK);
+  ASSERT_EQ(SetDescription(b_, false, RTC_SDP_OFFER, reoffer2), RTC_OK);
+  std::string answer2 = CreateAnswer(b_);
+  ASSERT_EQ(SetDescription(b_, true, RTC_SDP_ANSWER, answer2), RTC_OK);
+  EXPECT_EQ(LineValue(answer2, "a=setup:"), "active");
+  ASSERT_GE(ReplaceLines(answer2, "a=setup:", "passive"), 1);
+  EXPECT_EQ(SetDescription(a_, false, RTC_SDP_ANSWER, answer2, &message),
+            RTC_ERR_INVALID_ACCESS)
+      << message;
+  EXPECT_EQ(SignalingState(a_), RTC_SIGNALING_HAVE_LOCAL_OFFER);
+  EXPECT_TRUE(Delivered(a_, *ca, *cb, "still the same association"));
+  EXPECT_TRUE(Delivered(b_, *cb, *ca, "both ways"));
+  EXPECT_EQ(TransportStat(a_, "dtlsState"), "connected");
+}
+
 }  // namespace
