@@ -187,7 +187,7 @@ TEST_F(DtlsTransportTest, SetRemoteFingerprintsValidatesArguments) {
 
 // --- Handshakes ---
 
-TEST_F(DtlsTransportTest, EcdsaHandshakeNegotiatesAes128GcmBothWays) {
+TEST_F(DtlsTransportTest, SEC07_EcdsaHandshakeNegotiatesAes128GcmBothWays) {
   for (rtc_dtls_role a_role : {RTC_DTLS_ROLE_CLIENT, RTC_DTLS_ROLE_SERVER}) {
     SCOPED_TRACE(a_role == RTC_DTLS_ROLE_CLIENT ? "a client" : "a server");
     Destroy(a_);
@@ -443,7 +443,7 @@ TEST_F(DtlsTransportTest, SendBeforeConnectedIsInvalidState) {
   EXPECT_TRUE(b_.rtp.empty());
 }
 
-TEST_F(DtlsTransportTest, RtpIsDroppedBeforeConnectedAndDeliveredAfter) {
+TEST_F(DtlsTransportTest, SEC02_RtpIsDroppedBeforeConnectedAndDeliveredAfter) {
   Create(a_);
   Create(b_);
   Receive(a_, kRtp, sizeof(kRtp));  // before start
@@ -506,7 +506,7 @@ TEST_F(DtlsTransportTest, WouldBlockDuringHandshakeIsCoveredByRetransmission) {
 
 // --- Fingerprint verification (SEC-17) ---
 
-TEST_F(DtlsTransportTest, FingerprintMismatchDetectedByTheClient) {
+TEST_F(DtlsTransportTest, SEC17_FingerprintMismatchDetectedByTheClient) {
   Create(a_);
   Create(b_);
   ASSERT_EQ(RTC_OK, SetFingerprints(a_, {WrongFingerprint(b_)}));
@@ -538,7 +538,7 @@ TEST_F(DtlsTransportTest, FingerprintMismatchDetectedByTheClient) {
   }
 }
 
-TEST_F(DtlsTransportTest, FingerprintMismatchDetectedByTheServer) {
+TEST_F(DtlsTransportTest, SEC17_FingerprintMismatchDetectedByTheServer) {
   Create(a_);
   Create(b_);
   ASSERT_EQ(RTC_OK, SetFingerprints(a_, {Fingerprint(b_)}));
@@ -929,7 +929,7 @@ TEST_F(DtlsRawPeerTest, ClientOfferingNoAesGcmSuiteIsRejected) {
   EXPECT_FALSE(b_.sent.empty());
 }
 
-TEST_F(DtlsRawPeerTest, ClientOfferingAesCbcIsRejected) {
+TEST_F(DtlsRawPeerTest, SEC08_ClientOfferingAesCbcIsRejected) {
   a_.cert = NewCert(RTC_KEY_ECDSA_P256);
   RawClient client;
   ASSERT_TRUE(client.Init("ECDHE-ECDSA-AES128-SHA", a_.cert));
@@ -941,7 +941,7 @@ TEST_F(DtlsRawPeerTest, ClientOfferingAesCbcIsRejected) {
   EXPECT_EQ(40, b_.errors[0].sent_alert);
 }
 
-TEST_F(DtlsRawPeerTest, ClientWithoutCertificateIsRejected) {
+TEST_F(DtlsRawPeerTest, SEC19_ClientWithoutCertificateIsRejected) {
   a_.cert = NewCert(RTC_KEY_ECDSA_P256);
   RawClient client;
   ASSERT_TRUE(client.Init("ECDHE-ECDSA-AES128-GCM-SHA256", nullptr));

@@ -366,7 +366,7 @@ TEST_F(JsepTest, MalformedRemoteSdpIsSdpSyntaxErrorWithLine) {
   EXPECT_EQ(SetRemote(a_, RTC_SDP_OFFER, "").err, RTC_ERR_SDP_SYNTAX);
 }
 
-TEST_F(JsepTest, RemoteDescriptionsWithoutDtlsAreRejected) {
+TEST_F(JsepTest, SEC04_RemoteDescriptionsWithoutDtlsAreRejected) {
   std::string offer = OfferWithChannel();
   // SEC-04: SDES only (a=crypto, no fingerprint) is InvalidAccessError.
   std::string sdes = RemoveLines(offer, "a=fingerprint:");
@@ -409,7 +409,7 @@ TEST_F(JsepTest, BadIceCredentialsAreInvalidAccessError) {
             RTC_ERR_INVALID_ACCESS);
 }
 
-TEST_F(JsepTest, AnswerWithActpassIsRejected) {
+TEST_F(JsepTest, SEC22_AnswerWithActpassIsRejected) {
   std::string offer = OfferWithChannel();
   ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, offer).err, RTC_OK);
   ASSERT_EQ(SetRemote(b_, RTC_SDP_OFFER, offer).err, RTC_OK);
@@ -922,7 +922,7 @@ TEST_F(JsepTest, OfferHasAFingerprintOfEveryCertificate) {
   rtc_certificate_unref(certs[1]);
 }
 
-TEST_F(JsepTest, ExpiredCertificateIsInvalidAccessError) {
+TEST_F(JsepTest, SEC13_ExpiredCertificateIsInvalidAccessError) {
   rtc_certificate* cert = nullptr;
   rtc_certificate_params params;
   rtc_certificate_params_init(&params);

@@ -401,7 +401,7 @@ class FingerprintMismatchTest
 // webrtc-pc / WPT dtls-fingerprint-validation.html: both connections reach
 // "failed". No data channel opens, nothing sent is delivered, no
 // datachannel event fires.
-TEST_P(FingerprintMismatchTest, FailsOnBothSidesAndNothingIsDelivered) {
+TEST_P(FingerprintMismatchTest, SEC17_FailsOnBothSidesAndNothingIsDelivered) {
   const MismatchCase& c = GetParam();
   MakePeers();
   // An announced channel (DCEP) and a negotiated one present on both sides
@@ -485,7 +485,8 @@ INSTANTIATE_TEST_SUITE_P(
 
 // The control for the tests above: with the right fingerprints the same
 // role munging connects, and stats report the intended DTLS roles.
-TEST_F(PeerConnectionSecurityTest, OfferWithSetupActiveMakesOffererDtlsClient) {
+TEST_F(PeerConnectionSecurityTest,
+       SEC22_OfferWithSetupActiveMakesOffererDtlsClient) {
   MakePeers();
   Channel* ca = NewChannel(a_, "chat", nullptr);
   munge_offer = [&](std::string& sdp) {
@@ -498,7 +499,7 @@ TEST_F(PeerConnectionSecurityTest, OfferWithSetupActiveMakesOffererDtlsClient) {
   EXPECT_EQ(TransportStat(b_, "dtlsRole"), "server");
 }
 
-TEST_F(PeerConnectionSecurityTest, ActpassOfferMakesOffererDtlsServer) {
+TEST_F(PeerConnectionSecurityTest, SEC22_ActpassOfferMakesOffererDtlsServer) {
   MakePeers();
   Channel* ca = NewChannel(a_, "chat", nullptr);
   Negotiate(a_, b_);
@@ -518,7 +519,8 @@ class FingerprintHashTest
 // than SHA-256 (the grammar lists sha-1, sha-224, sha-256, sha-384,
 // sha-512); the peer's certificate is checked with the hash the
 // description names. Both sides here verify with it.
-TEST_P(FingerprintHashTest, FingerprintOfRealCertificateWithOtherHashConnects) {
+TEST_P(FingerprintHashTest,
+       SEC20_FingerprintOfRealCertificateWithOtherHashConnects) {
   MakePeers();
   Channel* ca = NewChannel(a_, "chat", nullptr);
   const std::string fa = FingerprintOf(cert_a_, GetParam());
@@ -542,7 +544,8 @@ TEST_P(FingerprintHashTest, FingerprintOfRealCertificateWithOtherHashConnects) {
 
 // The other hash is really checked, not skipped: the same hash of another
 // certificate fails the connection.
-TEST_P(FingerprintHashTest, FingerprintOfOtherCertificateWithOtherHashFails) {
+TEST_P(FingerprintHashTest,
+       SEC20_FingerprintOfOtherCertificateWithOtherHashFails) {
   MakePeers();
   Channel* ca = NewChannel(a_, "chat", nullptr);
   const std::string wrong = FingerprintOf(stranger_, GetParam());
@@ -588,7 +591,7 @@ class BadFingerprintTest : public PeerConnectionSecurityTest,
 // a digest of the wrong length is malformed. The description is refused
 // as an SDP error (RTCError "sdp-syntax-error", an OperationError) and
 // leaves the connection as it was.
-TEST_P(BadFingerprintTest, RemoteOfferIsRejectedAndNotApplied) {
+TEST_P(BadFingerprintTest, SEC20_RemoteOfferIsRejectedAndNotApplied) {
   MakePeers();
   NewChannel(a_, "chat", nullptr);  // a data section to offer
   std::string offer = CreateOffer(a_);
@@ -648,7 +651,8 @@ constexpr char kCryptoLine[] =
 // SEC-04 (b). RFC 8826 §4.3.1, RFC 8827 §6.5: SDES must not be negotiated.
 // The WPT test accepts InvalidAccessError or OperationError
 // (w3c/webrtc-pc#2672); we give InvalidAccessError.
-TEST_F(PeerConnectionSecurityTest, RejectsSdesOnlyOfferWithInvalidAccessError) {
+TEST_F(PeerConnectionSecurityTest,
+       SEC04_RejectsSdesOnlyOfferWithInvalidAccessError) {
   MakePeers();
   std::string message;
   EXPECT_EQ(SetDescription(b_, false, RTC_SDP_OFFER, kSdesOnlyOffer, &message),
@@ -662,7 +666,7 @@ TEST_F(PeerConnectionSecurityTest, RejectsSdesOnlyOfferWithInvalidAccessError) {
 // keys and a fingerprint is accepted, its keys ignored: the answer (and a
 // later offer of ours) has no a=crypto, and DTLS keys the session.
 TEST_F(PeerConnectionSecurityTest,
-       AcceptsOfferWithCryptoBesideFingerprintAndNeverSendsCrypto) {
+       SEC04_AcceptsOfferWithCryptoBesideFingerprintAndNeverSendsCrypto) {
   MakePeers();
   Channel* ca = NewChannel(a_, "chat", nullptr);
   // An RTP section: that is where a=crypto belongs (RFC 4568).
@@ -756,7 +760,7 @@ TEST_F(PeerConnectionSecurityTest, AcceptsSessionLevelFingerprint) {
 // restart.html applies it to re-offers too, with InvalidAccessError. The
 // running association is untouched.
 TEST_F(PeerConnectionSecurityTest,
-       RejectsReofferThatChangesFingerprintWithoutIceRestart) {
+       SEC21_RejectsReofferThatChangesFingerprintWithoutIceRestart) {
   Channel* ca = nullptr;
   Channel* cb = nullptr;
   ASSERT_NO_FATAL_FAILURE(Connect(&ca, &cb));
@@ -776,7 +780,7 @@ TEST_F(PeerConnectionSecurityTest,
 }
 
 TEST_F(PeerConnectionSecurityTest,
-       RejectsReanswerThatChangesFingerprintWithoutIceRestart) {
+       SEC21_RejectsReanswerThatChangesFingerprintWithoutIceRestart) {
   Channel* ca = nullptr;
   Channel* cb = nullptr;
   ASSERT_NO_FATAL_FAILURE(Connect(&ca, &cb));
@@ -805,7 +809,7 @@ TEST_F(PeerConnectionSecurityTest,
 // on the new ICE generation (well past the 30 s consent timeout of the old
 // one).
 TEST_F(PeerConnectionSecurityTest,
-       IceRestartWithSameFingerprintContinuesDtlsAssociation) {
+       SEC21_IceRestartWithSameFingerprintContinuesDtlsAssociation) {
   Channel* ca = nullptr;
   Channel* cb = nullptr;
   ASSERT_NO_FATAL_FAILURE(Connect(&ca, &cb));
@@ -861,7 +865,7 @@ class ForgedFingerprintRestartTest
     : public PeerConnectionSecurityTest,
       public testing::WithParamInterface<ForgedRestartCase> {};
 
-TEST_P(ForgedFingerprintRestartTest, TearsDownDtlsAndDeliversNothing) {
+TEST_P(ForgedFingerprintRestartTest, SEC21_TearsDownDtlsAndDeliversNothing) {
   const ForgedRestartCase& c = GetParam();
   Channel* ca = nullptr;
   Channel* cb = nullptr;
