@@ -192,6 +192,46 @@ TEST_F(DtlsSecurityTest, SEC08_ServerPicksEcdheAeadOverClientPreference) {
   }
 }
 
+// --- SEC-07: the mandatory suite, curve and profile ---
+
+// RFC 8827 §6.5: "All implementations MUST support DTLS 1.2 with the
+// TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 cipher suite and the P-256 curve"
+// and the SRTP_AES128_CM_HMAC_SHA1_80 protection profile. A peer pinned to
+// exactly those connects with us in both roles, and that is what we
+// report.
+TEST_F(DtlsSecurityTest, SEC07_PeerPinnedToTheMandatorySuiteCurveAndProfile) {
+  for (bool we_are_server : {true, false}) {
+    SCOPED_TRACE(we_are_server ? "we are server" : "we are client");
+    Peer& ours = we_are_server ? b_ : a_;
+    Peer& theirs = we_are_server ? a_ : b_;
+    Destroy(ours);
+    ours.states.clear();
+    if (!theirs.cert)
+      theirs.cert = NewCert(RTC_KEY_ECDSA_P256);
+    RawPeer peer;
+    ASSERT_TRUE(peer.Init("ECDHE-ECDSA-AES128-GCM-SHA256", theirs.cert,
+                          /*server=*/!we_are_server, "SRTP_AES128_CM_SHA1_80"));
+    ASSERT_TRUE(SSL_set1_curves_list(peer.ssl.get(), "P-256"));
+    Create(ours);
+    ASSERT_EQ(RTC_OK, SetFingerprints(ours, {Fingerprint(theirs)}));
+    if (we_are_server)
+      Run(peer);
+    else
+      RunServer(peer);
+    ASSERT_TRUE(ours.connected()) << StatesOf(ours);
+    rtc_dtls_info info = Info(ours);
+    EXPECT_STREQ("DTLSv1.2", info.tls_version);
+    EXPECT_STREQ("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", info.cipher);
+    EXPECT_STREQ("P-256", info.group);
+    EXPECT_STREQ("SRTP_AES128_CM_SHA1_80", info.srtp_cipher);
+    rtc_srtp_keys keys;
+    ASSERT_EQ(RTC_OK, Keys(ours, &keys));
+    EXPECT_EQ(RTC_SRTP_AES128_CM_SHA1_80, keys.profile);
+    EXPECT_EQ(16u, keys.key_length);
+    EXPECT_EQ(14u, keys.salt_length);
+  }
+}
+
 // --- SEC-02 (b): a peer offering only NULL encryption ---
 
 // RFC 8827 §6.5: "Implementations MUST NOT negotiate cipher suites with
