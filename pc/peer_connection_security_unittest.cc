@@ -6,6 +6,10 @@
 
 #include "api/rtc_peer_connection.h"
 
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -15,6 +19,8 @@
 #include <vector>
 
 #include "p2p/certificate.h"
+#include "p2p/packet_socket.h"
+#include "p2p/socket_factory.h"
 #include "rtc_base/clock.h"
 #include "rtc_base/logging.h"
 #include "test/pc/pc_test_util.h"
@@ -1025,6 +1031,136 @@ TEST_F(PeerConnectionSecurityTest,
   EXPECT_TRUE(Delivered(a_, *ca, *cb, "still the same association"));
   EXPECT_TRUE(Delivered(b_, *cb, *ca, "both ways"));
   EXPECT_EQ(TransportStat(a_, "dtlsState"), "connected");
+}
+
+// --- 6. A stray ClientHello from a third address (SEC-29) ---
+
+// A real DTLS 1.2 ClientHello, as any BoringSSL client sends it.
+std::string StrayClientHello() {
+  bssl::UniquePtr<SSL_CTX> ctx(SSL_CTX_new(DTLS_method()));
+  if (!ctx)
+    return "";
+  bssl::UniquePtr<SSL> ssl(SSL_new(ctx.get()));
+  BIO* rbio = BIO_new(BIO_s_mem());
+  BIO* wbio = BIO_new(BIO_s_mem());
+  if (!ssl || !rbio || !wbio) {
+    BIO_free(rbio);
+    BIO_free(wbio);
+    return "";
+  }
+  SSL_set_bio(ssl.get(), rbio, wbio);
+  SSL_set_connect_state(ssl.get());
+  SSL_do_handshake(ssl.get());
+  ERR_clear_error();
+  const uint8_t* data = nullptr;
+  size_t len = 0;
+  BIO_mem_contents(wbio, &data, &len);
+  return std::string(reinterpret_cast<const char*>(data), len);
+}
+
+// The host candidate address of p's local description.
+bool HostCandidate(const std::string& sdp,
+                   const std::string& ip,
+                   rtc_socket_address* out) {
+  for (size_t at = sdp.find("a=candidate:"); at != std::string::npos;
+       at = sdp.find("a=candidate:", at + 1)) {
+    std::string line = sdp.substr(at, sdp.find_first_of("\r\n", at) - at);
+    size_t ip_at = line.find(" " + ip + " ");
+    if (ip_at == std::string::npos ||
+        line.find(" typ host") == std::string::npos)
+      continue;
+    std::string hostport = ip + ":" +
+                           line.substr(ip_at + ip.size() + 2,
+                                       line.find(' ', ip_at + ip.size() + 2) -
+                                           (ip_at + ip.size() + 2));
+    return rtc_socket_address_parse(hostport.c_str(), hostport.size(), out) ==
+           RTC_OK;
+  }
+  return false;
+}
+
+// Enable Security's "DTLS ClientHello race": while ICE is checking (and
+// again once connected), a third host sends a genuine ClientHello to both
+// peers' ports. Only packets of the ICE-selected pair reach DTLS: the
+// stray gets no answer at all, and the real handshake completes, verified
+// against the SDP fingerprints, with data flowing both ways.
+TEST_F(PeerConnectionSecurityTest,
+       SEC29_StrayClientHelloFromAThirdAddressIsIgnored) {
+  MakePeers();
+  // Slow links: ICE is still checking when the stray packets arrive.
+  SetLink(a_, 40 * kMs, 0);
+  SetLink(b_, 40 * kMs, 0);
+  rtc_socket_address stray_ip;
+  ASSERT_EQ(rtc_socket_address_parse("203.0.113.66", 12, &stray_ip), RTC_OK);
+  rtc_sim_host* stray_host = nullptr;
+  ASSERT_EQ(rtc_sim_network_add_host(net_, nullptr, &stray_ip, &stray_host),
+            RTC_OK);
+  rtc_task_queue* stray_queue = nullptr;
+  ASSERT_EQ(rtc_sim_time_create_queue(time_, "stray", &stray_queue), RTC_OK);
+  struct Received {
+    int packets = 0;
+  } received;
+  static const rtc_packet_socket_observer kStrayObserver = {
+      [](void* user, rtc_packet_socket*, const rtc_received_packet*,
+         size_t count) {
+        static_cast<Received*>(user)->packets += static_cast<int>(count);
+      },
+      nullptr, nullptr};
+  rtc_packet_socket* stray = nullptr;
+  OnQueue(stray_queue, [&] {
+    ASSERT_EQ(rtc_socket_factory_create_udp(
+                  rtc_sim_host_socket_factory(stray_host), stray_queue,
+                  &stray_ip, nullptr, &kStrayObserver, &received, &stray),
+              RTC_OK);
+  });
+  const std::string hello = StrayClientHello();
+  ASSERT_GT(hello.size(), 50u);
+  ASSERT_EQ(hello[0], 22);  // a handshake record
+
+  Channel* ca = NewChannel(a_, "chat", nullptr);
+  Negotiate(a_, b_);
+  ASSERT_TRUE(RunUntil(
+      [&] {
+        rtc_socket_address x;
+        return HostCandidate(Description(a_, RTC_DESCRIPTION_LOCAL),
+                             "203.0.113.1", &x) &&
+               HostCandidate(Description(b_, RTC_DESCRIPTION_LOCAL),
+                             "203.0.113.2", &x);
+      },
+      kSec));
+  rtc_socket_address targets[2];
+  ASSERT_TRUE(HostCandidate(Description(a_, RTC_DESCRIPTION_LOCAL),
+                            "203.0.113.1", &targets[0]));
+  ASSERT_TRUE(HostCandidate(Description(b_, RTC_DESCRIPTION_LOCAL),
+                            "203.0.113.2", &targets[1]));
+  auto send_stray = [&] {
+    OnQueue(stray_queue, [&] {
+      for (const rtc_socket_address& to : targets) {
+        EXPECT_EQ(rtc_packet_socket_send_to(
+                      stray, reinterpret_cast<const uint8_t*>(hello.data()),
+                      hello.size(), &to),
+                  RTC_OK);
+      }
+    });
+  };
+  send_stray();
+  EXPECT_NE(TransportStat(a_, "dtlsState"), "connected");  // still checking
+
+  Channel* cb = WaitOpen(*ca, b_, 0, 10 * kSec);
+  ASSERT_NE(cb, nullptr);
+  EXPECT_EQ(TransportStat(a_, "dtlsState"), "connected");
+  EXPECT_EQ(TransportStat(b_, "dtlsState"), "connected");
+  send_stray();
+  RunUntil([] { return false; }, kSec);
+  EXPECT_TRUE(Delivered(a_, *ca, *cb, "after the strays"));
+  EXPECT_TRUE(Delivered(b_, *cb, *ca, "both ways"));
+  EXPECT_EQ(TransportStat(a_, "dtlsState"), "connected");
+  EXPECT_EQ(TransportStat(b_, "dtlsState"), "connected");
+  // Nobody answered the stray: no ServerHello, no HelloVerifyRequest, no
+  // alert, no STUN.
+  EXPECT_EQ(received.packets, 0);
+  OnQueue(stray_queue, [&] { rtc_packet_socket_destroy(stray); });
+  rtc_task_queue_destroy(stray_queue);
 }
 
 }  // namespace
