@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <ostream>
@@ -1161,6 +1163,84 @@ TEST_F(PeerConnectionSecurityTest,
   EXPECT_EQ(received.packets, 0);
   OnQueue(stray_queue, [&] { rtc_packet_socket_destroy(stray); });
   rtc_task_queue_destroy(stray_queue);
+}
+
+// --- 7. SCTP only inside DTLS (SEC-06) ---
+
+// RFC 8827 §6.5 / RFC 8261 §5: data channels run SCTP over DTLS only. A
+// capture of every datagram both peers send (the simulated network's view
+// of what a pcap would show): each is STUN or a whole sequence of DTLS
+// records; nothing else (no raw SCTP, whose common header starts with the
+// port 5000, first byte 0x13); application data is never in epoch 0; and
+// each side's first application data record (its first SCTP packet, the
+// INIT or INIT ACK) comes only after the last ChangeCipherSpec of the
+// handshake.
+TEST_F(PeerConnectionSecurityTest, SEC06_SctpOnlyInsideDtlsAfterTheHandshake) {
+  MakePeers();
+  struct Datagram {
+    const rtc_sim_host* host;
+    std::string data;
+  };
+  std::vector<Datagram> capture;
+  rtc_sim_network_set_capture(
+      net_,
+      [](void* user, const rtc_sim_host* host, const rtc_socket_address*,
+         const rtc_socket_address*, const uint8_t* data, size_t size) {
+        static_cast<std::vector<Datagram>*>(user)->push_back(
+            {host, std::string(reinterpret_cast<const char*>(data), size)});
+      },
+      &capture);
+  Channel* ca = NewChannel(a_, "chat", nullptr);
+  Negotiate(a_, b_);
+  Channel* cb = WaitOpen(*ca, b_, 0, 10 * kSec);
+  ASSERT_NE(cb, nullptr);
+  EXPECT_TRUE(Delivered(a_, *ca, *cb, "one"));
+  EXPECT_TRUE(Delivered(b_, *cb, *ca, "two"));
+  rtc_sim_network_set_capture(net_, nullptr, nullptr);
+
+  size_t last_ccs = 0;
+  size_t first_app[2] = {SIZE_MAX, SIZE_MAX};
+  size_t stun = 0, dtls = 0;
+  for (size_t i = 0; i < capture.size(); ++i) {
+    const std::string& d = capture[i].data;
+    ASSERT_FALSE(d.empty());
+    uint8_t first = static_cast<uint8_t>(d[0]);
+    if (first <= 3) {  // RFC 7983: STUN
+      stun++;
+      continue;
+    }
+    ASSERT_TRUE(first >= 20 && first <= 63)
+        << "datagram " << i << " is neither STUN nor DTLS: first byte "
+        << int{first};
+    dtls++;
+    int side = capture[i].host == a_.host ? 0 : 1;
+    // RFC 6347 §4.1: type(1) version(2) epoch(2) sequence(6) length(2).
+    size_t at = 0;
+    while (at < d.size()) {
+      ASSERT_LE(at + 13, d.size()) << "datagram " << i;
+      uint8_t type = static_cast<uint8_t>(d[at]);
+      uint16_t epoch =
+          static_cast<uint16_t>((static_cast<uint8_t>(d[at + 3]) << 8) |
+                                static_cast<uint8_t>(d[at + 4]));
+      size_t length = (static_cast<uint8_t>(d[at + 11]) << 8) |
+                      static_cast<uint8_t>(d[at + 12]);
+      ASSERT_TRUE(type >= 20 && type <= 23) << "record type " << int{type};
+      if (type == 20)
+        last_ccs = i;
+      if (type == 23) {
+        EXPECT_GE(epoch, 1) << "application data in the clear";
+        first_app[side] = std::min(first_app[side], i);
+      }
+      at += 13 + length;
+    }
+    ASSERT_EQ(at, d.size()) << "datagram " << i << " is not whole records";
+  }
+  EXPECT_GT(stun, 0u);
+  EXPECT_GT(dtls, 0u);
+  ASSERT_NE(first_app[0], SIZE_MAX);
+  ASSERT_NE(first_app[1], SIZE_MAX);
+  EXPECT_GT(first_app[0], last_ccs);
+  EXPECT_GT(first_app[1], last_ccs);
 }
 
 }  // namespace
