@@ -140,7 +140,7 @@ ForeignIdentity SelfSigned(EVP_PKEY* key, const EVP_MD* md) {
 
 // --- Generation ---
 
-TEST(CertificateTest, GeneratesEcdsaP256SignedWithSha256ByDefault) {
+TEST(CertificateTest, SEC11_GeneratesEcdsaP256SignedWithSha256ByDefault) {
   rtc_certificate_params params;
   rtc_certificate_params_init(&params);
   EXPECT_EQ(RTC_KEY_ECDSA_P256, params.type);
@@ -227,7 +227,7 @@ TEST(CertificateTest, GeneratesRsa3072) {
   EXPECT_EQ(3072u, RSA_bits(EVP_PKEY_get0_RSA(key.get())));
 }
 
-TEST(CertificateTest, NamesAndSerialsAreRandomAndIdentifyNothing) {
+TEST(CertificateTest, SEC16_NamesAndSerialsAreRandomAndIdentifyNothing) {
   std::set<std::string> names;
   std::set<uint64_t> serials;
   std::set<std::vector<uint8_t>> fingerprints;
@@ -257,7 +257,7 @@ TEST(CertificateTest, NamesAndSerialsAreRandomAndIdentifyNothing) {
   EXPECT_EQ(100u, fingerprints.size());  // a new key pair each time
 }
 
-TEST(CertificateTest, ExpiresAfterThirtyDaysByDefault) {
+TEST(CertificateTest, SEC16_ExpiresAfterThirtyDaysByDefault) {
   CertPtr cert = Generate(RTC_KEY_ECDSA_P256);
   ASSERT_TRUE(cert);
   EXPECT_EQ(kNowMs + RTC_CERTIFICATE_DEFAULT_EXPIRES_MS,
@@ -271,7 +271,7 @@ TEST(CertificateTest, ExpiresAfterThirtyDaysByDefault) {
             PosixSeconds(X509_get0_notAfter(x509.get())));
 }
 
-TEST(CertificateTest, ExpiryIsCappedAtOneYear) {
+TEST(CertificateTest, SEC16_ExpiryIsCappedAtOneYear) {
   CertPtr cert = Generate(RTC_KEY_ECDSA_P256, 10 * 365 * kDayMs);
   ASSERT_TRUE(cert);
   EXPECT_EQ(kNowMs + RTC_CERTIFICATE_MAX_EXPIRES_MS,
@@ -687,7 +687,7 @@ TEST(FingerprintTest, ParsesValidFingerprintsOfEveryAcceptedHash) {
   }
 }
 
-TEST(FingerprintTest, RejectsMalformedOrWeakFingerprints) {
+TEST(FingerprintTest, SEC20_RejectsMalformedOrWeakFingerprints) {
   std::string ok = Pairs(32);
   struct Case {
     std::string text;

@@ -28,6 +28,7 @@
 #include <sys/time.h>
 
 #include <openssl/bio.h>
+#include <openssl/bytestring.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/mem.h>
@@ -100,6 +101,7 @@ struct rtc_dtls_transport {
   bool peer_verified;  /* the verify callback matched a fingerprint */
   bool verify_pending; /* waiting for the remote fingerprints */
   bool fingerprint_mismatch;
+  bool peer_key_refused; /* the peer's key is neither P-256 nor RSA */
   bool pump_scheduled;
 
   /* The datagram being processed, handed to BoringSSL by the BIO once. */
@@ -337,6 +339,12 @@ static bool fail_from_ssl(rtc_dtls_transport* t, const char* what) {
     return fail(t, RTC_ERR_FINGERPRINT_FAILURE,
                 "the remote certificate matches no a=fingerprint");
   }
+  if (t->peer_key_refused) {
+    ERR_clear_error();
+    return fail(t, RTC_ERR_DTLS_FAILURE,
+                "the remote certificate's key is neither ECDSA on the named "
+                "curve P-256 nor RSA");
+  }
   char reason[160] = "unknown error";
   uint32_t packed = ERR_get_error();
   if (packed != 0)
@@ -376,6 +384,45 @@ static const CRYPTO_BUFFER* peer_leaf(const SSL* ssl) {
   return sk_CRYPTO_BUFFER_value(chain, 0);
 }
 
+/* Whether the key of the peer's certificate is one WebRTC uses: ECDSA on
+ * the named curve P-256 (webrtc-pc §4.9 "Certificate Management": the set
+ * "MUST include an ECDSA certificate ... P-256"), or RSA. Only the
+ * AlgorithmIdentifier of the SubjectPublicKeyInfo is read (RFC 5280
+ * §4.1.2.7, RFC 5480 §2.1.1: "specifiedCurve ... MUST NOT be used"): no
+ * other curve and no explicit curve parameters (SEC-28). */
+static bool peer_key_acceptable(const CRYPTO_BUFFER* leaf) {
+  static const uint8_t kEcPublicKey[] = {0x2a, 0x86, 0x48, 0xce,
+                                         0x3d, 0x02, 0x01};
+  static const uint8_t kPrime256v1[] = {0x2a, 0x86, 0x48, 0xce,
+                                        0x3d, 0x03, 0x01, 0x07};
+  static const uint8_t kRsaEncryption[] = {0x2a, 0x86, 0x48, 0x86, 0xf7,
+                                           0x0d, 0x01, 0x01, 0x01};
+  CBS cert, seq, tbs, skip, spki, alg, oid, params;
+  CBS_init(&cert, CRYPTO_BUFFER_data(leaf), CRYPTO_BUFFER_len(leaf));
+  /* Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version
+   * OPTIONAL, serialNumber, signature, issuer, validity, subject,
+   * subjectPublicKeyInfo, ... }, ... } */
+  if (!CBS_get_asn1(&cert, &seq, CBS_ASN1_SEQUENCE) ||
+      !CBS_get_asn1(&seq, &tbs, CBS_ASN1_SEQUENCE) ||
+      !CBS_get_optional_asn1(
+          &tbs, NULL, NULL,
+          CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 0))
+    return false;
+  for (int i = 0; i < 5; i++) {
+    if (!CBS_get_any_asn1_element(&tbs, &skip, NULL, NULL))
+      return false;
+  }
+  if (!CBS_get_asn1(&tbs, &spki, CBS_ASN1_SEQUENCE) ||
+      !CBS_get_asn1(&spki, &alg, CBS_ASN1_SEQUENCE) ||
+      !CBS_get_asn1(&alg, &oid, CBS_ASN1_OBJECT))
+    return false;
+  if (CBS_mem_equal(&oid, kRsaEncryption, sizeof(kRsaEncryption)))
+    return true;
+  return CBS_mem_equal(&oid, kEcPublicKey, sizeof(kEcPublicKey)) &&
+         CBS_get_asn1(&alg, &params, CBS_ASN1_OBJECT) && CBS_len(&alg) == 0 &&
+         CBS_mem_equal(&params, kPrime256v1, sizeof(kPrime256v1));
+}
+
 static enum ssl_verify_result_t verify_peer(SSL* ssl, uint8_t* out_alert) {
   rtc_dtls_transport* t = SSL_get_app_data(ssl);
   const CRYPTO_BUFFER* leaf = peer_leaf(ssl);
@@ -394,6 +441,15 @@ static enum ssl_verify_result_t verify_peer(SSL* ssl, uint8_t* out_alert) {
    * certificate is used for anything (SEC-28); this build of BoringSSL
    * (the *_with_buffers method) never parses it as X.509. */
   if (leaf_matches(t, leaf)) {
+    /* SEC-28: only then is the certificate read any further, and only for
+     * its key's algorithm. (BoringSSL itself parsed the
+     * SubjectPublicKeyInfo before this callback, and refuses explicit
+     * curve parameters there with decode_error.) */
+    if (!peer_key_acceptable(leaf)) {
+      t->peer_key_refused = true;
+      *out_alert = SSL_AD_BAD_CERTIFICATE;
+      return ssl_verify_invalid;
+    }
     t->peer_verified = true;
     return ssl_verify_ok;
   }

@@ -1192,7 +1192,7 @@ TEST_F(IceSimTest, AnswersBadRequestsWith400And401) {
   EXPECT_EQ(s->responses[4].type, RTC_STUN_BINDING_SUCCESS);
 }
 
-TEST_F(IceSimTest, DataFromAnUnvalidatedAddressNeverReachesTheObserver) {
+TEST_F(IceSimTest, SEC29_DataFromAnUnvalidatedAddressNeverReachesTheObserver) {
   rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_sim_host* hb = AddHost(Nat::kNone, "203.0.113.2", nullptr);
   rtc_sim_host* hx = AddHost(Nat::kNone, "203.0.113.66", nullptr);
@@ -1216,7 +1216,7 @@ TEST_F(IceSimTest, DataFromAnUnvalidatedAddressNeverReachesTheObserver) {
   ASSERT_EQ(a_.received.size(), 1u);
 }
 
-TEST_F(IceSimTest, DataOnlyFromTheSelectedPair) {
+TEST_F(IceSimTest, SEC29_DataOnlyFromTheSelectedPair) {
   rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
   rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);

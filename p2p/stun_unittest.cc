@@ -1786,7 +1786,7 @@ TEST(StunLooksLikeTest, AcceptsStunAndRejectsTheRest) {
 
 // --- RFC 7983 demultiplexing ---
 
-TEST(StunDemuxTest, ClassifiesEveryFirstByte) {
+TEST(StunDemuxTest, SEC24_ClassifiesEveryFirstByte) {
   for (int first = 0; first < 256; first++) {
     rtc_packet_kind expected = RTC_PACKET_UNKNOWN;
     if (first <= 3)

@@ -964,6 +964,28 @@ static bool same_fingerprints(const rtc_fingerprint* a,
  * changed fingerprint was accepted and silently ignored: the association
  * authenticated by the old one carried on under a description naming
  * another certificate. */
+static const char* media_tls_id(const rtc_sdp_session* s,
+                                const rtc_sdp_media* m) {
+  return m->tls_id ? m->tls_id : s->tls_id;
+}
+
+/* Whether a continued association's remote a=setup would give us another
+ * DTLS role than the one it runs with (pc->dtls_role is ours). */
+static bool flips_dtls_role(const rtc_peer_connection* pc,
+                            rtc_sdp_setup remote_setup) {
+  if (pc->dtls_role < 0)
+    return false;
+  bool we_are_client = pc->dtls_role == RTC_DTLS_ROLE_CLIENT;
+  /* The active side is the DTLS client (RFC 4145 §4, RFC 5763 §5). An
+   * answer's a=setup decides the roles; an offer's active or passive asks
+   * for one (actpass leaves it to us, and we keep ours). */
+  if (remote_setup == RTC_SDP_SETUP_ACTIVE)
+    return we_are_client;
+  if (remote_setup == RTC_SDP_SETUP_PASSIVE)
+    return !we_are_client;
+  return false;
+}
+
 static rtc_error check_fingerprint_change(const rtc_peer_connection* pc,
                                           const rtc_sdp_session* s,
                                           rtc_sdp_type type,
@@ -991,6 +1013,32 @@ static rtc_error check_fingerprint_change(const rtc_peer_connection* pc,
       return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
                            "the DTLS fingerprint of a=mid:%s changed without "
                            "an ICE restart",
+                           m->mid);
+    /* SEC-23. RFC 9429 §5.11: "If an ICE restart is performed without a
+     * change in the tls-id value or fingerprint, then the same DTLS
+     * connection is continued"; a new tls-id asks for a new DTLS
+     * association (RFC 8842 §5), which, like a new fingerprint, is only
+     * allowed together with an ICE restart (JSEP §5.8.3 semantics
+     * verification). */
+    const char* tls_id = media_tls_id(s, m);
+    const char* prev_tls_id = media_tls_id(prev, pm);
+    if (tls_id && prev_tls_id && strcmp(tls_id, prev_tls_id) != 0)
+      return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                           "the a=tls-id of a=mid:%s changed without an ICE "
+                           "restart",
+                           m->mid);
+    /* SEC-22. RFC 8842 §5: the DTLS roles of an association are fixed
+     * when it is established; another role needs a new association (a new
+     * tls-id, here with an ICE restart). A continued association whose
+     * remote a=setup would flip the roles is refused, instead of running
+     * on with both ends in the same role. */
+    rtc_sdp_setup setup = media_setup(s, m);
+    if (setup == RTC_SDP_SETUP_NONE)
+      setup = media_setup(s, transport_section(s, m));
+    if (flips_dtls_role(pc, setup))
+      return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
+                           "a=setup of a=mid:%s changes the DTLS role of the "
+                           "running association",
                            m->mid);
   }
   return RTC_OK;

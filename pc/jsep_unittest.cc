@@ -366,7 +366,7 @@ TEST_F(JsepTest, MalformedRemoteSdpIsSdpSyntaxErrorWithLine) {
   EXPECT_EQ(SetRemote(a_, RTC_SDP_OFFER, "").err, RTC_ERR_SDP_SYNTAX);
 }
 
-TEST_F(JsepTest, RemoteDescriptionsWithoutDtlsAreRejected) {
+TEST_F(JsepTest, SEC04_RemoteDescriptionsWithoutDtlsAreRejected) {
   std::string offer = OfferWithChannel();
   // SEC-04: SDES only (a=crypto, no fingerprint) is InvalidAccessError.
   std::string sdes = RemoveLines(offer, "a=fingerprint:");
@@ -409,7 +409,7 @@ TEST_F(JsepTest, BadIceCredentialsAreInvalidAccessError) {
             RTC_ERR_INVALID_ACCESS);
 }
 
-TEST_F(JsepTest, AnswerWithActpassIsRejected) {
+TEST_F(JsepTest, SEC22_AnswerWithActpassIsRejected) {
   std::string offer = OfferWithChannel();
   ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, offer).err, RTC_OK);
   ASSERT_EQ(SetRemote(b_, RTC_SDP_OFFER, offer).err, RTC_OK);
@@ -922,7 +922,7 @@ TEST_F(JsepTest, OfferHasAFingerprintOfEveryCertificate) {
   rtc_certificate_unref(certs[1]);
 }
 
-TEST_F(JsepTest, ExpiredCertificateIsInvalidAccessError) {
+TEST_F(JsepTest, SEC13_ExpiredCertificateIsInvalidAccessError) {
   rtc_certificate* cert = nullptr;
   rtc_certificate_params params;
   rtc_certificate_params_init(&params);
@@ -990,6 +990,148 @@ TEST_F(JsepTest, DataChannelInitErrors) {
               RTC_ERR_INVALID_STATE);
     rtc_data_channel_unref(c);
   });
+}
+
+// --- Security rows of shared/reference/security-checklist.md §1A ---
+
+// The m= sections of `sdp`, each with the session part before the first.
+std::vector<std::string> MediaSections(const std::string& sdp,
+                                       std::string* session) {
+  std::vector<std::string> sections;
+  size_t at = sdp.find("\nm=");
+  *session = sdp.substr(0, at);
+  while (at != std::string::npos) {
+    size_t next = sdp.find("\nm=", at + 1);
+    sections.push_back(sdp.substr(
+        at + 1, next == std::string::npos ? std::string::npos : next - at - 1));
+    at = next;
+  }
+  return sections;
+}
+
+// SEC-03. RFC 8827 §6.5: "All media channels MUST be secured via SRTP and
+// SRTCP", keyed by DTLS-SRTP. JSEP §5.2.1 (initial offers): each m= section
+// (or the session) has "An "a=fingerprint" line for each of the endpoint's
+// certificates" and "An "a=setup" line ... The role value in the offer MUST
+// be "actpass""; RTP sections use the proto UDP/TLS/RTP/SAVPF, data
+// UDP/DTLS/SCTP. No a=crypto (SEC-04).
+TEST_F(JsepTest, SEC03_EveryOfferedSectionOffersDtlsSrtp) {
+  rtc_rtp_transceiver *audio = nullptr, *video = nullptr;
+  Run([&] {
+    rtc_error_info info;
+    ASSERT_EQ(rtc_peer_connection_add_transceiver(a_, RTC_MEDIA_AUDIO, nullptr,
+                                                  &audio, &info),
+              RTC_OK);
+    ASSERT_EQ(rtc_peer_connection_add_transceiver(a_, RTC_MEDIA_VIDEO, nullptr,
+                                                  &video, &info),
+              RTC_OK);
+  });
+  std::string offer = OfferWithChannel();
+  std::string session;
+  std::vector<std::string> sections = MediaSections(offer, &session);
+  ASSERT_EQ(sections.size(), 3u) << offer;
+  for (const std::string& m : sections) {
+    SCOPED_TRACE(m.substr(0, m.find('\r')));
+    if (m.rfind("m=application ", 0) == 0)
+      EXPECT_EQ(m.find("m=application 9 UDP/DTLS/SCTP "), 0u);
+    else
+      EXPECT_NE(m.find(" UDP/TLS/RTP/SAVPF "), std::string::npos);
+    bool fingerprint =
+        m.find("\na=fingerprint:sha-256 ") != std::string::npos ||
+        session.find("\na=fingerprint:sha-256 ") != std::string::npos;
+    EXPECT_TRUE(fingerprint);
+    bool actpass = m.find("\na=setup:actpass") != std::string::npos ||
+                   session.find("\na=setup:actpass") != std::string::npos;
+    EXPECT_TRUE(actpass);
+    EXPECT_EQ(m.find("\na=setup:active"), std::string::npos);
+    EXPECT_EQ(m.find("\na=setup:passive"), std::string::npos);
+    EXPECT_EQ(m.find("\na=crypto"), std::string::npos);
+  }
+  rtc_rtp_transceiver_unref(audio);
+  rtc_rtp_transceiver_unref(video);
+}
+
+std::string FirstFingerprint(const std::string& sdp) {
+  size_t at = sdp.find("a=fingerprint:");
+  if (at == std::string::npos)
+    return "";
+  return sdp.substr(at, sdp.find('\r', at) - at);
+}
+
+// SEC-11. RFC 8827 §6.5: by default a new key pair per call, so that calls
+// cannot be linked: two connections without `certificates` offer
+// different fingerprints.
+TEST_F(JsepTest, SEC11_ConnectionsWithoutCertificatesHaveDifferentKeys) {
+  std::string offer_a = OfferWithChannel();
+  Run([&] {
+    rtc_error_info info;
+    rtc_data_channel* c = nullptr;
+    ASSERT_EQ(
+        rtc_peer_connection_create_data_channel(b_, "x", nullptr, &c, &info),
+        RTC_OK);
+    rtc_data_channel_unref(c);
+  });
+  std::string offer_b = CreateOffer(b_).sdp;
+  ASSERT_FALSE(FirstFingerprint(offer_a).empty());
+  ASSERT_FALSE(FirstFingerprint(offer_b).empty());
+  EXPECT_NE(FirstFingerprint(offer_a), FirstFingerprint(offer_b));
+}
+
+// SEC-12. RFC 8827 §6.5: the API must allow a key pair to be reused
+// (generateCertificate() and RTCConfiguration.certificates): the same
+// certificate in two connections gives the same fingerprint in both
+// offers. And (SEC-13) webrtc-pc setConfiguration(): "If
+// configuration.certificates is set and the set of certificates differs
+// from the ones used when connection was constructed, throw an
+// InvalidModificationError."
+TEST_F(JsepTest, SEC12_OneCertificateInTwoConnectionsGivesOneFingerprint) {
+  rtc_certificate* cert = nullptr;
+  rtc_certificate* other = nullptr;
+  rtc_certificate_params params;
+  rtc_certificate_params_init(&params);
+  int64_t now_ms = rtc_time_utc_us() / 1000;
+  ASSERT_EQ(rtc_certificate_generate(&params, now_ms, &cert), RTC_OK);
+  ASSERT_EQ(rtc_certificate_generate(&params, now_ms, &other), RTC_OK);
+  rtc_configuration config;
+  rtc_configuration_init(&config);
+  config.certificates = &cert;
+  config.certificate_count = 1;
+  Events e1, e2;
+  rtc_peer_connection* pcs[2] = {NewPc(&e1, &config), NewPc(&e2, &config)};
+  std::string fingerprints[2];
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_NE(pcs[i], nullptr);
+    Run([&] {
+      rtc_error_info info;
+      rtc_data_channel* c = nullptr;
+      ASSERT_EQ(rtc_peer_connection_create_data_channel(pcs[i], "x", nullptr,
+                                                        &c, &info),
+                RTC_OK);
+      rtc_data_channel_unref(c);
+    });
+    fingerprints[i] = FirstFingerprint(CreateOffer(pcs[i]).sdp);
+  }
+  rtc_fingerprint fp;
+  ASSERT_EQ(rtc_certificate_fingerprint(cert, RTC_HASH_SHA256, &fp), RTC_OK);
+  char text[RTC_FINGERPRINT_TEXT_SIZE];
+  rtc_fingerprint_format(&fp, text, sizeof(text));
+  EXPECT_EQ(fingerprints[0], std::string("a=fingerprint:") + text);
+  EXPECT_EQ(fingerprints[1], fingerprints[0]);
+  Run([&] {
+    rtc_configuration changed;
+    rtc_configuration_init(&changed);
+    changed.certificates = &other;
+    changed.certificate_count = 1;
+    rtc_error_info info;
+    EXPECT_EQ(rtc_peer_connection_set_configuration(pcs[0], &changed, &info),
+              RTC_ERR_INVALID_MODIFICATION);
+  });
+  Run([&] {
+    for (rtc_peer_connection* pc : pcs)
+      rtc_peer_connection_destroy(pc);
+  });
+  rtc_certificate_unref(cert);
+  rtc_certificate_unref(other);
 }
 
 }  // namespace

@@ -6,8 +6,14 @@
 
 #include "api/rtc_peer_connection.h"
 
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <ostream>
@@ -15,6 +21,8 @@
 #include <vector>
 
 #include "p2p/certificate.h"
+#include "p2p/packet_socket.h"
+#include "p2p/socket_factory.h"
 #include "rtc_base/clock.h"
 #include "rtc_base/logging.h"
 #include "test/pc/pc_test_util.h"
@@ -401,7 +409,7 @@ class FingerprintMismatchTest
 // webrtc-pc / WPT dtls-fingerprint-validation.html: both connections reach
 // "failed". No data channel opens, nothing sent is delivered, no
 // datachannel event fires.
-TEST_P(FingerprintMismatchTest, FailsOnBothSidesAndNothingIsDelivered) {
+TEST_P(FingerprintMismatchTest, SEC17_FailsOnBothSidesAndNothingIsDelivered) {
   const MismatchCase& c = GetParam();
   MakePeers();
   // An announced channel (DCEP) and a negotiated one present on both sides
@@ -485,7 +493,8 @@ INSTANTIATE_TEST_SUITE_P(
 
 // The control for the tests above: with the right fingerprints the same
 // role munging connects, and stats report the intended DTLS roles.
-TEST_F(PeerConnectionSecurityTest, OfferWithSetupActiveMakesOffererDtlsClient) {
+TEST_F(PeerConnectionSecurityTest,
+       SEC22_OfferWithSetupActiveMakesOffererDtlsClient) {
   MakePeers();
   Channel* ca = NewChannel(a_, "chat", nullptr);
   munge_offer = [&](std::string& sdp) {
@@ -498,7 +507,7 @@ TEST_F(PeerConnectionSecurityTest, OfferWithSetupActiveMakesOffererDtlsClient) {
   EXPECT_EQ(TransportStat(b_, "dtlsRole"), "server");
 }
 
-TEST_F(PeerConnectionSecurityTest, ActpassOfferMakesOffererDtlsServer) {
+TEST_F(PeerConnectionSecurityTest, SEC22_ActpassOfferMakesOffererDtlsServer) {
   MakePeers();
   Channel* ca = NewChannel(a_, "chat", nullptr);
   Negotiate(a_, b_);
@@ -518,7 +527,8 @@ class FingerprintHashTest
 // than SHA-256 (the grammar lists sha-1, sha-224, sha-256, sha-384,
 // sha-512); the peer's certificate is checked with the hash the
 // description names. Both sides here verify with it.
-TEST_P(FingerprintHashTest, FingerprintOfRealCertificateWithOtherHashConnects) {
+TEST_P(FingerprintHashTest,
+       SEC20_FingerprintOfRealCertificateWithOtherHashConnects) {
   MakePeers();
   Channel* ca = NewChannel(a_, "chat", nullptr);
   const std::string fa = FingerprintOf(cert_a_, GetParam());
@@ -542,7 +552,8 @@ TEST_P(FingerprintHashTest, FingerprintOfRealCertificateWithOtherHashConnects) {
 
 // The other hash is really checked, not skipped: the same hash of another
 // certificate fails the connection.
-TEST_P(FingerprintHashTest, FingerprintOfOtherCertificateWithOtherHashFails) {
+TEST_P(FingerprintHashTest,
+       SEC20_FingerprintOfOtherCertificateWithOtherHashFails) {
   MakePeers();
   Channel* ca = NewChannel(a_, "chat", nullptr);
   const std::string wrong = FingerprintOf(stranger_, GetParam());
@@ -588,7 +599,7 @@ class BadFingerprintTest : public PeerConnectionSecurityTest,
 // a digest of the wrong length is malformed. The description is refused
 // as an SDP error (RTCError "sdp-syntax-error", an OperationError) and
 // leaves the connection as it was.
-TEST_P(BadFingerprintTest, RemoteOfferIsRejectedAndNotApplied) {
+TEST_P(BadFingerprintTest, SEC20_RemoteOfferIsRejectedAndNotApplied) {
   MakePeers();
   NewChannel(a_, "chat", nullptr);  // a data section to offer
   std::string offer = CreateOffer(a_);
@@ -648,7 +659,8 @@ constexpr char kCryptoLine[] =
 // SEC-04 (b). RFC 8826 §4.3.1, RFC 8827 §6.5: SDES must not be negotiated.
 // The WPT test accepts InvalidAccessError or OperationError
 // (w3c/webrtc-pc#2672); we give InvalidAccessError.
-TEST_F(PeerConnectionSecurityTest, RejectsSdesOnlyOfferWithInvalidAccessError) {
+TEST_F(PeerConnectionSecurityTest,
+       SEC04_RejectsSdesOnlyOfferWithInvalidAccessError) {
   MakePeers();
   std::string message;
   EXPECT_EQ(SetDescription(b_, false, RTC_SDP_OFFER, kSdesOnlyOffer, &message),
@@ -662,7 +674,7 @@ TEST_F(PeerConnectionSecurityTest, RejectsSdesOnlyOfferWithInvalidAccessError) {
 // keys and a fingerprint is accepted, its keys ignored: the answer (and a
 // later offer of ours) has no a=crypto, and DTLS keys the session.
 TEST_F(PeerConnectionSecurityTest,
-       AcceptsOfferWithCryptoBesideFingerprintAndNeverSendsCrypto) {
+       SEC04_AcceptsOfferWithCryptoBesideFingerprintAndNeverSendsCrypto) {
   MakePeers();
   Channel* ca = NewChannel(a_, "chat", nullptr);
   // An RTP section: that is where a=crypto belongs (RFC 4568).
@@ -756,7 +768,7 @@ TEST_F(PeerConnectionSecurityTest, AcceptsSessionLevelFingerprint) {
 // restart.html applies it to re-offers too, with InvalidAccessError. The
 // running association is untouched.
 TEST_F(PeerConnectionSecurityTest,
-       RejectsReofferThatChangesFingerprintWithoutIceRestart) {
+       SEC21_RejectsReofferThatChangesFingerprintWithoutIceRestart) {
   Channel* ca = nullptr;
   Channel* cb = nullptr;
   ASSERT_NO_FATAL_FAILURE(Connect(&ca, &cb));
@@ -776,7 +788,7 @@ TEST_F(PeerConnectionSecurityTest,
 }
 
 TEST_F(PeerConnectionSecurityTest,
-       RejectsReanswerThatChangesFingerprintWithoutIceRestart) {
+       SEC21_RejectsReanswerThatChangesFingerprintWithoutIceRestart) {
   Channel* ca = nullptr;
   Channel* cb = nullptr;
   ASSERT_NO_FATAL_FAILURE(Connect(&ca, &cb));
@@ -805,7 +817,7 @@ TEST_F(PeerConnectionSecurityTest,
 // on the new ICE generation (well past the 30 s consent timeout of the old
 // one).
 TEST_F(PeerConnectionSecurityTest,
-       IceRestartWithSameFingerprintContinuesDtlsAssociation) {
+       SEC21_IceRestartWithSameFingerprintContinuesDtlsAssociation) {
   Channel* ca = nullptr;
   Channel* cb = nullptr;
   ASSERT_NO_FATAL_FAILURE(Connect(&ca, &cb));
@@ -861,7 +873,7 @@ class ForgedFingerprintRestartTest
     : public PeerConnectionSecurityTest,
       public testing::WithParamInterface<ForgedRestartCase> {};
 
-TEST_P(ForgedFingerprintRestartTest, TearsDownDtlsAndDeliversNothing) {
+TEST_P(ForgedFingerprintRestartTest, SEC21_TearsDownDtlsAndDeliversNothing) {
   const ForgedRestartCase& c = GetParam();
   Channel* ca = nullptr;
   Channel* cb = nullptr;
@@ -917,5 +929,318 @@ INSTANTIATE_TEST_SUITE_P(
     [](const testing::TestParamInfo<ForgedRestartCase>& param) {
       return std::string(param.param.name);
     });
+
+// --- 5. a=tls-id and a=setup of a continued association (SEC-23, SEC-22) ---
+
+constexpr char kTlsIdA[] = "a=tls-id:aaaaaaaaaaaaaaaaaaaaaaaa";
+constexpr char kTlsIdB[] = "a=tls-id:bbbbbbbbbbbbbbbbbbbbbbbb";
+constexpr char kTlsIdNew[] = "a=tls-id:nnnnnnnnnnnnnnnnnnnnnnnn";
+
+// RFC 9429 §5.11: "If an ICE restart is performed without a change in the
+// tls-id value or fingerprint, then the same DTLS connection is continued";
+// a new tls-id is a new association (RFC 8842 §5), so, like a new
+// fingerprint, it needs an ICE restart: a re-offer with a new tls-id and
+// the old ufrag is refused and the running association is untouched. The
+// same re-offer keeping its tls-id is accepted.
+TEST_F(PeerConnectionSecurityTest,
+       SEC23_RejectsReofferThatChangesTlsIdWithoutIceRestart) {
+  munge_offer = [](std::string& sdp) {
+    ASSERT_GE(InsertAfterLines(sdp, "a=fingerprint:", kTlsIdA), 1);
+  };
+  munge_answer = [](std::string& sdp) {
+    ASSERT_GE(InsertAfterLines(sdp, "a=fingerprint:", kTlsIdB), 1);
+  };
+  Channel* ca = nullptr;
+  Channel* cb = nullptr;
+  ASSERT_NO_FATAL_FAILURE(Connect(&ca, &cb));
+  std::string reoffer = CreateOffer(a_);
+  ASSERT_EQ(SetDescription(a_, true, RTC_SDP_OFFER, reoffer), RTC_OK);
+  std::string changed = reoffer;
+  ASSERT_GE(InsertAfterLines(changed, "a=fingerprint:", kTlsIdNew), 1);
+  std::string message;
+  EXPECT_EQ(SetDescription(b_, false, RTC_SDP_OFFER, changed, &message),
+            RTC_ERR_INVALID_ACCESS)
+      << message;
+  EXPECT_EQ(SignalingState(b_), RTC_SIGNALING_STABLE);
+  EXPECT_TRUE(Delivered(a_, *ca, *cb, "still the same association"));
+  EXPECT_EQ(TransportStat(b_, "dtlsState"), "connected");
+  std::string same = reoffer;
+  ASSERT_GE(InsertAfterLines(same, "a=fingerprint:", kTlsIdA), 1);
+  EXPECT_EQ(SetDescription(b_, false, RTC_SDP_OFFER, same, &message), RTC_OK)
+      << message;
+}
+
+// With an ICE restart, a new tls-id is legitimate.
+TEST_F(PeerConnectionSecurityTest, SEC23_AcceptsNewTlsIdWithIceRestart) {
+  munge_offer = [](std::string& sdp) {
+    ASSERT_GE(InsertAfterLines(sdp, "a=fingerprint:", kTlsIdA), 1);
+  };
+  munge_answer = [](std::string& sdp) {
+    ASSERT_GE(InsertAfterLines(sdp, "a=fingerprint:", kTlsIdB), 1);
+  };
+  Channel* ca = nullptr;
+  Channel* cb = nullptr;
+  ASSERT_NO_FATAL_FAILURE(Connect(&ca, &cb));
+  std::string reoffer = CreateOffer(a_, /*ice_restart=*/true);
+  ASSERT_EQ(SetDescription(a_, true, RTC_SDP_OFFER, reoffer), RTC_OK);
+  ASSERT_GE(InsertAfterLines(reoffer, "a=fingerprint:", kTlsIdNew), 1);
+  std::string message;
+  EXPECT_EQ(SetDescription(b_, false, RTC_SDP_OFFER, reoffer, &message), RTC_OK)
+      << message;
+}
+
+// RFC 8842 §5: the DTLS roles are fixed for the life of an association.
+// a_ offered actpass and b_ answered active: b_ is the DTLS client. A
+// re-offer from b_ asking to be the server (passive), and a re-answer from
+// b_ making itself the server, both without a new association, are
+// refused; the running association is untouched.
+TEST_F(PeerConnectionSecurityTest,
+       SEC22_RejectsDtlsRoleChangeOfARunningAssociation) {
+  Channel* ca = nullptr;
+  Channel* cb = nullptr;
+  ASSERT_NO_FATAL_FAILURE(Connect(&ca, &cb));
+  std::string message;
+  // A re-offer from the client asking to be the server.
+  std::string reoffer = CreateOffer(b_);
+  ASSERT_EQ(SetDescription(b_, true, RTC_SDP_OFFER, reoffer), RTC_OK);
+  std::string flipped = reoffer;
+  ASSERT_GE(ReplaceLines(flipped, "a=setup:", "passive"), 1);
+  EXPECT_EQ(SetDescription(a_, false, RTC_SDP_OFFER, flipped, &message),
+            RTC_ERR_INVALID_ACCESS)
+      << message;
+  EXPECT_EQ(SignalingState(a_), RTC_SIGNALING_STABLE);
+  // The same re-offer as it was (actpass) is fine; its answer from a_
+  // keeps a_ the server.
+  ASSERT_EQ(SetDescription(a_, false, RTC_SDP_OFFER, reoffer, &message), RTC_OK)
+      << message;
+  std::string answer = CreateAnswer(a_);
+  EXPECT_EQ(LineValue(answer, "a=setup:"), "passive");
+  ASSERT_EQ(SetDescription(a_, true, RTC_SDP_ANSWER, answer), RTC_OK);
+  ASSERT_EQ(SetDescription(b_, false, RTC_SDP_ANSWER, answer), RTC_OK);
+
+  // A re-answer from b_ that would make it the server too.
+  std::string reoffer2 = CreateOffer(a_);
+  ASSERT_EQ(SetDescription(a_, true, RTC_SDP_OFFER, reoffer2), RTC_OK);
+  ASSERT_EQ(SetDescription(b_, false, RTC_SDP_OFFER, reoffer2), RTC_OK);
+  std::string answer2 = CreateAnswer(b_);
+  ASSERT_EQ(SetDescription(b_, true, RTC_SDP_ANSWER, answer2), RTC_OK);
+  EXPECT_EQ(LineValue(answer2, "a=setup:"), "active");
+  ASSERT_GE(ReplaceLines(answer2, "a=setup:", "passive"), 1);
+  EXPECT_EQ(SetDescription(a_, false, RTC_SDP_ANSWER, answer2, &message),
+            RTC_ERR_INVALID_ACCESS)
+      << message;
+  EXPECT_EQ(SignalingState(a_), RTC_SIGNALING_HAVE_LOCAL_OFFER);
+  EXPECT_TRUE(Delivered(a_, *ca, *cb, "still the same association"));
+  EXPECT_TRUE(Delivered(b_, *cb, *ca, "both ways"));
+  EXPECT_EQ(TransportStat(a_, "dtlsState"), "connected");
+}
+
+// --- 6. A stray ClientHello from a third address (SEC-29) ---
+
+// A real DTLS 1.2 ClientHello, as any BoringSSL client sends it.
+std::string StrayClientHello() {
+  bssl::UniquePtr<SSL_CTX> ctx(SSL_CTX_new(DTLS_method()));
+  if (!ctx)
+    return "";
+  bssl::UniquePtr<SSL> ssl(SSL_new(ctx.get()));
+  BIO* rbio = BIO_new(BIO_s_mem());
+  BIO* wbio = BIO_new(BIO_s_mem());
+  if (!ssl || !rbio || !wbio) {
+    BIO_free(rbio);
+    BIO_free(wbio);
+    return "";
+  }
+  SSL_set_bio(ssl.get(), rbio, wbio);
+  SSL_set_connect_state(ssl.get());
+  SSL_do_handshake(ssl.get());
+  ERR_clear_error();
+  const uint8_t* data = nullptr;
+  size_t len = 0;
+  BIO_mem_contents(wbio, &data, &len);
+  return std::string(reinterpret_cast<const char*>(data), len);
+}
+
+// The host candidate address of p's local description.
+bool HostCandidate(const std::string& sdp,
+                   const std::string& ip,
+                   rtc_socket_address* out) {
+  for (size_t at = sdp.find("a=candidate:"); at != std::string::npos;
+       at = sdp.find("a=candidate:", at + 1)) {
+    std::string line = sdp.substr(at, sdp.find_first_of("\r\n", at) - at);
+    size_t ip_at = line.find(" " + ip + " ");
+    if (ip_at == std::string::npos ||
+        line.find(" typ host") == std::string::npos)
+      continue;
+    std::string hostport = ip + ":" +
+                           line.substr(ip_at + ip.size() + 2,
+                                       line.find(' ', ip_at + ip.size() + 2) -
+                                           (ip_at + ip.size() + 2));
+    return rtc_socket_address_parse(hostport.c_str(), hostport.size(), out) ==
+           RTC_OK;
+  }
+  return false;
+}
+
+// Enable Security's "DTLS ClientHello race": while ICE is checking (and
+// again once connected), a third host sends a genuine ClientHello to both
+// peers' ports. Only packets of the ICE-selected pair reach DTLS: the
+// stray gets no answer at all, and the real handshake completes, verified
+// against the SDP fingerprints, with data flowing both ways.
+TEST_F(PeerConnectionSecurityTest,
+       SEC29_StrayClientHelloFromAThirdAddressIsIgnored) {
+  MakePeers();
+  // Slow links: ICE is still checking when the stray packets arrive.
+  SetLink(a_, 40 * kMs, 0);
+  SetLink(b_, 40 * kMs, 0);
+  rtc_socket_address stray_ip;
+  ASSERT_EQ(rtc_socket_address_parse("203.0.113.66", 12, &stray_ip), RTC_OK);
+  rtc_sim_host* stray_host = nullptr;
+  ASSERT_EQ(rtc_sim_network_add_host(net_, nullptr, &stray_ip, &stray_host),
+            RTC_OK);
+  rtc_task_queue* stray_queue = nullptr;
+  ASSERT_EQ(rtc_sim_time_create_queue(time_, "stray", &stray_queue), RTC_OK);
+  struct Received {
+    int packets = 0;
+  } received;
+  static const rtc_packet_socket_observer kStrayObserver = {
+      [](void* user, rtc_packet_socket*, const rtc_received_packet*,
+         size_t count) {
+        static_cast<Received*>(user)->packets += static_cast<int>(count);
+      },
+      nullptr, nullptr};
+  rtc_packet_socket* stray = nullptr;
+  OnQueue(stray_queue, [&] {
+    ASSERT_EQ(rtc_socket_factory_create_udp(
+                  rtc_sim_host_socket_factory(stray_host), stray_queue,
+                  &stray_ip, nullptr, &kStrayObserver, &received, &stray),
+              RTC_OK);
+  });
+  const std::string hello = StrayClientHello();
+  ASSERT_GT(hello.size(), 50u);
+  ASSERT_EQ(hello[0], 22);  // a handshake record
+
+  Channel* ca = NewChannel(a_, "chat", nullptr);
+  Negotiate(a_, b_);
+  ASSERT_TRUE(RunUntil(
+      [&] {
+        rtc_socket_address x;
+        return HostCandidate(Description(a_, RTC_DESCRIPTION_LOCAL),
+                             "203.0.113.1", &x) &&
+               HostCandidate(Description(b_, RTC_DESCRIPTION_LOCAL),
+                             "203.0.113.2", &x);
+      },
+      kSec));
+  rtc_socket_address targets[2];
+  ASSERT_TRUE(HostCandidate(Description(a_, RTC_DESCRIPTION_LOCAL),
+                            "203.0.113.1", &targets[0]));
+  ASSERT_TRUE(HostCandidate(Description(b_, RTC_DESCRIPTION_LOCAL),
+                            "203.0.113.2", &targets[1]));
+  auto send_stray = [&] {
+    OnQueue(stray_queue, [&] {
+      for (const rtc_socket_address& to : targets) {
+        EXPECT_EQ(rtc_packet_socket_send_to(
+                      stray, reinterpret_cast<const uint8_t*>(hello.data()),
+                      hello.size(), &to),
+                  RTC_OK);
+      }
+    });
+  };
+  send_stray();
+  EXPECT_NE(TransportStat(a_, "dtlsState"), "connected");  // still checking
+
+  Channel* cb = WaitOpen(*ca, b_, 0, 10 * kSec);
+  ASSERT_NE(cb, nullptr);
+  EXPECT_EQ(TransportStat(a_, "dtlsState"), "connected");
+  EXPECT_EQ(TransportStat(b_, "dtlsState"), "connected");
+  send_stray();
+  RunUntil([] { return false; }, kSec);
+  EXPECT_TRUE(Delivered(a_, *ca, *cb, "after the strays"));
+  EXPECT_TRUE(Delivered(b_, *cb, *ca, "both ways"));
+  EXPECT_EQ(TransportStat(a_, "dtlsState"), "connected");
+  EXPECT_EQ(TransportStat(b_, "dtlsState"), "connected");
+  // Nobody answered the stray: no ServerHello, no HelloVerifyRequest, no
+  // alert, no STUN.
+  EXPECT_EQ(received.packets, 0);
+  OnQueue(stray_queue, [&] { rtc_packet_socket_destroy(stray); });
+  rtc_task_queue_destroy(stray_queue);
+}
+
+// --- 7. SCTP only inside DTLS (SEC-06) ---
+
+// RFC 8827 §6.5 / RFC 8261 §5: data channels run SCTP over DTLS only. A
+// capture of every datagram both peers send (the simulated network's view
+// of what a pcap would show): each is STUN or a whole sequence of DTLS
+// records; nothing else (no raw SCTP, whose common header starts with the
+// port 5000, first byte 0x13); application data is never in epoch 0; and
+// each side's first application data record (its first SCTP packet, the
+// INIT or INIT ACK) comes only after the last ChangeCipherSpec of the
+// handshake.
+TEST_F(PeerConnectionSecurityTest, SEC06_SctpOnlyInsideDtlsAfterTheHandshake) {
+  MakePeers();
+  struct Datagram {
+    const rtc_sim_host* host;
+    std::string data;
+  };
+  std::vector<Datagram> capture;
+  rtc_sim_network_set_capture(
+      net_,
+      [](void* user, const rtc_sim_host* host, const rtc_socket_address*,
+         const rtc_socket_address*, const uint8_t* data, size_t size) {
+        static_cast<std::vector<Datagram>*>(user)->push_back(
+            {host, std::string(reinterpret_cast<const char*>(data), size)});
+      },
+      &capture);
+  Channel* ca = NewChannel(a_, "chat", nullptr);
+  Negotiate(a_, b_);
+  Channel* cb = WaitOpen(*ca, b_, 0, 10 * kSec);
+  ASSERT_NE(cb, nullptr);
+  EXPECT_TRUE(Delivered(a_, *ca, *cb, "one"));
+  EXPECT_TRUE(Delivered(b_, *cb, *ca, "two"));
+  rtc_sim_network_set_capture(net_, nullptr, nullptr);
+
+  size_t last_ccs = 0;
+  size_t first_app[2] = {SIZE_MAX, SIZE_MAX};
+  size_t stun = 0, dtls = 0;
+  for (size_t i = 0; i < capture.size(); ++i) {
+    const std::string& d = capture[i].data;
+    ASSERT_FALSE(d.empty());
+    uint8_t first = static_cast<uint8_t>(d[0]);
+    if (first <= 3) {  // RFC 7983: STUN
+      stun++;
+      continue;
+    }
+    ASSERT_TRUE(first >= 20 && first <= 63)
+        << "datagram " << i << " is neither STUN nor DTLS: first byte "
+        << int{first};
+    dtls++;
+    int side = capture[i].host == a_.host ? 0 : 1;
+    // RFC 6347 §4.1: type(1) version(2) epoch(2) sequence(6) length(2).
+    size_t at = 0;
+    while (at < d.size()) {
+      ASSERT_LE(at + 13, d.size()) << "datagram " << i;
+      uint8_t type = static_cast<uint8_t>(d[at]);
+      uint16_t epoch =
+          static_cast<uint16_t>((static_cast<uint8_t>(d[at + 3]) << 8) |
+                                static_cast<uint8_t>(d[at + 4]));
+      size_t length = (static_cast<uint8_t>(d[at + 11]) << 8) |
+                      static_cast<uint8_t>(d[at + 12]);
+      ASSERT_TRUE(type >= 20 && type <= 23) << "record type " << int{type};
+      if (type == 20)
+        last_ccs = i;
+      if (type == 23) {
+        EXPECT_GE(epoch, 1) << "application data in the clear";
+        first_app[side] = std::min(first_app[side], i);
+      }
+      at += 13 + length;
+    }
+    ASSERT_EQ(at, d.size()) << "datagram " << i << " is not whole records";
+  }
+  EXPECT_GT(stun, 0u);
+  EXPECT_GT(dtls, 0u);
+  ASSERT_NE(first_app[0], SIZE_MAX);
+  ASSERT_NE(first_app[1], SIZE_MAX);
+  EXPECT_GT(first_app[0], last_ccs);
+  EXPECT_GT(first_app[1], last_ccs);
+}
 
 }  // namespace

@@ -581,7 +581,8 @@ TEST_F(TransportObjectsTest, CloseLeavesEveryTransportClosedWithoutEvents) {
   rtc_pc_sctp_transport_unref(sctp);
 }
 
-TEST_F(TransportObjectsTest, FingerprintMismatchFiresErrorThenStateChange) {
+TEST_F(TransportObjectsTest,
+       SEC17_FingerprintMismatchFiresErrorThenStateChange) {
   MakePeer(a_, "a", "203.0.113.1");
   MakePeer(b_, "b", "203.0.113.2");
   channel_ = CreateChannel(a_, "chat", nullptr);

@@ -997,7 +997,7 @@ TEST_F(StatsTest, RemoteCertificateIsThePeersDer) {
   EXPECT_FALSE(Has(a_remote, "issuerCertificateId"));
 }
 
-TEST_F(StatsTest, TransportReportsTheNegotiatedDtlsAndIce) {
+TEST_F(StatsTest, SEC07_TransportReportsTheNegotiatedDtlsAndIce) {
   Connect();
   Report ra = Stats(a_);
   Report rb = Stats(b_);

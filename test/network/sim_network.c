@@ -149,6 +149,8 @@ struct rtc_sim_network {
   size_t nat_count;
   size_t nat_cap;
   rtc_sim_stats stats;
+  rtc_sim_capture_fn capture;
+  void* capture_user;
 };
 
 struct sim_socket {
@@ -798,6 +800,9 @@ static void send_one(sim_socket* s, const rtc_outgoing_packet* packet) {
   rtc_socket_address source = socket_source(s);
   int64_t now = now_us(host->net);
   SIM_COUNT(host, packets_sent);
+  if (host->net->capture)
+    host->net->capture(host->net->capture_user, host, &source, destination,
+                       packet->data, packet->size);
   if (rtc_socket_address_is_multicast(destination)) {
     /* IP_MULTICAST_LOOP: every member socket of this host gets a copy at
      * once, the sender included. */
@@ -1297,4 +1302,11 @@ size_t rtc_sim_host_socket_count(const rtc_sim_host* host) {
 
 void rtc_sim_network_get_stats(const rtc_sim_network* net, rtc_sim_stats* out) {
   *out = net->stats;
+}
+
+void rtc_sim_network_set_capture(rtc_sim_network* net,
+                                 rtc_sim_capture_fn capture,
+                                 void* user) {
+  net->capture = capture;
+  net->capture_user = user;
 }

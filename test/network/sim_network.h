@@ -137,6 +137,20 @@ size_t rtc_sim_host_socket_count(const rtc_sim_host* host);
 /* Counters for the whole network. */
 void rtc_sim_network_get_stats(const rtc_sim_network* net, rtc_sim_stats* out);
 
+/* A capture of every datagram a socket sends (what a pcap on the sender's
+ * interface would show), called as it is sent, before link conditions or
+ * NATs, with the sender's host, its source and destination. NULL stops it.
+ * (data: transfer none, valid during the call) */
+typedef void (*rtc_sim_capture_fn)(void* user,
+                                   const rtc_sim_host* host,
+                                   const rtc_socket_address* source,
+                                   const rtc_socket_address* destination,
+                                   const uint8_t* data,
+                                   size_t size);
+void rtc_sim_network_set_capture(rtc_sim_network* net,
+                                 rtc_sim_capture_fn capture,
+                                 void* user);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif

@@ -538,6 +538,48 @@ TEST_F(SimNetworkTest, DeliversAfterSendersUplinkPlusReceiversDownlinkDelay) {
   EXPECT_EQ(ea->received[0].source, "198.51.100.2:2000");
 }
 
+// The capture sees each datagram as it is sent (before the link), with its
+// sender, source and destination, even one the link loses.
+TEST_F(SimNetworkTest, CaptureSeesEverySentDatagram) {
+  rtc_sim_host* a = w_->AddHost(nullptr, "198.51.100.1");
+  rtc_sim_host* b = w_->AddHost(nullptr, "198.51.100.2");
+  rtc_sim_link lossy = Link();
+  lossy.loss = 1.0;
+  rtc_sim_host_set_link(a, &lossy, &lossy);
+  Endpoint* ea = w_->Open(a, "198.51.100.1:1000");
+  Endpoint* eb = w_->Open(b, "198.51.100.2:2000");
+  ASSERT_TRUE(ea && eb);
+  struct Seen {
+    const rtc_sim_host* host;
+    std::string source, destination, data;
+  };
+  std::vector<Seen> seen;
+  rtc_sim_network_set_capture(
+      w_->net(),
+      [](void* user, const rtc_sim_host* host, const rtc_socket_address* src,
+         const rtc_socket_address* dst, const uint8_t* data, size_t size) {
+        static_cast<std::vector<Seen>*>(user)->push_back(
+            {host, Str(*src), Str(*dst),
+             std::string(reinterpret_cast<const char*>(data), size)});
+      },
+      &seen);
+  ASSERT_EQ(ea->Send("198.51.100.2:2000", "lost"), RTC_OK);
+  ASSERT_EQ(eb->Send("198.51.100.1:1000", "pong"), RTC_OK);
+  w_->RunAll();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].host, a);
+  EXPECT_EQ(seen[0].source, "198.51.100.1:1000");
+  EXPECT_EQ(seen[0].destination, "198.51.100.2:2000");
+  EXPECT_EQ(seen[0].data, "lost");
+  EXPECT_EQ(seen[1].host, b);
+  EXPECT_EQ(seen[1].data, "pong");
+  EXPECT_TRUE(eb->received.empty());  // the capture is before the link
+  rtc_sim_network_set_capture(w_->net(), nullptr, nullptr);
+  ASSERT_EQ(eb->Send("198.51.100.1:1000", "unseen"), RTC_OK);
+  w_->RunAll();
+  EXPECT_EQ(seen.size(), 2u);
+}
+
 TEST_F(SimNetworkTest, LoopbackDeliversAtOnceWithoutLinkConditions) {
   rtc_sim_host* h = w_->AddHost(nullptr, "198.51.100.1");
   rtc_sim_link bad = Link();
