@@ -793,6 +793,58 @@ rtc_error rtc_sctp_transport_start(rtc_sctp_transport* t,
   return RTC_OK;
 }
 
+/* The common header (RFC 9260 §3.1) and the fixed part of an INIT or INIT
+ * ACK chunk, chunk header included (§3.3.2, §3.3.3). */
+#define SCTP_COMMON_HEADER_SIZE 12
+#define SCTP_INIT_FIXED_SIZE 20
+#define SCTP_CHUNK_INIT 1
+#define SCTP_CHUNK_INIT_ACK 2
+
+static size_t read_u16(const uint8_t* p) {
+  return ((size_t)p[0] << 8) | p[1];
+}
+
+bool rtc_sctp_packet_params_valid(const uint8_t* data, size_t size) {
+  size_t off = SCTP_COMMON_HEADER_SIZE;
+  while (size >= 4 && off <= size - 4) {
+    uint8_t type = data[off];
+    size_t len = read_u16(data + off + 2);
+    /* A chunk shorter than its header or past the packet: usrsctp's to
+     * refuse. */
+    if (len < 4 || len > size - off)
+      return true;
+    if ((type == SCTP_CHUNK_INIT || type == SCTP_CHUNK_INIT_ACK) &&
+        len >= SCTP_INIT_FIXED_SIZE) {
+      size_t end = off + len;
+      size_t at = off + SCTP_INIT_FIXED_SIZE;
+      while (end - at >= 4) {
+        /* RFC 9260 §3.2.1: "The Parameter Length field contains the size
+         * of the parameter in bytes, including the Parameter Type,
+         * Parameter Length, and Parameter Value fields. Thus, a parameter
+         * with a zero-length Parameter Value field would have a Parameter
+         * Length field of 4." Anything shorter, or longer than what is
+         * left of the chunk, is malformed: the packet is dropped (DC-01:
+         * a malformed INIT is ignored). usrsctp 0.9.5 never gets past a
+         * zero-length parameter (an endless loop answering the INIT;
+         * usrsctp issue #570). */
+        size_t plen = read_u16(data + at + 2);
+        if (plen < 4 || plen > end - at)
+          return false;
+        /* §3.2: each parameter is padded to a multiple of 4 bytes. */
+        size_t padded = (plen + 3) & ~(size_t)3;
+        if (padded >= end - at)
+          break;
+        at += padded;
+      }
+    }
+    size_t padded = (len + 3) & ~(size_t)3;
+    if (padded >= size - off)
+      break;
+    off += padded;
+  }
+  return true;
+}
+
 void rtc_sctp_transport_receive(rtc_sctp_transport* t,
                                 const uint8_t* data,
                                 size_t size) {
@@ -800,6 +852,10 @@ void rtc_sctp_transport_receive(rtc_sctp_transport* t,
   /* Before start() the INIT would meet a socket that is not connecting. */
   if (!t->started || !t->sock || !data || size == 0)
     return;
+  if (!rtc_sctp_packet_params_valid(data, size)) {
+    RTC_LOG(WARNING, "sctp: dropped a packet with a malformed INIT parameter");
+    return;
+  }
   rtc_sctp_usrsctp_lock(t);
   usrsctp_conninput((void*)t->id, data, size, 0);
   rtc_sctp_usrsctp_unlock(t);

@@ -159,6 +159,14 @@ size_t rtc_sctp_transport_buffered_amount(const rtc_sctp_transport* transport,
 rtc_error rtc_sctp_transport_close_channel(rtc_sctp_transport* transport,
                                            uint16_t stream_id);
 
+/* A check rtc_sctp_transport_receive() makes (exposed for its tests):
+ * false when a packet from the peer has an INIT or INIT ACK chunk with a
+ * parameter shorter than its own 4-byte header or running past its chunk
+ * (RFC 9260 §3.2.1): such a packet is dropped before usrsctp sees it
+ * (usrsctp 0.9.5 loops forever on a zero-length one). Other malformations
+ * are left to usrsctp. Any thread. */
+bool rtc_sctp_packet_params_valid(const uint8_t* data, size_t size);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <sys/time.h>
 #include <time.h>
+#include <usrsctp.h>
 
 #include <algorithm>
 #include <chrono>
@@ -1237,6 +1238,107 @@ TEST(SctpThreadTest, TransportsOnTwoThreadsExchangeMessages) {
   rtc_task_queue_destroy(b.queue);
   rtc_safety_flag_unref(a.alive);
   rtc_safety_flag_unref(b.alive);
+}
+
+// --- DC-01: INIT parameter lists from the peer (found by sctp_fuzzer) ---
+
+// An SCTP packet (RFC 9260 §3): common header with `vtag`, one INIT chunk
+// (§3.3.2) whose parameters are `params`, the CRC32c (§6.8) filled in.
+std::vector<uint8_t> InitPacket(const uint8_t header[8],
+                                const std::vector<uint8_t>& params) {
+  std::vector<uint8_t> p(header, header + 8);
+  p.resize(12, 0);
+  std::memset(&p[4], 0, 4);  // §8.5.1: an INIT goes with tag 0
+  size_t chunk_len = 20 + params.size();
+  const uint8_t init[] = {1,
+                          0,
+                          static_cast<uint8_t>(chunk_len >> 8),
+                          static_cast<uint8_t>(chunk_len),
+                          0x16,
+                          0x7e,
+                          0x85,
+                          0xee,  // initiate tag
+                          0,
+                          2,
+                          0,
+                          0,  // a_rwnd
+                          0,
+                          16,
+                          0,
+                          16,  // OS, MIS
+                          0xff,
+                          0x4c,
+                          0x93,
+                          0x65};  // initial TSN
+  p.insert(p.end(), init, init + sizeof(init));
+  p.insert(p.end(), params.begin(), params.end());
+  while (p.size() % 4)
+    p.push_back(0);
+  uint32_t crc = usrsctp_crc32c(p.data(), p.size());
+  std::memcpy(&p[8], &crc, 4);
+  return p;
+}
+
+TEST(SctpPacketCheckTest,
+     DC01_InitParametersShorterThanTheirHeaderAreMalformed) {
+  const uint8_t header[8] = {0x13, 0x88, 0x13, 0x88, 0, 0, 0, 0};
+  // Supported extensions (0x8008) with one extension: well formed.
+  std::vector<uint8_t> good = InitPacket(header, {0x80, 0x08, 0, 5, 0x82});
+  EXPECT_TRUE(rtc_sctp_packet_params_valid(good.data(), good.size()));
+  // A parameter with no value has length 4: still well formed.
+  std::vector<uint8_t> empty = InitPacket(header, {0xc0, 0x00, 0, 4});
+  EXPECT_TRUE(rtc_sctp_packet_params_valid(empty.data(), empty.size()));
+  // Lengths 0..3 cannot hold the parameter's own header (RFC 9260 §3.2.1).
+  for (uint8_t len = 0; len < 4; len++) {
+    std::vector<uint8_t> bad =
+        InitPacket(header, {0xc0, 0x00, 0, 4, 0x5e, 0xc0, 0, len});
+    EXPECT_FALSE(rtc_sctp_packet_params_valid(bad.data(), bad.size()))
+        << "length " << int{len};
+  }
+  // A parameter running past the end of its chunk.
+  std::vector<uint8_t> overrun = InitPacket(header, {0x80, 0x08, 0, 64, 0x82});
+  EXPECT_FALSE(rtc_sctp_packet_params_valid(overrun.data(), overrun.size()));
+  // The same in an INIT ACK.
+  std::vector<uint8_t> ack = InitPacket(header, {0x5e, 0xc0, 0, 0});
+  ack[12] = 2;
+  EXPECT_FALSE(rtc_sctp_packet_params_valid(ack.data(), ack.size()));
+  // Other chunks, and packets too short for a chunk, are usrsctp's to judge.
+  std::vector<uint8_t> data_chunk = InitPacket(header, {0x5e, 0xc0, 0, 0});
+  data_chunk[12] = 0;
+  EXPECT_TRUE(
+      rtc_sctp_packet_params_valid(data_chunk.data(), data_chunk.size()));
+  EXPECT_TRUE(rtc_sctp_packet_params_valid(header, 8));
+}
+
+// usrsctp 0.9.5 (Debian's) loops forever answering an INIT with a
+// zero-length parameter (its parameter walk never advances; fixed upstream
+// in usrsctp c08562e, issue #570): a peer could hang our network thread
+// with one packet. Before the fix this test never returns.
+TEST_F(SctpTest, DC01_InitWithZeroLengthParameterIsDroppedNotLooped) {
+  uint8_t header[8] = {};
+  bool have_header = false;
+  a_.drop_if = [&](const uint8_t* data, size_t size) {
+    if (size >= 12 && (data[4] | data[5] | data[6] | data[7]) != 0) {
+      std::memcpy(header, data, 8);
+      have_header = true;
+    }
+    return false;
+  };
+  Connect();
+  ASSERT_TRUE(have_header);
+  // The packet sctp_fuzzer found (corpus/sctp/
+  // regression_init_zero_length_parameter_hang): an INIT whose first
+  // parameter has length 0.
+  std::vector<uint8_t> init = InitPacket(header, {0x5e, 0xc0, 0, 0});
+  OnQueue(b_.queue, [&] {
+    rtc_sctp_transport_receive(b_.transport, init.data(), init.size());
+  });
+  Run(100 * kMs);
+  // The association is unaffected: b still answers.
+  EXPECT_EQ(b_.LastState(), RTC_SCTP_CONNECTED);
+  OpenInBand(a_, 2, Params("after"));
+  ASSERT_EQ(Send(a_, 2, {1, 2, 3}), RTC_OK);
+  EXPECT_TRUE(RunUntil([&] { return b_.MessageCount() == 1; }, 5 * kSec));
 }
 
 }  // namespace
