@@ -804,6 +804,34 @@ static size_t read_u16(const uint8_t* p) {
   return ((size_t)p[0] << 8) | p[1];
 }
 
+/* The parameters of the INIT or INIT ACK chunk at `off`, `len` bytes,
+ * are well formed as far as a walk like usrsctp's goes. */
+static bool init_params_valid(const uint8_t* data,
+                              size_t size,
+                              size_t off,
+                              size_t len) {
+  size_t end = off + len;
+  /* usrsctp 0.9.5 walks an INIT's parameters (sctp_are_there_new_addresses,
+   * for an INIT into an existing association) up to the end of the packet,
+   * not of the chunk: so does this. */
+  for (size_t at = off + SCTP_INIT_FIXED_SIZE; size >= 4 && at <= size - 4;) {
+    /* RFC 9260 §3.2.1: "The Parameter Length field contains the size of
+     * the parameter in bytes, including the Parameter Type, Parameter
+     * Length, and Parameter Value fields. Thus, a parameter with a
+     * zero-length Parameter Value field would have a Parameter Length
+     * field of 4." Anything shorter, or longer than what is left of its
+     * chunk, is malformed: the packet is dropped (DC-01: a malformed INIT
+     * is ignored). usrsctp 0.9.5 never gets past a zero-length parameter
+     * (an endless loop; fixed upstream in usrsctp c08562e, issue #570). */
+    size_t plen = read_u16(data + at + 2);
+    if (plen < 4 || (at < end && plen > end - at))
+      return false;
+    /* §3.2: each parameter is padded to a multiple of 4 bytes. */
+    at += (plen + 3) & ~(size_t)3;
+  }
+  return true;
+}
+
 bool rtc_sctp_packet_params_valid(const uint8_t* data, size_t size) {
   size_t off = SCTP_COMMON_HEADER_SIZE;
   while (size >= 4 && off <= size - 4) {
@@ -814,33 +842,9 @@ bool rtc_sctp_packet_params_valid(const uint8_t* data, size_t size) {
     if (len < 4 || len > size - off)
       return true;
     if ((type == SCTP_CHUNK_INIT || type == SCTP_CHUNK_INIT_ACK) &&
-        len >= SCTP_INIT_FIXED_SIZE) {
-      size_t end = off + len;
-      size_t at = off + SCTP_INIT_FIXED_SIZE;
-      while (end - at >= 4) {
-        /* RFC 9260 §3.2.1: "The Parameter Length field contains the size
-         * of the parameter in bytes, including the Parameter Type,
-         * Parameter Length, and Parameter Value fields. Thus, a parameter
-         * with a zero-length Parameter Value field would have a Parameter
-         * Length field of 4." Anything shorter, or longer than what is
-         * left of the chunk, is malformed: the packet is dropped (DC-01:
-         * a malformed INIT is ignored). usrsctp 0.9.5 never gets past a
-         * zero-length parameter (an endless loop answering the INIT;
-         * usrsctp issue #570). */
-        size_t plen = read_u16(data + at + 2);
-        if (plen < 4 || plen > end - at)
-          return false;
-        /* §3.2: each parameter is padded to a multiple of 4 bytes. */
-        size_t padded = (plen + 3) & ~(size_t)3;
-        if (padded >= end - at)
-          break;
-        at += padded;
-      }
-    }
-    size_t padded = (len + 3) & ~(size_t)3;
-    if (padded >= size - off)
-      break;
-    off += padded;
+        len >= SCTP_INIT_FIXED_SIZE && !init_params_valid(data, size, off, len))
+      return false;
+    off += (len + 3) & ~(size_t)3;
   }
   return true;
 }

@@ -1295,6 +1295,17 @@ TEST(SctpPacketCheckTest,
     EXPECT_FALSE(rtc_sctp_packet_params_valid(bad.data(), bad.size()))
         << "length " << int{len};
   }
+  // A zero-length parameter after the end of the chunk, in the packet's
+  // last bytes: usrsctp walks an INIT's parameters to the end of the
+  // packet (the fuzzer's second hang).
+  std::vector<uint8_t> after = InitPacket(
+      header, {0x80, 0x08, 0, 6, 0xc0, 0x82, 0, 0, 0xc0, 0x82, 0, 0});
+  after[15] = 26;  // the chunk ends with the supported extensions
+  uint32_t crc = 0;
+  std::memcpy(&after[8], &crc, 4);
+  crc = usrsctp_crc32c(after.data(), after.size());
+  std::memcpy(&after[8], &crc, 4);
+  EXPECT_FALSE(rtc_sctp_packet_params_valid(after.data(), after.size()));
   // A parameter running past the end of its chunk.
   std::vector<uint8_t> overrun = InitPacket(header, {0x80, 0x08, 0, 64, 0x82});
   EXPECT_FALSE(rtc_sctp_packet_params_valid(overrun.data(), overrun.size()));
@@ -1330,8 +1341,18 @@ TEST_F(SctpTest, DC01_InitWithZeroLengthParameterIsDroppedNotLooped) {
   // regression_init_zero_length_parameter_hang): an INIT whose first
   // parameter has length 0.
   std::vector<uint8_t> init = InitPacket(header, {0x5e, 0xc0, 0, 0});
+  // And (regression_init_zero_length_parameter_past_chunk_hang) one whose
+  // zero-length parameter follows the end of the chunk.
+  std::vector<uint8_t> past = InitPacket(
+      header, {0x80, 0x08, 0, 6, 0xc0, 0x82, 0, 0, 0xc0, 0x82, 0, 0});
+  past[15] = 26;
+  uint32_t crc = 0;
+  std::memcpy(&past[8], &crc, 4);
+  crc = usrsctp_crc32c(past.data(), past.size());
+  std::memcpy(&past[8], &crc, 4);
   OnQueue(b_.queue, [&] {
     rtc_sctp_transport_receive(b_.transport, init.data(), init.size());
+    rtc_sctp_transport_receive(b_.transport, past.data(), past.size());
   });
   Run(100 * kMs);
   // The association is unaffected: b still answers.
