@@ -72,7 +72,7 @@ void rtc_test_wall_clock_follow(rtc_sim_time* time) {
   FollowLocked(time);
 }
 
-void rtc_test_wall_clock_unfollow() {
+void rtc_test_wall_clock_unfollow(void) {
   std::lock_guard<std::mutex> lock(mu);
   UnfollowLocked();
 }
