@@ -7,12 +7,14 @@
 #   make demo-chromium the same with headless Chromium as the receiver
 #                     (installs Debian's chromium when missing)
 #   make              build the default configuration (out/clang)
-#   make test         checks, clang/gcc/ASan+UBSan builds, every test runner;
+#   make test         checks, clang/gcc/ASan+UBSan builds, every test runner
+#                     (each fuzz target for FUZZ_SECONDS=30 s, two at a time);
 #                     ends with "N passed, N failed, N skipped"
 #   make wpt          web-platform-tests webrtc/ against the default build, in
 #                     Node (fetches the pinned WPT files once; test/wpt/);
 #                     WPT_ARGS='webrtc/protocol/' runs part of it
-#   make fuzz         libFuzzer on every fuzz target, FUZZ_SECONDS each (60)
+#   make fuzz         libFuzzer on every fuzz target, FUZZ_SECONDS each (60),
+#                     two at a time (FUZZ_JOBS)
 #   make memcheck     valgrind memcheck: the C embedder example and every
 #                     WebRTC API test file of test/js (make test runs one)
 #   make bench        data-channel goodput rtcbox <-> headless Chromium and

@@ -7,6 +7,8 @@
 #   test/run_all.sh            everything (make test)
 #   test/run_all.sh build CFG  gn gen + ninja of one configuration (make)
 #   test/run_all.sh fuzz SECS  libFuzzer on every target for SECS seconds
+#                              (make test: FUZZ_SECONDS, default 30; two
+#                              targets at a time, FUZZ_JOBS)
 #   test/run_all.sh wpt [OPT]  build clang, run web-platform-tests webrtc/
 #   test/run_all.sh memcheck   build gcc, valgrind memcheck: the embedder
 #                              example and every test/js WebRTC API file
@@ -28,7 +30,7 @@ declare -A GN_ARGS=(
 declare -A TARGETS=([clang]=all [gcc]=all [asan]=all [fuzz]=test/fuzzers:fuzzers)
 
 RESULTS=out/test-results.txt
-FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 # The JS test files make test also runs under valgrind memcheck (each takes
 # ~1 minute there); `make memcheck` runs all of them.
 MEMCHECK_JS=${MEMCHECK_JS:-test/js/webrtc_data_channel.test.js}
@@ -126,28 +128,49 @@ run_programs() {
   echo "programs-$cfg $pass $fail 0" >>"$RESULTS"
 }
 
-# Fuzzes each target with libFuzzer for $1 seconds, starting from a copy of
-# its seed corpus.
+# Fuzzes target $1 (seed corpus $2) with libFuzzer for $3 seconds, starting
+# from a copy of its seed corpus; its exit status goes to
+# out/fuzz/test-logs/<name>.rc.
+fuzz_one() {
+  local name=$1 corpus=$2 seconds=$3 work=out/fuzz/corpus/$1 rc=0
+  mkdir -p "$work"
+  [ -n "$corpus" ] && cp -n "$corpus"/* "$work"/ 2>/dev/null
+  "out/fuzz/$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
+    -print_final_stats=1 -artifact_prefix="out/fuzz/$name-" "$work" \
+    >"out/fuzz/test-logs/$name.log" 2>&1 || rc=$?
+  echo "$rc" >"out/fuzz/test-logs/$name.rc"
+}
+
+# Fuzzes each target with libFuzzer for $1 seconds, FUZZ_JOBS (default 2:
+# the CI machine's cores) targets at a time; reports in the list's order.
 run_fuzzers() {
-  local seconds=$1 pass=0 fail=0 name corpus work
+  local seconds=$1 jobs=${FUZZ_JOBS:-2} pass=0 fail=0 running=0 name corpus
+  local started=$SECONDS names=()
   mkdir -p out/fuzz/test-logs
   while read -r name corpus; do
     [ -n "$name" ] || continue
-    work=out/fuzz/corpus/$name
-    mkdir -p "$work"
-    [ -n "$corpus" ] && cp -n "$corpus"/* "$work"/ 2>/dev/null
-    if "out/fuzz/$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
-        -print_final_stats=1 -artifact_prefix="out/fuzz/$name-" "$work" \
-        >"out/fuzz/test-logs/$name.log" 2>&1; then
+    names+=("$name")
+    rm -f "out/fuzz/test-logs/$name.rc"
+    if ((running >= jobs)); then
+      wait -n
+      running=$((running - 1))
+    fi
+    fuzz_one "$name" "$corpus" "$seconds" &
+    running=$((running + 1))
+  done <"out/fuzz/fuzzers.txt"
+  wait
+  for name in "${names[@]}"; do
+    if [ "$(cat "out/fuzz/test-logs/$name.rc" 2>/dev/null)" = 0 ]; then
       pass=$((pass + 1))
       printf '[fuzz] %-32s %s\n' "$name" \
-        "$(grep -m1 'stat::number_of_executed_units' "out/fuzz/test-logs/$name.log" | awk '{print $2 " runs"}') in ${seconds}s, no crash"
+        "$(grep -m1 'stat::number_of_executed_units' "out/fuzz/test-logs/$name.log" | awk '{print $2 " runs"}') in ${seconds}s, $(grep -o 'cov: [0-9]* ft: [0-9]*' "out/fuzz/test-logs/$name.log" | tail -1), no crash"
     else
       fail=$((fail + 1))
       printf '[fuzz] %-32s FAILED (crash input: out/fuzz/%s-*)\n' "$name" "$name"
       tail -40 "out/fuzz/test-logs/$name.log"
     fi
-  done <"out/fuzz/fuzzers.txt"
+  done
+  echo "[fuzz] ${#names[@]} targets, ${seconds}s each, $jobs at a time: $((SECONDS - started))s"
   echo "fuzz $pass $fail 0" >>"$RESULTS"
 }
 
