@@ -218,6 +218,9 @@ static void maybe_start_sctp(pc_network* net) {
   pc_transport* t = find_transport(net, net->sctp_transport);
   if (!t || t->dtls_state != RTC_DTLS_CONNECTED)
     return;
+  /* RFC 8832 §6: stream parity follows the DTLS role; the peer's OPENs on
+   * ours are refused. */
+  rtc_sctp_transport_set_dtls_role(net->sctp, t->role == RTC_DTLS_ROLE_CLIENT);
   if (rtc_sctp_transport_start(net->sctp, net->sctp_remote_port,
                                net->sctp_remote_max_message_size) == RTC_OK)
     net->sctp_started = true;

@@ -793,6 +793,12 @@ rtc_error rtc_sctp_transport_start(rtc_sctp_transport* t,
   return RTC_OK;
 }
 
+void rtc_sctp_transport_set_dtls_role(rtc_sctp_transport* t, bool dtls_client) {
+  RTC_DCHECK(rtc_task_queue_is_current(t->queue));
+  t->dtls_role_known = true;
+  t->dtls_client = dtls_client;
+}
+
 void rtc_sctp_transport_receive(rtc_sctp_transport* t,
                                 const uint8_t* data,
                                 size_t size) {
