@@ -2115,6 +2115,11 @@ TEST(SdpSerialize, RejectsModelsThatWouldNotParseBack) {
            [](rtc_sdp_session* s) { s->media[0]->type = "au dio"; }},
           {"m= proto",
            [](rtc_sdp_session* s) { s->media[0]->proto = nullptr; }},
+          {"a=sctp-port",
+           [](rtc_sdp_session* s) {
+             s->media[0]->has_sctp_port = true;
+             s->media[0]->sctp_port = 0;
+           }},
           {"a=rtpmap payload type",
            [](rtc_sdp_session* s) { s->media[0]->rtpmaps[0].pt = 200; }},
           {"a=rtpmap encoding name",

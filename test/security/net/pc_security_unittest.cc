@@ -321,6 +321,69 @@ TEST_F(PcSecurityTest, API02_FingerprintIsRequiredWhateverTheProfile) {
   }
 }
 
+// --- DC-08: a=sctp-port and a=max-message-size ---
+
+// RFC 8841 §5.1: "a=sctp-port:" portnumber; RFC 9260 §3.1: "The port
+// number 0 MUST NOT be used"; §6: a=max-message-size is an integer. A
+// remote offer with an SCTP port outside 1..65535, or a max-message-size
+// that is not a 64-bit number, is an sdp-syntax-error naming its line, and
+// is not applied.
+TEST_F(PcSecurityTest, DC08_BadSctpPortOrMaxMessageSizeIsRejected) {
+  MakePeer(a_, "a", "203.0.113.1");
+  MakePeer(b_, "b", "203.0.113.2");
+  auto channel = CreateChannel(a_, "chat", nullptr);
+  std::string offer = CreateOffer(a_);
+  std::string port_line = "a=sctp-port:" + Attribute(offer, "sctp-port");
+  std::string size_line =
+      "a=max-message-size:" + Attribute(offer, "max-message-size");
+  ASSERT_NE(port_line, "a=sctp-port:");
+  ASSERT_NE(size_line, "a=max-message-size:");
+  // The line number of `line` in `sdp` (1-based).
+  auto line_of = [](const std::string& sdp, const std::string& line) {
+    size_t at = sdp.find(line);
+    int n = 1;
+    for (size_t i = 0; i < at; i++)
+      n += sdp[i] == '\n';
+    return n;
+  };
+  for (const char* bad : {"a=sctp-port:0", "a=sctp-port:65536",
+                          "a=sctp-port:-1", "a=sctp-port:5000x",
+                          "a=sctp-port:", "a=sctp-port:99999999999999999999"}) {
+    std::string sdp = Replace(offer, port_line, bad);
+    int line = line_of(sdp, bad);
+    struct Out {
+      rtc_error err = RTC_ERR_INTERNAL;
+      rtc_error_info info;
+    } out;
+    OnQueue(b_.signaling, [&] {
+      rtc_session_description d = {RTC_SDP_OFFER, sdp.c_str()};
+      ASSERT_EQ(rtc_peer_connection_set_remote_description(
+                    b_.pc, &d,
+                    [](void* u, rtc_error err, const rtc_error_info* info) {
+                      static_cast<Out*>(u)->err = err;
+                      static_cast<Out*>(u)->info = *info;
+                    },
+                    &out),
+                RTC_OK);
+    });
+    EXPECT_EQ(out.err, RTC_ERR_SDP_SYNTAX) << bad << ": " << out.info.message;
+    EXPECT_EQ(out.info.sdp_line_number, line) << bad;
+    EXPECT_EQ(Description(b_, RTC_DESCRIPTION_REMOTE), "") << bad;
+  }
+  for (const char* bad :
+       {"a=max-message-size:-1", "a=max-message-size:18446744073709551616",
+        "a=max-message-size:1e6", "a=max-message-size:"}) {
+    std::string message;
+    EXPECT_EQ(SetDescription(b_, false, RTC_SDP_OFFER,
+                             Replace(offer, size_line, bad), &message),
+              RTC_ERR_SDP_SYNTAX)
+        << bad << ": " << message;
+  }
+  EXPECT_EQ(SetDescription(b_, false, RTC_SDP_OFFER,
+                           Replace(offer, port_line, "a=sctp-port:65535")),
+            RTC_OK);
+}
+
 // --- API-05: DTLS errors through RTCDtlsTransport ---
 
 // webrtc-pc RTCDtlsTransport "error": a fingerprint mismatch is a
