@@ -362,4 +362,132 @@ TEST_F(IceSecurityTest, CON02_UnauthenticatedResponsesDoNotRefreshConsent) {
   EXPECT_EQ(Send(a_, "x"), RTC_ERR_INVALID_STATE);
 }
 
+// --- IP-07: no mDNS under the relay policy ---
+
+// draft-ietf-mmusic-mdns-ice-candidates "Interactions With TURN": under
+// the relay policy, `.local` remote candidates are ignored (a relay
+// candidate is never paired with an mDNS one, and no name is looked up on
+// the LAN). addIceCandidate succeeds; no query leaves, no candidate is
+// kept.
+TEST_F(IceSecurityTest, IP07_MdnsCandidatesAreIgnoredUnderTheRelayPolicy) {
+  rtc_sim_host* ha = AddHost("203.0.113.1");
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING);
+  config.transport_policy = RTC_ICE_POLICY_RELAY;
+  MakePeer(a_, "a", ha, config);
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(
+        rtc_ice_agent_set_remote_credentials(a_.agent, kPeerUfrag, kPeerPwd),
+        RTC_OK);
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+    rtc_candidate c = Candidate(
+        "candidate:1 1 udp 2122260223 "
+        "0b8e2a9c-3f1d-4c5e-8a7b-6d5c4b3a2f1e.local 5000 typ host");
+    EXPECT_EQ(rtc_ice_agent_add_remote_candidate(a_.agent, &c), RTC_OK);
+  });
+  Run(5 * kSec);
+  size_t remotes = 1;
+  OnQueue(a_.queue, [&] {
+    remotes = rtc_ice_agent_remote_candidates(a_.agent, nullptr, 0);
+  });
+  EXPECT_EQ(remotes, 0u);
+  rtc_sim_stats stats;
+  rtc_sim_host_get_stats(ha, &stats);
+  EXPECT_EQ(stats.packets_sent, 0u);  // no mDNS query
+}
+
+// --- IP-09: temporary IPv6 addresses ---
+
+// A socket factory that shows the host's second IPv6 address as an RFC
+// 4941 temporary address of the interface of its first one (as Linux
+// reports IFA_F_TEMPORARY), and otherwise is the simulated host's.
+struct TemporaryAddressFactory {
+  rtc_socket_factory base;
+  rtc_socket_factory* inner;
+
+  static rtc_socket_factory* Inner(rtc_socket_factory* f) {
+    return reinterpret_cast<TemporaryAddressFactory*>(f)->inner;
+  }
+  static rtc_error List(rtc_socket_factory* f,
+                        rtc_network_interface* out,
+                        size_t capacity,
+                        size_t* count) {
+    rtc_error err =
+        Inner(f)->vtable->list_interfaces(Inner(f), out, capacity, count);
+    const rtc_network_interface* first_v6 = nullptr;
+    for (size_t i = 0; err == RTC_OK && i < *count && i < capacity; i++) {
+      if (out[i].address.family != RTC_AF_INET6)
+        continue;
+      if (!first_v6) {
+        first_v6 = &out[i];
+        continue;
+      }
+      out[i].index = first_v6->index;
+      memcpy(out[i].name, first_v6->name, sizeof(out[i].name));
+      out[i].ipv6_temporary = true;
+    }
+    return err;
+  }
+  static rtc_error Route(rtc_socket_factory* f,
+                         rtc_address_family family,
+                         rtc_socket_address* out) {
+    return Inner(f)->vtable->default_route_address(Inner(f), family, out);
+  }
+  static rtc_error Udp(rtc_socket_factory* f,
+                       rtc_task_queue* q,
+                       const rtc_socket_address* local,
+                       const rtc_udp_options* options,
+                       const rtc_packet_socket_observer* observer,
+                       void* user,
+                       rtc_packet_socket** out) {
+    return Inner(f)->vtable->create_udp(Inner(f), q, local, options, observer,
+                                        user, out);
+  }
+  static rtc_error Multicast(rtc_socket_factory* f,
+                             rtc_task_queue* q,
+                             const rtc_socket_address* group,
+                             uint32_t if_index,
+                             const rtc_packet_socket_observer* observer,
+                             void* user,
+                             rtc_packet_socket** out) {
+    return Inner(f)->vtable->create_multicast_udp(Inner(f), q, group, if_index,
+                                                  observer, user, out);
+  }
+  static const rtc_socket_factory_vtable kVtable;
+};
+const rtc_socket_factory_vtable TemporaryAddressFactory::kVtable = {
+    List, Route, Udp, Multicast};
+
+// RFC 8828 §5.2 and the mdns draft "Special Handling for IPv6": prefer RFC
+// 4941 temporary addresses. An interface with a stable (EUI-64) and a
+// temporary IPv6 address gives a host candidate for the temporary one
+// only: the stable one, which names the device, appears nowhere.
+TEST_F(IceSecurityTest, IP09_OnlyTheTemporaryIpv6AddressIsGathered) {
+  rtc_sim_host* ha = AddHost("203.0.113.1");
+  for (const char* v6 : {"2001:db8::21a:2bff:fe3c:4d5e",  // EUI-64
+                         "2001:db8::8e3a:1b2c:3d4e:5f60"}) {
+    rtc_socket_address addr = Ip(v6);
+    ASSERT_EQ(rtc_sim_host_add_address(ha, &addr), RTC_OK);
+  }
+  TemporaryAddressFactory factory{{&TemporaryAddressFactory::kVtable},
+                                  rtc_sim_host_socket_factory(ha)};
+  a_.name = "a";
+  ASSERT_EQ(rtc_sim_time_create_queue(time_, "a", &a_.queue), RTC_OK);
+  a_.factory = &factory.base;
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(a_.Create(Config(RTC_ICE_ROLE_CONTROLLING)), RTC_OK);
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+  });
+  Run(kSec);
+  std::vector<std::string> hosts;
+  for (const rtc_candidate& c : a_.candidates)
+    hosts.push_back(rtc_test::CandidateString(c));
+  ASSERT_EQ(a_.candidates.size(), 2u) << testing::PrintToString(hosts);
+  std::string all = testing::PrintToString(hosts);
+  EXPECT_NE(all.find("203.0.113.1"), std::string::npos) << all;
+  EXPECT_NE(all.find("2001:db8::8e3a:1b2c:3d4e:5f60"), std::string::npos)
+      << all;
+  EXPECT_EQ(all.find("fe3c:4d5e"), std::string::npos) << all;
+  OnQueue(a_.queue, [&] { a_.Destroy(); });
+}
+
 }  // namespace
