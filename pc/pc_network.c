@@ -781,3 +781,15 @@ size_t pc_network_pairs(const pc_network* net,
     return 0;
   return rtc_ice_agent_pairs(t->ice, out, capacity);
 }
+
+size_t pc_network_remote_candidates(const pc_network* net,
+                                    const char* name,
+                                    rtc_candidate* out,
+                                    size_t capacity) {
+  if (net->closed)
+    return 0;
+  const pc_transport* t = find_transport(net, name);
+  if (!t || !t->ice)
+    return 0;
+  return rtc_ice_agent_remote_candidates(t->ice, out, capacity);
+}

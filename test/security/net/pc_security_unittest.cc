@@ -258,6 +258,80 @@ TEST_F(PcSecurityTest, IP05_NoPrivateAddressInDescriptionsCandidatesOrStats) {
   }
 }
 
+// --- IP-06: stats do not tell whether an mDNS name resolved ---
+
+// The stats report object of `type` whose "address" is `address`, as
+// text ("" if none).
+std::string StatsObject(const std::string& json,
+                        const std::string& type,
+                        const std::string& address) {
+  size_t at = json.find("\"address\":\"" + address + "\"");
+  if (at == std::string::npos)
+    return "";
+  size_t begin = json.rfind('{', at);
+  size_t end = json.find('}', at);
+  std::string object = json.substr(begin, end + 1 - begin);
+  if (object.find("\"type\":\"" + type + "\"") == std::string::npos)
+    return "";
+  return object;
+}
+
+// The member names of a flat JSON object, in order.
+std::vector<std::string> Members(const std::string& object) {
+  std::vector<std::string> names;
+  const std::regex kMember("\"([A-Za-z]+)\":");
+  for (std::sregex_iterator it(object.begin(), object.end(), kMember), end;
+       it != end; ++it)
+    names.push_back((*it)[1]);
+  return names;
+}
+
+// draft-ietf-mmusic-mdns-ice-candidates "Statistics": stats "should not
+// reveal whether mDNS resolution worked", so an RTCIceCandidateStats is
+// emitted for every remote mDNS candidate, even one that never resolved.
+// a connects to b through b's mDNS name, and also gets a `.local`
+// candidate nobody answers for: both appear as remote candidates, with
+// their names as address and the same members.
+TEST_F(PcSecurityTest, IP06_UnresolvedMdnsCandidateIsReportedLikeAResolvedOne) {
+  rtc_configuration config;
+  rtc_configuration_init(&config);
+  MakePeer(a_, "a", "192.168.1.10", &config);
+  MakePeer(b_, "b", "192.168.1.20", &config);
+  auto channel = CreateChannel(a_, "chat", nullptr);
+  Negotiate(a_, b_);
+  ASSERT_NE(WaitOpen(*channel, b_, 0, 20 * kSec), nullptr);
+  const std::string ghost = "4e3c2a1b-0f9e-4d8c-a7b6-c5d4e3f2a1b0.local";
+  // As b would signal it, with its ufrag.
+  std::string line =
+      "candidate:9 1 udp 2122260223 " + ghost + " 5000 typ host ufrag " +
+      Attribute(Description(a_, RTC_DESCRIPTION_REMOTE), "ice-ufrag");
+  OnQueue(a_.signaling, [&] {
+    rtc_ice_candidate_init init = {line.c_str(), "0", 0, nullptr};
+    ASSERT_EQ(rtc_peer_connection_add_ice_candidate(
+                  a_.pc, &init,
+                  [](void*, rtc_error err, const rtc_error_info* info) {
+                    EXPECT_EQ(err, RTC_OK) << info->message;
+                  },
+                  nullptr),
+              RTC_OK);
+  });
+  rtc_sim_time_advance_us(time_, 10 * kSec);  // the lookup times out
+  std::string json = GetStats(a_);
+  std::string remote_sdp = Description(a_, RTC_DESCRIPTION_REMOTE);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      remote_sdp, m,
+      std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-"
+                 "[0-9a-f]{12}\\.local")))
+      << remote_sdp;
+  std::string resolved = StatsObject(json, "remote-candidate", m.str());
+  std::string unresolved = StatsObject(json, "remote-candidate", ghost);
+  ASSERT_NE(resolved, "") << json;
+  ASSERT_NE(unresolved, "") << json;
+  EXPECT_EQ(Members(resolved), Members(unresolved));
+  EXPECT_EQ(json.find("192.168."), std::string::npos);
+}
+
 // --- API-02: DTLS is required whatever the profile ---
 
 // JSEP (RFC 9429) §5.1.3: "the lack of an a=fingerprint attribute will
