@@ -7,6 +7,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -399,10 +400,12 @@ TEST_F(IceSecurityTest, IP07_MdnsCandidatesAreIgnoredUnderTheRelayPolicy) {
 
 // A socket factory that shows the host's second IPv6 address as an RFC
 // 4941 temporary address of the interface of its first one (as Linux
-// reports IFA_F_TEMPORARY), and otherwise is the simulated host's.
+// reports IFA_F_TEMPORARY), can refuse multicast sockets (no mDNS
+// responder), and otherwise is the simulated host's.
 struct TemporaryAddressFactory {
   rtc_socket_factory base;
   rtc_socket_factory* inner;
+  bool no_multicast = false;
 
   static rtc_socket_factory* Inner(rtc_socket_factory* f) {
     return reinterpret_cast<TemporaryAddressFactory*>(f)->inner;
@@ -449,6 +452,8 @@ struct TemporaryAddressFactory {
                              const rtc_packet_socket_observer* observer,
                              void* user,
                              rtc_packet_socket** out) {
+    if (reinterpret_cast<TemporaryAddressFactory*>(f)->no_multicast)
+      return RTC_ERR_IO;
     return Inner(f)->vtable->create_multicast_udp(Inner(f), q, group, if_index,
                                                   observer, user, out);
   }
@@ -487,6 +492,40 @@ TEST_F(IceSecurityTest, IP09_OnlyTheTemporaryIpv6AddressIsGathered) {
   EXPECT_NE(all.find("2001:db8::8e3a:1b2c:3d4e:5f60"), std::string::npos)
       << all;
   EXPECT_EQ(all.find("fe3c:4d5e"), std::string::npos) << all;
+  OnQueue(a_.queue, [&] { a_.Destroy(); });
+}
+
+// --- IP-02: the candidate does not wait for the responder ---
+
+// draft-ietf-mmusic-mdns-ice-candidates "ICE Candidate Gathering": the
+// name is generated and the candidate provided "even if the registration
+// fails". With no mDNS responder at all (no multicast socket can be made),
+// the host candidate still comes, under a fresh v4 UUID name, and its
+// address appears nowhere.
+TEST_F(IceSecurityTest, IP02_CandidateKeepsItsMdnsNameWithoutAResponder) {
+  rtc_sim_host* ha = AddHost("192.168.1.10");
+  TemporaryAddressFactory factory{{&TemporaryAddressFactory::kVtable},
+                                  rtc_sim_host_socket_factory(ha)};
+  factory.no_multicast = true;
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING);
+  config.obfuscate_host_addresses = true;
+  a_.name = "a";
+  ASSERT_EQ(rtc_sim_time_create_queue(time_, "a", &a_.queue), RTC_OK);
+  a_.factory = &factory.base;
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(a_.Create(config), RTC_OK);
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+  });
+  Run(kSec);
+  ASSERT_EQ(a_.candidates.size(), 1u);
+  std::string line = rtc_test::CandidateString(a_.candidates[0]);
+  EXPECT_TRUE(std::regex_search(
+      line,
+      std::regex(" [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-"
+                 "[0-9a-f]{12}\\.local ")))
+      << line;
+  EXPECT_EQ(line.find("192.168.1.10"), std::string::npos) << line;
+  EXPECT_TRUE(a_.end_of_candidates);
   OnQueue(a_.queue, [&] { a_.Destroy(); });
 }
 
