@@ -443,9 +443,10 @@ TEST_F(SctpSecurityTest, DC01_AddressParametersAndAsconfAreIgnored) {
     // IPv4 (5), IPv6 (6), Host Name (11) addresses; Add IP (0xc001).
     EXPECT_TRUE(type != 5 && type != 6 && type != 11 && type != 0xc001)
         << "INIT offers parameter " << type;
-    if (type == 0x8008)  // Supported Extensions: not ASCONF (RFC 5061)
+    if (type == 0x8008) {  // Supported Extensions: not ASCONF (RFC 5061)
       for (size_t i = off + 4; i < off + len; i++)
         EXPECT_TRUE(init->value[i] != kAsconf && init->value[i] != kAsconfAck);
+    }
     off += (len + 3u) & ~3u;
   }
 
@@ -537,8 +538,8 @@ INSTANTIATE_TEST_SUITE_P(
                     BadAddressCase{"LengthPastTheChunk",
                                    {0x00, 0x05, 0x00, 0x40, 1, 2, 3, 4},
                                    true}),
-    [](const testing::TestParamInfo<BadAddressCase>& info) {
-      return std::string(info.param.name);
+    [](const testing::TestParamInfo<BadAddressCase>& param_info) {
+      return std::string(param_info.param.name);
     });
 
 // --- DC-02: no process-internal values on the wire ---
