@@ -216,10 +216,52 @@ void ice_post_flush(rtc_ice_agent* agent) {
 
 /* --- STUN transactions (RFC 8489 §6.2.1) --- */
 
+/* Fetch, "bad port": the ports a user agent never connects to. */
+static const uint16_t kBadPorts[] = {
+    0,    1,    7,    9,    11,   13,   15,   17,   19,   20,   21,    22,
+    23,   25,   37,   42,   43,   53,   69,   77,   79,   87,   95,    101,
+    102,  103,  104,  109,  110,  111,  113,  115,  117,  119,  123,   135,
+    137,  139,  143,  161,  179,  389,  427,  465,  512,  513,  514,   515,
+    526,  530,  531,  532,  540,  548,  554,  556,  563,  587,  601,   636,
+    989,  990,  993,  995,  1719, 1720, 1723, 2049, 3659, 4045, 4190,  5060,
+    5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+};
+
+bool ice_address_prohibited(const rtc_socket_address* to) {
+  for (size_t i = 0; i < sizeof(kBadPorts) / sizeof(kBadPorts[0]); i++) {
+    if (to->port == kBadPorts[i])
+      return true;
+  }
+  /* Multicast and broadcast destinations: a check would reach every host
+   * of a LAN, or the mDNS group (ICE-09). */
+  if (rtc_socket_address_is_multicast(to))
+    return true;
+  const uint8_t* v4 = NULL;
+  if (to->family == RTC_AF_INET)
+    v4 = to->addr;
+  else if (rtc_socket_address_is_v4_mapped(to))
+    v4 = to->addr + 12;
+  if (v4 && ((v4[0] & 0xf0) == 224 ||
+             (v4[0] == 255 && v4[1] == 255 && v4[2] == 255 && v4[3] == 255)))
+    return true;
+  return false;
+}
+
 rtc_error ice_send_stun(ice_base* base,
                         const rtc_socket_address* to,
                         const uint8_t* data,
                         size_t len) {
+  /* webrtc-pc addIceCandidate: "A candidate is administratively prohibited
+   * if the UA has decided not to allow connection attempts to this
+   * address. For privacy reasons, there is no indication to the developer
+   * about whether or not an address/port is blocked; it behaves exactly as
+   * if there was no response from the address. The UA MUST prohibit
+   * connections to addresses on the [Fetch] block bad port list, and MAY
+   * choose to prohibit connections to other addresses." The packet is
+   * dropped here, after all the bookkeeping of a packet sent: pairs,
+   * retransmissions and timeouts run as for a host that never answers. */
+  if (ice_address_prohibited(to))
+    return RTC_OK;
   rtc_error err = rtc_packet_socket_send_to(base->socket, data, len, to);
   /* A STUN packet that cannot be sent now is a lost packet:
    * retransmissions and the next checks cover it. */

@@ -290,6 +290,11 @@ rtc_error ice_transaction_start(rtc_ice_agent* agent,
 void ice_transaction_free(rtc_ice_agent* agent, ice_transaction* tx);
 ice_transaction* ice_transaction_find(rtc_ice_agent* agent, const uint8_t* id);
 void ice_schedule_transactions(rtc_ice_agent* agent);
+/* ICE-09: a destination nothing is ever sent to (webrtc-pc
+ * "administratively prohibited"): Fetch's bad ports, multicast and
+ * broadcast addresses. */
+bool ice_address_prohibited(const rtc_socket_address* to);
+/* Sends a STUN message; to a prohibited destination, drops it silently. */
 rtc_error ice_send_stun(ice_base* base,
                         const rtc_socket_address* to,
                         const uint8_t* data,

@@ -260,7 +260,7 @@ bool ContainsIp(const std::string& text, const char* ip) {
 
 // --- Gathering ---
 
-TEST_F(IceSimTest, GathersObfuscatedHostAndReflexiveCandidates) {
+TEST_F(IceSimTest, IP04_GathersObfuscatedHostAndReflexiveCandidates) {
   rtc_sim_host* host = AddHost(Nat::kPort, "203.0.113.1", "192.168.1.10");
   MakePeer(a_, "a", host, Config(RTC_ICE_ROLE_CONTROLLING));
   OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
@@ -334,7 +334,7 @@ TEST_F(IceSimTest, DeadStunServerGivesError701AndGatheringStillCompletes) {
   EXPECT_EQ(a_.candidates.size(), 1u);
 }
 
-TEST_F(IceSimTest, RelayPolicyGathersNothingWithoutRelays) {
+TEST_F(IceSimTest, ICE08_RelayPolicyGathersNothingWithoutRelays) {
   rtc_sim_host* host = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING);
   config.transport_policy = RTC_ICE_POLICY_RELAY;
@@ -416,7 +416,7 @@ TEST_F(IceSimTest, RestartGoesFromCompleteToGatheringWithoutNew) {
 // The same starting under "relay": the first phase opened no socket, and
 // the next phase under "all" must still gather host candidates (it
 // gathered nothing: the sockets were never made).
-TEST_F(IceSimTest, RelayFirstThenAllGathersHostCandidates) {
+TEST_F(IceSimTest, ORG07_RelayFirstThenAllGathersHostCandidates) {
   rtc_sim_host* host = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
   config.transport_policy = RTC_ICE_POLICY_RELAY;
@@ -437,7 +437,7 @@ TEST_F(IceSimTest, RelayFirstThenAllGathersHostCandidates) {
   EXPECT_EQ(a_.candidates[0].type, RTC_CANDIDATE_HOST);
 }
 
-TEST_F(IceSimTest, DefaultRoutePolicyUsesOnlyTheDefaultRouteAddress) {
+TEST_F(IceSimTest, IP01_DefaultRoutePolicyUsesOnlyTheDefaultRouteAddress) {
   rtc_sim_host* host = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_socket_address second = Ip("203.0.113.2");
   ASSERT_EQ(rtc_sim_host_add_address(host, &second), RTC_OK);
@@ -460,7 +460,7 @@ TEST_F(IceSimTest, DefaultRoutePolicyUsesOnlyTheDefaultRouteAddress) {
   }
 }
 
-TEST_F(IceSimTest, PublicOnlyModeNeverSignalsThePrivateHost) {
+TEST_F(IceSimTest, IP01_PublicOnlyModeNeverSignalsThePrivateHost) {
   rtc_sim_host* host = AddHost(Nat::kPort, "203.0.113.1", "192.168.1.10");
   rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING);
   config.obfuscate_host_addresses = false;
@@ -483,7 +483,7 @@ TEST_F(IceSimTest, GatherTwiceIsAnError) {
   });
 }
 
-TEST_F(IceSimTest, RejectsBadCredentials) {
+TEST_F(IceSimTest, ICE01_RejectsBadCredentials) {
   rtc_sim_host* host = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
   config.ufrag = "abc";  // ICE-01: 4..256 characters
@@ -721,7 +721,7 @@ TEST_F(IceSimTest, PeerReflexiveCandidateSignaledLaterUpdatesTheSelectedPair) {
 class IceRoleConflictTest : public IceSimTest,
                             public testing::WithParamInterface<rtc_ice_role> {};
 
-TEST_P(IceRoleConflictTest, ExactlyOneSideEndsControlling) {
+TEST_P(IceRoleConflictTest, ICE04_ExactlyOneSideEndsControlling) {
   rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_sim_host* hb = AddHost(Nat::kNone, "203.0.113.2", nullptr);
   rtc_ice_agent_config ca = Config(GetParam(), false);
@@ -1002,7 +1002,7 @@ TEST_F(IceSimTest, NoRemoteCandidatesAndEndOfCandidatesFailsAtThePacTimer) {
 
 // --- Consent (RFC 7675) ---
 
-TEST_F(IceSimTest, ConsentExpiresThirtySecondsAfterTheLastResponse) {
+TEST_F(IceSimTest, CON02_ConsentExpiresThirtySecondsAfterTheLastResponse) {
   rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_sim_host* hb = AddHost(Nat::kNone, "203.0.113.2", nullptr);
   // No mDNS: a's packets are then all ICE's.
@@ -1081,7 +1081,7 @@ TEST_F(IceSimTest, IdleConnectionKeepsItsNatMappingsAlive) {
   EXPECT_EQ(a_.received.size(), 1u);
 }
 
-TEST_F(IceSimTest, ConsentChecksComeEveryFourToSixSecondsRandomly) {
+TEST_F(IceSimTest, CON01_ConsentChecksComeEveryFourToSixSecondsRandomly) {
   rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
   MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING, false));
@@ -1107,7 +1107,7 @@ TEST_F(IceSimTest, ConsentChecksComeEveryFourToSixSecondsRandomly) {
   EXPECT_TRUE(a_.connected());
 }
 
-TEST_F(IceSimTest, AuthenticatedForbiddenRevokesConsentAtOnce) {
+TEST_F(IceSimTest, CON03_AuthenticatedForbiddenRevokesConsentAtOnce) {
   rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
   MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING, false));
@@ -1126,7 +1126,7 @@ TEST_F(IceSimTest, AuthenticatedForbiddenRevokesConsentAtOnce) {
 
 // --- Hostile and broken peers (ICE-02, ICE-05, SEC-29) ---
 
-TEST_F(IceSimTest, ResponsesThatDoNotAuthenticateAreIgnored) {
+TEST_F(IceSimTest, ICE02_ResponsesThatDoNotAuthenticateAreIgnored) {
   rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
   MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING, false));
@@ -1140,7 +1140,7 @@ TEST_F(IceSimTest, ResponsesThatDoNotAuthenticateAreIgnored) {
   EXPECT_EQ(a_.state(), RTC_ICE_TRANSPORT_CHECKING);
 }
 
-TEST_F(IceSimTest, ResponseFromAnotherPortFailsThePair) {
+TEST_F(IceSimTest, ICE05_ResponseFromAnotherPortFailsThePair) {
   rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
   rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
@@ -1161,7 +1161,7 @@ TEST_F(IceSimTest, ResponseFromAnotherPortFailsThePair) {
                        60 * kSec));
 }
 
-TEST_F(IceSimTest, AnswersBadRequestsWith400And401) {
+TEST_F(IceSimTest, ICE02_AnswersBadRequestsWith400And401) {
   rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
   rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLED, false);
@@ -1329,7 +1329,7 @@ TEST_F(IceSimTest, PacketsOfUnknownKindsAreDropped) {
 
 // --- Remote candidates ---
 
-TEST_F(IceSimTest, ManyRemoteCandidatesAreCappedAndChecksPaced) {
+TEST_F(IceSimTest, ICE06_ManyRemoteCandidatesAreCappedAndChecksPaced) {
   rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING, false));
   OnQueue(a_.queue, [&] {
@@ -1361,7 +1361,7 @@ TEST_F(IceSimTest, ManyRemoteCandidatesAreCappedAndChecksPaced) {
   EXPECT_LE(after.packets_sent - before.packets_sent, 21u + 10u);
 }
 
-TEST_F(IceSimTest, HostNameCandidatesOtherThanMdnsAreIgnored) {
+TEST_F(IceSimTest, ICE07_HostNameCandidatesOtherThanMdnsAreIgnored) {
   rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
   config.obfuscate_host_addresses = false;  // no mDNS announcements
@@ -1430,7 +1430,7 @@ TEST_F(IceSimTest, CreateFailsCleanlyWithoutMemory) {
 // RFC 7675 consent checks can be answered with an authenticated 487: the
 // agent read the freed transaction to decide whether to switch roles
 // (heap-use-after-free under ASan).
-TEST_F(IceSimTest, RoleConflictAnswerToAConsentCheckIsHandledSafely) {
+TEST_F(IceSimTest, ICE04_RoleConflictAnswerToAConsentCheckIsHandledSafely) {
   rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
   MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING, false));
@@ -1550,7 +1550,7 @@ TEST_F(IceSimTest, ForgedResponseFromAnotherPortDoesNotFailThePair) {
 
 // IP-07: only `<uuid>.local` names are resolved; `printer.local` would make
 // ICE an mDNS scanner of the LAN.
-TEST_F(IceSimTest, LocalNamesOtherThanUuidsAreNotResolved) {
+TEST_F(IceSimTest, IP07_LocalNamesOtherThanUuidsAreNotResolved) {
   rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
   config.obfuscate_host_addresses = false;  // no mDNS of our own
@@ -1585,7 +1585,7 @@ TEST_F(IceSimTest, LocalNamesOtherThanUuidsAreNotResolved) {
 
 // IP-06: a peer-reflexive address learned from a check is not exposed, in
 // the remote candidate list either.
-TEST_F(IceSimTest, PeerReflexiveAddressIsNotExposedInRemoteCandidates) {
+TEST_F(IceSimTest, IP06_PeerReflexiveAddressIsNotExposedInRemoteCandidates) {
   rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_sim_host* hs = AddHost(Nat::kNone, "203.0.113.9", nullptr);
   rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);

@@ -1196,14 +1196,14 @@ TEST_F(MdnsTest, CreateFailsWithNotFoundWithoutMulticastInterface) {
   EXPECT_TRUE(lan_.sockets.empty());
 }
 
-TEST_F(MdnsTest, RegisterGivesUuidV4LocalName) {
+TEST_F(MdnsTest, IP02_RegisterGivesUuidV4LocalName) {
   rtc_mdns* m = Create(Host({"192.168.1.10/24"}));
   std::string name = Register(m, "192.168.1.10");
   EXPECT_TRUE(std::regex_match(name, kUuidName)) << name;
   EXPECT_EQ(RTC_MDNS_NAME_SIZE - 1, name.size());
 }
 
-TEST_F(MdnsTest, SameAddressGetsSameNameAndFamiliesGetDifferentNames) {
+TEST_F(MdnsTest, IP02_SameAddressGetsSameNameAndFamiliesGetDifferentNames) {
   rtc_mdns* m = Create(Host({"192.168.1.10/24", "2001:db8::10/64"}));
   std::string v4 = Register(m, "192.168.1.10");
   std::string v6 = Register(m, "2001:db8::10");
@@ -2057,7 +2057,7 @@ TEST_P(MdnsSimTest, RetransmissionRecoversFromLostAnswer) {
   EXPECT_EQ(start + RTC_US_PER_SEC + 2 * OneWay(), r.at_us);
 }
 
-TEST_P(MdnsNetworkTest, MultiAddressAnswerIsNotFound) {
+TEST_P(MdnsNetworkTest, IP07_MultiAddressAnswerIsNotFound) {
   rtc_mdns* b = Create(AddNetHost({"192.168.1.20"}).factory);
   ASSERT_NE(nullptr, b);
   RawSocket* raw = Sniffer();
@@ -2113,7 +2113,7 @@ TEST_P(MdnsNetworkTest, OwnNameResolvesWithoutNetworkTraffic) {
   EXPECT_EQ(before, Sent(ha));
 }
 
-TEST_P(MdnsNetworkTest, RateLimitCapsMessagesUnderResolveFlood) {
+TEST_P(MdnsNetworkTest, IP08_RateLimitCapsMessagesUnderResolveFlood) {
   options_.max_messages_per_second = 20;
   NetHost hb = AddNetHost({"192.168.1.20"});
   rtc_mdns* b = Create(hb.factory);

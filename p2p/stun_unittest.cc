@@ -1836,7 +1836,7 @@ TEST(StunDemuxTest, NamesPacketKinds) {
 
 // --- Transaction ids, allocation ---
 
-TEST(StunTransactionIdTest, HundredThousandIdsHaveNoRepeats) {
+TEST(StunTransactionIdTest, ICE03_HundredThousandIdsHaveNoRepeats) {
   std::set<std::array<uint8_t, RTC_STUN_TRANSACTION_ID_SIZE>> seen;
   for (int i = 0; i < 100000; i++) {
     std::array<uint8_t, RTC_STUN_TRANSACTION_ID_SIZE> id;

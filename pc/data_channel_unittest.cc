@@ -812,7 +812,7 @@ TEST_F(DataChannelTest, EmptyMessagesArrive) {
   });
 }
 
-TEST_F(DataChannelTest, SendLargerThanMaxMessageSizeFailsWithTypeError) {
+TEST_F(DataChannelTest, DC06_SendLargerThanMaxMessageSizeFailsWithTypeError) {
   ASSERT_NO_FATAL_FAILURE(Connect());
   std::string big(kMaxMessageSize + 1, 'x');
   for (bool binary : {false, true}) {

@@ -186,7 +186,7 @@ TEST(DcepTest, RejectsOpenShorterThanItsHeader) {
   }
 }
 
-TEST(DcepTest, RejectsLabelLengthPastTheEnd) {
+TEST(DcepTest, DC04_RejectsLabelLengthPastTheEnd) {
   std::vector<uint8_t> bytes = kChromeOpen;
   bytes[9] = 9;  // label 9 + protocol 4 > 8 bytes left
   uint8_t type = 0;
@@ -197,7 +197,7 @@ TEST(DcepTest, RejectsLabelLengthPastTheEnd) {
   EXPECT_EQ(Parse(bytes, &type, &open), RTC_ERR_MALFORMED);
 }
 
-TEST(DcepTest, RejectsProtocolLengthPastTheEnd) {
+TEST(DcepTest, DC04_RejectsProtocolLengthPastTheEnd) {
   std::vector<uint8_t> bytes = kChromeOpen;
   bytes[11] = 5;  // one byte more than there is
   uint8_t type = 0;

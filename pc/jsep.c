@@ -318,14 +318,25 @@ static void write_bundle_only(rtc_sdp_media* m) {
   m->connection.address = "0.0.0.0";
 }
 
+/* RFC 9429 §5.3.1, answers: "The <proto> field MUST be set to exactly
+ * match the <proto> field for the corresponding "m=" line in the offer"
+ * (§5.1.3 lists the profile names an answerer takes as equivalent to the
+ * ones it offers). `offered`: the offer's section, NULL in an offer. */
+static const char* section_proto(const rtc_sdp_media* offered,
+                                 const char* ours) {
+  return offered && offered->proto ? offered->proto : ours;
+}
+
 static rtc_error write_data_section(rtc_peer_connection* pc,
                                     rtc_sdp_session* sdp,
                                     const char* mid,
                                     rtc_sdp_setup setup,
                                     bool rejected,
-                                    bool bundle_only) {
-  rtc_sdp_media* m = rtc_sdp_session_add_media(
-      sdp, "application", rejected ? 0 : 9, "UDP/DTLS/SCTP");
+                                    bool bundle_only,
+                                    const rtc_sdp_media* offered) {
+  rtc_sdp_media* m =
+      rtc_sdp_session_add_media(sdp, "application", rejected ? 0 : 9,
+                                section_proto(offered, "UDP/DTLS/SCTP"));
   if (!m || rtc_sdp_media_add_fmt(sdp, m, "webrtc-datachannel") != RTC_OK ||
       rtc_sdp_set_string(sdp, &m->mid, mid) != RTC_OK)
     return RTC_ERR_NO_MEMORY;
@@ -378,8 +389,9 @@ static rtc_error write_rtp_section(rtc_peer_connection* pc,
                                    rtc_sdp_setup setup,
                                    const rtc_sdp_media* remote,
                                    bool bundle_only) {
-  rtc_sdp_media* m = rtc_sdp_session_add_media(
-      sdp, rtc_media_kind_name(t->kind), 9, "UDP/TLS/RTP/SAVPF");
+  rtc_sdp_media* m =
+      rtc_sdp_session_add_media(sdp, rtc_media_kind_name(t->kind), 9,
+                                section_proto(remote, "UDP/TLS/RTP/SAVPF"));
   if (!m || rtc_sdp_set_string(sdp, &m->mid, mid) != RTC_OK)
     return RTC_ERR_NO_MEMORY;
   rtc_error err = RTC_OK;
@@ -631,7 +643,7 @@ rtc_error pc_jsep_create_offer(rtc_peer_connection* pc,
     const char* mid = pm->mid ? pm->mid : "";
     if (is_data(pm) && strcmp(mid, pc->data_mid) == 0) {
       err = write_data_section(pc, sdp, mid, RTC_SDP_SETUP_ACTPASS,
-                               !wants_data_section(pc), false);
+                               !wants_data_section(pc), false, NULL);
       data_written = true;
       continue;
     }
@@ -662,8 +674,8 @@ rtc_error pc_jsep_create_offer(rtc_peer_connection* pc,
       continue;
     }
     if (is_data(pm)) {
-      err =
-          write_data_section(pc, sdp, mid, RTC_SDP_SETUP_ACTPASS, true, false);
+      err = write_data_section(pc, sdp, mid, RTC_SDP_SETUP_ACTPASS, true, false,
+                               NULL);
     } else {
       rtc_media_kind kind =
           strcmp(pm->type, "video") == 0 ? RTC_MEDIA_VIDEO : RTC_MEDIA_AUDIO;
@@ -698,7 +710,7 @@ rtc_error pc_jsep_create_offer(rtc_peer_connection* pc,
     err = write_data_section(
         pc, sdp, pc->data_mid[0] ? pc->data_mid : pc->data_offer_mid,
         RTC_SDP_SETUP_ACTPASS, false,
-        offer_bundle_only(pc, sdp, "application", bundled));
+        offer_bundle_only(pc, sdp, "application", bundled), NULL);
   }
   if (err == RTC_OK)
     err = write_offer_bundle(pc, sdp);
@@ -769,7 +781,7 @@ static rtc_error write_answer_section(rtc_peer_connection* pc,
   rtc_error err = RTC_OK;
   if (is_data(om)) {
     bool accept = allowed && !is_rejected(om) && strcmp(mid, pc->data_mid) == 0;
-    return write_data_section(pc, sdp, mid, setup, !accept, false);
+    return write_data_section(pc, sdp, mid, setup, !accept, false, om);
   }
   rtc_rtp_transceiver* t = transceiver_for_mid(pc, mid);
   if (allowed && is_rtp(om) && !is_rejected(om) && t && !t->stopping &&

@@ -319,7 +319,7 @@ TEST_F(JsepTest, WrongStateTransitionsAreInvalidStateError) {
             RTC_ERR_INVALID_STATE);
 }
 
-TEST_F(JsepTest, ModifiedLocalDescriptionIsInvalidModificationError) {
+TEST_F(JsepTest, API01_ModifiedLocalDescriptionIsInvalidModificationError) {
   std::string offer = OfferWithChannel();
   std::string munged = Replace(offer, "a=sctp-port:5000", "a=sctp-port:5001");
   EXPECT_EQ(SetLocal(a_, RTC_SDP_OFFER, munged).err,
@@ -353,7 +353,7 @@ TEST_F(JsepTest, ImplicitSetLocalDescriptionMakesOfferAndAnswer) {
   EXPECT_EQ(SetRemote(a_, RTC_SDP_ANSWER, answer).err, RTC_OK);
 }
 
-TEST_F(JsepTest, MalformedRemoteSdpIsSdpSyntaxErrorWithLine) {
+TEST_F(JsepTest, API03_MalformedRemoteSdpIsSdpSyntaxErrorWithLine) {
   Result r = SetRemote(a_, RTC_SDP_OFFER,
                        "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\nbogus\r\n");
   EXPECT_EQ(r.err, RTC_ERR_SDP_SYNTAX);
@@ -394,7 +394,7 @@ TEST_F(JsepTest, SEC04_RemoteDescriptionsWithoutDtlsAreRejected) {
   EXPECT_EQ(CreateAnswer(b_).sdp.find("a=crypto"), std::string::npos);
 }
 
-TEST_F(JsepTest, BadIceCredentialsAreInvalidAccessError) {
+TEST_F(JsepTest, ICE01_BadIceCredentialsAreInvalidAccessError) {
   std::string offer = OfferWithChannel();
   size_t at = offer.find("a=ice-ufrag:");
   size_t end = offer.find("\r\n", at);
@@ -634,7 +634,7 @@ TEST_F(JsepTest, NegotiationNeededFiresOnceUntilNegotiated) {
 // once gathering began sets "needs-ice-restart": the next offer has new
 // credentials. No negotiationneeded (that is restartIce()'s), and an
 // unchanged configuration restarts nothing.
-TEST_F(JsepTest, ChangedIcePolicyRestartsIceInTheNextOffer) {
+TEST_F(JsepTest, ORG07_ChangedIcePolicyRestartsIceInTheNextOffer) {
   auto ufrag = [](const std::string& sdp) {
     size_t at = sdp.find("a=ice-ufrag:") + 12;
     return sdp.substr(at, sdp.find("\r\n", at) - at);

@@ -218,6 +218,9 @@ static void maybe_start_sctp(pc_network* net) {
   pc_transport* t = find_transport(net, net->sctp_transport);
   if (!t || t->dtls_state != RTC_DTLS_CONNECTED)
     return;
+  /* RFC 8832 §6: stream parity follows the DTLS role; the peer's OPENs on
+   * ours are refused. */
+  rtc_sctp_transport_set_dtls_role(net->sctp, t->role == RTC_DTLS_ROLE_CLIENT);
   if (rtc_sctp_transport_start(net->sctp, net->sctp_remote_port,
                                net->sctp_remote_max_message_size) == RTC_OK)
     net->sctp_started = true;
@@ -777,4 +780,16 @@ size_t pc_network_pairs(const pc_network* net,
   if (!t)
     return 0;
   return rtc_ice_agent_pairs(t->ice, out, capacity);
+}
+
+size_t pc_network_remote_candidates(const pc_network* net,
+                                    const char* name,
+                                    rtc_candidate* out,
+                                    size_t capacity) {
+  if (net->closed)
+    return 0;
+  const pc_transport* t = find_transport(net, name);
+  if (!t || !t->ice)
+    return 0;
+  return rtc_ice_agent_remote_candidates(t->ice, out, capacity);
 }

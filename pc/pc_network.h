@@ -195,6 +195,13 @@ size_t pc_network_pairs(const pc_network* net,
                         const char* name,
                         rtc_ice_pair_info* out,
                         size_t capacity);
+/* The remote candidates of transport `name`'s current ICE generation, as
+ * the API may show them (at most capacity); returns how many exist. None
+ * after close. */
+size_t pc_network_remote_candidates(const pc_network* net,
+                                    const char* name,
+                                    rtc_candidate* out,
+                                    size_t capacity);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -150,6 +150,16 @@ static void handle_dcep(rtc_sctp_transport* t,
     rtc_sctp_channel_close(t, ch);
     return;
   }
+  /* RFC 8832 §6: "The DTLS role of the SCTP transport determines whether
+   * the stream identifier is odd or even: the DTLS client MUST use streams
+   * with an even stream identifier, the DTLS server MUST use streams with
+   * an odd stream identifier." An OPEN in our half would take an id we
+   * hand out ourselves: refused like an OPEN we cannot accept. */
+  if (t->dtls_role_known && (sid % 2 == 0) == t->dtls_client) {
+    RTC_LOG(WARNING, "sctp: OPEN on stream %u of our parity: refused", sid);
+    reject_stream(t, sid);
+    return;
+  }
   handle_open(t, sid, &open);
 }
 

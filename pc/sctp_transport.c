@@ -849,6 +849,12 @@ bool rtc_sctp_packet_params_valid(const uint8_t* data, size_t size) {
   return true;
 }
 
+void rtc_sctp_transport_set_dtls_role(rtc_sctp_transport* t, bool dtls_client) {
+  RTC_DCHECK(rtc_task_queue_is_current(t->queue));
+  t->dtls_role_known = true;
+  t->dtls_client = dtls_client;
+}
+
 void rtc_sctp_transport_receive(rtc_sctp_transport* t,
                                 const uint8_t* data,
                                 size_t size) {

@@ -122,6 +122,14 @@ void rtc_sctp_transport_destroy(rtc_sctp_transport* transport);
 rtc_error rtc_sctp_transport_start(rtc_sctp_transport* transport,
                                    uint16_t remote_port,
                                    uint64_t remote_max_message_size);
+/* The DTLS role of the connection under the association, once known
+ * (before rtc_sctp_transport_start): RFC 8832 §6, "the DTLS client MUST
+ * use streams with an even stream identifier, the DTLS server MUST use
+ * streams with an odd stream identifier". From then on, an OPEN from the
+ * peer on a stream of our parity is refused (the stream is reset). Without
+ * it, OPENs on any stream are accepted. Owner queue. */
+void rtc_sctp_transport_set_dtls_role(rtc_sctp_transport* transport,
+                                      bool dtls_client);
 /* A packet from DTLS. */
 void rtc_sctp_transport_receive(rtc_sctp_transport* transport,
                                 const uint8_t* data,

@@ -135,6 +135,9 @@ struct rtc_sctp_transport {
   bool in_call;    /* inside one of our usrsctp calls */
   rtc_sctp_state state;
   bool started;
+  /* RFC 8832 §6 stream parity: set once the DTLS role is known. */
+  bool dtls_role_known;
+  bool dtls_client;
   uint16_t remote_port;
   uint64_t max_message_size;
   uint16_t max_channels;

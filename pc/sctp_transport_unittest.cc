@@ -953,7 +953,7 @@ TEST_F(SctpTest, PeerThatNeverAnswersFailsTheAssociation) {
   EXPECT_EQ(rtc_sctp_transport_max_channels(a_.transport), 0);
 }
 
-TEST_F(SctpTest, OversizedIncomingMessageAbortsTheAssociation) {
+TEST_F(SctpTest, DC06_OversizedIncomingMessageAbortsTheAssociation) {
   rtc_sctp_transport_config cb = Config(b_);
   cb.max_message_size = 1000;
   Create(a_);

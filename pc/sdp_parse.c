@@ -505,12 +505,13 @@ static rtc_error attr_candidate(parser* p,
   return account_written(p, strlen("a=") + rtc_candidate_format(c, NULL, 0));
 }
 
-/* RFC 8841 §5.1: sctp-port-attr = "a=sctp-port:" portnumber. */
+/* RFC 8841 §5.1: sctp-port-attr = "a=sctp-port:" portnumber; an SCTP
+ * port: RFC 9260 §3.1, "The port number 0 MUST NOT be used" (DC-08). */
 static rtc_error attr_sctp_port(parser* p,
                                 level* lv,
                                 const char* name,
                                 char* v) {
-  if (!parse_port(v, &p->m->sctp_port))
+  if (!parse_port(v, &p->m->sctp_port) || p->m->sctp_port == 0)
     return fail(p, "a=sctp-port: invalid port '%.40s'", v);
   p->m->has_sctp_port = true;
   return RTC_OK;
@@ -520,7 +521,7 @@ static rtc_error attr_sctp_port(parser* p,
  * sctpmap-number SP app [SP max-num-of-streams]. */
 static rtc_error attr_sctpmap(parser* p, level* lv, const char* name, char* v) {
   rtc_sdp_sctpmap map = {0};
-  if (!parse_port(next_field(&v), &map.port))
+  if (!parse_port(next_field(&v), &map.port) || map.port == 0)
     return fail(p, "a=sctpmap: invalid port");
   map.app = next_field(&v);
   if (!map.app)

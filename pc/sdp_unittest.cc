@@ -1437,7 +1437,7 @@ std::vector<ErrorCase> ErrorCases() {
   };
 }
 
-TEST(SdpErrors, EachMalformedDescriptionIsRejectedWithItsLine) {
+TEST(SdpErrors, API03_EachMalformedDescriptionIsRejectedWithItsLine) {
   for (const ErrorCase& c : ErrorCases()) {
     SCOPED_TRACE(c.text);
     rtc_error_info info;
@@ -1498,7 +1498,7 @@ TEST(SdpLimits, RejectsMoreThan65536Lines) {
   EXPECT_NE(strstr(info.message, "more than 65536 lines"), nullptr);
 }
 
-TEST(SdpLimits, RejectsMoreThan1024MediaSections) {
+TEST(SdpLimits, API04_RejectsMoreThan1024MediaSections) {
   std::string text = kHead;
   for (unsigned i = 0; i < RTC_SDP_MAX_MEDIA; i++)
     text += "m=audio 9 RTP/AVP 0\r\n";
@@ -1510,7 +1510,7 @@ TEST(SdpLimits, RejectsMoreThan1024MediaSections) {
   EXPECT_NE(strstr(info.message, "more than 1024 m= sections"), nullptr);
 }
 
-TEST(SdpLimits, RejectsMoreThan4096Candidates) {
+TEST(SdpLimits, API04_RejectsMoreThan4096Candidates) {
   std::string text = std::string(kHead) + kAudio;
   for (unsigned i = 0; i < RTC_SDP_MAX_CANDIDATES; i++)
     text += "a=candidate:1 1 udp 1 1.2.3.4 5 typ host\r\n";
@@ -2115,6 +2115,11 @@ TEST(SdpSerialize, RejectsModelsThatWouldNotParseBack) {
            [](rtc_sdp_session* s) { s->media[0]->type = "au dio"; }},
           {"m= proto",
            [](rtc_sdp_session* s) { s->media[0]->proto = nullptr; }},
+          {"a=sctp-port",
+           [](rtc_sdp_session* s) {
+             s->media[0]->has_sctp_port = true;
+             s->media[0]->sctp_port = 0;
+           }},
           {"a=rtpmap payload type",
            [](rtc_sdp_session* s) { s->media[0]->rtpmaps[0].pt = 200; }},
           {"a=rtpmap encoding name",

@@ -513,6 +513,8 @@ static void write_media_slot(writer* w,
       break;
     case RTC_SDP_SLOT_SCTP_PORT:
       if (m->has_sctp_port) {
+        if (m->sctp_port == 0) /* RFC 9260 §3.1: never port 0 */
+          set_invalid(w, "a=sctp-port");
         put_str(w, "a=sctp-port:");
         put_u64(w, m->sctp_port);
         eol(w);
@@ -520,6 +522,8 @@ static void write_media_slot(writer* w,
       break;
     case RTC_SDP_SLOT_SCTPMAP:
       if (m->has_sctpmap) {
+        if (m->sctpmap.port == 0)
+          set_invalid(w, "a=sctpmap port");
         put_str(w, "a=sctpmap:");
         put_u64(w, m->sctpmap.port);
         put_str(w, " ");

@@ -58,6 +58,8 @@ typedef struct stats_transport {
   pc_transport_stats stats;
   rtc_ice_pair_info* pairs;
   size_t pair_count;
+  rtc_candidate* remotes; /* the current generation's remote candidates */
+  size_t remote_count;
 } stats_transport;
 
 /* Shared by the network task that fills it and the signaling task that
@@ -815,6 +817,21 @@ static void transport_stats(report* r,
       candidate_stats(r, lid, true, tid, &lc->candidate, now);
   }
 
+  /* draft-ietf-mmusic-mdns-ice-candidates, "Statistics": "the
+   * RTCIceCandidateStats ... should not reveal whether the mDNS name was
+   * resolved": every remote mDNS candidate is reported, also one that no
+   * pair uses because its name never resolved (IP-06). Its address is the
+   * name, as for a resolved one. */
+  for (size_t i = 0; i < st->remote_count; i++) {
+    const rtc_candidate* c = &st->remotes[i];
+    if (!c->hostname[0])
+      continue;
+    char rid[STATS_ID_SIZE];
+    candidate_id(r, false, st->name, c, rid);
+    if (id_set_add(r, rid))
+      candidate_stats(r, rid, false, tid, c, now);
+  }
+
   begin(j, tid, "transport", now);
   /* The counters went with the network half of a closed pc: absent rather
    * than restarted from 0. */
@@ -951,8 +968,10 @@ static void request_release(void* arg) {
   stats_request* r = arg;
   if (!rtc_refcount_dec(&r->refs))
     return;
-  for (size_t t = 0; t < r->transport_count; t++)
+  for (size_t t = 0; t < r->transport_count; t++) {
     rtc_free(r->transports[t].pairs);
+    rtc_free(r->transports[t].remotes);
+  }
   pc_bridge* b = r->bridge;
   rtc_free(r);
   /* The bridge reference taken in rtc_peer_connection_get_stats. */
@@ -1008,6 +1027,19 @@ static void snapshot(pc_network* net, void* arg) {
         r->failed = true; /* a report without the pairs would be wrong */
       if (st->pair_count > pairs)
         st->pair_count = pairs;
+    }
+    size_t remotes = pc_network_remote_candidates(net, names[i], NULL, 0);
+    if (remotes > MAX_PAIRS)
+      remotes = MAX_PAIRS;
+    if (remotes) {
+      st->remotes = rtc_calloc(remotes, sizeof(*st->remotes));
+      if (st->remotes)
+        st->remote_count =
+            pc_network_remote_candidates(net, names[i], st->remotes, remotes);
+      else
+        r->failed = true;
+      if (st->remote_count > remotes)
+        st->remote_count = remotes;
     }
     r->transport_count++;
   }

@@ -1386,7 +1386,7 @@ TEST_F(StatsTest, CandidatesReportTheirSignaledValues) {
     EXPECT_EQ(Str(remote, member), Str(b_local, member)) << member;
 }
 
-TEST_F(StatsTest, ObfuscatedHostCandidateShowsItsMdnsNameNeverItsIp) {
+TEST_F(StatsTest, IP06_ObfuscatedHostCandidateShowsItsMdnsNameNeverItsIp) {
   rtc_configuration config_a = Config(true);
   MakePeer(a_, "a", "203.0.113.1", &config_a);
   MakePeer(b_, "b", "203.0.113.2");
@@ -1428,7 +1428,7 @@ TEST_F(StatsTest, ObfuscatedHostCandidateShowsItsMdnsNameNeverItsIp) {
   }
 }
 
-TEST_F(StatsTest, RemoteCandidateLearnedFromAChecksHasNoAddress) {
+TEST_F(StatsTest, IP06_RemoteCandidateLearnedFromAChecksHasNoAddress) {
   MakePeer(a_, "a", "203.0.113.1");
   MakePeer(b_, "b", "203.0.113.2");
   // a's candidates never reach b: b learns a only from a's checks.

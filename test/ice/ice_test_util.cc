@@ -1,6 +1,7 @@
 #include "test/ice/ice_test_util.h"
 
 #include <cstdio>
+#include <cstring>
 #include <utility>
 
 #include "p2p/packet_socket.h"
@@ -325,10 +326,14 @@ void ScriptedIcePeer::Answer(rtc_packet_socket* received_on,
     error_code = RTC_STUN_ERROR_FORBIDDEN;
   if (mode == Mode::kRoleConflict)
     error_code = RTC_STUN_ERROR_ROLE_CONFLICT;
+  uint8_t transaction_id[RTC_STUN_TRANSACTION_ID_SIZE];
+  memcpy(transaction_id, msg.transaction_id, sizeof(transaction_id));
+  if (mode == Mode::kUnknownTransactionId)
+    transaction_id[0] ^= 1;
   rtc_stun_builder_init(
       &b, buf, sizeof(buf),
       error_code ? RTC_STUN_BINDING_ERROR : RTC_STUN_BINDING_SUCCESS,
-      msg.transaction_id);
+      transaction_id);
   if (error_code)
     rtc_stun_add_error_code(&b, error_code, nullptr);
   else
@@ -348,6 +353,7 @@ void ScriptedIcePeer::Answer(rtc_packet_socket* received_on,
           ? other
           : received_on;
   rtc_packet_socket_send_to(from, buf, len, &packet.source);
+  responses_sent++;
 }
 
 }  // namespace rtc_test

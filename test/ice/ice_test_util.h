@@ -109,6 +109,9 @@ class ScriptedIcePeer {
     // Responses from another port that do not authenticate (an off-path
     // forger that learned the transaction id).
     kForgedFromOtherSocket,
+    // Authenticated success responses whose transaction id matches no
+    // request (one bit of it flipped).
+    kUnknownTransactionId,
   };
   struct Request {
     int64_t at_us;
@@ -149,6 +152,7 @@ class ScriptedIcePeer {
   std::vector<Request> requests;
   std::vector<Response> responses;
   std::string remote_pwd;  // to check the integrity of responses we get
+  int responses_sent = 0;  // responses (of any mode) sent
 
  private:
   static void OnPackets(void* user,
