@@ -521,8 +521,9 @@ TEST_P(SctpBadAddressTest, DC01_UnusableAddressParameterIsRefusedCleanly) {
   bool echoed = FindSent(kCookieEcho, mark) != nullptr;
   EXPECT_EQ(aborted, GetParam().outcome == BadAddressOutcome::kAbort);
   EXPECT_EQ(echoed, GetParam().outcome == BadAddressOutcome::kIgnored);
-  if (GetParam().outcome == BadAddressOutcome::kDropped)
+  if (GetParam().outcome == BadAddressOutcome::kDropped) {
     EXPECT_EQ(events_.errors, 0);
+  }
   if (aborted) {
     EXPECT_EQ(events_.errors, 1);
     ASSERT_FALSE(events_.states.empty());
