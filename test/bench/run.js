@@ -128,7 +128,7 @@ const BENCHES = [
   },
   ...[1, 10, 100, 500].map((pairs) => ({
     id: `IDLE-${pairs}`, title: `${pairs} idle connected pair(s) with an open channel; per RTCPeerConnection`,
-    bench: 'idle', params: { pairs }, runs: pairs === 500 ? 1 : pairs === 100 ? Math.min(RUNS, 3) : RUNS,
+    bench: 'idle', params: { pairs }, runs: pairs === 500 ? 1 : Math.min(RUNS, 3),
     metrics: [M('rssKiBPerPc', 'RSS', 'KiB', 'low', 0), M('threadsPerPc', 'threads', '', 'low', 2),
       M('fdsPerPc', 'fds', '', 'low', 1)],
     // 500 pairs: one run, no retry (@roamhq/wrtc needs some 43 fds per
@@ -148,9 +148,34 @@ const BENCHES = [
   })),
 ].filter((b) => !(QUICK && b.skipQuick));
 
+// The ceilings: C programs of test/bench (BUILD.gn), run RUNS times each
+// like a fourth implementation; `against` names the benchmark whose rtcbox
+// median they are set against.
+const C = (key, label, unit, digits) => ({ key, label, unit, digits });
+const CEILINGS = [
+  {
+    id: 'CEIL-SCTP-64K', title: `usrsctp alone over AF_CONN (no DTLS, no ICE, one thread), ${BULK / MiB} MiB of 64 KiB messages`,
+    program: 'sctp_ceiling', args: [String(64 * KiB), String(BULK)], against: 'DC-BULK-64K',
+    metrics: [C('mbps', 'goodput', 'MB/s', 1), C('cpuPerGB', 'CPU', 's/GB', 1)],
+  },
+  {
+    id: 'CEIL-SCTP-1K', title: `the same, ${BULK_1K / MiB} MiB of 1 KiB messages`,
+    program: 'sctp_ceiling', args: [String(KiB), String(BULK_1K)], against: 'DC-BULK-1K',
+    metrics: [C('mbps', 'goodput', 'MB/s', 1), C('cpuPerGB', 'CPU', 's/GB', 1)],
+  },
+  ...['send', 'sendmmsg', 'gso'].map((mode) => ({
+    id: `CEIL-UDP-${mode.toUpperCase()}`, title: `loopback UDP, 1200-byte datagrams with ${mode === 'gso' ? 'UDP GSO (UDP_SEGMENT, 54 a call)' : mode === 'sendmmsg' ? 'sendmmsg (64 a call)' : 'send (one a call)'}, receiver on recvmmsg, 1 s`,
+    program: 'udp_ceiling', args: [mode, '1', '1200'],
+    metrics: [C('receivedPerSec', 'received', 'datagrams/s', 0), C('sentPerSec', 'sent', 'datagrams/s', 0),
+      C('mbps', 'received', 'MB/s', 0)],
+  })),
+];
+
 const selected = opts.only ? opts.only.split(',') : null;
 if (selected) {
-  for (const id of selected) if (!BENCHES.some((b) => b.id === id)) usage(`--only: no benchmark ${id}`);
+  for (const id of selected) {
+    if (!BENCHES.some((b) => b.id === id) && !CEILINGS.some((b) => b.id === id)) usage(`--only: no benchmark ${id}`);
+  }
 }
 
 // --- What was measured, on what ---
@@ -215,6 +240,53 @@ function runWorker(impl, bench) {
   });
 }
 
+function runProgram(ceiling) {
+  const r = childProcess.spawnSync(path.join(BUILD, ceiling.program), ceiling.args, { encoding: 'utf8', timeout: 180000 });
+  const line = (r.stdout || '').trim().split('\n').pop();
+  if (r.status === 0 && line) {
+    try {
+      return { ok: true, result: JSON.parse(line) };
+    } catch (error) {
+      // fall through
+    }
+  }
+  return { ok: false, error: ((r.stderr || '').trim().split('\n').pop() || `exit ${r.status}`) };
+}
+
+function summarize(samples, metrics) {
+  const out = {};
+  for (const m of metrics) {
+    const xs = samples.map((s) => s[m.key]).filter((x) => typeof x === 'number');
+    out[m.key] = xs.length ? { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), n: xs.length } : null;
+  }
+  return out;
+}
+
+async function runCeilings(results) {
+  for (const ceiling of CEILINGS) {
+    if (selected && !selected.includes(ceiling.id)) continue;
+    const entry = { id: ceiling.id, title: ceiling.title, program: ceiling.program, args: ceiling.args,
+      against: ceiling.against, metrics: ceiling.metrics, samples: [], failures: [] };
+    results.ceilings.push(entry);
+    if (!fs.existsSync(path.join(BUILD, ceiling.program))) {
+      entry.failures.push(`no ${path.relative(ROOT, path.join(BUILD, ceiling.program))}`);
+      continue;
+    }
+    for (let i = 0; i < RUNS; i++) {
+      const r = runProgram(ceiling);
+      if (!r.ok) {
+        entry.failures.push(r.error);
+        process.stderr.write(`${ceiling.id} run ${i + 1}: failed: ${r.error}\n`);
+        continue;
+      }
+      entry.samples.push(r.result);
+      process.stderr.write(`${ceiling.id.padEnd(15)} run ${i + 1}/${RUNS}: ` +
+        `${ceiling.metrics.map((m) => `${m.label} ${fmt(r.result[m.key], m.digits)} ${m.unit}`).join(', ')}\n`);
+    }
+    entry.summary = summarize(entry.samples, ceiling.metrics);
+  }
+}
+
 function median(xs) {
   const s = xs.slice().sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -240,7 +312,7 @@ async function main() {
     loadBefore: os.loadavg().map((x) => x.toFixed(2)).join(' '),
   };
   process.stderr.write(`${info.rtcbox}; ${info.peers}\n${info.machine}\n${RUNS} run(s) per figure\n`);
-  const results = { info, runs: RUNS, quick: QUICK, benches: [] };
+  const results = { info, runs: RUNS, quick: QUICK, benches: [], ceilings: [] };
   const byId = {};
   for (const bench of BENCHES) {
     if (selected && !selected.includes(bench.id)) continue;
@@ -286,13 +358,10 @@ async function main() {
     entry.seconds = (Date.now() - t0) / 1000;
     for (const impl of IMPLS) {
       const slot = entry.impls[impl.key];
-      slot.summary = {};
-      for (const m of bench.metrics) {
-        const xs = slot.samples.map((s) => s[m.key]).filter((x) => typeof x === 'number');
-        slot.summary[m.key] = xs.length ? { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), n: xs.length } : null;
-      }
+      slot.summary = summarize(slot.samples, bench.metrics);
     }
   }
+  await runCeilings(results);
   info.loadAfter = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   info.seconds = (Date.now() - started) / 1000;
   info.finished = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -335,7 +404,7 @@ function markdown(results) {
     `Written by test/bench/run.js (\`make bench\`) on ${results.info.finished} in ${results.info.seconds.toFixed(0)} s.`,
     '',
     `Each cell: median (min–max) of ${results.runs} run(s), each run a new Node process per implementation ` +
-      '(IDLE-100 and the SWEEP sizes: at most 3 runs; IDLE-500: 1). rtcbox/peer: ratio of the medians (goodput and msg/s: higher is ' +
+      '(IDLE and the SWEEP sizes: at most 3 runs; IDLE-500: 1). rtcbox/peer: ratio of the medians (goodput and msg/s: higher is ' +
       'better; times, CPU, RSS, threads, fds: lower is better). –: not measured (see the notes).',
     '',
     `| ${head.join(' | ')} |`,
@@ -350,7 +419,7 @@ function markdown(results) {
         ...IMPLS.map((i) => cell(b.impls[i.key].summary && b.impls[i.key].summary[m.key], m)),
         ...peers.map((p) => {
           const s = b.impls[p.key].summary && b.impls[p.key].summary[m.key];
-          return rtcbox && s && s.median ? (rtcbox.median / s.median).toFixed(2) : '–';
+          return rtcbox && s && s.median > 0 && rtcbox.median >= 0 ? (rtcbox.median / s.median).toFixed(2) : '–';
         })];
       lines.push(`| ${cells.join(' | ')} |`);
     }
@@ -365,10 +434,31 @@ function markdown(results) {
       if (polled && i.key !== 'wrtc') notes.push(`${b.id}, ${i.key}: ${polled} waits for bufferedamountlow ended by polling.`);
     }
   }
+  if (results.ceilings.length) {
+    lines.push('');
+    lines.push('Ceilings on the same run (C programs of test/bench; median (min–max) of the same number of runs):');
+    lines.push('');
+    lines.push('| ceiling | figure | median (min–max) | rtcbox / ceiling |');
+    lines.push('|---|---|---:|---:|');
+    for (const c of results.ceilings) {
+      if (!c.summary) {
+        notes.push(`${c.id}: not measured: ${c.failures.join('; ')}.`);
+        continue;
+      }
+      for (const m of c.metrics) {
+        let ratio = '–';
+        const b = c.against && results.benches.find((x) => x.id === c.against);
+        const r = b && b.impls.rtcbox && b.impls.rtcbox.summary && b.impls.rtcbox.summary[m.key];
+        if (r && c.summary[m.key]) ratio = `${(r.median / c.summary[m.key].median).toFixed(2)} (${c.against})`;
+        lines.push(`| ${c.id} | ${m.label}${m.unit ? ` ${m.unit}` : ''} | ${cell(c.summary[m.key], m)} | ${ratio} |`);
+      }
+      if (c.failures.length) notes.push(`${c.id}: ${c.failures.length} failed run(s): ${c.failures[0]}.`);
+    }
+  }
   lines.push('');
   lines.push('Benchmarks:');
   lines.push('');
-  for (const b of results.benches) lines.push(`- ${b.id}: ${b.title}.`);
+  for (const b of [...results.benches, ...results.ceilings]) lines.push(`- ${b.id}: ${b.title}.`);
   lines.push('');
   lines.push('Machine and versions:');
   lines.push('');
@@ -392,9 +482,11 @@ function markdown(results) {
       'default of 4 threads, 15 or more pairs negotiating at once deadlock it (SETUP-100, IDLE).',
     `DC-BULK-1K sends ${BULK_1K / MiB} MiB, not the 256 MiB of the issue, and the SWEEP sizes other than 64 KiB ` +
       `${SWEEP / MiB} MiB (64 KiB: DC-BULK-64K's runs), to keep the whole run under 15 minutes.`,
-    'SETUP-100 and IDLE-500: one attempt per run, no retry; SETUP-100 stops at 45 s.',
+    'SETUP-100 and IDLE-500: one attempt per run, no retry; SETUP-100 gives up after 30 s.',
     'IDLE: (after − before) / RTCPeerConnections, before = the module loaded and one pair made and closed; ' +
-      'RSS and threads from /proc/self/status, fds from /proc/self/fd; pairs made 25 at a time.',
+      'RSS and threads from /proc/self/status, fds from /proc/self/fd; pairs made 10 at a time, a pair not open ' +
+      'within 10 s closed and made again (up to 3 times; retries in results.json); a run stops early when the ' +
+      'pairs still to make would go past the process\'s open-file limit.',
     ...notes,
   ]) lines.push(`- ${n}`);
   lines.push('');

@@ -2,7 +2,8 @@
 # Runs rtcbox beside libwebrtc (npm @roamhq/wrtc) and libdatachannel (npm
 # node-datachannel) (test/bench/run.js; `make bench`, BENCH=peers or all)
 # against the optimised build out/release, which it builds first when needed
-# (gn gen with is_debug=false, then ninja: a no-op when it is up to date).
+# (gn gen with is_debug=false, then ninja: a no-op when it is up to date),
+# with the C programs of the ceilings (test/bench/BUILD.gn).
 #
 #   test/bench/run_peers.sh [run.js options: --runs 5 --quick --only DC-BULK-64K ...]
 #
@@ -21,8 +22,8 @@ out=${RTCBOX_BENCH_OUT:-out/release}
 if [ ! -f "$out/build.ninja" ]; then
   gn gen "$out" --args='is_debug=false' || exit 1
 fi
-ninja -C "$out" rtcbox.node || {
-  echo "run_peers.sh: building $out/rtcbox.node failed" >&2
+ninja -C "$out" rtcbox.node sctp_ceiling udp_ceiling || {
+  echo "run_peers.sh: building $out/rtcbox.node and the ceilings failed" >&2
   exit 1
 }
 
