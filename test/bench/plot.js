@@ -188,7 +188,7 @@ function plotPng({ title, xLabel, yLabel, series, width = 900, height = 560 }) {
   c.line(left, top, left, top + ph, BLACK, 2);
   c.line(left, top + ph, left + pw, top + ph, BLACK, 2);
   c.text(left + (pw - Canvas.textWidth(xLabel)) / 2, top + ph + 34, xLabel, BLACK);
-  c.text(left - 10 - Canvas.textWidth(yLabel), top - 26, yLabel, BLACK);
+  c.text(left + 8, top + 6, yLabel, BLACK);
 
   series.forEach((s, k) => {
     const color = COLORS[k % COLORS.length];
