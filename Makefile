@@ -17,15 +17,22 @@
 #                     two at a time (FUZZ_JOBS)
 #   make memcheck     valgrind memcheck: the C embedder example and every
 #                     WebRTC API test file of test/js (make test runs one)
-#   make bench        data-channel goodput rtcbox <-> headless Chromium and
-#                     Chromium <-> Chromium (builds out/release; table in
-#                     out/bench/dc_chromium.md); BENCH_ARGS='--size 256MiB
-#                     --runs 9' passes options (test/bench/dc_chromium.js)
+#   make bench        benchmarks of the optimised build (out/release):
+#                     BENCH=peers: rtcbox beside libwebrtc (npm @roamhq/wrtc)
+#                     and libdatachannel (npm node-datachannel), installed
+#                     into test/bench/node_modules only (table, JSON and plot
+#                     in out/bench/; test/bench/run.js); BENCH=chromium:
+#                     data-channel goodput rtcbox <-> headless Chromium and
+#                     Chromium <-> Chromium (out/bench/dc_chromium.md;
+#                     test/bench/dc_chromium.js); BENCH=all (default): both.
+#                     BENCH_ARGS passes options to the one chosen, with all
+#                     to the peers' (e.g. BENCH_ARGS=--quick: 1 run each)
 #   make format       reformat C/C++ and GN files in place
 #   make deps         install missing Debian packages
 #   make clean        remove out/
 
 FUZZ_SECONDS ?= 60
+BENCH ?= all
 
 .PHONY: all deps build test fuzz memcheck wpt bench format clean demo demo-chromium
 
@@ -50,7 +57,12 @@ wpt: deps
 	@test/run_all.sh wpt $(WPT_ARGS)
 
 bench: deps
-	@test/bench/run_chromium.sh $(BENCH_ARGS)
+	@case "$(BENCH)" in \
+	  peers) test/bench/run_peers.sh $(BENCH_ARGS) ;; \
+	  chromium) test/bench/run_chromium.sh $(BENCH_ARGS) ;; \
+	  all) test/bench/run_peers.sh $(BENCH_ARGS); a=$$?; test/bench/run_chromium.sh; exit $$((a | $$?)) ;; \
+	  *) echo "make bench: BENCH=$(BENCH): expected peers, chromium or all" >&2; exit 2 ;; \
+	esac
 
 demo: deps
 	@demo/setup.sh $(ARGS)
