@@ -16,6 +16,7 @@
 #ifndef API_RTC_CONTEXT_H_
 #define API_RTC_CONTEXT_H_
 
+#include "p2p/mdns.h"
 #include "p2p/socket_factory.h"
 #include "rtc_base/error.h"
 #include "rtc_base/task_queue.h"
@@ -33,6 +34,11 @@ typedef struct rtc_context_config {
   rtc_task_queue* worker_queue;
   /* Sockets; NULL: the kernel's (p2p/udp_socket.h). */
   rtc_socket_factory* socket_factory;
+  /* The limit on mDNS messages (queries, answers, announcements) that all
+   * peer connections of the context send together, per second and at once
+   * (security checklist IP-08, the draft's browser-wide rate limit); each
+   * ICE agent also keeps its own limit of 20. 0: the default, 100. */
+  uint32_t mdns_messages_per_second;
 } rtc_context_config;
 
 void rtc_context_config_init(rtc_context_config* config);
@@ -49,6 +55,7 @@ void rtc_context_destroy(rtc_context* context);
 rtc_task_queue* rtc_context_network_queue(rtc_context* context);
 rtc_task_queue* rtc_context_worker_queue(rtc_context* context);
 rtc_socket_factory* rtc_context_socket_factory(rtc_context* context);
+rtc_mdns_limiter* rtc_context_mdns_limiter(rtc_context* context);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -305,6 +305,9 @@ ice_generation* ice_generation_new(rtc_ice_agent* agent);
 
 /* ice_gather.c */
 rtc_error ice_gather_start(rtc_ice_agent* agent, ice_generation* gen);
+/* The mDNS service: the embedder's, or one made on first use (NULL when
+ * none can be made). */
+rtc_mdns* ice_get_mdns(rtc_ice_agent* agent);
 void ice_srflx_response(rtc_ice_agent* agent,
                         ice_transaction* tx,
                         const rtc_stun_message* msg);

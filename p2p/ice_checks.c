@@ -413,19 +413,7 @@ rtc_error ice_add_remote(rtc_ice_agent* agent,
   remote->c = *c;
   gen->remotes[gen->remote_count++] = remote;
   if (mdns_name) {
-    rtc_mdns* mdns = agent->mdns;
-    if (!mdns && !agent->mdns_failed) {
-      rtc_mdns_options options;
-      rtc_mdns_options_init(&options);
-      options.interfaces = agent->config.interfaces;
-      if (rtc_mdns_create(agent->factory, agent->queue, &options, &mdns) ==
-          RTC_OK) {
-        agent->mdns = mdns;
-        agent->owns_mdns = true;
-      } else {
-        agent->mdns_failed = true;
-      }
-    }
+    rtc_mdns* mdns = ice_get_mdns(agent);
     if (mdns)
       rtc_mdns_resolve(mdns, c->hostname, strlen(c->hostname), 0, on_resolved,
                        remote, &remote->query);

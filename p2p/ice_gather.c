@@ -29,12 +29,13 @@ static bool is_public(const rtc_socket_address* a) {
 }
 
 /* The mDNS service, made on first use when the embedder gave none. */
-static rtc_mdns* get_mdns(rtc_ice_agent* agent) {
+rtc_mdns* ice_get_mdns(rtc_ice_agent* agent) {
   if (agent->mdns || agent->mdns_failed)
     return agent->mdns;
   rtc_mdns_options options;
   rtc_mdns_options_init(&options);
   options.interfaces = agent->config.interfaces;
+  options.limiter = agent->config.mdns_limiter;
   if (rtc_mdns_create(agent->factory, agent->queue, &options, &agent->mdns) !=
       RTC_OK) {
     RTC_LOG(WARNING, "ICE: no mDNS service: host names cannot be resolved");
@@ -108,7 +109,7 @@ static void order_addresses(rtc_network_interface* list, size_t n) {
 }
 
 static void make_name(rtc_ice_agent* agent, ice_base* base) {
-  rtc_mdns* mdns = get_mdns(agent);
+  rtc_mdns* mdns = ice_get_mdns(agent);
   if (mdns &&
       rtc_mdns_register(mdns, &base->address, base->mdns_name) == RTC_OK) {
     base->mdns_registered = true;

@@ -14,7 +14,9 @@
  * queue's clock, max_messages_per_second tokens per second and as deep.
  * Every message we send costs one token, whether it goes to one socket
  * (an answer) or to all of them (a query, an announcement, goodbyes):
- * queries wait for a token, responses without one are dropped.
+ * queries wait for a token, responses without one are dropped. An
+ * rtc_mdns_limiter shared by every rtc_mdns of a process adds the
+ * draft's browser-wide limit: a message needs a token from both buckets.
  */
 #include "p2p/mdns.h"
 
@@ -25,7 +27,9 @@
 #include "rtc_base/alloc.h"
 #include "rtc_base/checks.h"
 #include "rtc_base/logging.h"
+#include "rtc_base/mutex.h"
 #include "rtc_base/random.h"
+#include "rtc_base/refcount.h"
 #include "rtc_base/safety_flag.h"
 
 #define DEFAULT_RESOLVE_TIMEOUT_US (5 * RTC_US_PER_SEC)
@@ -51,6 +55,21 @@
 /* RFC 6762 §6.7: TTL of records in legacy unicast responses. */
 #define LEGACY_UNICAST_MAX_TTL 10
 #define TOKEN INT64_C(1000000)
+
+/* A token bucket, in millionths of a message: `rate` tokens per second,
+ * as deep. */
+typedef struct mdns_bucket {
+  int64_t tokens;
+  int64_t at_us;
+  int64_t rate;
+} mdns_bucket;
+
+struct rtc_mdns_limiter {
+  rtc_refcount refs;
+  rtc_mutex mu;
+  mdns_bucket bucket RTC_GUARDED_BY(mu);
+  bool started RTC_GUARDED_BY(mu); /* the bucket's clock is set */
+};
 
 typedef struct mdns_socket {
   rtc_mdns* mdns;
@@ -116,9 +135,7 @@ struct rtc_mdns {
   rtc_mdns_query* queries; /* in the order of rtc_mdns_resolve calls */
   mdns_cache_entry* cache;
   size_t cache_count;
-  /* Token bucket, in millionths of a message. */
-  int64_t tokens;
-  int64_t tokens_at_us;
+  mdns_bucket bucket;
   /* The earliest deadline a timer task is posted for (INT64_MAX: none). */
   int64_t timer_us;
 };
@@ -159,37 +176,111 @@ static const char* name_text(const rtc_mdns_name* name,
 
 /* --- Rate limit --- */
 
-static int64_t bucket_depth(const rtc_mdns* mdns) {
-  return (int64_t)mdns->options.max_messages_per_second * TOKEN;
+static void bucket_start(mdns_bucket* b, int64_t rate, int64_t now) {
+  b->rate = rate;
+  b->tokens = rate * TOKEN;
+  b->at_us = now;
 }
 
-static void refill(rtc_mdns* mdns, int64_t now) {
-  int64_t elapsed = now - mdns->tokens_at_us;
+static void bucket_refill(mdns_bucket* b, int64_t now) {
+  int64_t elapsed = now - b->at_us;
   if (elapsed > 0) {
     if (elapsed > 10 * RTC_US_PER_SEC)
       elapsed = 10 * RTC_US_PER_SEC;
-    mdns->tokens += elapsed * (int64_t)mdns->options.max_messages_per_second;
-    if (mdns->tokens > bucket_depth(mdns))
-      mdns->tokens = bucket_depth(mdns);
+    b->tokens += elapsed * b->rate;
+    if (b->tokens > b->rate * TOKEN)
+      b->tokens = b->rate * TOKEN;
+    b->at_us = now;
   }
-  mdns->tokens_at_us = now;
+}
+
+/* When the bucket has a token. */
+static int64_t bucket_ready_us(mdns_bucket* b, int64_t now) {
+  bucket_refill(b, now);
+  if (b->tokens >= TOKEN)
+    return now;
+  return now + (TOKEN - b->tokens + b->rate - 1) / b->rate;
+}
+
+rtc_error rtc_mdns_limiter_create(uint32_t messages_per_second,
+                                  rtc_mdns_limiter** out) {
+  *out = NULL;
+  if (messages_per_second == 0)
+    return RTC_ERR_INVALID_ARGUMENT;
+  rtc_mdns_limiter* limiter = rtc_calloc(1, sizeof(*limiter));
+  if (!limiter)
+    return RTC_ERR_NO_MEMORY;
+  rtc_refcount_init(&limiter->refs);
+  rtc_mutex_init(&limiter->mu);
+  rtc_mutex_lock(&limiter->mu);
+  limiter->bucket.rate = messages_per_second;
+  rtc_mutex_unlock(&limiter->mu);
+  *out = limiter;
+  return RTC_OK;
+}
+
+void rtc_mdns_limiter_ref(rtc_mdns_limiter* limiter) {
+  rtc_refcount_inc(&limiter->refs);
+}
+
+void rtc_mdns_limiter_unref(rtc_mdns_limiter* limiter) {
+  if (!limiter || !rtc_refcount_dec(&limiter->refs))
+    return;
+  rtc_mutex_destroy(&limiter->mu);
+  rtc_free(limiter);
+}
+
+/* The shared bucket starts full at its first use, on its users' clock. */
+static void limiter_refill(rtc_mdns_limiter* limiter, int64_t now)
+    RTC_REQUIRES(limiter->mu) {
+  if (!limiter->started) {
+    bucket_start(&limiter->bucket, limiter->bucket.rate, now);
+    limiter->started = true;
+  }
+  bucket_refill(&limiter->bucket, now);
 }
 
 static bool take_token(rtc_mdns* mdns) {
-  refill(mdns, now_us(mdns));
-  if (mdns->tokens < TOKEN)
+  int64_t now = now_us(mdns);
+  bucket_refill(&mdns->bucket, now);
+  if (mdns->bucket.tokens < TOKEN)
     return false;
-  mdns->tokens -= TOKEN;
+  rtc_mdns_limiter* limiter = mdns->options.limiter;
+  if (limiter) {
+    rtc_mutex_lock(&limiter->mu);
+    limiter_refill(limiter, now);
+    bool ok = limiter->bucket.tokens >= TOKEN;
+    if (ok)
+      limiter->bucket.tokens -= TOKEN;
+    rtc_mutex_unlock(&limiter->mu);
+    if (!ok)
+      return false;
+  }
+  mdns->bucket.tokens -= TOKEN;
   return true;
 }
 
-/* When the next token will be there. */
+/* When the next token will be there (in both buckets). */
 static int64_t token_time_us(rtc_mdns* mdns, int64_t now) {
-  refill(mdns, now);
-  if (mdns->tokens >= TOKEN)
-    return now;
-  int64_t rate = (int64_t)mdns->options.max_messages_per_second;
-  return now + (TOKEN - mdns->tokens + rate - 1) / rate;
+  int64_t t = bucket_ready_us(&mdns->bucket, now);
+  rtc_mdns_limiter* limiter = mdns->options.limiter;
+  if (limiter) {
+    rtc_mutex_lock(&limiter->mu);
+    limiter_refill(limiter, now);
+    int64_t shared = bucket_ready_us(&limiter->bucket, now);
+    int64_t rate = limiter->bucket.rate;
+    rtc_mutex_unlock(&limiter->mu);
+    if (shared > t) {
+      /* Every rtc_mdns waiting for the shared bucket would wake when its
+       * next token comes, and the first to run would take it, again and
+       * again. A random delay within one token's period makes each waiter
+       * as likely as any other to be first: one peer connection flooding
+       * cannot starve the others. */
+      uint32_t period = (uint32_t)(RTC_US_PER_SEC / rate);
+      t = shared + (period > 1 ? rtc_random_below(period) : 0);
+    }
+  }
+  return t;
 }
 
 /* --- Sending --- */
@@ -874,6 +965,7 @@ static void free_all(rtc_mdns* mdns) {
     rtc_safety_flag_set_not_alive(mdns->flag);
     rtc_safety_flag_unref(mdns->flag);
   }
+  rtc_mdns_limiter_unref(mdns->options.limiter);
   rtc_free(mdns);
 }
 
@@ -907,8 +999,9 @@ rtc_error rtc_mdns_create(rtc_socket_factory* factory,
   if (o->port == 0)
     o->port = DEFAULT_PORT;
   mdns->timer_us = INT64_MAX;
-  mdns->tokens = bucket_depth(mdns);
-  mdns->tokens_at_us = now_us(mdns);
+  bucket_start(&mdns->bucket, o->max_messages_per_second, now_us(mdns));
+  if (o->limiter)
+    rtc_mdns_limiter_ref(o->limiter);
 
   rtc_error err = rtc_safety_flag_create(&mdns->flag);
   if (err != RTC_OK)

@@ -2162,6 +2162,69 @@ TEST_P(MdnsNetworkTest, IP08_RateLimitCapsMessagesUnderResolveFlood) {
   }
 }
 
+// The draft's browser-wide limit: responders sharing a limiter send at most
+// its rate together, each staying under its own limit as well.
+TEST_P(MdnsNetworkTest, IP08_SharedLimiterCapsEveryResponderTogether) {
+  rtc_mdns_limiter* limiter = nullptr;
+  ASSERT_EQ(RTC_OK, rtc_mdns_limiter_create(30, &limiter));
+  options_.max_messages_per_second = 20;
+  options_.limiter = limiter;
+  const size_t kResponders = 10;
+  std::vector<NetHost> hosts;
+  std::vector<rtc_mdns*> responders;
+  for (size_t i = 0; i < kResponders; i++) {
+    hosts.push_back(AddNetHost({"192.168.1." + std::to_string(20 + i)}));
+    responders.push_back(Create(hosts.back().factory));
+    ASSERT_NE(nullptr, responders.back());
+  }
+  // The responders hold their references: the limiter outlives our own.
+  options_.limiter = nullptr;
+  rtc_mdns_limiter_unref(limiter);
+  RawSocket* sniffer = Sniffer();
+  std::vector<Resolved> results(kResponders * 40);
+  for (size_t i = 0; i < results.size(); i++) {
+    Resolve(responders[i % kResponders], "flood" + std::to_string(i) + ".local",
+            &results[i], 60 * RTC_US_PER_SEC);
+  }
+  Run(10 * RTC_US_PER_SEC);
+  uint64_t sent = 0;
+  for (const auto& h : hosts)
+    sent += Sent(h);
+  // Alone, each could send 20 + 10 * 20 in these 10 s: 2,200 in all.
+  EXPECT_LE(sent, 30u + 10 * 30u);
+  EXPECT_GE(sent, 10 * 30u);
+  for (const auto& first : sniffer->received) {
+    size_t n = 0;
+    for (const auto& p : sniffer->received) {
+      n += p.time_us >= first.time_us &&
+           p.time_us < first.time_us + RTC_US_PER_SEC;
+    }
+    EXPECT_LE(n, 60u) << first.time_us;
+  }
+  // Delayed, not dropped: every responder had its first query out.
+  for (size_t i = 0; i < kResponders; i++) {
+    std::string name = "flood" + std::to_string(i) + ".local";
+    EXPECT_LE(1u, CountQueriesFor(sniffer, name)) << name;
+  }
+  for (rtc_mdns* m : responders)
+    Destroy(m);
+}
+
+TEST(MdnsLimiterTest, ZeroRateIsRefused) {
+  rtc_mdns_limiter* limiter = nullptr;
+  EXPECT_EQ(RTC_ERR_INVALID_ARGUMENT, rtc_mdns_limiter_create(0, &limiter));
+  EXPECT_EQ(nullptr, limiter);
+  rtc_mdns_limiter_unref(nullptr);
+}
+
+TEST(MdnsLimiterTest, CreateFailsCleanlyWithoutMemory) {
+  rtc_mdns_limiter* limiter = nullptr;
+  rtc_alloc_fail_nth(1, 0);
+  EXPECT_EQ(RTC_ERR_NO_MEMORY, rtc_mdns_limiter_create(5, &limiter));
+  rtc_alloc_clear_failure();
+  EXPECT_EQ(nullptr, limiter);
+}
+
 TEST_P(MdnsNetworkTest, UnregisterSendsGoodbyeAndStopsAnswering) {
   NetHost ha = AddNetHost({"192.168.1.10"});
   rtc_mdns* a = Create(ha.factory);

@@ -9,10 +9,13 @@
 #include "rtc_base/checks.h"
 #include "rtc_base/event_loop.h"
 
+#define DEFAULT_MDNS_MESSAGES_PER_SECOND 100
+
 struct rtc_context {
   rtc_task_queue* network;
   rtc_task_queue* worker;
   rtc_socket_factory* factory;
+  rtc_mdns_limiter* mdns_limiter;
   bool owns_network;
   bool owns_worker;
   bool owns_factory;
@@ -22,6 +25,7 @@ void rtc_context_config_init(rtc_context_config* config) {
   config->network_queue = NULL;
   config->worker_queue = NULL;
   config->socket_factory = NULL;
+  config->mdns_messages_per_second = 0;
 }
 
 rtc_error rtc_context_create(const rtc_context_config* config,
@@ -35,7 +39,12 @@ rtc_error rtc_context_create(const rtc_context_config* config,
   rtc_context* ctx = rtc_calloc(1, sizeof(*ctx));
   if (!ctx)
     return RTC_ERR_NO_MEMORY;
-  rtc_error err = RTC_OK;
+  rtc_error err = rtc_mdns_limiter_create(
+      config->mdns_messages_per_second ? config->mdns_messages_per_second
+                                       : DEFAULT_MDNS_MESSAGES_PER_SECOND,
+      &ctx->mdns_limiter);
+  if (err != RTC_OK)
+    goto free_ctx;
   ctx->network = config->network_queue;
   if (!ctx->network) {
     err = rtc_event_loop_create("rtc-network", &ctx->network);
@@ -67,6 +76,7 @@ stop_network:
   if (ctx->owns_network)
     rtc_task_queue_destroy(ctx->network);
 free_ctx:
+  rtc_mdns_limiter_unref(ctx->mdns_limiter);
   rtc_free(ctx);
   return err;
 }
@@ -82,7 +92,13 @@ void rtc_context_destroy(rtc_context* ctx) {
     rtc_task_queue_destroy(ctx->network);
   if (ctx->owns_factory)
     rtc_system_socket_factory_destroy(ctx->factory);
+  /* Each mDNS service still alive holds its own reference. */
+  rtc_mdns_limiter_unref(ctx->mdns_limiter);
   rtc_free(ctx);
+}
+
+rtc_mdns_limiter* rtc_context_mdns_limiter(rtc_context* ctx) {
+  return ctx->mdns_limiter;
 }
 
 rtc_task_queue* rtc_context_network_queue(rtc_context* ctx) {

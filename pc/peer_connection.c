@@ -1185,6 +1185,7 @@ static void create_net_task(void* arg) {
 static void create_net_destroy(void* arg) {
   create_net_args* a = arg;
   rtc_certificate_unref(a->config.certificate);
+  rtc_mdns_limiter_unref(a->config.ice.mdns_limiter);
   bridge_unref(a->bridge);
   rtc_free(a);
 }
@@ -1271,6 +1272,8 @@ rtc_error rtc_peer_connection_create(
   a->config.ice.ip_handling = config->ip_handling;
   a->config.ice.obfuscate_host_addresses = config->obfuscate_host_addresses;
   a->config.ice.interfaces = config->interfaces;
+  a->config.ice.mdns_limiter = rtc_context_mdns_limiter(context);
+  rtc_mdns_limiter_ref(a->config.ice.mdns_limiter);
   memcpy(a->config.stun_servers, stun, sizeof(stun));
   a->config.stun_server_count = stun_count;
   rtc_task task = {create_net_task, create_net_destroy, a};

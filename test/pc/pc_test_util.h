@@ -118,8 +118,12 @@ class PeerConnectionTest : public testing::Test {
     CreatePc(p, config);
   }
 
-  // p's host, queues and context, without a peer connection yet.
-  void MakeContext(Peer& p, const char* name, const char* ip) {
+  // p's host, queues and context, without a peer connection yet
+  // (mdns_messages_per_second 0: the context's default).
+  void MakeContext(Peer& p,
+                   const char* name,
+                   const char* ip,
+                   uint32_t mdns_messages_per_second = 0) {
     p.name = name;
     rtc_socket_address addr;
     ASSERT_EQ(rtc_socket_address_parse(ip, strlen(ip), &addr), RTC_OK);
@@ -135,6 +139,7 @@ class PeerConnectionTest : public testing::Test {
     cc.network_queue = p.network;
     cc.worker_queue = p.worker;
     cc.socket_factory = rtc_sim_host_socket_factory(host);
+    cc.mdns_messages_per_second = mdns_messages_per_second;
     ASSERT_EQ(rtc_context_create(&cc, &p.context), RTC_OK);
   }
 

@@ -220,6 +220,85 @@ TEST_F(PcSecurityTest, IP03_EveryPeerConnectionGetsItsOwnMdnsName) {
   EXPECT_NE(second[0], third[0]);
 }
 
+// --- IP-08: one mDNS limit for every peer connection ---
+
+// The mdns draft, "mDNS Message Flooding": "a browser-wide rate limit on
+// mDNS queries and responses" is required. A page makes many peer
+// connections and gives each many unknown `.local` candidates: the
+// context's host puts no more multicast on the link than the context's
+// limit (10 messages per second here), whatever the number of
+// connections; each alone would be allowed 20 per second.
+TEST_F(PcSecurityTest, IP08_PeerConnectionsOfAContextShareOneMdnsLimit) {
+  MakePeer(b_, "b", "192.168.1.20");
+  auto channel = CreateChannel(b_, "x", nullptr);
+  std::string offer = CreateOffer(b_);
+  std::string ufrag = Attribute(offer, "ice-ufrag");
+  MakeContext(a_, "a", "192.168.1.10", 10);
+  rtc_configuration config;
+  rtc_configuration_init(&config);
+  const int kPcs = 30;
+  const int kCandidates = 20;
+  std::vector<std::unique_ptr<Peer>> pcs;
+  rtc_sim_stats before;
+  rtc_sim_host_get_stats(a_.host, &before);
+  int64_t start_us = rtc_sim_time_now_us(time_);
+  for (int i = 0; i < kPcs; i++) {
+    pcs.push_back(std::make_unique<Peer>());
+    Peer& p = *pcs.back();
+    p.name = "p" + std::to_string(i);
+    p.signaling = a_.signaling;
+    OnQueue(a_.signaling, [&] {
+      rtc_error_info info;
+      ASSERT_EQ(rtc_peer_connection_create(a_.context, a_.signaling, &config,
+                                           &Peer::kObserver, &p, &p.pc, &info),
+                RTC_OK);
+    });
+    ASSERT_EQ(SetDescription(p, false, RTC_SDP_OFFER, offer), RTC_OK);
+    std::string answer;
+    OnQueue(a_.signaling, [&] {
+      ASSERT_EQ(rtc_peer_connection_create_answer(
+                    p.pc,
+                    [](void* u, rtc_error err, const rtc_error_info* info,
+                       const rtc_session_description* d) {
+                      ASSERT_EQ(err, RTC_OK) << info->message;
+                      *static_cast<std::string*>(u) = d->sdp;
+                    },
+                    &answer),
+                RTC_OK);
+    });
+    ASSERT_EQ(SetDescription(p, true, RTC_SDP_ANSWER, answer), RTC_OK);
+    for (int k = 0; k < kCandidates; k++) {
+      char name[64];
+      snprintf(name, sizeof(name), "%08x-0000-4000-8000-%012x.local",
+               static_cast<unsigned>(i), static_cast<unsigned>(k));
+      std::string line = std::string("candidate:9 1 udp 2122260223 ") + name +
+                         " 5000 typ host ufrag " + ufrag;
+      OnQueue(a_.signaling, [&] {
+        rtc_ice_candidate_init init = {line.c_str(), "0", 0, nullptr};
+        ASSERT_EQ(rtc_peer_connection_add_ice_candidate(
+                      p.pc, &init,
+                      [](void*, rtc_error err, const rtc_error_info* info) {
+                        EXPECT_EQ(err, RTC_OK) << info->message;
+                      },
+                      nullptr),
+                  RTC_OK);
+      });
+    }
+  }
+  // Within the lookups' 5 s (the resolve timeout).
+  rtc_sim_time_advance_us(time_, 4 * kSec);
+  rtc_sim_stats after;
+  rtc_sim_host_get_stats(a_.host, &after);
+  uint64_t sent = after.packets_sent - before.packets_sent;
+  int64_t elapsed_us = rtc_sim_time_now_us(time_) - start_us;
+  // 600 names to ask for, and 30 names to announce: each connection alone
+  // could send 20 at once and 20 per second.
+  EXPECT_LE(sent, 10u + static_cast<uint64_t>(10 * elapsed_us / kSec));
+  EXPECT_GE(sent, 10u * 4);
+  for (auto& p : pcs)
+    DestroyPeer(*p);
+}
+
 // --- IP-05: no private address in descriptions, candidates or stats ---
 
 // draft-ietf-mmusic-mdns-ice-candidates "mDNS Candidate Encoding": the name
