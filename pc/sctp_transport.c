@@ -395,6 +395,7 @@ static void flush_packets(rtc_sctp_transport* t) {
       return;
     while (p) {
       rtc_sctp_packet* next = p->next;
+      rtc_sctp_reset_guard_outgoing(&t->reset_guard, p->data, p->size);
       t->config.send(t->config.send_user, p->data, p->size);
       rtc_free(p);
       p = next;
@@ -864,6 +865,10 @@ void rtc_sctp_transport_receive(rtc_sctp_transport* t,
     return;
   if (!rtc_sctp_packet_params_valid(data, size)) {
     RTC_LOG(WARNING, "sctp: dropped a packet with a malformed INIT parameter");
+    return;
+  }
+  if (!rtc_sctp_reset_guard_incoming(&t->reset_guard, data, size)) {
+    RTC_LOG(VERBOSE, "sctp: dropped a packet: too many deferred stream resets");
     return;
   }
   rtc_sctp_usrsctp_lock(t);

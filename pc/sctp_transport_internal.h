@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pc/sctp_reset_guard.h"
 #include "pc/sctp_transport.h"
 #include "rtc_base/error.h"
 #include "rtc_base/mutex.h"
@@ -154,6 +155,7 @@ struct rtc_sctp_transport {
   uint32_t partial_ppid;
   bool partial_active;
   bool skip_notification;
+  rtc_sctp_reset_guard reset_guard; /* DC-07: deferred stream resets */
   rtc_sctp_event* ev_head;
   rtc_sctp_event** ev_tail;
   /* Preallocated: a failure is reported even without memory. */

@@ -173,6 +173,11 @@ void rtc_sctp_usrsctp_acquire(void) {
     usrsctp_sysctl_set_sctp_ecn_enable(0);
     usrsctp_sysctl_set_sctp_asconf_enable(0);
     usrsctp_sysctl_set_sctp_auth_enable(0);
+    /* Security checklist DC-07: a peer that starts messages and never
+     * ends them fills the reassembly queues. usrsctp holds at most this
+     * many chunks there per association (its default, made explicit: the
+     * bound must not depend on how a distribution builds it). */
+    usrsctp_sysctl_set_sctp_max_chunks_on_queue(512);
     usrsctp_sysctl_set_sctp_nr_outgoing_streams_default(RTC_SCTP_MAX_STREAMS);
     g_initialized = true;
   }

@@ -6,6 +6,7 @@
 // transport sends.
 
 #include <gtest/gtest.h>
+#include <malloc.h>
 
 #include <cstdint>
 #include <cstring>
@@ -21,6 +22,17 @@
 #include "rtc_base/task_queue.h"
 #include "test/support/sim_wall_clock.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define RTC_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RTC_TEST_ASAN 1
+#endif
+#endif
+#if defined(RTC_TEST_ASAN)
+#include <sanitizer/allocator_interface.h>
+#endif
+
 namespace {
 
 constexpr int64_t kMs = RTC_US_PER_MS;
@@ -28,6 +40,16 @@ constexpr int64_t kSec = RTC_US_PER_SEC;
 constexpr uint16_t kPort = 5000;
 constexpr uint32_t kPeerTag = 0x5ec0c0deu;  // the hostile peer's tag
 constexpr uint32_t kPeerTsn = 1000;         // its first TSN
+
+// Heap bytes in use, usrsctp's and BoringSSL's included (the sanitizer's
+// count under ASan, which replaces malloc).
+size_t HeapInUse() {
+#if defined(RTC_TEST_ASAN)
+  return __sanitizer_get_current_allocated_bytes();
+#else
+  return mallinfo2().uordblks;
+#endif
+}
 
 // SCTP chunk types (RFC 9260 §3.2, RFC 6525, RFC 5061).
 enum : uint8_t {
@@ -269,9 +291,9 @@ class SctpSecurityTest : public testing::Test {
   std::vector<uint8_t> InitAck(const std::vector<uint8_t>& extra = {}) {
     std::vector<uint8_t> v;
     Put32(v, kPeerTag);
-    Put32(v, 1 << 20);  // a_rwnd
-    Put16(v, 1024);     // outbound streams
-    Put16(v, 1024);     // inbound streams
+    Put32(v, 1 << 20);        // a_rwnd
+    Put16(v, peer_streams_);  // outbound streams
+    Put16(v, peer_streams_);  // inbound streams
     Put32(v, kPeerTsn);
     auto cookie = Param(7, std::vector<uint8_t>(16, 0xc0));
     v.insert(v.end(), cookie.begin(), cookie.end());
@@ -421,7 +443,8 @@ class SctpSecurityTest : public testing::Test {
   uint32_t next_tsn_ = kPeerTsn;
   uint32_t acked_ = 0;
   bool acked_any_ = false;
-  std::set<uint32_t> answered_;  // reset requests responded to
+  std::set<uint32_t> answered_;   // reset requests responded to
+  uint16_t peer_streams_ = 1024;  // in the INIT ACK, each direction
   uint16_t ssn_[65536] = {};
 };
 
@@ -710,6 +733,106 @@ TEST_F(SctpSecurityTest, DC05_SecondOpenOnAnOpenStreamClosesItCleanly) {
   EXPECT_EQ(AcksSentOn(1), 1);
   EXPECT_TRUE(ResetSentFor(1));
   EXPECT_EQ(events_.errors, 0);
+}
+
+// --- DC-07: bounded resources ---
+
+// The checklist's DC-07: "Bound the resources: number of streams
+// (<=65535), reassembly buffers, partial-message memory" ("Peer opens 65k
+// streams and leaves fragments incomplete -> RSS stays under budget, no
+// crash"). A peer that accepted 65,535 streams each way starts a message
+// on every one of them, a first fragment (B bit, no E bit) that it never
+// finishes, ignoring our receive window: 13 MB of payload in 10,923
+// packets, which unbounded reassembly would keep with its bookkeeping
+// (52 MB, measured with usrsctp's limits lifted). The heap (usrsctp's own
+// included) grows by less than 8 MiB (0.9 MiB measured: usrsctp keeps at
+// most 512 chunks waiting for reassembly, and our window), and nothing
+// crashes.
+TEST_F(SctpSecurityTest, DC07_FirstFragmentsOnEveryStreamStayWithinBudget) {
+  peer_streams_ = 65535;
+  CreateAndStart();
+  ASSERT_TRUE(Handshake());
+  const ParsedChunk* init = FindSent(kInit);
+  ASSERT_NE(init, nullptr);
+  uint16_t our_inbound = Get16(&init->value[10]);
+  size_t before = HeapInUse();
+  size_t peak = before;
+  const std::vector<uint8_t> payload(200, 0x5a);
+  const size_t kPerPacket = 6;
+  uint32_t streams = 0;
+  for (uint32_t sid = 0; sid < 65535;) {
+    std::vector<std::vector<uint8_t>> chunks;
+    for (size_t k = 0; k < kPerPacket && sid < 65535; k++, sid++) {
+      std::vector<uint8_t> v;
+      Put32(v, next_tsn_++);
+      Put16(v, static_cast<uint16_t>(sid));
+      Put16(v, 0);   // SSN
+      Put32(v, 53);  // WebRTC Binary
+      v.insert(v.end(), payload.begin(), payload.end());
+      chunks.push_back(Chunk(kData, 0x02, v));  // B: a first fragment
+      streams++;
+    }
+    Deliver(chunks);
+    if (sid % 600 == 0) {
+      rtc_sim_time_advance_us(time_, kMs);
+      size_t now = HeapInUse();
+      if (now > peak)
+        peak = now;
+    }
+  }
+  rtc_sim_time_advance_us(time_, kSec);
+  size_t after = HeapInUse();
+  if (after > peak)
+    peak = after;
+  EXPECT_EQ(streams, 65535u);
+  EXPECT_LE(our_inbound, 65535u);
+  EXPECT_LT(peak - before, size_t{8} << 20)
+      << "heap grew from " << before << " to a peak of " << peak;
+  // No message was delivered: none was complete.
+  EXPECT_TRUE(events_.messages.empty());
+}
+
+// DC-07, outstanding stream resets: RFC 6525 §5.2.2 lets a receiver defer
+// an Outgoing SSN Reset Request until it has every TSN up to the request's
+// "Sender's Last Assigned TSN". A peer sends 20,000 requests (each naming
+// 100 streams, each sequence number the next expected one) whose last TSN
+// never comes. usrsctp 0.9.5 keeps every one (the heap grew by 7.3 MB, 15
+// MB for 40,000: about 370 bytes a request, for the association's life);
+// rtcbox lets at most RTC_SCTP_MAX_DEFERRED_RESETS wait
+// (pc/sctp_reset_guard.h): the heap grows by less than 1 MiB, nothing
+// crashes, and the association goes on.
+TEST_F(SctpSecurityTest, DC07_DeferredStreamResetRequestsStayWithinBudget) {
+  peer_streams_ = 65535;
+  CreateAndStart();
+  ASSERT_TRUE(Handshake());
+  size_t before = HeapInUse();
+  size_t peak = before;
+  uint32_t seq = kPeerTsn;  // RFC 6525 §5.1: starts at the initial TSN
+  const int kRequests = 20000;
+  for (int i = 0; i < kRequests; i++) {
+    std::vector<uint8_t> v;
+    Put32(v, seq++);                // request sequence number
+    Put32(v, local_tsn_ + 12345);   // response sequence number
+    Put32(v, next_tsn_ + 1000000);  // sender's last assigned TSN
+    for (int k = 0; k < 100; k++)
+      Put16(v, static_cast<uint16_t>((i * 100 + k) % 65535));
+    Deliver({Chunk(kReconfig, 0, Param(13, v))});
+    if (i % 500 == 0) {
+      size_t now = HeapInUse();
+      if (now > peak)
+        peak = now;
+    }
+  }
+  rtc_sim_time_advance_us(time_, kSec);
+  size_t after = HeapInUse();
+  if (after > peak)
+    peak = after;
+  EXPECT_LT(peak - before, size_t{1} << 20)
+      << "heap grew from " << before << " to a peak of " << peak;
+  // The association goes on: a channel opens after.
+  SendOnStream(1001, 50, DcepOpen("after"));
+  ASSERT_EQ(events_.opened_by_peer.size(), 1u);
+  EXPECT_EQ(events_.opened_by_peer[0].first, 1001);
 }
 
 }  // namespace
