@@ -55,7 +55,7 @@ void rtc_context_destroy(rtc_context* context);
 rtc_task_queue* rtc_context_network_queue(rtc_context* context);
 rtc_task_queue* rtc_context_worker_queue(rtc_context* context);
 rtc_socket_factory* rtc_context_socket_factory(rtc_context* context);
-rtc_mdns_limiter* rtc_context_mdns_limiter(rtc_context* context);
+rtc_mdns_group* rtc_context_mdns_group(rtc_context* context);
 
 #ifdef __cplusplus
 }  // extern "C"

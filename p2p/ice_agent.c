@@ -543,8 +543,8 @@ rtc_error rtc_ice_agent_create(rtc_socket_factory* factory,
              config->ufrag);
   if (config->pwd)
     snprintf(agent->current->local_pwd, RTC_ICE_PWD_SIZE, "%s", config->pwd);
-  if (agent->config.mdns_limiter)
-    rtc_mdns_limiter_ref(agent->config.mdns_limiter);
+  if (agent->config.mdns_group)
+    rtc_mdns_group_ref(agent->config.mdns_group);
   *out = agent;
   return RTC_OK;
 
@@ -582,7 +582,7 @@ void rtc_ice_agent_destroy(rtc_ice_agent* agent) {
   ice_bases_destroy(agent);
   if (agent->owns_mdns)
     rtc_mdns_destroy(agent->mdns);
-  rtc_mdns_limiter_unref(agent->config.mdns_limiter);
+  rtc_mdns_group_unref(agent->config.mdns_group);
   rtc_free(agent->events);
   rtc_free(agent);
 }

@@ -45,7 +45,7 @@ extern "C" {
 #endif
 
 typedef struct rtc_mdns rtc_mdns;
-typedef struct rtc_mdns_limiter rtc_mdns_limiter;
+typedef struct rtc_mdns_group rtc_mdns_group;
 typedef struct rtc_ice_agent rtc_ice_agent;
 
 #define RTC_ICE_MAX_PAIRS 100  /* RFC 8445 §6.1.2.5 default */
@@ -118,7 +118,7 @@ typedef struct rtc_ice_agent_config {
   /* When the agent makes its own mDNS service: the limit it shares with
    * every other one of the process (IP-08), or NULL. (the agent takes a
    * reference) */
-  rtc_mdns_limiter* mdns_limiter;
+  rtc_mdns_group* mdns_group;
   /* Timing; 0 means the default. */
   int64_t ta_us;               /* check pacing, default 50 ms, min 5 ms */
   int64_t consent_interval_us; /* default 5 s (sent at 0.8x..1.2x) */

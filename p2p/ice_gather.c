@@ -35,7 +35,7 @@ rtc_mdns* ice_get_mdns(rtc_ice_agent* agent) {
   rtc_mdns_options options;
   rtc_mdns_options_init(&options);
   options.interfaces = agent->config.interfaces;
-  options.limiter = agent->config.mdns_limiter;
+  options.group = agent->config.mdns_group;
   if (rtc_mdns_create(agent->factory, agent->queue, &options, &agent->mdns) !=
       RTC_OK) {
     RTC_LOG(WARNING, "ICE: no mDNS service: host names cannot be resolved");

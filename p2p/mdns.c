@@ -15,7 +15,7 @@
  * Every message we send costs one token, whether it goes to one socket
  * (an answer) or to all of them (a query, an announcement, goodbyes):
  * queries wait for a token, responses without one are dropped. An
- * rtc_mdns_limiter shared by every rtc_mdns of a process adds the
+ * rtc_mdns_group shared by every rtc_mdns of a process adds the
  * draft's browser-wide limit: a message needs a token from both buckets.
  */
 #include "p2p/mdns.h"
@@ -64,11 +64,16 @@ typedef struct mdns_bucket {
   int64_t rate;
 } mdns_bucket;
 
-struct rtc_mdns_limiter {
+struct mdns_entry;
+
+struct rtc_mdns_group {
   rtc_refcount refs;
   rtc_mutex mu;
   mdns_bucket bucket RTC_GUARDED_BY(mu);
   bool started RTC_GUARDED_BY(mu); /* the bucket's clock is set */
+  /* Every name its rtc_mdns registered (their entries, linked through
+   * group_next/group_prev). */
+  struct mdns_entry* names RTC_GUARDED_BY(mu);
 };
 
 typedef struct mdns_socket {
@@ -90,6 +95,9 @@ typedef struct mdns_entry {
   rtc_mdns_name name;
   rtc_socket_address address; /* port 0 */
   uint64_t registrations;
+  /* In the group's list (its lock; name and address never change). */
+  struct mdns_entry* group_next;
+  struct mdns_entry* group_prev;
 } mdns_entry;
 
 /* A name we are asking the network about, for one or more queries. */
@@ -202,42 +210,89 @@ static int64_t bucket_ready_us(mdns_bucket* b, int64_t now) {
   return now + (TOKEN - b->tokens + b->rate - 1) / b->rate;
 }
 
-rtc_error rtc_mdns_limiter_create(uint32_t messages_per_second,
-                                  rtc_mdns_limiter** out) {
+rtc_error rtc_mdns_group_create(uint32_t messages_per_second,
+                                  rtc_mdns_group** out) {
   *out = NULL;
   if (messages_per_second == 0)
     return RTC_ERR_INVALID_ARGUMENT;
-  rtc_mdns_limiter* limiter = rtc_calloc(1, sizeof(*limiter));
-  if (!limiter)
+  rtc_mdns_group* group = rtc_calloc(1, sizeof(*group));
+  if (!group)
     return RTC_ERR_NO_MEMORY;
-  rtc_refcount_init(&limiter->refs);
-  rtc_mutex_init(&limiter->mu);
-  rtc_mutex_lock(&limiter->mu);
-  limiter->bucket.rate = messages_per_second;
-  rtc_mutex_unlock(&limiter->mu);
-  *out = limiter;
+  rtc_refcount_init(&group->refs);
+  rtc_mutex_init(&group->mu);
+  rtc_mutex_lock(&group->mu);
+  group->bucket.rate = messages_per_second;
+  rtc_mutex_unlock(&group->mu);
+  *out = group;
   return RTC_OK;
 }
 
-void rtc_mdns_limiter_ref(rtc_mdns_limiter* limiter) {
-  rtc_refcount_inc(&limiter->refs);
+void rtc_mdns_group_ref(rtc_mdns_group* group) {
+  rtc_refcount_inc(&group->refs);
 }
 
-void rtc_mdns_limiter_unref(rtc_mdns_limiter* limiter) {
-  if (!limiter || !rtc_refcount_dec(&limiter->refs))
+void rtc_mdns_group_unref(rtc_mdns_group* group) {
+  if (!group || !rtc_refcount_dec(&group->refs))
     return;
-  rtc_mutex_destroy(&limiter->mu);
-  rtc_free(limiter);
+  rtc_mutex_destroy(&group->mu);
+  rtc_free(group);
 }
 
 /* The shared bucket starts full at its first use, on its users' clock. */
-static void limiter_refill(rtc_mdns_limiter* limiter, int64_t now)
-    RTC_REQUIRES(limiter->mu) {
-  if (!limiter->started) {
-    bucket_start(&limiter->bucket, limiter->bucket.rate, now);
-    limiter->started = true;
+static void group_refill(rtc_mdns_group* group, int64_t now)
+    RTC_REQUIRES(group->mu) {
+  if (!group->started) {
+    bucket_start(&group->bucket, group->bucket.rate, now);
+    group->started = true;
   }
-  bucket_refill(&limiter->bucket, now);
+  bucket_refill(&group->bucket, now);
+}
+
+/* The group's names. */
+static void group_add(rtc_mdns* mdns, mdns_entry* e) {
+  rtc_mdns_group* group = mdns->options.group;
+  if (!group)
+    return;
+  rtc_mutex_lock(&group->mu);
+  e->group_prev = NULL;
+  e->group_next = group->names;
+  if (group->names)
+    group->names->group_prev = e;
+  group->names = e;
+  rtc_mutex_unlock(&group->mu);
+}
+
+static void group_remove(rtc_mdns* mdns, mdns_entry* e) {
+  rtc_mdns_group* group = mdns->options.group;
+  if (!group)
+    return;
+  rtc_mutex_lock(&group->mu);
+  if (e->group_prev)
+    e->group_prev->group_next = e->group_next;
+  else
+    group->names = e->group_next;
+  if (e->group_next)
+    e->group_next->group_prev = e->group_prev;
+  rtc_mutex_unlock(&group->mu);
+}
+
+/* A name another rtc_mdns of the group registered: its address. */
+static bool group_find(rtc_mdns* mdns,
+                       const rtc_mdns_name* name,
+                       rtc_socket_address* out) {
+  rtc_mdns_group* group = mdns->options.group;
+  if (!group)
+    return false;
+  bool found = false;
+  rtc_mutex_lock(&group->mu);
+  for (const mdns_entry* e = group->names; e && !found; e = e->group_next) {
+    if (rtc_mdns_name_equal(&e->name, name)) {
+      *out = e->address;
+      found = true;
+    }
+  }
+  rtc_mutex_unlock(&group->mu);
+  return found;
 }
 
 static bool take_token(rtc_mdns* mdns) {
@@ -245,14 +300,14 @@ static bool take_token(rtc_mdns* mdns) {
   bucket_refill(&mdns->bucket, now);
   if (mdns->bucket.tokens < TOKEN)
     return false;
-  rtc_mdns_limiter* limiter = mdns->options.limiter;
-  if (limiter) {
-    rtc_mutex_lock(&limiter->mu);
-    limiter_refill(limiter, now);
-    bool ok = limiter->bucket.tokens >= TOKEN;
+  rtc_mdns_group* group = mdns->options.group;
+  if (group) {
+    rtc_mutex_lock(&group->mu);
+    group_refill(group, now);
+    bool ok = group->bucket.tokens >= TOKEN;
     if (ok)
-      limiter->bucket.tokens -= TOKEN;
-    rtc_mutex_unlock(&limiter->mu);
+      group->bucket.tokens -= TOKEN;
+    rtc_mutex_unlock(&group->mu);
     if (!ok)
       return false;
   }
@@ -263,13 +318,13 @@ static bool take_token(rtc_mdns* mdns) {
 /* When the next token will be there (in both buckets). */
 static int64_t token_time_us(rtc_mdns* mdns, int64_t now) {
   int64_t t = bucket_ready_us(&mdns->bucket, now);
-  rtc_mdns_limiter* limiter = mdns->options.limiter;
-  if (limiter) {
-    rtc_mutex_lock(&limiter->mu);
-    limiter_refill(limiter, now);
-    int64_t shared = bucket_ready_us(&limiter->bucket, now);
-    int64_t rate = limiter->bucket.rate;
-    rtc_mutex_unlock(&limiter->mu);
+  rtc_mdns_group* group = mdns->options.group;
+  if (group) {
+    rtc_mutex_lock(&group->mu);
+    group_refill(group, now);
+    int64_t shared = bucket_ready_us(&group->bucket, now);
+    int64_t rate = group->bucket.rate;
+    rtc_mutex_unlock(&group->mu);
     if (shared > t) {
       /* Every rtc_mdns waiting for the shared bucket would wake when its
        * next token comes, and the first to run would take it, again and
@@ -944,6 +999,7 @@ static void free_all(rtc_mdns* mdns) {
   while (mdns->entries) {
     mdns_entry* e = mdns->entries;
     mdns->entries = e->next;
+    group_remove(mdns, e);
     rtc_free(e);
   }
   while (mdns->lookups) {
@@ -965,7 +1021,7 @@ static void free_all(rtc_mdns* mdns) {
     rtc_safety_flag_set_not_alive(mdns->flag);
     rtc_safety_flag_unref(mdns->flag);
   }
-  rtc_mdns_limiter_unref(mdns->options.limiter);
+  rtc_mdns_group_unref(mdns->options.group);
   rtc_free(mdns);
 }
 
@@ -1000,8 +1056,8 @@ rtc_error rtc_mdns_create(rtc_socket_factory* factory,
     o->port = DEFAULT_PORT;
   mdns->timer_us = INT64_MAX;
   bucket_start(&mdns->bucket, o->max_messages_per_second, now_us(mdns));
-  if (o->limiter)
-    rtc_mdns_limiter_ref(o->limiter);
+  if (o->group)
+    rtc_mdns_group_ref(o->group);
 
   rtc_error err = rtc_safety_flag_create(&mdns->flag);
   if (err != RTC_OK)
@@ -1127,6 +1183,7 @@ rtc_error rtc_mdns_register(rtc_mdns* mdns,
   } while (find_entry(mdns, &e->name));
   e->next = mdns->entries;
   mdns->entries = e;
+  group_add(mdns, e);
   memcpy(name_out, e->text, RTC_MDNS_NAME_SIZE);
   /* RFC 6762 §8.3 announcement, without probing (the draft: UUIDs do not
    * collide), so the caller is not delayed. */
@@ -1148,6 +1205,7 @@ void rtc_mdns_unregister(rtc_mdns* mdns, const char* name) {
     /* RFC 6762 §10.1: the last registration: say goodbye (TTL 0). */
     send_unsolicited(mdns, &e, 1, 0);
     *pp = e->next;
+    group_remove(mdns, e);
     rtc_free(e);
     return;
   }
@@ -1210,9 +1268,14 @@ rtc_error rtc_mdns_resolve(rtc_mdns* mdns,
   int64_t wake_us = now;
   mdns_entry* e = find_entry(mdns, &wire);
   mdns_cache_entry* c = e ? NULL : cache_find(mdns, &wire, now);
+  rtc_socket_address in_group;
   if (e) {
     /* Our own name: no need to ask the network. */
     query_set_ready(q, RTC_OK, &e->address);
+  } else if (group_find(mdns, &wire, &in_group)) {
+    /* Another rtc_mdns of this process has it: its answer would say the
+     * same, after a query and an answer on the link. */
+    query_set_ready(q, RTC_OK, &in_group);
   } else if (c) {
     query_set_ready(q, RTC_OK, &c->address);
   } else {

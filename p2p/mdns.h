@@ -44,24 +44,28 @@ extern "C" {
 typedef struct rtc_mdns rtc_mdns;
 typedef struct rtc_mdns_query rtc_mdns_query;
 
-/* A rate limit shared by several rtc_mdns: the draft's "browser-wide rate
- * limit on mDNS queries and responses" (§Security, "mDNS Message
- * Flooding"). Each rtc_mdns has its own limit (its options); one given a
- * limiter also takes a token from it for every message it sends, so that
- * all of them together send at most messages_per_second (and as many at
- * once). Its clock is the clock of the rtc_mdns queues that use it, which
- * must be one clock (the process's monotonic clock, or one simulation).
- * Reference counted: an rtc_mdns given one holds a reference until it is
+/* What the rtc_mdns of one process (an rtc_context) share:
+ * - the draft's "browser-wide rate limit on mDNS queries and responses"
+ *   (§Security, "mDNS Message Flooding"). Each rtc_mdns has its own limit
+ *   (its options); one in a group also takes a token from the group for
+ *   every message it sends, so that all of them together send at most
+ *   messages_per_second (and as many at once);
+ * - the names they registered: a name one of them registered resolves at
+ *   once in the others, as it does in its own, without a query on the
+ *   link (the answer would come from this process anyway).
+ * Its clock is the clock of the rtc_mdns queues in it, which must be one
+ * clock (the process's monotonic clock, or one simulation). Reference
+ * counted: an rtc_mdns in a group holds a reference until it is
  * destroyed. Threads: any (it locks). */
-typedef struct rtc_mdns_limiter rtc_mdns_limiter;
+typedef struct rtc_mdns_group rtc_mdns_group;
 
 /* (a reference to the caller) Errors: RTC_ERR_INVALID_ARGUMENT (0
  * messages per second), RTC_ERR_NO_MEMORY. */
-rtc_error rtc_mdns_limiter_create(uint32_t messages_per_second,
-                                  rtc_mdns_limiter** out);
-void rtc_mdns_limiter_ref(rtc_mdns_limiter* limiter);
+rtc_error rtc_mdns_group_create(uint32_t messages_per_second,
+                                rtc_mdns_group** out);
+void rtc_mdns_group_ref(rtc_mdns_group* group);
 /* NULL is ignored. */
-void rtc_mdns_limiter_unref(rtc_mdns_limiter* limiter);
+void rtc_mdns_group_unref(rtc_mdns_group* group);
 
 typedef struct rtc_mdns_options {
   /* Which interfaces get multicast sockets (loopback for tests). */
@@ -71,9 +75,8 @@ typedef struct rtc_mdns_options {
   /* Most multicast messages sent per second, queries and responses
    * together; excess queries wait, excess responses are dropped. */
   uint32_t max_messages_per_second; /* default 20 */
-  /* A limit shared with other rtc_mdns, or NULL. (the rtc_mdns takes a
-   * reference) */
-  rtc_mdns_limiter* limiter;
+  /* The group to join, or NULL. (the rtc_mdns takes a reference) */
+  rtc_mdns_group* group;
   /* TTL of our answers, seconds. */
   uint32_t ttl_seconds; /* default 120 */
   /* The mDNS port and groups; tests may change the port. */

@@ -15,7 +15,7 @@ struct rtc_context {
   rtc_task_queue* network;
   rtc_task_queue* worker;
   rtc_socket_factory* factory;
-  rtc_mdns_limiter* mdns_limiter;
+  rtc_mdns_group* mdns_group;
   bool owns_network;
   bool owns_worker;
   bool owns_factory;
@@ -39,10 +39,10 @@ rtc_error rtc_context_create(const rtc_context_config* config,
   rtc_context* ctx = rtc_calloc(1, sizeof(*ctx));
   if (!ctx)
     return RTC_ERR_NO_MEMORY;
-  rtc_error err = rtc_mdns_limiter_create(
+  rtc_error err = rtc_mdns_group_create(
       config->mdns_messages_per_second ? config->mdns_messages_per_second
                                        : DEFAULT_MDNS_MESSAGES_PER_SECOND,
-      &ctx->mdns_limiter);
+      &ctx->mdns_group);
   if (err != RTC_OK)
     goto free_ctx;
   ctx->network = config->network_queue;
@@ -76,7 +76,7 @@ stop_network:
   if (ctx->owns_network)
     rtc_task_queue_destroy(ctx->network);
 free_ctx:
-  rtc_mdns_limiter_unref(ctx->mdns_limiter);
+  rtc_mdns_group_unref(ctx->mdns_group);
   rtc_free(ctx);
   return err;
 }
@@ -93,12 +93,12 @@ void rtc_context_destroy(rtc_context* ctx) {
   if (ctx->owns_factory)
     rtc_system_socket_factory_destroy(ctx->factory);
   /* Each mDNS service still alive holds its own reference. */
-  rtc_mdns_limiter_unref(ctx->mdns_limiter);
+  rtc_mdns_group_unref(ctx->mdns_group);
   rtc_free(ctx);
 }
 
-rtc_mdns_limiter* rtc_context_mdns_limiter(rtc_context* ctx) {
-  return ctx->mdns_limiter;
+rtc_mdns_group* rtc_context_mdns_group(rtc_context* ctx) {
+  return ctx->mdns_group;
 }
 
 rtc_task_queue* rtc_context_network_queue(rtc_context* ctx) {

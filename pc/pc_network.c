@@ -453,8 +453,8 @@ rtc_error pc_network_create(rtc_task_queue* queue,
   net->events = events;
   net->user = user;
   rtc_certificate_ref(config->certificate);
-  if (config->ice.mdns_limiter)
-    rtc_mdns_limiter_ref(config->ice.mdns_limiter);
+  if (config->ice.mdns_group)
+    rtc_mdns_group_ref(config->ice.mdns_group);
   *out = net;
   return RTC_OK;
 }
@@ -526,7 +526,7 @@ void pc_network_destroy(pc_network* net) {
   rtc_free(net->closed_transports);
   rtc_free(net->accounts);
   rtc_certificate_unref(net->config.certificate);
-  rtc_mdns_limiter_unref(net->config.ice.mdns_limiter);
+  rtc_mdns_group_unref(net->config.ice.mdns_group);
   rtc_free(net);
 }
 

@@ -79,6 +79,12 @@ rtc_error rtc_bundle_policy_from_name(const char* name,
 void rtc_configuration_init(rtc_configuration* config) {
   memset(config, 0, sizeof(*config));
   config->bundle_policy = RTC_BUNDLE_POLICY_BALANCED;
+  /* Security checklist IP-01 and IP-10, RFC 8828 §6: without capture
+   * permission a page gets mode 2, the default route's interface only,
+   * its address behind an mDNS name: one host candidate per address
+   * family, whatever the number of interfaces. An embedder that knows the
+   * page may capture (Chromium's rule) chooses mode 1. */
+  config->ip_handling = RTC_IP_HANDLING_DEFAULT_ROUTE;
   config->obfuscate_host_addresses = true;
   rtc_interface_filter_init(&config->interfaces);
 }
@@ -1185,7 +1191,7 @@ static void create_net_task(void* arg) {
 static void create_net_destroy(void* arg) {
   create_net_args* a = arg;
   rtc_certificate_unref(a->config.certificate);
-  rtc_mdns_limiter_unref(a->config.ice.mdns_limiter);
+  rtc_mdns_group_unref(a->config.ice.mdns_group);
   bridge_unref(a->bridge);
   rtc_free(a);
 }
@@ -1272,8 +1278,8 @@ rtc_error rtc_peer_connection_create(
   a->config.ice.ip_handling = config->ip_handling;
   a->config.ice.obfuscate_host_addresses = config->obfuscate_host_addresses;
   a->config.ice.interfaces = config->interfaces;
-  a->config.ice.mdns_limiter = rtc_context_mdns_limiter(context);
-  rtc_mdns_limiter_ref(a->config.ice.mdns_limiter);
+  a->config.ice.mdns_group = rtc_context_mdns_group(context);
+  rtc_mdns_group_ref(a->config.ice.mdns_group);
   memcpy(a->config.stun_servers, stun, sizeof(stun));
   a->config.stun_server_count = stun_count;
   rtc_task task = {create_net_task, create_net_destroy, a};

@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,49 @@ class PcSecurityTest : public rtc_test::PeerConnectionTest {
                 RTC_OK);
     });
     return sdp;
+  }
+
+  // A new peer connection for `p` in `owner`'s context and on its
+  // signaling queue.
+  void CreatePcIn(Peer& p, Peer& owner, const rtc_configuration& config) {
+    p.signaling = owner.signaling;
+    OnQueue(owner.signaling, [&] {
+      rtc_error_info info;
+      ASSERT_EQ(
+          rtc_peer_connection_create(owner.context, owner.signaling, &config,
+                                     &Peer::kObserver, &p, &p.pc, &info),
+          RTC_OK)
+          << info.message;
+    });
+  }
+
+  // The local offer, candidates included, of a new peer connection with a
+  // data channel in `owner`'s context (closed after).
+  std::string GatheredOffer(Peer& owner, const rtc_configuration& config) {
+    Peer p;
+    p.name = "p";
+    CreatePcIn(p, owner, config);
+    auto channel = CreateChannel(p, "x", nullptr);
+    EXPECT_EQ(SetDescription(p, true, RTC_SDP_OFFER, CreateOffer(p)), RTC_OK);
+    EXPECT_TRUE(RunUntil([&] { return p.gathering_complete; }, 10 * kSec));
+    std::string sdp = Description(p, RTC_DESCRIPTION_LOCAL);
+    channel.reset();
+    OnQueue(owner.signaling, [&] { rtc_peer_connection_destroy(p.pc); });
+    return sdp;
+  }
+
+  // addIceCandidate(line) for the first m-section; it must succeed.
+  void AddCandidate(Peer& p, const std::string& line) {
+    OnQueue(p.signaling, [&] {
+      rtc_ice_candidate_init init = {line.c_str(), "0", 0, nullptr};
+      ASSERT_EQ(rtc_peer_connection_add_ice_candidate(
+                    p.pc, &init,
+                    [](void*, rtc_error err, const rtc_error_info* info) {
+                      EXPECT_EQ(err, RTC_OK) << info->message;
+                    },
+                    nullptr),
+                RTC_OK);
+    });
   }
 
   std::string CreateAnswer(Peer& p) {
@@ -188,25 +232,11 @@ TEST_F(PcSecurityTest, IP03_EveryPeerConnectionGetsItsOwnMdnsName) {
       "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
       "\\.local");
   auto names_of_new_pc = [&](std::vector<std::string>* names) {
-    Peer p;
-    p.name = "p";
-    p.signaling = a_.signaling;
-    OnQueue(a_.signaling, [&] {
-      rtc_error_info info;
-      ASSERT_EQ(rtc_peer_connection_create(a_.context, a_.signaling, &config,
-                                           &Peer::kObserver, &p, &p.pc, &info),
-                RTC_OK);
-    });
-    auto channel = CreateChannel(p, "x", nullptr);
-    ASSERT_EQ(SetDescription(p, true, RTC_SDP_OFFER, CreateOffer(p)), RTC_OK);
-    ASSERT_TRUE(RunUntil([&] { return p.gathering_complete; }, 10 * kSec));
-    std::string sdp = Description(p, RTC_DESCRIPTION_LOCAL);
+    std::string sdp = GatheredOffer(a_, config);
     EXPECT_EQ(sdp.find("192.168.1.10"), std::string::npos) << sdp;
     for (std::sregex_iterator it(sdp.begin(), sdp.end(), kName), end; it != end;
          ++it)
       names->push_back(it->str());
-    channel.reset();
-    OnQueue(a_.signaling, [&] { rtc_peer_connection_destroy(p.pc); });
   };
   std::vector<std::string> first, second, third;
   names_of_new_pc(&first);
@@ -246,43 +276,16 @@ TEST_F(PcSecurityTest, IP08_PeerConnectionsOfAContextShareOneMdnsLimit) {
     pcs.push_back(std::make_unique<Peer>());
     Peer& p = *pcs.back();
     p.name = "p" + std::to_string(i);
-    p.signaling = a_.signaling;
-    OnQueue(a_.signaling, [&] {
-      rtc_error_info info;
-      ASSERT_EQ(rtc_peer_connection_create(a_.context, a_.signaling, &config,
-                                           &Peer::kObserver, &p, &p.pc, &info),
-                RTC_OK);
-    });
+    CreatePcIn(p, a_, config);
     ASSERT_EQ(SetDescription(p, false, RTC_SDP_OFFER, offer), RTC_OK);
-    std::string answer;
-    OnQueue(a_.signaling, [&] {
-      ASSERT_EQ(rtc_peer_connection_create_answer(
-                    p.pc,
-                    [](void* u, rtc_error err, const rtc_error_info* info,
-                       const rtc_session_description* d) {
-                      ASSERT_EQ(err, RTC_OK) << info->message;
-                      *static_cast<std::string*>(u) = d->sdp;
-                    },
-                    &answer),
-                RTC_OK);
-    });
-    ASSERT_EQ(SetDescription(p, true, RTC_SDP_ANSWER, answer), RTC_OK);
+    ASSERT_EQ(SetDescription(p, true, RTC_SDP_ANSWER, CreateAnswer(p)), RTC_OK);
     for (int k = 0; k < kCandidates; k++) {
       char name[64];
       snprintf(name, sizeof(name), "%08x-0000-4000-8000-%012x.local",
                static_cast<unsigned>(i), static_cast<unsigned>(k));
       std::string line = std::string("candidate:9 1 udp 2122260223 ") + name +
                          " 5000 typ host ufrag " + ufrag;
-      OnQueue(a_.signaling, [&] {
-        rtc_ice_candidate_init init = {line.c_str(), "0", 0, nullptr};
-        ASSERT_EQ(rtc_peer_connection_add_ice_candidate(
-                      p.pc, &init,
-                      [](void*, rtc_error err, const rtc_error_info* info) {
-                        EXPECT_EQ(err, RTC_OK) << info->message;
-                      },
-                      nullptr),
-                  RTC_OK);
-      });
+      AddCandidate(p, line);
     }
   }
   // Within the lookups' 5 s (the resolve timeout).
@@ -297,6 +300,62 @@ TEST_F(PcSecurityTest, IP08_PeerConnectionsOfAContextShareOneMdnsLimit) {
   EXPECT_GE(sent, 10u * 4);
   for (auto& p : pcs)
     DestroyPeer(*p);
+}
+
+// --- IP-01 and IP-10: RFC 8828 mode 2 by default ---
+
+// The host candidates a new connection of a_'s context gathers with
+// `config`.
+std::vector<std::string> HostCandidates(const std::string& sdp) {
+  std::vector<std::string> out;
+  std::istringstream lines(sdp);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("a=candidate:", 0) == 0 &&
+        line.find(" typ host") != std::string::npos)
+      out.push_back(line);
+  }
+  return out;
+}
+
+// RFC 8828 §6 and the security checklist: "Default for pages without
+// capture permission: no raw private IPs (M2 with mDNS-wrapped host)"
+// (IP-01); "Keep the number of exposed mDNS host candidates small
+// (fingerprinting). The default route only is fine." (IP-10). A host with
+// five interfaces (three IPv4, two IPv6): a connection made with the
+// default configuration signals one host candidate per address family,
+// each an mDNS name, bound to the default route's address; mode 1, which
+// an embedder chooses for a page allowed to capture, signals all five.
+TEST_F(PcSecurityTest, IP10_DefaultConfigurationSignalsOneHostPerFamily) {
+  MakeContext(a_, "a", "192.168.1.10");
+  for (const char* ip :
+       {"10.0.0.10", "172.16.0.10", "2001:db8::10", "2001:db8:1::10"}) {
+    rtc_socket_address addr;
+    ASSERT_EQ(rtc_socket_address_parse(ip, strlen(ip), &addr), RTC_OK);
+    ASSERT_EQ(rtc_sim_host_add_address(a_.host, &addr), RTC_OK);
+  }
+  auto gather = [&](const rtc_configuration& config) {
+    return HostCandidates(GatheredOffer(a_, config));
+  };
+  rtc_configuration config;
+  rtc_configuration_init(&config);
+  EXPECT_EQ(config.ip_handling, RTC_IP_HANDLING_DEFAULT_ROUTE);
+  std::vector<std::string> hosts = gather(config);
+  ASSERT_EQ(hosts.size(), 2u);
+  for (const auto& line : hosts)
+    EXPECT_NE(line.find(".local "), std::string::npos) << line;
+
+  // The same with addresses shown: the default route's, one per family.
+  config.obfuscate_host_addresses = false;
+  hosts = gather(config);
+  ASSERT_EQ(hosts.size(), 2u);
+  std::string both = hosts[0] + "\n" + hosts[1];
+  EXPECT_NE(both.find(" 192.168.1.10 "), std::string::npos) << both;
+  EXPECT_NE(both.find(" 2001:db8::10 "), std::string::npos) << both;
+
+  // Mode 1: every interface.
+  rtc_configuration_init(&config);
+  config.ip_handling = RTC_IP_HANDLING_ALL_INTERFACES;
+  EXPECT_EQ(gather(config).size(), 5u);
 }
 
 // --- IP-05: no private address in descriptions, candidates or stats ---
@@ -384,16 +443,7 @@ TEST_F(PcSecurityTest, IP06_UnresolvedMdnsCandidateIsReportedLikeAResolvedOne) {
   std::string line =
       "candidate:9 1 udp 2122260223 " + ghost + " 5000 typ host ufrag " +
       Attribute(Description(a_, RTC_DESCRIPTION_REMOTE), "ice-ufrag");
-  OnQueue(a_.signaling, [&] {
-    rtc_ice_candidate_init init = {line.c_str(), "0", 0, nullptr};
-    ASSERT_EQ(rtc_peer_connection_add_ice_candidate(
-                  a_.pc, &init,
-                  [](void*, rtc_error err, const rtc_error_info* info) {
-                    EXPECT_EQ(err, RTC_OK) << info->message;
-                  },
-                  nullptr),
-              RTC_OK);
-  });
+  AddCandidate(a_, line);
   rtc_sim_time_advance_us(time_, 10 * kSec);  // the lookup times out
   std::string json = GetStats(a_);
   std::string remote_sdp = Description(a_, RTC_DESCRIPTION_REMOTE);
