@@ -34,6 +34,7 @@
 #include "rtc_base/logging.h"
 #include "rtc_base/sim_time.h"
 #include "test/fuzzers/dtls_fuzzer_certs.h"
+#include "test/fuzzers/fuzz_wire.h"
 
 int LLVMFuzzerInitialize(int* argc, char*** argv);
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
@@ -42,13 +43,6 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 #define FLAG_PEER 0x02
 
 #define MAX_DATAGRAMS 32
-
-typedef struct datagram {
-  struct datagram* next;
-  int to;
-  size_t size;
-  uint8_t data[];
-} datagram;
 
 /* 0: the fuzzed transport, 1: the real peer. */
 typedef struct end {
@@ -66,8 +60,7 @@ static struct {
   rtc_certificate* server_cert;
   end ends[2];
   bool peer_alive;
-  datagram* head;
-  datagram** tail;
+  rtc_fuzz_wire wire;
   FILE* capture[2]; /* datagrams to the client, to the server */
   bool capture_client_is_0;
 } g;
@@ -114,56 +107,30 @@ static rtc_error send_datagram(void* user, const uint8_t* data, size_t size) {
   /* The fuzzed transport's datagrams reach the peer, if there is one. */
   if (to == 1 && !g.peer_alive)
     return RTC_OK;
-  datagram* d = rtc_malloc(sizeof(*d) + size);
-  RTC_CHECK(d);
-  d->next = NULL;
-  d->to = to;
-  d->size = size;
-  memcpy(d->data, data, size);
-  *g.tail = d;
-  g.tail = &d->next;
+  rtc_fuzz_wire_push(&g.wire, to, data, size);
   return RTC_OK;
 }
 
-static void on_queue(rtc_task_fn fn, void* arg) {
-  RTC_CHECK(rtc_task_queue_post(g.queue, (rtc_task){fn, NULL, arg}) == RTC_OK);
-  rtc_sim_time_run_until_idle(g.time);
+static void receive(void* user, int to, const uint8_t* data, size_t size) {
+  (void)user;
+  if (g.ends[to].transport)
+    rtc_dtls_transport_receive(g.ends[to].transport, data, size);
 }
 
-static void deliver_queued(void* arg) {
-  (void)arg;
-  datagram* list = g.head;
-  g.head = NULL;
-  g.tail = &g.head;
-  while (list) {
-    datagram* d = list;
-    list = d->next;
-    if (g.ends[d->to].transport)
-      rtc_dtls_transport_receive(g.ends[d->to].transport, d->data, d->size);
-    rtc_free(d);
-  }
+static void on_queue(rtc_task_fn fn, void* arg) {
+  rtc_fuzz_wire_on_queue(&g.wire, fn, arg);
 }
 
 static void pump(void) {
-  for (int i = 0; i < 64 && g.head; i++)
-    on_queue(deliver_queued, NULL);
+  rtc_fuzz_wire_pump(&g.wire);
 }
 
 static void run_for(int64_t us) {
-  for (int64_t t = 0; t < us; t += 10 * RTC_US_PER_MS) {
-    pump();
-    rtc_sim_time_advance_us(g.time, 10 * RTC_US_PER_MS);
-  }
-  pump();
+  rtc_fuzz_wire_run_for(&g.wire, us);
 }
 
 static void drop_queued(void) {
-  while (g.head) {
-    datagram* d = g.head;
-    g.head = d->next;
-    rtc_free(d);
-  }
-  g.tail = &g.head;
+  rtc_fuzz_wire_drop(&g.wire);
 }
 
 typedef struct setup {
@@ -395,9 +362,9 @@ int LLVMFuzzerInitialize(int* argc, char*** argv) {
   (void)rtc_log_is_enabled(RTC_LOG_ERROR, __FILE__);
   if (!getenv("RTCBOX_LOG"))
     RTC_CHECK(rtc_log_configure("none", NULL) == RTC_OK);
-  g.tail = &g.head;
   RTC_CHECK(rtc_sim_time_create(0, &g.time) == RTC_OK);
   RTC_CHECK(rtc_sim_time_create_queue(g.time, "network", &g.queue) == RTC_OK);
+  rtc_fuzz_wire_init(&g.wire, g.time, g.queue, receive, NULL);
   RTC_CHECK(rtc_certificate_from_pem(kClientCertPem, kClientKeyPem,
                                      &g.client_cert) == RTC_OK);
   RTC_CHECK(rtc_certificate_from_pem(kServerCertPem, kServerKeyPem,

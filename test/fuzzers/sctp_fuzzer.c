@@ -45,6 +45,7 @@
 #include "rtc_base/checks.h"
 #include "rtc_base/logging.h"
 #include "rtc_base/sim_time.h"
+#include "test/fuzzers/fuzz_wire.h"
 #include "test/support/sim_wall_clock.h"
 
 int LLVMFuzzerInitialize(int* argc, char*** argv);
@@ -58,13 +59,6 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 #define RECYCLE_EVERY 500
 #define SCTP_HEADER_SIZE 12
 
-typedef struct packet {
-  struct packet* next;
-  int to; /* 0: a, 1: b */
-  size_t size;
-  uint8_t data[];
-} packet;
-
 typedef struct side {
   rtc_sctp_transport* transport;
   int index;
@@ -77,8 +71,7 @@ static struct {
   rtc_task_queue* queue;
   rtc_sctp_transport* keeper;
   side sides[2];
-  packet* head;
-  packet** tail;
+  rtc_fuzz_wire wire; /* to 0: a, to 1: b */
   bool mute_b;
   /* The common header of a's last packet after its INIT: the ports and
    * the verification tag b expects. */
@@ -129,66 +122,36 @@ static rtc_error send_packet(void* user, const uint8_t* data, size_t size) {
   side* from = user;
   if (from->index > 1 || (from->index == 1 && g.mute_b))
     return RTC_OK;
-  packet* p = rtc_malloc(sizeof(*p) + size);
-  RTC_CHECK(p);
-  p->next = NULL;
-  p->to = 1 - from->index;
-  p->size = size;
-  memcpy(p->data, data, size);
-  *g.tail = p;
-  g.tail = &p->next;
+  int to = 1 - from->index;
+  rtc_fuzz_wire_push(&g.wire, to, data, size);
   if (from->index == 0 && size >= SCTP_HEADER_SIZE &&
       (data[4] | data[5] | data[6] | data[7]) != 0) {
     memcpy(g.header, data, SCTP_HEADER_SIZE);
     g.have_header = true;
   }
-  capture(g.capture[p->to], data, size);
+  capture(g.capture[to], data, size);
   return RTC_OK;
+}
+
+static void receive(void* user, int to, const uint8_t* data, size_t size) {
+  (void)user;
+  side* s = &g.sides[to];
+  if (s->transport)
+    rtc_sctp_transport_receive(s->transport, data, size);
 }
 
 /* Runs fn(arg) on the transports' queue, now. */
 static void on_queue(rtc_task_fn fn, void* arg) {
-  RTC_CHECK(rtc_task_queue_post(g.queue, (rtc_task){fn, NULL, arg}) == RTC_OK);
-  rtc_sim_time_run_until_idle(g.time);
-}
-
-static void deliver_queued(void* arg) {
-  (void)arg;
-  packet* list = g.head;
-  g.head = NULL;
-  g.tail = &g.head;
-  while (list) {
-    packet* p = list;
-    list = p->next;
-    side* to = &g.sides[p->to];
-    if (to->transport)
-      rtc_sctp_transport_receive(to->transport, p->data, p->size);
-    rtc_free(p);
-  }
-}
-
-/* Delivers packets until the wire is quiet (bounded: b echoes). */
-static void pump(void) {
-  for (int i = 0; i < 64 && g.head; i++)
-    on_queue(deliver_queued, NULL);
+  rtc_fuzz_wire_on_queue(&g.wire, fn, arg);
 }
 
 /* Advances simulated time by `us`, delivering packets every 10 ms. */
 static void run_for(int64_t us) {
-  for (int64_t t = 0; t < us; t += 10 * RTC_US_PER_MS) {
-    pump();
-    rtc_sim_time_advance_us(g.time, 10 * RTC_US_PER_MS);
-  }
-  pump();
+  rtc_fuzz_wire_run_for(&g.wire, us);
 }
 
 static void drop_queued(void) {
-  while (g.head) {
-    packet* p = g.head;
-    g.head = p->next;
-    rtc_free(p);
-  }
-  g.tail = &g.head;
+  rtc_fuzz_wire_drop(&g.wire);
 }
 
 static rtc_sctp_transport_config config_for(side* s) {
@@ -449,10 +412,10 @@ int LLVMFuzzerInitialize(int* argc, char*** argv) {
   (void)rtc_log_is_enabled(RTC_LOG_ERROR, __FILE__);
   if (!getenv("RTCBOX_LOG"))
     RTC_CHECK(rtc_log_configure("none", NULL) == RTC_OK);
-  g.tail = &g.head;
   RTC_CHECK(rtc_sim_time_create(0, &g.time) == RTC_OK);
   rtc_test_wall_clock_follow(g.time);
   RTC_CHECK(rtc_sim_time_create_queue(g.time, "network", &g.queue) == RTC_OK);
+  rtc_fuzz_wire_init(&g.wire, g.time, g.queue, receive, NULL);
   on_queue(create_keeper, NULL);
   g.fresh_each_input = getenv("SCTP_FUZZER_FRESH") != NULL;
   const char* dir = getenv("SCTP_FUZZER_WRITE_SEEDS");

@@ -51,6 +51,18 @@ size_t HeapInUse() {
 #endif
 }
 
+// The highest heap in use seen since it was made.
+struct HeapPeak {
+  size_t start = HeapInUse();
+  size_t peak = start;
+  void Sample() {
+    size_t now = HeapInUse();
+    if (now > peak)
+      peak = now;
+  }
+  size_t Growth() const { return peak - start; }
+};
+
 // SCTP chunk types (RFC 9260 §3.2, RFC 6525, RFC 5061).
 enum : uint8_t {
   kData = 0,
@@ -755,8 +767,7 @@ TEST_F(SctpSecurityTest, DC07_FirstFragmentsOnEveryStreamStayWithinBudget) {
   const ParsedChunk* init = FindSent(kInit);
   ASSERT_NE(init, nullptr);
   uint16_t our_inbound = Get16(&init->value[10]);
-  size_t before = HeapInUse();
-  size_t peak = before;
+  HeapPeak heap;
   const std::vector<uint8_t> payload(200, 0x5a);
   const size_t kPerPacket = 6;
   uint32_t streams = 0;
@@ -775,19 +786,14 @@ TEST_F(SctpSecurityTest, DC07_FirstFragmentsOnEveryStreamStayWithinBudget) {
     Deliver(chunks);
     if (sid % 600 == 0) {
       rtc_sim_time_advance_us(time_, kMs);
-      size_t now = HeapInUse();
-      if (now > peak)
-        peak = now;
+      heap.Sample();
     }
   }
   rtc_sim_time_advance_us(time_, kSec);
-  size_t after = HeapInUse();
-  if (after > peak)
-    peak = after;
+  heap.Sample();
   EXPECT_EQ(streams, 65535u);
   EXPECT_LE(our_inbound, 65535u);
-  EXPECT_LT(peak - before, size_t{8} << 20)
-      << "heap grew from " << before << " to a peak of " << peak;
+  EXPECT_LT(heap.Growth(), size_t{8} << 20);
   // No message was delivered: none was complete.
   EXPECT_TRUE(events_.messages.empty());
 }
@@ -805,8 +811,7 @@ TEST_F(SctpSecurityTest, DC07_DeferredStreamResetRequestsStayWithinBudget) {
   peer_streams_ = 65535;
   CreateAndStart();
   ASSERT_TRUE(Handshake());
-  size_t before = HeapInUse();
-  size_t peak = before;
+  HeapPeak heap;
   uint32_t seq = kPeerTsn;  // RFC 6525 §5.1: starts at the initial TSN
   const int kRequests = 20000;
   for (int i = 0; i < kRequests; i++) {
@@ -817,18 +822,12 @@ TEST_F(SctpSecurityTest, DC07_DeferredStreamResetRequestsStayWithinBudget) {
     for (int k = 0; k < 100; k++)
       Put16(v, static_cast<uint16_t>((i * 100 + k) % 65535));
     Deliver({Chunk(kReconfig, 0, Param(13, v))});
-    if (i % 500 == 0) {
-      size_t now = HeapInUse();
-      if (now > peak)
-        peak = now;
-    }
+    if (i % 500 == 0)
+      heap.Sample();
   }
   rtc_sim_time_advance_us(time_, kSec);
-  size_t after = HeapInUse();
-  if (after > peak)
-    peak = after;
-  EXPECT_LT(peak - before, size_t{1} << 20)
-      << "heap grew from " << before << " to a peak of " << peak;
+  heap.Sample();
+  EXPECT_LT(heap.Growth(), size_t{1} << 20);
   // The association goes on: a channel opens after.
   SendOnStream(1001, 50, DcepOpen("after"));
   ASSERT_EQ(events_.opened_by_peer.size(), 1u);
