@@ -912,6 +912,41 @@ TEST_F(IceSimTest, CandidatesOfTheRemoteRestartTrickledBeforeOursAreKept) {
   EXPECT_EQ(b_.selected.remote.address.family, RTC_AF_INET);
 }
 
+// The held candidates of a remote restart (above) cost memory: without it
+// the candidate is refused with RTC_ERR_NO_MEMORY and nothing is held;
+// at most 32 are held, the others ignored; whatever is held when the agent
+// goes is freed (the test main checks every allocation).
+TEST_F(IceSimTest, HeldCandidatesAreBoundedAndSurviveOutOfMemory) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hb = AddHost(Nat::kNone, "203.0.113.2", nullptr);
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING));
+  MakePeer(b_, "b", hb, Config(RTC_ICE_ROLE_CONTROLLED));
+  Start();
+  ASSERT_TRUE(BothConnected(10 * kSec));
+  auto held = [&](int port) {
+    std::string line = "candidate:1 1 udp 2122260223 203.0.113.1 " +
+                       std::to_string(port) + " typ host ufrag nextgen";
+    rtc_candidate c;
+    EXPECT_EQ(rtc_candidate_parse(line.c_str(), line.size(), &c, nullptr),
+              RTC_OK);
+    return c;
+  };
+  OnQueue(b_.queue, [&] {
+    rtc_candidate c = held(4000);
+    rtc_alloc_fail_nth(1, 0);
+    EXPECT_EQ(rtc_ice_agent_add_remote_candidate(b_.agent, &c),
+              RTC_ERR_NO_MEMORY);
+    rtc_alloc_clear_failure();
+    for (int i = 0; i < 40; i++) {
+      c = held(4001 + i);
+      EXPECT_EQ(rtc_ice_agent_add_remote_candidate(b_.agent, &c), RTC_OK);
+    }
+  });
+  Run(kSec);
+  EXPECT_TRUE(a_.connected());
+  EXPECT_TRUE(b_.connected());
+}
+
 // webrtc-pc RTCIceTransportState "failed": gathering finished, no more
 // remote candidates, every pair failed "and either zero local candidates
 // were gathered or the PAC timer has expired". A restart whose new
