@@ -39,6 +39,7 @@
 #include <usrsctp.h>
 
 #include "pc/sctp_transport.h"
+#include "pc/sctp_crc32c.h"
 #include "pc/sctp_transport_internal.h"
 #include "rtc_base/alloc.h"
 #include "rtc_base/clock.h"
@@ -123,6 +124,7 @@ static int conn_output(void* addr,
   p->next = NULL;
   p->size = length;
   memcpy(p->data, buffer, length);
+  rtc_sctp_set_checksum(p->data, length);
   state_lock();
   rtc_sctp_transport* t = find_locked((uintptr_t)addr);
   if (t) {
@@ -168,6 +170,10 @@ void rtc_sctp_usrsctp_acquire(void) {
   rtc_sctp_usrsctp_lock(NULL);
   if (!g_initialized) {
     usrsctp_init_nothreads(0, conn_output, debug_printf);
+    /* We compute the checksum of what we send (conn_output: with the
+     * CPU's crc32 instruction, usrsctp's loop is slow) and usrsctp checks
+     * none of what it receives: DTLS has (pc/sctp_crc32c.h). */
+    usrsctp_enable_crc32c_offload();
     /* As libwebrtc: no ECN, and neither ASCONF nor AUTH, which data
      * channels do not use (less attack surface). */
     usrsctp_sysctl_set_sctp_ecn_enable(0);
