@@ -399,6 +399,7 @@ rtc_error rtc_peer_connection_set_configuration(rtc_peer_connection* pc,
 
 static void bridge_unref(pc_bridge* b) {
   if (b && rtc_refcount_dec(&b->refs)) {
+    rtc_free(b->sent);
     rtc_safety_flag_unref(b->flag);
     rtc_mutex_destroy(&b->mu);
     rtc_free(b);
@@ -522,7 +523,6 @@ typedef enum net_event_kind {
   EV_PEER_CHANNEL,
   EV_CHANNEL_OPEN,
   EV_MESSAGE,
-  EV_SENT,
   EV_CHANNEL_CLOSED,
   EV_SCTP_ERROR,
 } net_event_kind;
@@ -749,13 +749,60 @@ static void ev_message(void* user,
   post_event(e);
 }
 
+/* Applies the sent totals gathered since it was posted (signaling). */
+static void sent_run(void* arg) {
+  pc_bridge* b = arg;
+  rtc_mutex_lock(&b->mu);
+  pc_sent_total* totals = b->sent;
+  size_t count = b->sent_count;
+  b->sent = NULL;
+  b->sent_count = b->sent_capacity = 0;
+  b->sent_posted = false;
+  rtc_mutex_unlock(&b->mu);
+  for (size_t i = 0; i < count && rtc_safety_flag_alive(b->flag); i++)
+    pc_data_channel_on_sent(b->pc, totals[i].stream_id, totals[i].total);
+  rtc_free(totals);
+}
+
+static void sent_destroy(void* arg) {
+  bridge_unref(arg);
+}
+
 static void ev_sent(void* user, uint16_t stream_id, uint64_t total_sent) {
-  net_event* e = new_event(user, EV_SENT, NULL);
-  if (!e)
+  pc_bridge* b = user;
+  bool post = false;
+  rtc_mutex_lock(&b->mu);
+  size_t i = 0;
+  while (i < b->sent_count && b->sent[i].stream_id != stream_id)
+    i++;
+  if (i == b->sent_count && b->sent_count == b->sent_capacity) {
+    size_t capacity = b->sent_capacity ? 2 * b->sent_capacity : 4;
+    pc_sent_total* bigger = rtc_realloc(b->sent, capacity * sizeof(*bigger));
+    if (!bigger) {
+      rtc_mutex_unlock(&b->mu);
+      RTC_LOG(WARNING, "peer connection: a bufferedAmount update was lost");
+      return;
+    }
+    b->sent = bigger;
+    b->sent_capacity = capacity;
+  }
+  if (i == b->sent_count)
+    b->sent[b->sent_count++].stream_id = stream_id;
+  b->sent[i].total = total_sent;
+  if (!b->sent_posted)
+    post = b->sent_posted = true;
+  rtc_mutex_unlock(&b->mu);
+  if (!post)
     return;
-  e->stream_id = stream_id;
-  e->number = total_sent;
-  post_event(e);
+  rtc_refcount_inc(&b->refs);
+  rtc_task task = {sent_run, sent_destroy, b};
+  /* A failed post drops the task (and its reference); the totals wait
+   * for the next report. */
+  if (pc_bridge_post_signaling(b, task) != RTC_OK) {
+    rtc_mutex_lock(&b->mu);
+    b->sent_posted = false;
+    rtc_mutex_unlock(&b->mu);
+  }
 }
 
 static void ev_sctp_error(void* user, const rtc_error_info* error) {
@@ -1154,9 +1201,6 @@ static void handle_event(rtc_peer_connection* pc, net_event* e) {
       return;
     case EV_MESSAGE:
       pc_data_channel_on_message(pc, e->stream_id, e->binary, e->data, e->size);
-      return;
-    case EV_SENT:
-      pc_data_channel_on_sent(pc, e->stream_id, e->number);
       return;
     case EV_CHANNEL_CLOSED:
       pc_data_channel_on_closed(pc, e->stream_id);

@@ -208,6 +208,11 @@ typedef struct pc_op {
 
 /* A shared block that tasks crossing threads hold, so that nothing
  * dereferences a peer connection that is gone. */
+typedef struct pc_sent_total {
+  uint16_t stream_id;
+  uint64_t total;
+} pc_sent_total;
+
 typedef struct pc_bridge {
   rtc_refcount refs;
   rtc_safety_flag* flag;   /* alive while the pc is */
@@ -217,6 +222,14 @@ typedef struct pc_bridge {
    * network thread must not touch it any more. */
   rtc_mutex mu;
   rtc_task_queue* signaling RTC_GUARDED_BY(mu); /* NULL once destroyed */
+  /* Data sent (RTCDataChannel bufferedAmount), by stream: the latest
+   * totals the network side reported and the signaling side has not
+   * applied yet, applied by one task however many reports came (SCTP
+   * reports after every packet it takes: 30 a 64 KiB message). */
+  struct pc_sent_total* sent RTC_GUARDED_BY(mu);
+  size_t sent_count RTC_GUARDED_BY(mu);
+  size_t sent_capacity RTC_GUARDED_BY(mu);
+  bool sent_posted RTC_GUARDED_BY(mu);
   rtc_task_queue* network;
   /* The network half: set, used and destroyed on the network thread only.
    * It lives here, not in the pc, because network tasks may run after the
