@@ -16,6 +16,7 @@
 #include "p2p/stun.h"
 #include "rtc_base/alloc.h"
 #include "rtc_base/sim_time.h"
+#include "test/ice/ice_sim_fixture.h"
 #include "test/ice/ice_test_util.h"
 #include "test/network/sim_network.h"
 
@@ -54,18 +55,16 @@ const char* NatName(Nat n) {
   return "?";
 }
 
-class IceSimTest : public testing::Test {
+class IceSimTest : public rtc_test::IceSimFixture {
  protected:
+  IceSimTest() : IceSimFixture(1234) {}
+
   void SetUp() override {
-    ASSERT_EQ(rtc_sim_time_create(0, &time_), RTC_OK);
-    ASSERT_EQ(rtc_sim_network_create(time_, 1234, &net_), RTC_OK);
-    ASSERT_EQ(rtc_sim_time_create_queue(time_, "stun", &stun_queue_), RTC_OK);
-    rtc_socket_address ip = Ip("198.51.100.1");
-    ASSERT_EQ(rtc_sim_network_add_host(net_, nullptr, &ip, &stun_host_),
-              RTC_OK);
-    OnQueue(stun_queue_, [&] {
+    IceSimFixture::SetUp();
+    stun_host_ = AddHostOnNat(nullptr, "198.51.100.1");
+    OnQueue(helper_queue_, [&] {
       ASSERT_EQ(stun_.Start(rtc_sim_host_socket_factory(stun_host_),
-                            stun_queue_, Ip("198.51.100.1:3478")),
+                            helper_queue_, Ip("198.51.100.1:3478")),
                 RTC_OK);
     });
   }
@@ -73,32 +72,8 @@ class IceSimTest : public testing::Test {
   void TearDown() override {
     for (IcePeer* p : {&a_, &b_})
       DestroyPeer(*p);
-    OnQueue(stun_queue_, [&] { stun_.Stop(); });
-    for (ScriptedIcePeer* s : scripted_) {
-      ScriptedIcePeer* peer = s;
-      OnQueue(stun_queue_, [peer] { peer->Stop(); });
-      delete peer;
-    }
-    // Nothing may still be scheduled by the agents or the sockets.
-    rtc_sim_time_advance_us(time_, 100 * kSec);
-    EXPECT_EQ(rtc_sim_time_next_deadline_us(time_), INT64_MAX);
-    rtc_task_queue_destroy(stun_queue_);
-    rtc_sim_network_destroy(net_);
-    rtc_sim_time_destroy(time_);
-  }
-
-  void OnQueue(rtc_task_queue* q, std::function<void()> fn) {
-    ASSERT_EQ(PostTo(q, std::move(fn)), RTC_OK);
-    rtc_sim_time_run_until_idle(time_);
-  }
-
-  void Run(int64_t us) { rtc_sim_time_advance_us(time_, us); }
-
-  bool RunUntil(std::function<bool()> done, int64_t timeout_us) {
-    return rtc_sim_time_run_until(
-        time_,
-        [](void* arg) { return (*static_cast<std::function<bool()>*>(arg))(); },
-        &done, timeout_us);
+    OnQueue(helper_queue_, [&] { stun_.Stop(); });
+    IceSimFixture::TearDown();
   }
 
   rtc_sim_host* AddHost(Nat nat, const char* public_ip, const char* ip) {
@@ -114,17 +89,7 @@ class IceSimTest : public testing::Test {
       rtc_socket_address pub = Ip(public_ip);
       EXPECT_EQ(rtc_sim_network_add_nat(net_, &pub, type, &n), RTC_OK);
     }
-    rtc_socket_address addr = Ip(nat == Nat::kNone ? public_ip : ip);
-    rtc_sim_host* host = nullptr;
-    EXPECT_EQ(rtc_sim_network_add_host(net_, n, &addr, &host), RTC_OK);
-    return host;
-  }
-
-  rtc_sim_host* AddHostOnNat(rtc_sim_nat* nat, const char* ip) {
-    rtc_socket_address addr = Ip(ip);
-    rtc_sim_host* host = nullptr;
-    EXPECT_EQ(rtc_sim_network_add_host(net_, nat, &addr, &host), RTC_OK);
-    return host;
+    return AddHostOnNat(n, nat == Nat::kNone ? public_ip : ip);
   }
 
   rtc_ice_agent_config Config(rtc_ice_role role, bool with_stun = true) {
@@ -140,100 +105,9 @@ class IceSimTest : public testing::Test {
     return config;
   }
 
-  void MakePeer(IcePeer& p,
-                const char* name,
-                rtc_sim_host* host,
-                const rtc_ice_agent_config& config) {
-    p.name = name;
-    ASSERT_EQ(rtc_sim_time_create_queue(time_, name, &p.queue), RTC_OK);
-    p.factory = rtc_sim_host_socket_factory(host);
-    OnQueue(p.queue, [&] { ASSERT_EQ(p.Create(config), RTC_OK); });
-  }
-
-  void DestroyPeer(IcePeer& p) {
-    if (!p.queue)
-      return;
-    OnQueue(p.queue, [&] { p.Destroy(); });
-    rtc_task_queue_destroy(p.queue);
-    p.queue = nullptr;
-  }
-
-  // Wires a and b for trickle signaling and starts both.
-  void Start(int64_t signaling_delay_us = 10 * kMs,
-             int64_t b_signaling_delay_us = -1) {
-    a_.other = &b_;
-    b_.other = &a_;
-    a_.signaling_delay_us = b_.signaling_delay_us = signaling_delay_us;
-    if (b_signaling_delay_us >= 0)
-      b_.signaling_delay_us = b_signaling_delay_us;
-    rtc_test::ExchangeCredentials(a_, b_);
-    rtc_sim_time_run_until_idle(time_);
-    start_us_ = rtc_sim_time_now_us(time_);
-    OnQueue(a_.queue,
-            [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
-    OnQueue(b_.queue,
-            [&] { ASSERT_EQ(rtc_ice_agent_gather(b_.agent), RTC_OK); });
-  }
-
-  bool BothConnected(int64_t timeout_us) {
-    return RunUntil(
-        [&] {
-          return a_.selected_count > 0 && b_.selected_count > 0 &&
-                 a_.connected() && b_.connected();
-        },
-        timeout_us);
-  }
-
-  // Sends `text` from p to its peer over the selected pair.
-  rtc_error Send(IcePeer& p, const std::string& text) {
-    rtc_error result = RTC_ERR_INTERNAL;
-    // RFC 7983: data must look like DTLS or RTP to reach the other side.
-    std::string packet = std::string(1, '\x17') + text;
-    OnQueue(p.queue, [&] {
-      result = rtc_ice_agent_send(
-          p.agent, reinterpret_cast<const uint8_t*>(packet.data()),
-          packet.size());
-    });
-    return result;
-  }
-
-  ScriptedIcePeer* AddScripted(rtc_sim_host* host,
-                               const char* address,
-                               const char* ufrag,
-                               const char* pwd) {
-    auto* s = new ScriptedIcePeer;
-    scripted_.push_back(s);
-    OnQueue(stun_queue_, [&] {
-      ASSERT_EQ(s->Start(rtc_sim_host_socket_factory(host), stun_queue_,
-                         Ip(address), ufrag, pwd),
-                RTC_OK);
-    });
-    return s;
-  }
-
-  // Points peer p at a scripted peer: its credentials and candidate.
-  void ConnectTo(IcePeer& p,
-                 ScriptedIcePeer* s,
-                 const char* ufrag,
-                 const char* pwd) {
-    rtc_candidate c = s->Candidate();
-    OnQueue(p.queue, [&] {
-      ASSERT_EQ(rtc_ice_agent_set_remote_credentials(p.agent, ufrag, pwd),
-                RTC_OK);
-      ASSERT_EQ(rtc_ice_agent_gather(p.agent), RTC_OK);
-      ASSERT_EQ(rtc_ice_agent_add_remote_candidate(p.agent, &c), RTC_OK);
-    });
-  }
-
-  rtc_sim_time* time_ = nullptr;
-  rtc_sim_network* net_ = nullptr;
-  rtc_task_queue* stun_queue_ = nullptr;
   rtc_sim_host* stun_host_ = nullptr;
   StunServer stun_;
   rtc_socket_address stun_address_{};
-  IcePeer a_, b_;
-  std::vector<ScriptedIcePeer*> scripted_;
-  int64_t start_us_ = 0;
 };
 
 std::string DumpPairs(IcePeer& p) {
@@ -1210,7 +1084,7 @@ TEST_F(IceSimTest, ICE02_AnswersBadRequestsWith400And401) {
   rtc_sim_time_run_until_idle(time_);
   ASSERT_EQ(a_.candidates.size(), 1u);
   rtc_socket_address target = a_.candidates[0].address;
-  OnQueue(stun_queue_, [&] {
+  OnQueue(helper_queue_, [&] {
     s->SendRequest(target, "", "");           // no USERNAME/MI
     s->SendRequest(target, "aaaa:peer", "");  // no MI
     s->SendRequest(target, "zzzz:peer", "aaaaaaaaaaaaaaaaaaaaaaaa");  // who?
@@ -1242,7 +1116,7 @@ TEST_F(IceSimTest, SEC29_DataFromAnUnvalidatedAddressNeverReachesTheObserver) {
   ASSERT_TRUE(BothConnected(10 * kSec));
   rtc_socket_address target = a_.selected.local.address;
   // A DTLS ClientHello-looking packet from a third address (SEC-29).
-  OnQueue(stun_queue_,
+  OnQueue(helper_queue_,
           [&] { x->SendRaw(target, std::string("\x16\xfe\xfd", 3)); });
   Run(kSec);
   EXPECT_TRUE(a_.received.empty());
@@ -1270,7 +1144,7 @@ TEST_F(IceSimTest, SEC29_DataOnlyFromTheSelectedPair) {
   rtc_socket_address target = a_.candidates[0].address;
   // A check from the peer's other socket: a's triggered check validates
   // that pair too, but the selected pair stays the first one.
-  OnQueue(stun_queue_, [&] {
+  OnQueue(helper_queue_, [&] {
     s->SendRequest(target, "aaaa:peer", "aaaaaaaaaaaaaaaaaaaaaaaa", true,
                    /*from_second=*/true);
   });
@@ -1284,11 +1158,11 @@ TEST_F(IceSimTest, SEC29_DataOnlyFromTheSelectedPair) {
   EXPECT_EQ(a_.selected_count, 1);
   // The rule, stricter than SEC-29: DTLS (and media) only from the
   // selected pair, not from every validated one.
-  OnQueue(stun_queue_,
+  OnQueue(helper_queue_,
           [&] { s->SendRaw(target, std::string("\x16") + "second", true); });
   Run(kSec);
   EXPECT_TRUE(a_.received.empty());
-  OnQueue(stun_queue_,
+  OnQueue(helper_queue_,
           [&] { s->SendRaw(target, std::string("\x16") + "first"); });
   Run(kSec);
   ASSERT_EQ(a_.received.size(), 1u);
@@ -1322,7 +1196,7 @@ TEST_F(IceSimTest, ImmediateNominationIsSentOnceWhenThePairWasTriggered) {
   rtc_socket_address target = a_.candidates[0].address;
   // a's first check is on its way; the peer's own check crosses it and
   // puts the pair in a's triggered queue.
-  OnQueue(stun_queue_, [&] {
+  OnQueue(helper_queue_, [&] {
     ASSERT_TRUE(s->requests.empty());
     s->SendRequest(target, "aaaa:peer", "aaaaaaaaaaaaaaaaaaaaaaaa");
   });
@@ -1519,7 +1393,7 @@ TEST_F(IceSimTest, PairLimitNeverEvictsAPairWithChecksInFlight) {
   ASSERT_EQ(a_.candidates.size(), 1u);
   rtc_socket_address target = a_.candidates[0].address;
   auto poke = [&] {
-    OnQueue(stun_queue_, [&] {
+    OnQueue(helper_queue_, [&] {
       s->SendRequest(target, "aaaa:peer", "aaaaaaaaaaaaaaaaaaaaaaaa");
     });
   };
@@ -1637,7 +1511,7 @@ TEST_F(IceSimTest, IP06_PeerReflexiveAddressIsNotExposedInRemoteCandidates) {
     ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
   });
   rtc_socket_address target = a_.candidates[0].address;
-  OnQueue(stun_queue_, [&] {
+  OnQueue(helper_queue_, [&] {
     s->SendRequest(target, "aaaa:peer", "aaaaaaaaaaaaaaaaaaaaaaaa");
   });
   Run(kSec);
@@ -1694,8 +1568,8 @@ TEST_F(IceSimTest, ReflexiveAddressEqualToAHiddenPrivateHostIsNotSignaled) {
   rtc_sim_host* ha = AddHostOnNat(nat, "192.168.1.10");
   rtc_sim_host* hl = AddHostOnNat(nat, "192.168.1.20");
   StunServer lan;
-  OnQueue(stun_queue_, [&] {
-    ASSERT_EQ(lan.Start(rtc_sim_host_socket_factory(hl), stun_queue_,
+  OnQueue(helper_queue_, [&] {
+    ASSERT_EQ(lan.Start(rtc_sim_host_socket_factory(hl), helper_queue_,
                         Ip("192.168.1.20:3478")),
               RTC_OK);
   });
@@ -1718,7 +1592,7 @@ TEST_F(IceSimTest, ReflexiveAddressEqualToAHiddenPrivateHostIsNotSignaled) {
           << rtc_test::CandidateString(c);
     DestroyPeer(p);
   }
-  OnQueue(stun_queue_, [&] { lan.Stop(); });
+  OnQueue(helper_queue_, [&] { lan.Stop(); });
 }
 
 // RFC 8445 §6.1.2.3: G is the controlling agent's priority; pairs formed

@@ -15,6 +15,7 @@
 #include "p2p/candidate.h"
 #include "p2p/ice_agent.h"
 #include "rtc_base/sim_time.h"
+#include "test/ice/ice_sim_fixture.h"
 #include "test/ice/ice_test_util.h"
 #include "test/network/sim_network.h"
 
@@ -44,50 +45,11 @@ rtc_candidate Candidate(const char* line) {
 
 // Agents on hosts of the simulated internet (no NAT, no STUN server), and
 // scripted peers.
-class IceSecurityTest : public testing::Test {
+class IceSecurityTest : public rtc_test::IceSimFixture {
  protected:
-  void SetUp() override {
-    ASSERT_EQ(rtc_sim_time_create(0, &time_), RTC_OK);
-    ASSERT_EQ(rtc_sim_network_create(time_, 99, &net_), RTC_OK);
-    ASSERT_EQ(rtc_sim_time_create_queue(time_, "peers", &peer_queue_), RTC_OK);
-  }
+  IceSecurityTest() : IceSimFixture(99) {}
 
-  void TearDown() override {
-    for (IcePeer* p : {&a_, &b_}) {
-      if (!p->queue)
-        continue;
-      OnQueue(p->queue, [p] { p->Destroy(); });
-      rtc_task_queue_destroy(p->queue);
-    }
-    for (ScriptedIcePeer* s : scripted_) {
-      OnQueue(peer_queue_, [s] { s->Stop(); });
-      delete s;
-    }
-    rtc_sim_time_advance_us(time_, 100 * kSec);
-    EXPECT_EQ(rtc_sim_time_next_deadline_us(time_), INT64_MAX);
-    rtc_task_queue_destroy(peer_queue_);
-    rtc_sim_network_destroy(net_);
-    rtc_sim_time_destroy(time_);
-  }
-
-  void OnQueue(rtc_task_queue* q, std::function<void()> fn) {
-    ASSERT_EQ(PostTo(q, std::move(fn)), RTC_OK);
-    rtc_sim_time_run_until_idle(time_);
-  }
-  void Run(int64_t us) { rtc_sim_time_advance_us(time_, us); }
-  bool RunUntil(std::function<bool()> done, int64_t timeout_us) {
-    return rtc_sim_time_run_until(
-        time_,
-        [](void* arg) { return (*static_cast<std::function<bool()>*>(arg))(); },
-        &done, timeout_us);
-  }
-
-  rtc_sim_host* AddHost(const char* ip) {
-    rtc_socket_address addr = Ip(ip);
-    rtc_sim_host* host = nullptr;
-    EXPECT_EQ(rtc_sim_network_add_host(net_, nullptr, &addr, &host), RTC_OK);
-    return host;
-  }
+  rtc_sim_host* AddHost(const char* ip) { return AddHostOnNat(nullptr, ip); }
 
   rtc_ice_agent_config Config(rtc_ice_role role) {
     rtc_ice_agent_config config;
@@ -98,74 +60,23 @@ class IceSecurityTest : public testing::Test {
     return config;
   }
 
-  void MakePeer(IcePeer& p,
-                const char* name,
-                rtc_sim_host* host,
-                const rtc_ice_agent_config& config) {
-    p.name = name;
-    ASSERT_EQ(rtc_sim_time_create_queue(time_, name, &p.queue), RTC_OK);
-    p.factory = rtc_sim_host_socket_factory(host);
-    OnQueue(p.queue, [&] { ASSERT_EQ(p.Create(config), RTC_OK); });
-  }
-
   ScriptedIcePeer* AddScripted(rtc_sim_host* host, const char* address) {
-    auto* s = new ScriptedIcePeer;
-    scripted_.push_back(s);
-    OnQueue(peer_queue_, [&] {
-      ASSERT_EQ(s->Start(rtc_sim_host_socket_factory(host), peer_queue_,
-                         Ip(address), kPeerUfrag, kPeerPwd),
-                RTC_OK);
-    });
-    return s;
+    return IceSimFixture::AddScripted(host, address, kPeerUfrag, kPeerPwd);
   }
 
   // p gathers and checks against the scripted peer s.
   void ConnectTo(IcePeer& p, ScriptedIcePeer* s) {
-    rtc_candidate c = s->Candidate();
-    OnQueue(p.queue, [&] {
-      ASSERT_EQ(
-          rtc_ice_agent_set_remote_credentials(p.agent, kPeerUfrag, kPeerPwd),
-          RTC_OK);
-      ASSERT_EQ(rtc_ice_agent_gather(p.agent), RTC_OK);
-      ASSERT_EQ(rtc_ice_agent_add_remote_candidate(p.agent, &c), RTC_OK);
-    });
+    IceSimFixture::ConnectTo(p, s, kPeerUfrag, kPeerPwd);
   }
 
   // Trickles a's and b's candidates to each other and starts both.
-  void StartBoth() {
-    a_.other = &b_;
-    b_.other = &a_;
-    a_.signaling_delay_us = b_.signaling_delay_us = 10 * kMs;
-    rtc_test::ExchangeCredentials(a_, b_);
-    rtc_sim_time_run_until_idle(time_);
-    OnQueue(a_.queue,
-            [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
-    OnQueue(b_.queue,
-            [&] { ASSERT_EQ(rtc_ice_agent_gather(b_.agent), RTC_OK); });
-  }
-
-  rtc_error Send(IcePeer& p, const std::string& text) {
-    rtc_error result = RTC_ERR_INTERNAL;
-    std::string packet = std::string(1, '\x17') + text;  // DTLS-looking
-    OnQueue(p.queue, [&] {
-      result = rtc_ice_agent_send(
-          p.agent, reinterpret_cast<const uint8_t*>(packet.data()),
-          packet.size());
-    });
-    return result;
-  }
+  void StartBoth() { Start(10 * kMs); }
 
   size_t PairCount(IcePeer& p) {
     size_t n = 0;
     OnQueue(p.queue, [&] { n = rtc_ice_agent_pairs(p.agent, nullptr, 0); });
     return n;
   }
-
-  rtc_sim_time* time_ = nullptr;
-  rtc_sim_network* net_ = nullptr;
-  rtc_task_queue* peer_queue_ = nullptr;
-  IcePeer a_, b_;
-  std::vector<ScriptedIcePeer*> scripted_;
 };
 
 // --- ICE-01: credentials ---
