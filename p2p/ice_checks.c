@@ -343,34 +343,6 @@ static void on_resolved(void* user,
   ice_flush_events(agent);
 }
 
-static bool is_hex(char ch) {
-  return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
-         (ch >= 'A' && ch <= 'F');
-}
-
-/* IP-07 (draft-ietf-mmusic-mdns-ice-candidates, "Processing": resolve only
- * names of the UUID form): `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx.local`,
- * so that candidates cannot make ICE probe the LAN for names such as
- * `printer.local`. */
-static bool is_uuid_local_name(const char* name) {
-  static const char kSuffix[] = ".local";
-  if (strlen(name) != 36 + sizeof(kSuffix) - 1)
-    return false;
-  for (size_t i = 0; i < 36; i++) {
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? name[i] != '-' : !is_hex(name[i]))
-      return false;
-  }
-  for (size_t i = 0; kSuffix[i]; i++) {
-    char ch = name[36 + i];
-    if (ch >= 'A' && ch <= 'Z')
-      ch = (char)(ch - 'A' + 'a');
-    if (ch != kSuffix[i])
-      return false;
-  }
-  return true;
-}
-
 rtc_error ice_add_remote(rtc_ice_agent* agent,
                          ice_generation* gen,
                          const rtc_candidate* c) {
@@ -384,8 +356,11 @@ rtc_error ice_add_remote(rtc_ice_agent* agent,
   bool mdns_name = c->hostname[0] != '\0';
   if (mdns_name) {
     /* ICE-07: no DNS for candidates; only `<name>.local` through mDNS, and
-     * IP-07: never under the relay policy. */
-    if (!rtc_candidate_is_mdns(c) || !is_uuid_local_name(c->hostname) ||
+     * IP-07: never under the relay policy. The draft ("Processing")
+     * resolves only names of the UUID form, so that candidates cannot make
+     * ICE probe the LAN for names such as `printer.local`. */
+    if (!rtc_candidate_is_mdns(c) ||
+        !rtc_mdns_is_uuid_name(c->hostname, strlen(c->hostname)) ||
         !rtc_mdns_is_resolvable_name(c->hostname, strlen(c->hostname)) ||
         agent->config.transport_policy == RTC_ICE_POLICY_RELAY)
       return RTC_OK;

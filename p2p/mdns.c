@@ -211,7 +211,7 @@ static int64_t bucket_ready_us(mdns_bucket* b, int64_t now) {
 }
 
 rtc_error rtc_mdns_group_create(uint32_t messages_per_second,
-                                  rtc_mdns_group** out) {
+                                rtc_mdns_group** out) {
   *out = NULL;
   if (messages_per_second == 0)
     return RTC_ERR_INVALID_ARGUMENT;
@@ -837,26 +837,43 @@ static void handle_query(rtc_mdns* mdns,
 /* `<uuid>.local` in wire form (a 36-byte label of hex digits and dashes in
  * the UUID layout, then "local"): the names WebRTC endpoints register
  * (draft-ietf-mmusic-mdns-ice-candidates), the only ones ICE resolves. */
-static bool is_uuid_local(const rtc_mdns_name* name) {
-  static const uint8_t kLocal[] = {5, 'l', 'o', 'c', 'a', 'l', 0};
-  if (name->length != 1 + 36 + sizeof(kLocal) || name->wire[0] != 36)
-    return false;
+/* 36 characters of a UUID's shape (RFC 9562 §4: hex digits, dashes at 8,
+ * 13, 18 and 23). */
+static bool uuid_shaped(const uint8_t* p) {
   for (size_t i = 0; i < 36; i++) {
-    uint8_t ch = name->wire[1 + i];
+    uint8_t ch = p[i];
     bool dash = i == 8 || i == 13 || i == 18 || i == 23;
     bool hex = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
                (ch >= 'A' && ch <= 'F');
     if (dash ? ch != '-' : !hex)
       return false;
   }
-  for (size_t i = 0; i < sizeof(kLocal); i++) {
-    uint8_t ch = name->wire[37 + i];
+  return true;
+}
+
+static bool equal_ignoring_case(const uint8_t* p, const char* lower, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    uint8_t ch = p[i];
     if (ch >= 'A' && ch <= 'Z')
       ch = (uint8_t)(ch - 'A' + 'a');
-    if (ch != kLocal[i])
+    if (ch != (uint8_t)lower[i])
       return false;
   }
   return true;
+}
+
+bool rtc_mdns_is_uuid_name(const char* name, size_t len) {
+  const uint8_t* p = (const uint8_t*)name;
+  return name && len == 36 + 6 && uuid_shaped(p) &&
+         equal_ignoring_case(p + 36, ".local", 6);
+}
+
+/* The same on the wire: a 36-byte label, then "local", then the root. */
+static bool is_uuid_local(const rtc_mdns_name* name) {
+  return name->length == 1 + 36 + 1 + 5 + 1 && name->wire[0] == 36 &&
+         uuid_shaped(name->wire + 1) && name->wire[37] == 5 &&
+         equal_ignoring_case(name->wire + 38, "local", 5) &&
+         name->wire[43] == 0;
 }
 
 static void handle_response(rtc_mdns* mdns,

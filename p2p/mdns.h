@@ -133,6 +133,10 @@ void rtc_mdns_cancel(rtc_mdns* mdns, rtc_mdns_query* query);
  * label of 1..63 letters, digits and hyphens. */
 bool rtc_mdns_is_resolvable_name(const char* name, size_t len);
 
+/* True for a name of the draft's form, `<uuid>.local` (36 characters of a
+ * UUID's shape: hex digits, dashes at 8, 13, 18 and 23; either case). */
+bool rtc_mdns_is_uuid_name(const char* name, size_t len);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif

@@ -2255,6 +2255,21 @@ TEST_P(MdnsNetworkTest, GroupResolvesItsOwnNamesWithoutAQuery) {
   EXPECT_GE(CountQueriesFor(sniffer, name), 2u);
 }
 
+TEST(MdnsNameTest, UuidNamesAreRecognised) {
+  auto is = [](const char* name) {
+    return rtc_mdns_is_uuid_name(name, name ? strlen(name) : 0);
+  };
+  EXPECT_TRUE(is("1f6e2b3c-4d5a-4b6c-8d7e-9f0a1b2c3d4e.local"));
+  EXPECT_TRUE(is("1F6E2B3C-4D5A-4B6C-8D7E-9F0A1B2C3D4E.LOCAL"));
+  EXPECT_FALSE(is(nullptr));
+  EXPECT_FALSE(is("printer.local"));
+  EXPECT_FALSE(is("1f6e2b3c-4d5a-4b6c-8d7e-9f0a1b2c3d4e.locals"));
+  EXPECT_FALSE(is("1f6e2b3c-4d5a-4b6c-8d7e-9f0a1b2c3d4e.lokal"));
+  EXPECT_FALSE(is("1f6e2b3c4-d5a-4b6c-8d7e-9f0a1b2c3d4e.local"));
+  EXPECT_FALSE(is("1f6e2b3c-4d5a-4b6c-8d7e-9f0a1b2c3d4g.local"));
+  EXPECT_FALSE(is("1f6e2b3c-4d5a-4b6c-8d7e-9f0a1b2c3d4.local"));
+}
+
 TEST(MdnsGroupTest, ZeroRateIsRefused) {
   rtc_mdns_group* group = nullptr;
   EXPECT_EQ(RTC_ERR_INVALID_ARGUMENT, rtc_mdns_group_create(0, &group));
