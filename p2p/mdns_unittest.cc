@@ -932,6 +932,8 @@ const rtc_socket_factory_vtable kFakeFactoryVtable = {
     FakeDefaultRoute,
     FakeCreateUdp,
     FakeCreateMulticastUdp,
+    nullptr,  // no TCP
+    nullptr,
 };
 
 // "192.168.1.10/24" or "fe80::1/64".

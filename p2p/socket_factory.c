@@ -112,3 +112,37 @@ rtc_error rtc_socket_factory_create_multicast_udp(
   return factory->vtable->create_multicast_udp(factory, queue, group, if_index,
                                                observer, user, out);
 }
+
+rtc_error rtc_socket_factory_connect_tcp(
+    rtc_socket_factory* factory,
+    rtc_task_queue* queue,
+    const rtc_socket_address* local,
+    const rtc_socket_address* remote,
+    const rtc_stream_socket_observer* observer,
+    void* user,
+    rtc_stream_socket** out) {
+  *out = NULL;
+  if (!observer || !observer->on_data || !observer->on_closed || !local ||
+      !remote)
+    return RTC_ERR_INVALID_ARGUMENT;
+  if (!factory->vtable->connect_tcp)
+    return RTC_ERR_NOT_SUPPORTED;
+  return factory->vtable->connect_tcp(factory, queue, local, remote, observer,
+                                      user, out);
+}
+
+rtc_error rtc_socket_factory_listen_tcp(
+    rtc_socket_factory* factory,
+    rtc_task_queue* queue,
+    const rtc_socket_address* local,
+    const rtc_stream_listener_observer* observer,
+    void* user,
+    rtc_stream_listener** out) {
+  *out = NULL;
+  if (!observer || !observer->on_accept || !local)
+    return RTC_ERR_INVALID_ARGUMENT;
+  if (!factory->vtable->listen_tcp)
+    return RTC_ERR_NOT_SUPPORTED;
+  return factory->vtable->listen_tcp(factory, queue, local, observer, user,
+                                     out);
+}

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "p2p/packet_socket.h"
+#include "p2p/stream_socket.h"
 #include "rtc_base/error.h"
 #include "rtc_base/socket_address.h"
 #include "rtc_base/task_queue.h"
@@ -110,6 +111,26 @@ typedef struct rtc_socket_factory_vtable {
                                     const rtc_packet_socket_observer* observer,
                                     void* user,
                                     rtc_packet_socket** out);
+  /* A TCP connection from `local` (port 0: any port) to `remote`:
+   * on_connected or on_closed follows. NULL when the factory has no TCP.
+   * Errors: RTC_ERR_INVALID_ARGUMENT (families differ, an address not on
+   * this host, port 0 to connect to), RTC_ERR_NOT_FOUND (no free port),
+   * RTC_ERR_NO_MEMORY, RTC_ERR_IO. */
+  rtc_error (*connect_tcp)(rtc_socket_factory* factory,
+                           rtc_task_queue* queue,
+                           const rtc_socket_address* local,
+                           const rtc_socket_address* remote,
+                           const rtc_stream_socket_observer* observer,
+                           void* user,
+                           rtc_stream_socket** out);
+  /* A TCP listener bound to `local` (port 0: any port). NULL when the
+   * factory has no TCP. Errors as connect_tcp's. */
+  rtc_error (*listen_tcp)(rtc_socket_factory* factory,
+                          rtc_task_queue* queue,
+                          const rtc_socket_address* local,
+                          const rtc_stream_listener_observer* observer,
+                          void* user,
+                          rtc_stream_listener** out);
 } rtc_socket_factory_vtable;
 
 struct rtc_socket_factory {
@@ -143,6 +164,25 @@ rtc_error rtc_socket_factory_create_multicast_udp(
     const rtc_packet_socket_observer* observer,
     void* user,
     rtc_packet_socket** out);
+
+/* See the vtable; RTC_ERR_NOT_SUPPORTED from a factory without TCP, and
+ * RTC_ERR_INVALID_ARGUMENT without the required callbacks (on_data,
+ * on_closed; on_accept). */
+rtc_error rtc_socket_factory_connect_tcp(
+    rtc_socket_factory* factory,
+    rtc_task_queue* queue,
+    const rtc_socket_address* local,
+    const rtc_socket_address* remote,
+    const rtc_stream_socket_observer* observer,
+    void* user,
+    rtc_stream_socket** out);
+rtc_error rtc_socket_factory_listen_tcp(
+    rtc_socket_factory* factory,
+    rtc_task_queue* queue,
+    const rtc_socket_address* local,
+    const rtc_stream_listener_observer* observer,
+    void* user,
+    rtc_stream_listener** out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -57,6 +57,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "p2p/system_factory_internal.h"
 #include "rtc_base/alloc.h"
 #include "rtc_base/checks.h"
 #include "rtc_base/logging.h"
@@ -101,10 +102,7 @@ typedef struct recv_arena {
 
 static _Thread_local recv_arena* tls_arena;
 
-typedef struct system_factory {
-  rtc_socket_factory base; /* first */
-  atomic_int live_sockets;
-} system_factory;
+typedef rtc_system_factory system_factory;
 
 typedef struct udp_socket {
   rtc_packet_socket base; /* first */
@@ -1195,6 +1193,8 @@ static const rtc_socket_factory_vtable kSystemFactoryVtable = {
     .default_route_address = sys_default_route_address,
     .create_udp = sys_create_udp,
     .create_multicast_udp = sys_create_multicast_udp,
+    .connect_tcp = rtc_system_connect_tcp,
+    .listen_tcp = rtc_system_listen_tcp,
 };
 
 rtc_error rtc_system_socket_factory_create(rtc_socket_factory** out) {

@@ -286,7 +286,8 @@ struct AppDataFilter {
                                                    if_index, obs, user, out);
   }
   static constexpr rtc_socket_factory_vtable kFactoryVtable = {
-      ListInterfaces, DefaultRoute, CreateUdp, CreateMulticastUdp};
+      ListInterfaces,     DefaultRoute, CreateUdp,
+      CreateMulticastUdp, nullptr,      nullptr};
 
   explicit AppDataFilter(rtc_socket_factory* over) : inner(over) {
     base.vtable = &kFactoryVtable;

@@ -281,10 +281,10 @@ static rtc_error fake_create_multicast_udp(
 }
 
 static const rtc_socket_factory_vtable kFakeFactoryVtable = {
-    fake_list_interfaces,
-    fake_default_route,
-    fake_create_udp,
-    fake_create_multicast_udp,
+    .list_interfaces = fake_list_interfaces,
+    .default_route_address = fake_default_route,
+    .create_udp = fake_create_udp,
+    .create_multicast_udp = fake_create_multicast_udp,
 };
 
 static void on_resolved(void* user,

@@ -99,6 +99,8 @@ const rtc_socket_factory_vtable kTapFactoryVtable = {
       return Inner(f)->vtable->create_multicast_udp(
           Inner(f), q, group, if_index, observer, user, out);
     },
+    nullptr,  // no TCP
+    nullptr,
 };
 
 class StunSeedCapture : public PeerConnectionTest {

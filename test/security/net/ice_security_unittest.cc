@@ -371,7 +371,7 @@ struct TemporaryAddressFactory {
   static const rtc_socket_factory_vtable kVtable;
 };
 const rtc_socket_factory_vtable TemporaryAddressFactory::kVtable = {
-    List, Route, Udp, Multicast};
+    List, Route, Udp, Multicast, nullptr, nullptr};
 
 // RFC 8828 §5.2 and the mdns draft "Special Handling for IPv6": prefer RFC
 // 4941 temporary addresses. An interface with a stable (EUI-64) and a
