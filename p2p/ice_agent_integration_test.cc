@@ -31,8 +31,11 @@
 #include "p2p/udp_socket.h"
 #include "rtc_base/event_loop.h"
 #include "test/ice/ice_test_util.h"
+#include "test/support/run_on.h"
 
 namespace {
+
+using rtc_test::RunOn;
 
 using rtc_test::IcePeer;
 using rtc_test::PostTo;
@@ -55,23 +58,6 @@ class Waiter {
   std::mutex mu_;
   std::condition_variable cv_;
 };
-
-void RunOn(rtc_task_queue* q, std::function<void()> fn) {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  ASSERT_EQ(PostTo(q,
-                   [&] {
-                     fn();
-                     std::lock_guard<std::mutex> lock(mu);
-                     done = true;
-                     cv.notify_all();
-                   }),
-            RTC_OK);
-  std::unique_lock<std::mutex> lock(mu);
-  ASSERT_TRUE(
-      cv.wait_for(lock, std::chrono::seconds(10), [&] { return done; }));
-}
 
 int CountOpenFds() {
   int n = 0;

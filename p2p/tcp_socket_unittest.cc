@@ -24,6 +24,7 @@
 #include "p2p/udp_socket.h"
 #include "rtc_base/event_loop.h"
 #include "rtc_base/socket_address.h"
+#include "test/support/run_on.h"
 
 namespace {
 
@@ -34,15 +35,6 @@ rtc_socket_address Addr(const std::string& text) {
   EXPECT_EQ(rtc_socket_address_parse(text.data(), text.size(), &a), RTC_OK)
       << text;
   return a;
-}
-
-rtc_error PostFn(rtc_task_queue* q, std::function<void()> fn) {
-  auto* heap_fn = new std::function<void()>(std::move(fn));
-  rtc_task task = {
-      [](void* arg) { (*static_cast<std::function<void()>*>(arg))(); },
-      [](void* arg) { delete static_cast<std::function<void()>*>(arg); },
-      heap_fn};
-  return rtc_task_queue_post(q, task);
 }
 
 // One end of a connection: what its socket reported, under a lock; the
@@ -126,22 +118,7 @@ class TcpSocketTest : public testing::Test {
     rtc_system_socket_factory_destroy(factory_);
   }
 
-  void RunOn(const std::function<void()>& fn) {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
-    ASSERT_EQ(PostFn(loop_,
-                     [&] {
-                       fn();
-                       std::lock_guard<std::mutex> lock(mu);
-                       done = true;
-                       cv.notify_all();
-                     }),
-              RTC_OK);
-    std::unique_lock<std::mutex> lock(mu);
-    ASSERT_TRUE(cv.wait_for(lock, std::chrono::milliseconds(kWaitMs),
-                            [&] { return done; }));
-  }
+  void RunOn(const std::function<void()>& fn) { rtc_test::RunOn(loop_, fn); }
 
   static void OnAccept(void* user,
                        rtc_stream_listener*,

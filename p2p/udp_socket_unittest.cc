@@ -54,8 +54,11 @@
 #include "rtc_base/event_loop.h"
 #include "rtc_base/random.h"
 #include "rtc_base/socket_address.h"
+#include "test/support/run_on.h"
 
 namespace {
+
+using rtc_test::RunOn;
 
 constexpr int kWaitMs = 10000;
 
@@ -73,32 +76,6 @@ std::string Format(const rtc_socket_address& a) {
 }
 
 // Posts a std::function to the queue.
-rtc_error PostFn(rtc_task_queue* q, std::function<void()> fn) {
-  auto* heap_fn = new std::function<void()>(std::move(fn));
-  rtc_task task = {
-      [](void* arg) { (*static_cast<std::function<void()>*>(arg))(); },
-      [](void* arg) { delete static_cast<std::function<void()>*>(arg); },
-      heap_fn};
-  return rtc_task_queue_post(q, task);
-}
-
-// Runs fn on the queue and waits for it to finish.
-void RunOn(rtc_task_queue* q, const std::function<void()>& fn) {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  ASSERT_EQ(PostFn(q,
-                   [&] {
-                     fn();
-                     std::lock_guard<std::mutex> lock(mu);
-                     done = true;
-                     cv.notify_all();
-                   }),
-            RTC_OK);
-  std::unique_lock<std::mutex> lock(mu);
-  ASSERT_TRUE(cv.wait_for(lock, std::chrono::milliseconds(kWaitMs),
-                          [&] { return done; }));
-}
 
 struct Received {
   std::vector<uint8_t> data;

@@ -31,6 +31,7 @@
 #include "rtc_base/safety_flag.h"
 #include "rtc_base/sim_time.h"
 #include "rtc_base/task_queue.h"
+#include "test/support/run_on.h"
 #include "test/support/sim_wall_clock.h"
 
 namespace {
@@ -1148,22 +1149,7 @@ TEST_F(SctpTest, ThroughputOfReliableChannel) {
 
 // --- Real threads ---
 
-// Runs fn on q and waits for it.
-void RunOn(rtc_task_queue* q, std::function<void()> fn) {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  ASSERT_EQ(Post(q,
-                 [&] {
-                   fn();
-                   std::lock_guard<std::mutex> lock(mu);
-                   done = true;
-                   cv.notify_all();
-                 }),
-            RTC_OK);
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return done; });
-}
+using rtc_test::RunOn;
 
 bool WaitFor(Side& s, std::function<bool()> done) {
   std::unique_lock<std::mutex> lock(s.mu);
