@@ -114,6 +114,10 @@ struct rtc_sim_host {
   sim_socket* sockets; /* in creation order */
   sim_socket* last_socket;
   uint32_t next_port; /* ephemeral port cursor */
+  /* TCP: listeners, and how many stream sockets are alive. */
+  struct sim_tcp_listener* listeners;
+  size_t tcp_sockets;
+  uint32_t next_tcp_port;
 };
 
 typedef struct sim_mapping {
@@ -133,6 +137,8 @@ struct rtc_sim_nat {
   rtc_sim_nat_type type;
   int64_t mapping_timeout_us;
   bool hairpinning;
+  bool udp_blocked;       /* a firewall: no UDP crosses it */
+  uint32_t next_tcp_port; /* TCP mappings: one public port a connection */
   sim_mapping* mappings;
   size_t mapping_count;
   size_t mapping_cap;
@@ -678,7 +684,7 @@ static void route_internet(sim_packet* pkt,
       route_drop(pkt->from, RTC_ERR_NOT_FOUND, source, &destination);
       return;
     }
-    if (!nat_inbound(nat, source, &destination, now)) {
+    if (nat->udp_blocked || !nat_inbound(nat, source, &destination, now)) {
       route_drop(pkt->from, RTC_ERR_NOT_ALLOWED, source, &destination);
       return;
     }
@@ -705,6 +711,10 @@ static void route_unicast(sim_packet* pkt) {
   rtc_sim_host* host = find_host(net, nat, &destination);
   if (host) {
     downlink(host, &source, &destination, false, pkt->data, pkt->size);
+    return;
+  }
+  if (nat->udp_blocked) {
+    route_drop(pkt->from, RTC_ERR_NOT_ALLOWED, &source, &destination);
     return;
   }
   bool hairpin = same_ip(&destination, &nat->public_ip);
@@ -1089,11 +1099,473 @@ static rtc_error host_create_multicast_udp(
                      out);
 }
 
+/* --- TCP ---
+ *
+ * A connection is modelled, not its segments: reliable and in order,
+ * each write arriving one way later (the sender's uplink delay plus the
+ * receiver's downlink delay; loss and jitter are TCP's to hide), never
+ * earlier than the write before it. Setting up takes a round trip: the
+ * listener accepts after one way, the caller is connected after two. A
+ * host behind a NAT reaches the internet through a mapping of its own (a
+ * new public port a connection); nothing from the internet reaches into a
+ * NAT. A caller whose destination has no host gets RTC_ERR_NETWORK after
+ * SIM_TCP_CONNECT_TIMEOUT_US, one with no listener after a round trip (a
+ * reset). Up to RTC_STREAM_SEND_BUFFER bytes may be on the way; each
+ * write's acknowledgement frees its room a round trip after it was sent.
+ * Closing (destroy) reaches the other end after the last bytes. */
+
+#define SIM_TCP_CONNECT_TIMEOUT_US (5 * RTC_US_PER_SEC)
+#define SIM_TCP_FIRST_PORT 40000
+
+typedef struct sim_tcp_conn sim_tcp_conn;
+
+typedef struct sim_tcp_end {
+  rtc_stream_socket base; /* first */
+  rtc_sim_host* host;
+  sim_tcp_conn* conn;
+  int side;                  /* 0: the caller, 1: the accepted one */
+  rtc_socket_address local;  /* as this end sees itself */
+  rtc_socket_address remote; /* as this end sees the other */
+  bool connected;
+  bool closed; /* on_closed was delivered */
+  bool notify_writable;
+  size_t in_flight;        /* sent, not yet acknowledged */
+  int64_t last_arrival_us; /* of its last write at the other end */
+} sim_tcp_end;
+
+/* Both ends; freed when neither end nor any task refers to it. */
+struct sim_tcp_conn {
+  rtc_sim_network* net;
+  sim_tcp_end* ends[2]; /* NULL once destroyed */
+  int64_t one_way_us;
+  int refs;
+};
+
+typedef struct sim_tcp_listener {
+  rtc_stream_listener base; /* first */
+  rtc_sim_host* host;
+  rtc_socket_address local; /* address (maybe wildcard) and port */
+  rtc_safety_flag* alive;
+  struct sim_tcp_listener* next;
+} sim_tcp_listener;
+
+typedef enum sim_tcp_event {
+  SIM_TCP_ACCEPT,    /* at the listener */
+  SIM_TCP_CONNECTED, /* at the caller */
+  SIM_TCP_DATA,      /* at the receiving end */
+  SIM_TCP_ACK,       /* at the sending end: `size` bytes acknowledged */
+  SIM_TCP_CLOSED,    /* at the other end */
+} sim_tcp_event;
+
+typedef struct sim_tcp_task {
+  sim_tcp_conn* conn; /* a reference */
+  sim_tcp_event event;
+  int to;                     /* the end it is for */
+  rtc_error error;            /* SIM_TCP_CLOSED */
+  sim_tcp_listener* listener; /* SIM_TCP_ACCEPT, while alive */
+  rtc_safety_flag* listener_alive;
+  size_t acked; /* SIM_TCP_ACK */
+  size_t size;
+  uint8_t data[];
+} sim_tcp_task;
+
+static const rtc_stream_socket_vtable kSimTcpVtable;
+
+static void conn_unref(sim_tcp_conn* conn) {
+  if (--conn->refs == 0)
+    rtc_free(conn);
+}
+
+static void tcp_task_destroy(void* arg) {
+  sim_tcp_task* t = arg;
+  if (t->listener_alive)
+    rtc_safety_flag_unref(t->listener_alive);
+  conn_unref(t->conn);
+  rtc_free(t);
+}
+
+static void tcp_task_run(void* arg);
+
+/* Posts `event` for end `to` of `conn` at `at_us` on `queue`: bytes
+ * (SIM_TCP_DATA), how many were acknowledged (SIM_TCP_ACK), why
+ * (SIM_TCP_CLOSED), the listener (SIM_TCP_ACCEPT). */
+typedef struct sim_tcp_args {
+  const uint8_t* data;
+  size_t size;
+  size_t acked;
+  rtc_error error;
+  sim_tcp_listener* listener;
+} sim_tcp_args;
+
+static void tcp_post(sim_tcp_conn* conn,
+                     rtc_task_queue* queue,
+                     sim_tcp_event event,
+                     int to,
+                     int64_t at_us,
+                     sim_tcp_args args) {
+  sim_tcp_task* t = rtc_calloc(1, sizeof(*t) + args.size);
+  if (!t) {
+    RTC_LOG(ERROR, "sim tcp: out of memory: an event was lost");
+    return;
+  }
+  t->conn = conn;
+  conn->refs++;
+  t->event = event;
+  t->to = to;
+  t->error = args.error;
+  t->acked = args.acked;
+  t->size = args.size;
+  if (args.size)
+    memcpy(t->data, args.data, args.size);
+  if (args.listener) {
+    t->listener = args.listener;
+    t->listener_alive = args.listener->alive;
+    rtc_safety_flag_ref(t->listener_alive);
+  }
+  int64_t delay = at_us - now_us(conn->net);
+  rtc_task task = {tcp_task_run, tcp_task_destroy, t};
+  if (rtc_task_queue_post_delayed(queue, delay > 0 ? delay : 0, task) != RTC_OK)
+    RTC_LOG(ERROR, "sim tcp: cannot post an event");
+}
+
+static void end_closed(sim_tcp_end* e, rtc_error error) {
+  if (e->closed)
+    return;
+  e->closed = true;
+  e->base.observer->on_closed(e->base.observer_user, &e->base, error);
+}
+
+static void tcp_task_run(void* arg) {
+  sim_tcp_task* t = arg;
+  sim_tcp_conn* conn = t->conn;
+  sim_tcp_end* e = conn->ends[t->to];
+  switch (t->event) {
+    case SIM_TCP_ACCEPT:
+      if (!e)
+        return; /* the caller is gone already */
+      if (!rtc_safety_flag_alive(t->listener_alive)) {
+        /* The listener went away: the caller gets a reset. */
+        sim_tcp_end* caller = conn->ends[0];
+        conn->ends[1] = NULL;
+        e->host->tcp_sockets--;
+        rtc_free(e);
+        conn_unref(conn); /* the end's (the task still holds one) */
+        if (caller)
+          tcp_post(conn, caller->base.queue, SIM_TCP_CLOSED, 0,
+                   now_us(conn->net) + conn->one_way_us,
+                   (sim_tcp_args){.error = RTC_ERR_NETWORK});
+        return;
+      }
+      e->connected = true;
+      t->listener->base.observer->on_accept(t->listener->base.observer_user,
+                                            &t->listener->base, &e->base);
+      return;
+    case SIM_TCP_CONNECTED:
+      if (!e || e->closed)
+        return;
+      e->connected = true;
+      if (e->base.observer->on_connected)
+        e->base.observer->on_connected(e->base.observer_user, &e->base);
+      return;
+    case SIM_TCP_DATA:
+      if (!e || e->closed || !e->base.observer)
+        return;
+      e->base.observer->on_data(e->base.observer_user, &e->base, t->data,
+                                t->size);
+      return;
+    case SIM_TCP_ACK:
+      if (!e)
+        return;
+      e->in_flight -= t->acked < e->in_flight ? t->acked : e->in_flight;
+      if (e->notify_writable && !e->closed) {
+        e->notify_writable = false;
+        if (e->base.observer->on_writable)
+          e->base.observer->on_writable(e->base.observer_user, &e->base);
+      }
+      return;
+    case SIM_TCP_CLOSED:
+      if (!e || !e->base.observer)
+        return;
+      end_closed(e, t->error);
+      return;
+  }
+}
+
+static rtc_error sim_tcp_send(rtc_stream_socket* socket,
+                              const uint8_t* data,
+                              size_t size,
+                              size_t* accepted) {
+  sim_tcp_end* e = (sim_tcp_end*)socket;
+  if (e->closed)
+    return RTC_ERR_CLOSED;
+  if (!e->connected)
+    return RTC_ERR_INVALID_STATE;
+  sim_tcp_conn* conn = e->conn;
+  sim_tcp_end* other = conn->ends[1 - e->side];
+  size_t room = RTC_STREAM_SEND_BUFFER - e->in_flight;
+  size_t n = size < room ? size : room;
+  *accepted = n;
+  if (n < size)
+    e->notify_writable = true;
+  if (n == 0)
+    return RTC_OK;
+  e->in_flight += n;
+  int64_t now = now_us(conn->net);
+  int64_t at = now + conn->one_way_us;
+  if (at < e->last_arrival_us)
+    at = e->last_arrival_us;
+  e->last_arrival_us = at;
+  if (other)
+    tcp_post(conn, other->base.queue, SIM_TCP_DATA, 1 - e->side, at,
+             (sim_tcp_args){.data = data, .size = n});
+  /* Acknowledged when it arrived, known a way later. */
+  tcp_post(conn, e->base.queue, SIM_TCP_ACK, e->side, at + conn->one_way_us,
+           (sim_tcp_args){.acked = n});
+  return RTC_OK;
+}
+
+static rtc_error sim_tcp_local_address(rtc_stream_socket* socket,
+                                       rtc_socket_address* out) {
+  *out = ((sim_tcp_end*)socket)->local;
+  return RTC_OK;
+}
+
+static rtc_error sim_tcp_remote_address(rtc_stream_socket* socket,
+                                        rtc_socket_address* out) {
+  *out = ((sim_tcp_end*)socket)->remote;
+  return RTC_OK;
+}
+
+static void sim_tcp_destroy(rtc_stream_socket* socket) {
+  sim_tcp_end* e = (sim_tcp_end*)socket;
+  sim_tcp_conn* conn = e->conn;
+  sim_tcp_end* other = conn->ends[1 - e->side];
+  conn->ends[e->side] = NULL;
+  if (other && !e->closed) {
+    /* The FIN, after the last bytes. */
+    int64_t at = now_us(conn->net) + conn->one_way_us;
+    if (at < e->last_arrival_us)
+      at = e->last_arrival_us;
+    tcp_post(conn, other->base.queue, SIM_TCP_CLOSED, 1 - e->side, at,
+             (sim_tcp_args){.error = RTC_OK});
+  }
+  e->host->tcp_sockets--;
+  rtc_free(e);
+  conn_unref(conn);
+}
+
+static const rtc_stream_socket_vtable kSimTcpVtable = {
+    .send = sim_tcp_send,
+    .local_address = sim_tcp_local_address,
+    .remote_address = sim_tcp_remote_address,
+    .destroy = sim_tcp_destroy,
+};
+
+static sim_tcp_end* tcp_end_new(rtc_sim_host* host,
+                                rtc_task_queue* queue,
+                                sim_tcp_conn* conn,
+                                int side) {
+  sim_tcp_end* e = rtc_calloc(1, sizeof(*e));
+  if (!e)
+    return NULL;
+  e->base.vtable = &kSimTcpVtable;
+  e->base.queue = queue;
+  e->host = host;
+  e->conn = conn;
+  e->side = side;
+  conn->ends[side] = e;
+  conn->refs++;
+  host->tcp_sockets++;
+  return e;
+}
+
+static bool tcp_port_in_use(const rtc_sim_host* host, uint16_t port) {
+  for (const sim_tcp_listener* l = host->listeners; l; l = l->next) {
+    if (l->local.port == port)
+      return true;
+  }
+  return false;
+}
+
+static uint16_t tcp_choose_port(rtc_sim_host* host) {
+  for (uint32_t i = 0; i < 20000; i++) {
+    uint16_t port =
+        (uint16_t)(SIM_TCP_FIRST_PORT + (host->next_tcp_port++ % 20000));
+    if (!tcp_port_in_use(host, port))
+      return port;
+  }
+  return 0;
+}
+
+static sim_tcp_listener* find_listener(rtc_sim_host* host,
+                                       const rtc_socket_address* to) {
+  for (sim_tcp_listener* l = host->listeners; l; l = l->next) {
+    if (l->local.port == to->port && l->local.family == to->family &&
+        (rtc_socket_address_is_any(&l->local) || same_ip(&l->local, to)))
+      return l;
+  }
+  return NULL;
+}
+
+/* The local address a socket binds: `local` itself, or the host's first
+ * address of its family for the wildcard. NULL when not this host's. */
+static const rtc_socket_address* bind_address(rtc_sim_host* host,
+                                              const rtc_socket_address* local) {
+  if (rtc_socket_address_is_any(local))
+    return host_first_address(host, local->family);
+  return host_find_address(host, local);
+}
+
+static rtc_error host_connect_tcp(rtc_socket_factory* factory,
+                                  rtc_task_queue* queue,
+                                  const rtc_socket_address* local,
+                                  const rtc_socket_address* remote,
+                                  const rtc_stream_socket_observer* observer,
+                                  void* user,
+                                  rtc_stream_socket** out) {
+  rtc_sim_host* host = host_from_factory(factory);
+  rtc_sim_network* net = host->net;
+  if (remote->family != local->family || remote->port == 0 ||
+      !valid_unicast_ip(remote))
+    return RTC_ERR_INVALID_ARGUMENT;
+  const rtc_socket_address* ip = bind_address(host, local);
+  if (!ip)
+    return RTC_ERR_INVALID_ARGUMENT;
+  uint16_t port = tcp_choose_port(host);
+  if (port == 0)
+    return RTC_ERR_NOT_FOUND;
+  sim_tcp_conn* conn = rtc_calloc(1, sizeof(*conn));
+  if (!conn)
+    return RTC_ERR_NO_MEMORY;
+  conn->net = net;
+  conn->refs = 0;
+  sim_tcp_end* caller = tcp_end_new(host, queue, conn, 0);
+  if (!caller) {
+    rtc_free(conn);
+    return RTC_ERR_NO_MEMORY;
+  }
+  caller->base.observer = observer;
+  caller->base.observer_user = user;
+  caller->local = *ip;
+  caller->local.port = port;
+  caller->remote = *remote;
+
+  /* Where it goes, and the source the other end sees. */
+  rtc_socket_address seen = caller->local;
+  rtc_sim_host* dest = NULL;
+  if (host->nat) {
+    dest = find_host(net, host->nat, remote);
+    if (!dest && !find_nat(net, remote)) {
+      dest = find_host(net, NULL, remote);
+      if (dest) {
+        /* A mapping of its own (endpoint-dependent, as for TCP on most
+         * NATs). */
+        seen = host->nat->public_ip;
+        seen.port = (uint16_t)(SIM_TCP_FIRST_PORT +
+                               (host->nat->next_tcp_port++ % 20000));
+      }
+    }
+  } else if (!find_nat(net, remote)) {
+    dest = find_host(net, NULL, remote);
+  }
+  int64_t now = now_us(net);
+  sim_tcp_listener* listener = dest ? find_listener(dest, remote) : NULL;
+  if (!dest) {
+    conn->one_way_us = 0;
+    tcp_post(conn, queue, SIM_TCP_CLOSED, 0, now + SIM_TCP_CONNECT_TIMEOUT_US,
+             (sim_tcp_args){.error = RTC_ERR_NETWORK});
+  } else {
+    conn->one_way_us = host->up.config.delay_us + dest->down.config.delay_us;
+    if (!listener) {
+      tcp_post(conn, queue, SIM_TCP_CLOSED, 0, now + 2 * conn->one_way_us,
+               (sim_tcp_args){.error = RTC_ERR_NETWORK});
+    } else {
+      sim_tcp_end* accepted = tcp_end_new(dest, listener->base.queue, conn, 1);
+      if (!accepted) {
+        sim_tcp_destroy(&caller->base);
+        return RTC_ERR_NO_MEMORY;
+      }
+      accepted->local = *remote;
+      accepted->remote = seen;
+      tcp_post(conn, listener->base.queue, SIM_TCP_ACCEPT, 1,
+               now + conn->one_way_us, (sim_tcp_args){.listener = listener});
+      tcp_post(conn, queue, SIM_TCP_CONNECTED, 0, now + 2 * conn->one_way_us,
+               (sim_tcp_args){.error = RTC_OK});
+    }
+  }
+  *out = &caller->base;
+  return RTC_OK;
+}
+
+static rtc_error sim_listener_local_address(rtc_stream_listener* listener,
+                                            rtc_socket_address* out) {
+  *out = ((sim_tcp_listener*)listener)->local;
+  return RTC_OK;
+}
+
+static void sim_listener_destroy(rtc_stream_listener* listener) {
+  sim_tcp_listener* l = (sim_tcp_listener*)listener;
+  for (sim_tcp_listener** pp = &l->host->listeners; *pp; pp = &(*pp)->next) {
+    if (*pp == l) {
+      *pp = l->next;
+      break;
+    }
+  }
+  rtc_safety_flag_set_not_alive(l->alive);
+  rtc_safety_flag_unref(l->alive);
+  l->host->tcp_sockets--;
+  rtc_free(l);
+}
+
+static const rtc_stream_listener_vtable kSimListenerVtable = {
+    .local_address = sim_listener_local_address,
+    .destroy = sim_listener_destroy,
+};
+
+static rtc_error host_listen_tcp(rtc_socket_factory* factory,
+                                 rtc_task_queue* queue,
+                                 const rtc_socket_address* local,
+                                 const rtc_stream_listener_observer* observer,
+                                 void* user,
+                                 rtc_stream_listener** out) {
+  rtc_sim_host* host = host_from_factory(factory);
+  if (!rtc_socket_address_is_any(local) && !host_find_address(host, local))
+    return RTC_ERR_INVALID_ARGUMENT;
+  uint16_t port = local->port;
+  if (port == 0)
+    port = tcp_choose_port(host);
+  else if (tcp_port_in_use(host, port))
+    return RTC_ERR_NOT_FOUND;
+  if (port == 0)
+    return RTC_ERR_NOT_FOUND;
+  sim_tcp_listener* l = rtc_calloc(1, sizeof(*l));
+  if (!l)
+    return RTC_ERR_NO_MEMORY;
+  if (rtc_safety_flag_create(&l->alive) != RTC_OK) {
+    rtc_free(l);
+    return RTC_ERR_NO_MEMORY;
+  }
+  l->base.vtable = &kSimListenerVtable;
+  l->base.queue = queue;
+  l->base.observer = observer;
+  l->base.observer_user = user;
+  l->host = host;
+  l->local = *local;
+  l->local.port = port;
+  l->next = host->listeners;
+  host->listeners = l;
+  host->tcp_sockets++;
+  *out = &l->base;
+  return RTC_OK;
+}
+
 static const rtc_socket_factory_vtable kSimFactoryVtable = {
     .list_interfaces = host_list_interfaces,
     .default_route_address = host_default_route_address,
     .create_udp = host_create_udp,
     .create_multicast_udp = host_create_multicast_udp,
+    .connect_tcp = host_connect_tcp,
+    .listen_tcp = host_listen_tcp,
 };
 
 /* --- Public API --- */
@@ -1140,7 +1612,7 @@ void rtc_sim_network_destroy(rtc_sim_network* net) {
   if (!net)
     return;
   for (size_t i = 0; i < net->host_count; i++) {
-    RTC_CHECK_MSG(!net->hosts[i]->sockets,
+    RTC_CHECK_MSG(!net->hosts[i]->sockets && !net->hosts[i]->tcp_sockets,
                   "a simulated host still has sockets");
   }
   /* Drops the packets between uplink and downlink. */
@@ -1193,6 +1665,10 @@ rtc_error rtc_sim_network_add_nat(rtc_sim_network* net,
 void rtc_sim_nat_set_mapping_timeout(rtc_sim_nat* nat, int64_t timeout_us) {
   RTC_DCHECK_GT(timeout_us, 0);
   nat->mapping_timeout_us = timeout_us > 0 ? timeout_us : 1;
+}
+
+void rtc_sim_nat_set_udp_blocked(rtc_sim_nat* nat, bool blocked) {
+  nat->udp_blocked = blocked;
 }
 
 void rtc_sim_nat_set_hairpinning(rtc_sim_nat* nat, bool enabled) {

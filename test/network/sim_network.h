@@ -106,6 +106,9 @@ void rtc_sim_nat_set_mapping_timeout(rtc_sim_nat* nat, int64_t timeout_us);
 /* Hairpinning: a host behind the NAT reaching the NAT's own public
  * mappings. Default off. */
 void rtc_sim_nat_set_hairpinning(rtc_sim_nat* nat, bool enabled);
+/* A firewall: no UDP crosses the NAT either way (TCP still does: the
+ * networks where only TURN over TCP or TLS gets through). Default off. */
+void rtc_sim_nat_set_udp_blocked(rtc_sim_nat* nat, bool blocked);
 
 /* A host with one interface "eth0" holding `ip` (port ignored), on the
  * internet (nat == NULL) or on the LAN behind `nat`. More addresses (also
