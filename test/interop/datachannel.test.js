@@ -135,6 +135,33 @@ test('a negotiated channel with id 7 opens on both sides without DCEP and carrie
   assert.equal(c.events.some((e) => e.type === 'datachannel'), false);
 });
 
+// Ids far above the first streams: each side sends on streams it may have
+// to add (RFC 6525 §5.1.5) before it can use them; the peer must take the
+// request. Chromium's SCTP offers 65,535 streams each way.
+test('negotiated channels with ids 300, 1023, 4000 and 65534 carry messages both ways', opts, async (t) => {
+  const ids = [300, 1023, 4000, 65534];
+  const dcs = [];
+  const { c } = await pair(t, async (pc, c) => {
+    for (const id of ids) {
+      const init = { negotiated: true, id };
+      dcs.push(pc.createDataChannel(`id${id}`, init));
+      await c.call('createChannel', `id${id}`, init, 'report');
+    }
+  });
+  for (let i = 0; i < ids.length; i++) {
+    const dc = dcs[i];
+    await opened(dc, `rtcbox channel ${ids[i]} open`);
+    const label = `id${ids[i]}`;
+    await c.waitFor((e) => e.type === 'channel-open' && e.channel.label === label, `Chromium's channel ${ids[i]} open`);
+    const reply = once(dc, 'message', `the message from Chromium on ${ids[i]}`);
+    dc.send(`to Chromium on ${ids[i]}`);
+    const got = await c.waitFor((e) => e.type === 'message' && e.label === label, `message on ${ids[i]}`);
+    assert.equal(got.data, `to Chromium on ${ids[i]}`);
+    await c.call('send', label, `to rtcbox on ${ids[i]}`);
+    assert.equal((await reply).data, `to rtcbox on ${ids[i]}`);
+  }
+});
+
 // Sends messages 0..COUNT-1 on `dc`, keeping bufferedAmount bounded.
 async function sendGenerated(dc) {
   dc.bufferedAmountLowThreshold = 1 << 20;
