@@ -485,6 +485,10 @@ static void on_stream_reset(rtc_sctp_transport* t,
 }
 
 void rtc_sctp_read_socket(rtc_sctp_transport* t) {
+  /* On the stack, not in the transport: an idle association holds no
+   * receive buffer (64 KiB each). Nothing keeps a pointer into it: data
+   * and notifications are copied into events or the reassembly buffer. */
+  uint8_t buf[RTC_SCTP_RECV_BUFFER_SIZE];
   while (t->sock) {
     struct sctp_rcvinfo rcv;
     memset(&rcv, 0, sizeof(rcv));
@@ -492,8 +496,8 @@ void rtc_sctp_read_socket(rtc_sctp_transport* t) {
     unsigned int infotype = SCTP_RECVV_NOINFO;
     int flags = 0;
     rtc_sctp_usrsctp_lock(t);
-    ssize_t n = usrsctp_recvv(t->sock, t->recv_buf, RTC_SCTP_RECV_BUFFER_SIZE,
-                              NULL, NULL, &rcv, &infolen, &infotype, &flags);
+    ssize_t n = usrsctp_recvv(t->sock, buf, sizeof(buf), NULL, NULL, &rcv,
+                              &infolen, &infotype, &flags);
     int err = errno;
     rtc_sctp_usrsctp_unlock(t);
     if (n < 0) {
@@ -513,9 +517,9 @@ void rtc_sctp_read_socket(rtc_sctp_transport* t) {
         t->skip_notification = !eor;
         continue;
       }
-      handle_notification(t, t->recv_buf, (size_t)n);
+      handle_notification(t, buf, (size_t)n);
     } else if (infotype == SCTP_RECVV_RCVINFO) {
-      handle_data(t, &rcv, t->recv_buf, (size_t)n, eor);
+      handle_data(t, &rcv, buf, (size_t)n, eor);
     } else {
       RTC_LOG(WARNING, "sctp: data without receive info: dropped");
     }

@@ -713,7 +713,6 @@ static void transport_free(rtc_sctp_transport* t) {
   rtc_sctp_event_free(t->error_ev);
   rtc_sctp_event_free(t->closed_ev);
   rtc_free(t->partial);
-  rtc_free(t->recv_buf);
   rtc_safety_flag_unref(t->flag);
   rtc_free(t);
 }
@@ -744,10 +743,9 @@ rtc_error rtc_sctp_transport_create(rtc_task_queue* queue,
   t->ev_tail = &t->ev_head;
   if (rtc_safety_flag_create(&t->flag) != RTC_OK)
     goto fail_alloc;
-  t->recv_buf = rtc_malloc(RTC_SCTP_RECV_BUFFER_SIZE);
   t->error_ev = rtc_sctp_event_new(RTC_SCTP_EV_ERROR, 0, 0);
   t->closed_ev = rtc_sctp_event_new(RTC_SCTP_EV_STATE, 0, 0);
-  if (!t->recv_buf || !t->error_ev || !t->closed_ev)
+  if (!t->error_ev || !t->closed_ev)
     goto fail_alloc;
 
   rtc_sctp_usrsctp_acquire();
@@ -772,7 +770,6 @@ rtc_error rtc_sctp_transport_create(rtc_task_queue* queue,
 fail_alloc:
   rtc_sctp_event_free(t->error_ev);
   rtc_sctp_event_free(t->closed_ev);
-  rtc_free(t->recv_buf);
   rtc_safety_flag_unref(t->flag);
   rtc_free(t);
   return RTC_ERR_NO_MEMORY;

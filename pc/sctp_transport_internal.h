@@ -30,7 +30,7 @@
 
 struct socket; /* usrsctp's */
 
-/* The buffer usrsctp_recvv() reads into. */
+/* The buffer usrsctp_recvv() reads into (on the stack). */
 #define RTC_SCTP_RECV_BUFFER_SIZE (64 * 1024)
 /* webrtc-pc: maxRetransmits and maxPacketLifeTime are unsigned shorts. */
 #define RTC_SCTP_MAX_PR_VALUE 65535
@@ -151,7 +151,6 @@ struct rtc_sctp_transport {
   rtc_sctp_pending* send_head;
   rtc_sctp_pending** send_tail;
   rtc_sctp_channel* dirty_head;
-  uint8_t* recv_buf;
   uint8_t* partial;
   size_t partial_len;
   size_t partial_cap;
