@@ -90,7 +90,6 @@ struct rtc_dtls_transport {
   SSL_CTX* ctx;
   SSL* ssl;
   BIO_METHOD* bio_method;
-  uint8_t* read_buf; /* MAX_RECORD_PLAINTEXT bytes */
 
   rtc_dtls_state state;
   rtc_dtls_role role;
@@ -483,15 +482,20 @@ static void update_timer(rtc_dtls_transport* t) {
 /* Reads every record BoringSSL can give and delivers application data.
  * False if a callback destroyed the transport. */
 static bool read_app_data(rtc_dtls_transport* t) {
+  /* On the stack, not in the transport: an idle connection holds no read
+   * buffer (16 KiB each). The plaintext is wiped once delivered. */
+  uint8_t buf[MAX_RECORD_PLAINTEXT];
   for (;;) {
     if (t->state != RTC_DTLS_CONNECTED)
       return true;
     ERR_clear_error();
-    int n = SSL_read(t->ssl, t->read_buf, MAX_RECORD_PLAINTEXT);
+    int n = SSL_read(t->ssl, buf, sizeof(buf));
     int ssl_error = n > 0 ? SSL_ERROR_NONE : SSL_get_error(t->ssl, n);
     t->in_data = NULL;
     if (n > 0) {
-      if (!deliver_data(t, t->read_buf, (size_t)n))
+      bool alive = deliver_data(t, buf, (size_t)n);
+      OPENSSL_cleanse(buf, (size_t)n);
+      if (!alive)
         return false;
       continue;
     }
@@ -825,11 +829,6 @@ rtc_error rtc_dtls_transport_create(rtc_task_queue* queue,
   err = rtc_safety_flag_create(&t->flag);
   if (err != RTC_OK)
     goto fail;
-  t->read_buf = rtc_malloc(MAX_RECORD_PLAINTEXT);
-  if (!t->read_buf) {
-    err = RTC_ERR_NO_MEMORY;
-    goto fail;
-  }
   err = setup_ssl(t, profiles, mtu, timeout_ms);
   if (err != RTC_OK)
     goto fail;
@@ -858,10 +857,6 @@ void rtc_dtls_transport_destroy(rtc_dtls_transport* transport) {
   SSL_CTX_free(t->ctx);
   BIO_meth_free(t->bio_method);
   ERR_clear_error();
-  if (t->read_buf) {
-    OPENSSL_cleanse(t->read_buf, MAX_RECORD_PLAINTEXT);
-    rtc_free(t->read_buf);
-  }
   rtc_certificate_unref(t->certificate);
   rtc_free(t);
 }

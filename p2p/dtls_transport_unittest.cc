@@ -154,7 +154,9 @@ TEST_F(DtlsTransportTest, CreateOutOfMemoryFailsCleanly) {
     });
   }
   EXPECT_TRUE(created);
-  EXPECT_GE(failures, 3);  // the object, its safety flag, its read buffer
+  // The object and its safety flag (records are read into a buffer on the
+  // stack).
+  EXPECT_GE(failures, 2);
 }
 
 TEST_F(DtlsTransportTest, StartTwiceOrAfterCloseIsInvalidState) {

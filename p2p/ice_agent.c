@@ -195,7 +195,12 @@ bool ice_flush_events(rtc_ice_agent* agent) {
       return false;
     }
   }
+  /* An idle agent keeps no event array (a burst of gathered candidates
+   * grows it to some 20 KiB). */
   agent->event_count = 0;
+  rtc_free(agent->events);
+  agent->events = NULL;
+  agent->event_capacity = 0;
   agent->destroyed = outer;
   return true;
 }

@@ -300,6 +300,30 @@ static void on_stream_reset(rtc_sctp_transport* t,
                             const struct sctp_stream_reset_event* ev,
                             size_t size);
 
+/* RFC 6525 §5.2.5 and §6.1.4 (SCTP_STREAM_CHANGE_EVENT): the peer added
+ * streams, or answered our Add Outgoing Streams request. */
+static void on_stream_change(rtc_sctp_transport* t,
+                             const uint8_t* data,
+                             size_t size) {
+  struct sctp_stream_change_event ev;
+  if (size < sizeof(ev))
+    return;
+  memcpy(&ev, data, sizeof(ev));
+  bool refused = (ev.strchange_flags &
+                  (SCTP_STREAM_CHANGE_DENIED | SCTP_STREAM_CHANGE_FAILED)) != 0;
+  bool grew = ev.strchange_outstrms > t->out_streams;
+  RTC_LOG(VERBOSE, "sctp: streams in %u out %u%s",
+          (unsigned)ev.strchange_instrms, (unsigned)ev.strchange_outstrms,
+          refused ? " (our request for more was refused)" : "");
+  t->in_streams = ev.strchange_instrms;
+  if (grew)
+    t->out_streams = ev.strchange_outstrms;
+  if (refused || grew)
+    t->add_pending = false;
+  if (refused)
+    rtc_sctp_close_unreachable(t);
+}
+
 static void handle_notification(rtc_sctp_transport* t,
                                 const uint8_t* data,
                                 size_t size) {
@@ -334,9 +358,11 @@ static void handle_notification(rtc_sctp_transport* t,
     case SCTP_SHUTDOWN_EVENT:
       RTC_LOG(INFO, "sctp: the peer shuts down");
       break;
+    case SCTP_STREAM_CHANGE_EVENT:
+      on_stream_change(t, data, size);
+      break;
     case SCTP_PEER_ADDR_CHANGE:
     case SCTP_ADAPTATION_INDICATION:
-    case SCTP_STREAM_CHANGE_EVENT:
       break;
     default:
       RTC_LOG(VERBOSE, "sctp: notification %u", n.sn_header.sn_type);
@@ -373,10 +399,17 @@ static void on_assoc_change(rtc_sctp_transport* t,
       if (t->state != RTC_SCTP_CONNECTING)
         return;
       t->state = RTC_SCTP_CONNECTED;
-      uint16_t streams = sac->sac_outbound_streams < sac->sac_inbound_streams
-                             ? sac->sac_outbound_streams
-                             : sac->sac_inbound_streams;
-      t->max_channels = streams; /* at most 65535: RTC_SCTP_MAX_STREAMS */
+      t->out_streams = sac->sac_outbound_streams;
+      t->in_streams = sac->sac_inbound_streams;
+      /* Our outgoing streams can grow up to the peer's MIS, the peer's up
+       * to ours (RTC_SCTP_MAX_STREAMS); without the peer's INIT (never
+       * the case), what we have. */
+      uint32_t most = t->peer_mis ? t->peer_mis : t->out_streams;
+      if (most > RTC_SCTP_MAX_STREAMS)
+        most = RTC_SCTP_MAX_STREAMS;
+      if (most < t->out_streams)
+        most = t->out_streams;
+      t->max_channels = (uint16_t)most;
       rtc_sctp_event* ev = rtc_sctp_event_new(RTC_SCTP_EV_STATE, 0, 0);
       if (ev)
         ev->state = RTC_SCTP_CONNECTED;
@@ -452,6 +485,10 @@ static void on_stream_reset(rtc_sctp_transport* t,
 }
 
 void rtc_sctp_read_socket(rtc_sctp_transport* t) {
+  /* On the stack, not in the transport: an idle association holds no
+   * receive buffer (64 KiB each). Nothing keeps a pointer into it: data
+   * and notifications are copied into events or the reassembly buffer. */
+  uint8_t buf[RTC_SCTP_RECV_BUFFER_SIZE];
   while (t->sock) {
     struct sctp_rcvinfo rcv;
     memset(&rcv, 0, sizeof(rcv));
@@ -459,8 +496,8 @@ void rtc_sctp_read_socket(rtc_sctp_transport* t) {
     unsigned int infotype = SCTP_RECVV_NOINFO;
     int flags = 0;
     rtc_sctp_usrsctp_lock(t);
-    ssize_t n = usrsctp_recvv(t->sock, t->recv_buf, RTC_SCTP_RECV_BUFFER_SIZE,
-                              NULL, NULL, &rcv, &infolen, &infotype, &flags);
+    ssize_t n = usrsctp_recvv(t->sock, buf, sizeof(buf), NULL, NULL, &rcv,
+                              &infolen, &infotype, &flags);
     int err = errno;
     rtc_sctp_usrsctp_unlock(t);
     if (n < 0) {
@@ -480,9 +517,9 @@ void rtc_sctp_read_socket(rtc_sctp_transport* t) {
         t->skip_notification = !eor;
         continue;
       }
-      handle_notification(t, t->recv_buf, (size_t)n);
+      handle_notification(t, buf, (size_t)n);
     } else if (infotype == SCTP_RECVV_RCVINFO) {
-      handle_data(t, &rcv, t->recv_buf, (size_t)n, eor);
+      handle_data(t, &rcv, buf, (size_t)n, eor);
     } else {
       RTC_LOG(WARNING, "sctp: data without receive info: dropped");
     }

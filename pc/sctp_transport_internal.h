@@ -30,7 +30,7 @@
 
 struct socket; /* usrsctp's */
 
-/* The buffer usrsctp_recvv() reads into. */
+/* The buffer usrsctp_recvv() reads into (on the stack). */
 #define RTC_SCTP_RECV_BUFFER_SIZE (64 * 1024)
 /* webrtc-pc: maxRetransmits and maxPacketLifeTime are unsigned shorts. */
 #define RTC_SCTP_MAX_PR_VALUE 65535
@@ -141,13 +141,16 @@ struct rtc_sctp_transport {
   bool dtls_client;
   uint16_t remote_port;
   uint64_t max_message_size;
-  uint16_t max_channels;
+  uint16_t max_channels; /* min(peer's MIS, ours): the most streams */
+  uint16_t peer_mis;     /* from the peer's INIT or INIT ACK, 0 unknown */
+  uint16_t out_streams;  /* outgoing streams the association has now */
+  uint16_t in_streams;   /* incoming streams the association has now */
+  bool add_pending;      /* our Add Outgoing Streams request is in flight */
   rtc_sctp_channel_page* pages[RTC_SCTP_PAGE_COUNT];
   size_t resets_wanted;
   rtc_sctp_pending* send_head;
   rtc_sctp_pending** send_tail;
   rtc_sctp_channel* dirty_head;
-  uint8_t* recv_buf;
   uint8_t* partial;
   size_t partial_len;
   size_t partial_cap;
@@ -258,6 +261,9 @@ void rtc_sctp_fail(rtc_sctp_transport* t, const char* message);
 void rtc_sctp_read_socket(rtc_sctp_transport* t);
 /* The association is up: opens `ch` (negotiated) or sends its OPEN. */
 void rtc_sctp_announce_channel(rtc_sctp_transport* t, rtc_sctp_channel* ch);
+/* Our request for more outgoing streams failed: closes the channels whose
+ * stream the association does not have and drops their queued messages. */
+void rtc_sctp_close_unreachable(rtc_sctp_transport* t);
 
 static inline uint32_t rtc_sctp_clamp_pr(uint32_t value) {
   return value > RTC_SCTP_MAX_PR_VALUE ? RTC_SCTP_MAX_PR_VALUE : value;

@@ -583,6 +583,111 @@ TEST_F(SctpTest, UserMessageBeforeTheAckOpensTheChannel) {
   ASSERT_TRUE(RunUntil([&] { return b_.messages.size() == 1; }, 10 * kSec));
 }
 
+// The streams an INIT or INIT ACK (RFC 9260 §3.3.2) announces: OS and MIS.
+bool InitStreams(const uint8_t* data, size_t size, int* os, int* mis) {
+  size_t off = 12;
+  while (off + 4 <= size) {
+    size_t len = (static_cast<size_t>(data[off + 2]) << 8) | data[off + 3];
+    if (len < 4)
+      return false;
+    if ((data[off] == 1 || data[off] == 2) && len >= 20 && off + 16 <= size) {
+      *os = (data[off + 12] << 8) | data[off + 13];
+      *mis = (data[off + 14] << 8) | data[off + 15];
+      return true;
+    }
+    off += (len + 3) & ~static_cast<size_t>(3);
+  }
+  return false;
+}
+
+// Counts RE-CONFIG chunks (RFC 6525 §3.1, type 130) carrying an Add
+// Outgoing Streams Request Parameter (§4.5, type 17).
+bool CarriesAddOutgoingStreams(const uint8_t* data, size_t size) {
+  size_t off = 12;
+  while (off + 4 <= size) {
+    size_t len = (static_cast<size_t>(data[off + 2]) << 8) | data[off + 3];
+    if (len < 4)
+      return false;
+    if (data[off] == 130) {
+      for (size_t p = off + 4; p + 4 <= off + len && p + 4 <= size;) {
+        size_t plen = (static_cast<size_t>(data[p + 2]) << 8) | data[p + 3];
+        if (((data[p] << 8) | data[p + 1]) == 17)
+          return true;
+        if (plen < 4)
+          break;
+        p += (plen + 3) & ~static_cast<size_t>(3);
+      }
+    }
+    off += (len + 3) & ~static_cast<size_t>(3);
+  }
+  return false;
+}
+
+TEST_F(SctpTest, OffersFewOutgoingStreamsAndAcceptsAllIncoming) {
+  std::vector<std::pair<int, int>> announced;
+  for (Side* s : {&a_, &b_}) {
+    s->drop_if = [&announced](const uint8_t* data, size_t size) {
+      int os = 0;
+      int mis = 0;
+      if (InitStreams(data, size, &os, &mis))
+        announced.emplace_back(os, mis);
+      return false;
+    };
+  }
+  Connect();
+  ASSERT_GE(announced.size(), 2u);
+  for (const auto& [os, mis] : announced) {
+    EXPECT_EQ(os, RTC_SCTP_INITIAL_STREAMS);
+    EXPECT_EQ(mis, RTC_SCTP_MAX_STREAMS);
+  }
+  // maxChannels: what the association can grow to, not what it has.
+  OnQueue(qa_, [&] {
+    EXPECT_EQ(rtc_sctp_transport_max_channels(a_.transport),
+              RTC_SCTP_MAX_STREAMS);
+    EXPECT_EQ(rtc_sctp_transport_max_channels(b_.transport),
+              RTC_SCTP_MAX_STREAMS);
+  });
+}
+
+TEST_F(SctpTest, ChannelsAboveTheInitialStreamsAddStreamsFirst) {
+  size_t requests = 0;
+  for (Side* s : {&a_, &b_}) {
+    s->drop_if = [&requests](const uint8_t* data, size_t size) {
+      if (CarriesAddOutgoingStreams(data, size))
+        requests++;
+      return false;
+    };
+  }
+  Connect();
+  // Below the initial streams: no request.
+  OpenInBand(a_, RTC_SCTP_INITIAL_STREAMS - 2, Params("low"));
+  EXPECT_EQ(requests, 0u);
+  // An in-band channel above: a adds streams for its OPEN, b for its ACK.
+  OpenInBand(a_, 1000, Params("in-band"));
+  EXPECT_EQ(requests, 2u);
+  // Negotiated, the largest id: both add streams again, then carry data.
+  OpenNegotiated(65534, Params("neg", true, -1, -1, /*negotiated=*/true));
+  ASSERT_EQ(Send(a_, 65534, Payload(1, 10)), RTC_OK);
+  ASSERT_EQ(Send(b_, 65534, Payload(2, 20)), RTC_OK);
+  ASSERT_EQ(Send(b_, 1000, Payload(3, 30)), RTC_OK);
+  ASSERT_TRUE(RunUntil(
+      [&] { return a_.messages.size() == 2 && b_.messages.size() == 1; },
+      10 * kSec));
+  EXPECT_EQ(b_.messages[0].sid, 65534);
+  EXPECT_EQ(b_.messages[0].data, Payload(1, 10));
+  EXPECT_EQ(requests, 4u);
+  // Closing a channel on an added stream resets it on both sides.
+  ASSERT_EQ(Close(a_, 65534), RTC_OK);
+  ASSERT_TRUE(RunUntil(
+      [&] {
+        return std::count(a_.closed.begin(), a_.closed.end(), 65534) == 1 &&
+               std::count(b_.closed.begin(), b_.closed.end(), 65534) == 1;
+      },
+      10 * kSec));
+  EXPECT_TRUE(a_.errors.empty());
+  EXPECT_TRUE(b_.errors.empty());
+}
+
 TEST_F(SctpTest, NegotiatedChannelUsesTheSameIdOnBothSides) {
   Connect();
   OpenNegotiated(7, Params("neg", true, -1, -1, /*negotiated=*/true));

@@ -84,6 +84,7 @@ const { DEEPBIND_SKIP, OUT, addonPath, runNode } = require('./support.js');
 
 const CYCLES = path.join(__dirname, 'fixtures', 'lifetime_cycles.js');
 const KEEPALIVE = path.join(__dirname, 'fixtures', 'lifetime_keepalive.js');
+const ABANDONED = path.join(__dirname, 'fixtures', 'lifetime_abandoned.js');
 const ENV = {
   RTCBOX_ADDON: addonPath('rtcbox'),
   RTCBOX_MALLOC_STATS_ADDON: addonPath('malloc_stats_test_addon'),
@@ -179,4 +180,12 @@ test('connected peer connections that are never closed keep Node running (they c
   // "kept alive": the unref'd timer fired, so the loop was held; then the
   // fixture closed them, and Node ended by itself.
   assert.equal(result.stdout, 'ready\nkept alive\nexits by itself\n', result.stderr);
+});
+
+test('a peer connection closed with an operation still chained is collected; the operation never settles', { skip: DEEPBIND_SKIP }, () => {
+  const result = runNode(['--expose-gc', ABANDONED], { env: ENV, timeoutMs: 20000 });
+  assert.equal(result.status, 0, `status ${result.status} signal ${result.signal}\n${result.stderr}`);
+  // webrtc-pc "chain an operation": once [[IsClosed]], the chained
+  // operation's promise is never resolved nor rejected.
+  assert.deepEqual(JSON.parse(result.stdout), { made: 20, collected: 20, settled: 0 }, result.stderr);
 });

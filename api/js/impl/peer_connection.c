@@ -529,8 +529,10 @@ static void drop_ops(pc_impl* pc, bool all) {
   pc_op* op = pc->ops;
   while (op) {
     pc_op* next = op->next;
-    if (all || op->kind != PC_OP_STATS)
+    if (all)
       rtcbox_promise_drop(op_finish(op, NULL));
+    else if (op->kind != PC_OP_STATS)
+      rtcbox_promise_abandon(op_finish(op, NULL));
     op = next;
   }
 }

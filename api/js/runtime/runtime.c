@@ -1210,6 +1210,35 @@ void rtcbox_promise_drop(rtcbox_promise* p) {
   promise_free(p);
 }
 
+static napi_value ignore_then(napi_env env, napi_callback_info info) {
+  (void)env;
+  (void)info;
+  return NULL;
+}
+
+void rtcbox_promise_abandon(rtcbox_promise* p) {
+  /* Node-API lets a deferred go only when it is settled: a dropped one
+   * stays a global handle, and its promise, its reactions and whatever
+   * they hold (often the peer connection itself) are never collected.
+   * Resolving it with a thenable whose then() ignores its arguments
+   * (ECMA-262 NewPromiseResolveThenableJob) leaves the promise pending
+   * for ever while nothing keeps it alive. */
+  napi_env env = p->envd->env;
+  napi_handle_scope scope;
+  if (!p->envd->tearing_down &&
+      napi_open_handle_scope(env, &scope) == napi_ok) {
+    napi_value thenable;
+    napi_value then;
+    if (napi_create_object(env, &thenable) == napi_ok &&
+        napi_create_function(env, "then", NAPI_AUTO_LENGTH, ignore_then, NULL,
+                             &then) == napi_ok &&
+        napi_set_named_property(env, thenable, "then", then) == napi_ok)
+      napi_resolve_deferred(env, p->deferred, thenable);
+    napi_close_handle_scope(env, scope);
+  }
+  promise_free(p);
+}
+
 size_t rtcbox_promise_pending_count(napi_env env) {
   rtcbox_env* envd = env_data(env);
   return envd ? list_count(&envd->promises) : 0;

@@ -383,6 +383,10 @@ void rtcbox_promise_reject(rtcbox_promise* p,
 void rtcbox_promise_reject_info(rtcbox_promise* p, const rtc_error_info* info);
 void rtcbox_promise_reject_value(rtcbox_promise* p, napi_value reason);
 void rtcbox_promise_drop(rtcbox_promise* p);
+/* Leaves the promise pending for ever (webrtc-pc: an operation chained
+ * before close() never settles) without keeping it alive. JS thread, JS
+ * allowed to run (not in a finalizer). */
+void rtcbox_promise_abandon(rtcbox_promise* p);
 /* For generated resolvers: a context and scope for converting the value;
  * false (and the promise freed) if the env is gone. Finish with
  * rtcbox_promise_finish (resolves with `value`, or rejects with the
