@@ -300,30 +300,6 @@ static void on_stream_reset(rtc_sctp_transport* t,
                             const struct sctp_stream_reset_event* ev,
                             size_t size);
 
-/* RFC 6525 §5.2.5 and §6.1.4 (SCTP_STREAM_CHANGE_EVENT): the peer added
- * streams, or answered our Add Outgoing Streams request. */
-static void on_stream_change(rtc_sctp_transport* t,
-                             const uint8_t* data,
-                             size_t size) {
-  struct sctp_stream_change_event ev;
-  if (size < sizeof(ev))
-    return;
-  memcpy(&ev, data, sizeof(ev));
-  bool refused = (ev.strchange_flags &
-                  (SCTP_STREAM_CHANGE_DENIED | SCTP_STREAM_CHANGE_FAILED)) != 0;
-  bool grew = ev.strchange_outstrms > t->out_streams;
-  RTC_LOG(VERBOSE, "sctp: streams in %u out %u%s",
-          (unsigned)ev.strchange_instrms, (unsigned)ev.strchange_outstrms,
-          refused ? " (our request for more was refused)" : "");
-  t->in_streams = ev.strchange_instrms;
-  if (grew)
-    t->out_streams = ev.strchange_outstrms;
-  if (refused || grew)
-    t->add_pending = false;
-  if (refused)
-    rtc_sctp_close_unreachable(t);
-}
-
 static void handle_notification(rtc_sctp_transport* t,
                                 const uint8_t* data,
                                 size_t size) {
@@ -358,11 +334,9 @@ static void handle_notification(rtc_sctp_transport* t,
     case SCTP_SHUTDOWN_EVENT:
       RTC_LOG(INFO, "sctp: the peer shuts down");
       break;
-    case SCTP_STREAM_CHANGE_EVENT:
-      on_stream_change(t, data, size);
-      break;
     case SCTP_PEER_ADDR_CHANGE:
     case SCTP_ADAPTATION_INDICATION:
+    case SCTP_STREAM_CHANGE_EVENT:
       break;
     default:
       RTC_LOG(VERBOSE, "sctp: notification %u", n.sn_header.sn_type);
@@ -399,17 +373,10 @@ static void on_assoc_change(rtc_sctp_transport* t,
       if (t->state != RTC_SCTP_CONNECTING)
         return;
       t->state = RTC_SCTP_CONNECTED;
-      t->out_streams = sac->sac_outbound_streams;
-      t->in_streams = sac->sac_inbound_streams;
-      /* Our outgoing streams can grow up to the peer's MIS, the peer's up
-       * to ours (RTC_SCTP_MAX_STREAMS); without the peer's INIT (never
-       * the case), what we have. */
-      uint32_t most = t->peer_mis ? t->peer_mis : t->out_streams;
-      if (most > RTC_SCTP_MAX_STREAMS)
-        most = RTC_SCTP_MAX_STREAMS;
-      if (most < t->out_streams)
-        most = t->out_streams;
-      t->max_channels = (uint16_t)most;
+      uint16_t streams = sac->sac_outbound_streams < sac->sac_inbound_streams
+                             ? sac->sac_outbound_streams
+                             : sac->sac_inbound_streams;
+      t->max_channels = streams; /* at most 65535: RTC_SCTP_MAX_STREAMS */
       rtc_sctp_event* ev = rtc_sctp_event_new(RTC_SCTP_EV_STATE, 0, 0);
       if (ev)
         ev->state = RTC_SCTP_CONNECTED;

@@ -276,86 +276,12 @@ static void drop_pending(rtc_sctp_transport* t) {
   t->send_tail = &t->send_head;
 }
 
-/* Asks the peer for enough outgoing streams to use stream `sid`: twice
- * what the association has, or sid + 1 if that is more, at most
- * max_channels. One request at a time (usrsctp has one stream
- * reconfiguration request outstanding at most): while one is in flight, or
- * a stream reset is (EALREADY), it is asked again the next time this
- * transport processes input, which the answer is. */
-static void add_streams(rtc_sctp_transport* t, uint16_t sid) {
-  if (t->add_pending || sid < t->out_streams)
-    return;
-  uint32_t want = 2 * (uint32_t)t->out_streams;
-  if (want < (uint32_t)sid + 1)
-    want = (uint32_t)sid + 1;
-  if (want > t->max_channels)
-    want = t->max_channels;
-  if (want <= sid) {
-    rtc_sctp_close_unreachable(t); /* cannot happen: ids are checked */
-    return;
-  }
-  struct sctp_add_streams sas;
-  memset(&sas, 0, sizeof(sas));
-  sas.sas_assoc_id = SCTP_ALL_ASSOC;
-  sas.sas_outstrms = (uint16_t)(want - t->out_streams);
-  rtc_sctp_usrsctp_lock(t);
-  int ret = usrsctp_setsockopt(t->sock, IPPROTO_SCTP, SCTP_ADD_STREAMS, &sas,
-                               (socklen_t)sizeof(sas));
-  int err = errno;
-  rtc_sctp_usrsctp_unlock(t);
-  if (ret == 0) {
-    RTC_LOG(VERBOSE, "sctp: asking for %u outgoing streams (have %u)",
-            (unsigned)want, (unsigned)t->out_streams);
-    t->add_pending = true;
-  } else if (err != EALREADY && err != EBUSY) {
-    /* EOPNOTSUPP: the peer does not support RE-CONFIG at all. */
-    RTC_LOG(WARNING, "sctp: SCTP_ADD_STREAMS: %s", strerror(err));
-    rtc_sctp_close_unreachable(t);
-  }
-}
-
-void rtc_sctp_close_unreachable(rtc_sctp_transport* t) {
-  rtc_sctp_pending** link = &t->send_head;
-  while (*link) {
-    rtc_sctp_pending* m = *link;
-    if (m->sid < t->out_streams) {
-      link = &m->next;
-      continue;
-    }
-    *link = m->next;
-    rtc_sctp_channel* ch = rtc_sctp_channel_find(t, m->sid);
-    if (ch)
-      ch->queued--;
-    rtc_free(m);
-  }
-  t->send_tail = link;
-  for (size_t p = 0; p < RTC_SCTP_PAGE_COUNT; p++) {
-    for (size_t s = 0; t->pages[p] && s < RTC_SCTP_PAGE_SLOTS; s++) {
-      rtc_sctp_channel* ch = t->pages[p]->slot[s];
-      if (!ch || ch->id < t->out_streams)
-        continue;
-      uint16_t sid = ch->id;
-      bool announced = ch->announced;
-      rtc_sctp_channel_free(t, ch);
-      if (announced)
-        rtc_sctp_emit_simple(t, RTC_SCTP_EV_CLOSED, sid);
-    }
-  }
-}
-
 /* Hands queued messages to usrsctp until it has no room. */
 static void push_pending(rtc_sctp_transport* t) {
   while (t->send_head && t->sock && t->state == RTC_SCTP_CONNECTED) {
     rtc_sctp_pending* m = t->send_head;
     rtc_sctp_channel* ch = rtc_sctp_channel_find(t, m->sid);
     RTC_CHECK(ch); /* a channel outlives its queued messages */
-    if (m->sid >= t->out_streams) {
-      /* RFC 6525 §5.1.5: "the sender MUST await a positive acknowledgment
-       * (Success) before using any additional stream added by this
-       * request." What follows waits in the queue behind it. */
-      add_streams(t, m->sid);
-      return;
-    }
     if (!m->started) {
       m->snd_flags = SCTP_EOR;
       /* RFC 8832 §6: "before the DATA_CHANNEL_ACK message or any other
@@ -430,11 +356,7 @@ static void send_resets(rtc_sctp_transport* t) {
     for (size_t s = 0;
          t->pages[p] && s < RTC_SCTP_PAGE_SLOTS && count < RESET_BATCH; s++) {
       rtc_sctp_channel* ch = t->pages[p]->slot[s];
-      if (!ch || !rtc_sctp_channel_needs_reset(ch) || ch->queued != 0)
-        continue;
-      if (ch->id >= t->out_streams)
-        add_streams(t, ch->id); /* a stream must exist to be reset */
-      else
+      if (ch && rtc_sctp_channel_needs_reset(ch) && ch->queued == 0)
         batch[count++] = ch;
     }
   }
@@ -652,17 +574,13 @@ static bool configure_socket(struct socket* sock)
     return false;
   /* Closing aborts the association: nothing lingers after destroy. */
   const struct linger abort_on_close = {1, 0};
-  /* Stream resets close channels (RFC 8831 §6.7); Add Streams requests
-   * (RFC 6525 §5.2.5) let the peer open channels above the streams the
-   * association started with, up to our MIS. */
-  const struct sctp_assoc_value reset = {
-      SCTP_FUTURE_ASSOC,
-      SCTP_ENABLE_RESET_STREAM_REQ | SCTP_ENABLE_CHANGE_ASSOC_REQ};
+  const struct sctp_assoc_value reset = {SCTP_FUTURE_ASSOC,
+                                         SCTP_ENABLE_RESET_STREAM_REQ};
   const uint32_t on = 1;
   const int int_on = 1;
   const int interleave = 0;
-  const struct sctp_initmsg init = {RTC_SCTP_INITIAL_STREAMS,
-                                    RTC_SCTP_MAX_STREAMS, 0, 0};
+  const struct sctp_initmsg init = {RTC_SCTP_MAX_STREAMS, RTC_SCTP_MAX_STREAMS,
+                                    0, 0};
   if (!set_option(sock, SOL_SOCKET, SO_LINGER, &abort_on_close,
                   sizeof(abort_on_close)) ||
       !set_option(sock, IPPROTO_SCTP, SCTP_ENABLE_STREAM_RESET, &reset,
@@ -929,28 +847,6 @@ bool rtc_sctp_packet_params_valid(const uint8_t* data, size_t size) {
   return true;
 }
 
-/* RFC 9260 §3.3.2 (INIT) and §3.3.3 (INIT ACK): after the chunk header,
- * Initiate Tag and Advertised Receiver Window Credit come "Number of
- * Outbound Streams (OS)" and "Number of Inbound Streams (MIS): Defines the
- * maximum number of streams the sender of this INIT chunk allows the peer
- * end to create in this association." Notes the peer's MIS: how many
- * outgoing streams we may ever have. */
-static void note_peer_mis(rtc_sctp_transport* t,
-                          const uint8_t* data,
-                          size_t size) {
-  size_t off = SCTP_COMMON_HEADER_SIZE;
-  while (size >= 4 && off <= size - 4) {
-    uint8_t type = data[off];
-    size_t len = read_u16(data + off + 2);
-    if (len < 4 || len > size - off)
-      return;
-    if ((type == SCTP_CHUNK_INIT || type == SCTP_CHUNK_INIT_ACK) &&
-        len >= SCTP_INIT_FIXED_SIZE && read_u16(data + off + 14) > 0)
-      t->peer_mis = (uint16_t)read_u16(data + off + 14);
-    off += (len + 3) & ~(size_t)3;
-  }
-}
-
 void rtc_sctp_transport_set_dtls_role(rtc_sctp_transport* t, bool dtls_client) {
   RTC_DCHECK(rtc_task_queue_is_current(t->queue));
   t->dtls_role_known = true;
@@ -972,8 +868,6 @@ void rtc_sctp_transport_receive(rtc_sctp_transport* t,
     RTC_LOG(VERBOSE, "sctp: dropped a packet: too many deferred stream resets");
     return;
   }
-  if (t->state == RTC_SCTP_CONNECTING)
-    note_peer_mis(t, data, size);
   rtc_sctp_usrsctp_lock(t);
   usrsctp_conninput((void*)t->id, data, size, 0);
   rtc_sctp_usrsctp_unlock(t);

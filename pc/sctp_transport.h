@@ -54,18 +54,6 @@ typedef enum rtc_sctp_state {
 #define RTC_SCTP_MAX_MESSAGE_SIZE (256 * 1024)
 /* The largest stream id + 1 (RFC 8831: 65535 is reserved). */
 #define RTC_SCTP_MAX_STREAMS 65535
-/* The outgoing streams an association starts with. RFC 8831 §6.2: "The
- * number of streams negotiated during SCTP association setup SHOULD be
- * 65535, which is the maximum number of streams that can be negotiated
- * during the association setup." usrsctp allocates every stream up front
- * (64 bytes per outgoing, 40 per incoming stream: 6.8 MB per association
- * at 65535 each way), so, as Firefox does, we offer this many outgoing
- * streams, accept up to RTC_SCTP_MAX_STREAMS incoming ones (the peer
- * decides how many of those exist), and add outgoing streams when a
- * channel needs a higher id (RFC 6525 §5.1.5, Add Outgoing Streams
- * Request). Ids below it work with any peer; higher ids need a peer that
- * accepts the request (usrsctp-based ones do; RFC 6525 §4.5). */
-#define RTC_SCTP_INITIAL_STREAMS 256
 
 typedef struct rtc_data_channel_params {
   const char* label;    /* UTF-8, may be empty */
@@ -151,11 +139,8 @@ rtc_sctp_state rtc_sctp_transport_state(const rtc_sctp_transport* transport);
 /* min(ours, peer's) once started; ours before. */
 uint64_t rtc_sctp_transport_max_message_size(
     const rtc_sctp_transport* transport);
-/* RTCSctpTransport.maxChannels: the number of streams the association can
- * have each way, the smaller of the peer's and our maximum number of
- * inbound streams (MIS, RFC 9260 §3.3.2); 0 before connecting. It starts
- * with fewer outgoing streams (RTC_SCTP_INITIAL_STREAMS) and adds them as
- * channels need them. */
+/* The negotiated number of outgoing streams (RTCSctpTransport.maxChannels),
+ * 0 before connecting. */
 uint16_t rtc_sctp_transport_max_channels(const rtc_sctp_transport* transport);
 
 /* Opens a channel on stream_id (in-band unless params->negotiated).

@@ -141,11 +141,7 @@ struct rtc_sctp_transport {
   bool dtls_client;
   uint16_t remote_port;
   uint64_t max_message_size;
-  uint16_t max_channels; /* min(peer's MIS, ours): the most streams */
-  uint16_t peer_mis;     /* from the peer's INIT or INIT ACK, 0 unknown */
-  uint16_t out_streams;  /* outgoing streams the association has now */
-  uint16_t in_streams;   /* incoming streams the association has now */
-  bool add_pending;      /* our Add Outgoing Streams request is in flight */
+  uint16_t max_channels;
   rtc_sctp_channel_page* pages[RTC_SCTP_PAGE_COUNT];
   size_t resets_wanted;
   rtc_sctp_pending* send_head;
@@ -261,9 +257,6 @@ void rtc_sctp_fail(rtc_sctp_transport* t, const char* message);
 void rtc_sctp_read_socket(rtc_sctp_transport* t);
 /* The association is up: opens `ch` (negotiated) or sends its OPEN. */
 void rtc_sctp_announce_channel(rtc_sctp_transport* t, rtc_sctp_channel* ch);
-/* Our request for more outgoing streams failed: closes the channels whose
- * stream the association does not have and drops their queued messages. */
-void rtc_sctp_close_unreachable(rtc_sctp_transport* t);
 
 static inline uint32_t rtc_sctp_clamp_pr(uint32_t value) {
   return value > RTC_SCTP_MAX_PR_VALUE ? RTC_SCTP_MAX_PR_VALUE : value;
