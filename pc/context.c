@@ -39,10 +39,10 @@ rtc_error rtc_context_create(const rtc_context_config* config,
   rtc_context* ctx = rtc_calloc(1, sizeof(*ctx));
   if (!ctx)
     return RTC_ERR_NO_MEMORY;
-  rtc_error err = rtc_mdns_group_create(
-      config->mdns_messages_per_second ? config->mdns_messages_per_second
-                                       : DEFAULT_MDNS_MESSAGES_PER_SECOND,
-      &ctx->mdns_group);
+  rtc_error err = rtc_mdns_group_create(config->mdns_messages_per_second
+                                            ? config->mdns_messages_per_second
+                                            : DEFAULT_MDNS_MESSAGES_PER_SECOND,
+                                        &ctx->mdns_group);
   if (err != RTC_OK)
     goto free_ctx;
   ctx->network = config->network_queue;

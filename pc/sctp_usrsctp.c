@@ -38,8 +38,8 @@
 #include <string.h>
 #include <usrsctp.h>
 
-#include "pc/sctp_transport.h"
 #include "pc/sctp_crc32c.h"
+#include "pc/sctp_transport.h"
 #include "pc/sctp_transport_internal.h"
 #include "rtc_base/alloc.h"
 #include "rtc_base/clock.h"
