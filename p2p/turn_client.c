@@ -67,6 +67,7 @@ typedef enum permission_state {
 typedef struct permission {
   rtc_socket_address ip; /* port 0 */
   permission_state state;
+  int64_t failed_at_us; /* when it last became FAILED */
   int64_t expires_us;
   int64_t refresh_at_us; /* INT64_MAX: none scheduled */
   transaction txn;
@@ -941,6 +942,7 @@ static void on_permission_response(rtc_turn_client* c,
       return;
   }
   p->state = PERMISSION_FAILED;
+  p->failed_at_us = now_us;
   p->refresh_at_us = INT64_MAX;
   ev.type = RTC_TURN_EVENT_PERMISSION_FAILED;
   emit(c, &ev);
@@ -1008,8 +1010,10 @@ static void handle_response(rtc_turn_client* c,
   if (t->authenticated) {
     /* RFC 8489 §9.2.5: the client checks MESSAGE-INTEGRITY of the
      * response with the key; a response that fails, or lacks it, is
-     * discarded (retransmissions continue). Only 401 and 438, which make
-     * the client retry and change nothing else, are taken without it. */
+     * discarded (retransmissions continue). Only 401 and 438 are taken
+     * without checking it: a server that cannot verify the request
+     * (wrong password) cannot sign its answer with our key either, and
+     * they only make the client retry or give up. */
     int code = 0;
     const char* reason = NULL;
     size_t reason_len = 0;
@@ -1018,8 +1022,8 @@ static void handle_response(rtc_turn_client* c,
         rtc_stun_get_error_code(msg, &code, &reason, &reason_len) == RTC_OK &&
         (code == RTC_STUN_ERROR_UNAUTHORIZED ||
          code == RTC_STUN_ERROR_STALE_NONCE);
-    rtc_error integrity = rtc_stun_check_integrity(msg, c->key, sizeof(c->key));
-    if (integrity == RTC_ERR_SECURITY || (integrity != RTC_OK && !retry_error))
+    if (!retry_error &&
+        rtc_stun_check_integrity(msg, c->key, sizeof(c->key)) != RTC_OK)
       return;
   }
   /* RFC 8489 §6.3.3/§6.3.4: unknown comprehension-required attributes in
@@ -1045,6 +1049,7 @@ static void handle_response(rtc_turn_client* c,
       case TXN_PERMISSION: {
         permission* p = (permission*)((char*)t - offsetof(permission, txn));
         p->state = PERMISSION_FAILED;
+        p->failed_at_us = now_us;
         p->refresh_at_us = INT64_MAX;
         ev.type = RTC_TURN_EVENT_PERMISSION_FAILED;
         ev.peer = p->ip;
@@ -1313,6 +1318,7 @@ static void on_timeout(rtc_turn_client* c, transaction* t, int64_t now_us) {
         return;
       }
       p->state = PERMISSION_FAILED;
+      p->failed_at_us = now_us;
       p->refresh_at_us = INT64_MAX;
       ev.type = RTC_TURN_EVENT_PERMISSION_FAILED;
       ev.peer = p->ip;
@@ -1420,9 +1426,16 @@ rtc_error rtc_turn_client_send(rtc_turn_client* c,
   rtc_error err = check_peer(c, peer);
   if (err != RTC_OK)
     return err;
-  err = ensure_permission(c, peer, now_us, NULL);
-  if (err != RTC_OK)
-    return err;
+  permission* p = find_permission(c, peer);
+  /* A send to a peer without a permission asks for one; one that failed
+   * is asked for again at most every RETRY_US (ICE sends checks every
+   * 50 ms: each must not cost a CreatePermission the server refuses). */
+  if (p == NULL ||
+      (p->state == PERMISSION_FAILED && now_us - p->failed_at_us >= RETRY_US)) {
+    err = ensure_permission(c, peer, now_us, NULL);
+    if (err != RTC_OK)
+      return err;
+  }
   channel* ch = find_channel(c, peer);
   size_t len = 0;
   if (ch != NULL && ch->state == CHANNEL_BOUND) {

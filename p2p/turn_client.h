@@ -251,7 +251,8 @@ rtc_error rtc_turn_client_bind_channel(rtc_turn_client* client,
 
 /* Sends application data to peer through the relay: ChannelData when a
  * channel is bound to peer, else a Send indication (RFC 8656 §10). A peer
- * without a permission gets one first (create_permission). Errors:
+ * without a permission gets one first (create_permission); one whose
+ * permission failed gets it asked for again, at most every 5 s. Errors:
  * RTC_ERR_INVALID_STATE (not ALLOCATED), RTC_ERR_INVALID_ARGUMENT,
  * RTC_ERR_OUT_OF_RANGE (size > RTC_TURN_MAX_PAYLOAD, or no room for a
  * permission), RTC_ERR_NO_MEMORY, or what observer->send returned. */

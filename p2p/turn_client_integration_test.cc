@@ -135,14 +135,13 @@ class Coturn {
       *why = "fork failed";
       return false;
     }
-    // Listening when a TCP connection succeeds (UDP is set up with it).
+    // Ready when it answers a STUN Binding request over UDP (it accepts
+    // TCP connections earlier: a first UDP Allocate sent as soon as TCP
+    // connects is often lost and retransmitted 500 ms later) and accepts
+    // a TCP connection.
     int64_t deadline = rtc_time_monotonic_us() + 10 * kSec;
     while (rtc_time_monotonic_us() < deadline) {
-      int fd = socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in sin = Loopback(port_);
-      int rc = connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof(sin));
-      close(fd);
-      if (rc == 0)
+      if (AnswersBindingOverUdp() && AcceptsTcp())
         return true;
       int status = 0;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -154,6 +153,34 @@ class Coturn {
     }
     *why = "turnserver did not listen within 10 s";
     return false;
+  }
+
+  bool AcceptsTcp() const {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sin = Loopback(port_);
+    int rc = connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof(sin));
+    close(fd);
+    return rc == 0;
+  }
+
+  bool AnswersBindingOverUdp() const {
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in sin = Loopback(port_);
+    uint8_t req[RTC_STUN_HEADER_SIZE];
+    uint8_t id[RTC_STUN_TRANSACTION_ID_SIZE];
+    rtc_stun_new_transaction_id(id);
+    rtc_stun_builder b;
+    rtc_stun_builder_init(&b, req, sizeof(req), RTC_STUN_BINDING_REQUEST, id);
+    size_t len = 0;
+    bool ok = rtc_stun_builder_finish(&b, &len) == RTC_OK &&
+              sendto(fd, req, len, 0, reinterpret_cast<sockaddr*>(&sin),
+                     sizeof(sin)) == static_cast<ssize_t>(len);
+    pollfd p = {fd, POLLIN, 0};
+    ok = ok && poll(&p, 1, 100) == 1;
+    uint8_t resp[512];
+    ok = ok && recv(fd, resp, sizeof(resp), 0) > 0;
+    close(fd);
+    return ok;
   }
 
   void Stop() {

@@ -381,6 +381,16 @@ TEST_F(TurnClientTest, WrongPasswordFailsWith401) {
   EXPECT_EQ(rtc_turn_client_next_deadline_us(client_), INT64_MAX);
 }
 
+TEST_F(TurnClientTest, WrongPassword401SignedWithAnotherKeyStillFails) {
+  Create(RTC_TURN_FRAMING_DATAGRAM, "wrong");
+  ASSERT_EQ(rtc_turn_client_start(client_, now_), RTC_OK);
+  Deliver(Error(Last(), 401, "nonce-1", {}));
+  // A server that signs its 401 with the real password's key.
+  Deliver(Error(Last(), 401, "nonce-2", Key()));
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_[0].code, 401);
+}
+
 TEST_F(TurnClientTest, Unauthorized401WithoutNonceFails) {
   Create();
   ASSERT_EQ(rtc_turn_client_start(client_, now_), RTC_OK);
@@ -668,8 +678,9 @@ TEST_F(TurnClientTest, PermissionAskedEarlyIsSentOnceAllocated) {
   Deliver(Error(Last(), 401, "nonce-1", {}));
   on_event_ = [&](const rtc_turn_event& ev) {
     // The permission request went out before the event.
-    if (ev.type == RTC_TURN_EVENT_ALLOCATED)
+    if (ev.type == RTC_TURN_EVENT_ALLOCATED) {
       EXPECT_EQ(CountSent(RTC_STUN_METHOD_CREATE_PERMISSION), 1u);
+    }
   };
   Deliver(AllocateSuccess(Last(), Key()));
   ASSERT_EQ(Last().method(), RTC_STUN_METHOD_CREATE_PERMISSION);
@@ -748,6 +759,78 @@ TEST_F(TurnClientTest, PermissionRefreshTimeoutRetriesUntilExpiry) {
   ASSERT_EQ(events_.size(), 1u);
   EXPECT_EQ(events_[0].type, RTC_TURN_EVENT_PERMISSION_FAILED);
   EXPECT_EQ(events_[0].error, RTC_ERR_TIMEOUT);
+}
+
+TEST_F(TurnClientTest, SendRetriesAFailedPermissionAtMostEvery5s) {
+  Create();
+  Allocate();
+  rtc_socket_address peer = Addr("192.0.2.10:5000");
+  const uint8_t one[] = {1};
+  ASSERT_EQ(rtc_turn_client_send(client_, &peer, one, 1, now_), RTC_OK);
+  ASSERT_EQ(CountSent(RTC_STUN_METHOD_CREATE_PERMISSION), 1u);
+  Deliver(Response(
+      sent_[0], RTC_STUN_CLASS_ERROR,
+      [](rtc_stun_builder* b) { rtc_stun_add_error_code(b, 403, nullptr); },
+      Key()));
+  // Checks every 50 ms for 4.95 s: indications only.
+  for (int i = 0; i < 99; i++) {
+    Advance(50 * kMs);
+    ASSERT_EQ(rtc_turn_client_send(client_, &peer, one, 1, now_), RTC_OK);
+  }
+  EXPECT_EQ(CountSent(RTC_STUN_METHOD_CREATE_PERMISSION), 1u);
+  Advance(50 * kMs);
+  ASSERT_EQ(rtc_turn_client_send(client_, &peer, one, 1, now_), RTC_OK);
+  EXPECT_EQ(CountSent(RTC_STUN_METHOD_CREATE_PERMISSION), 2u);
+}
+
+TEST_F(TurnClientTest, AsksForAnIpv6Relay) {
+  rtc_turn_client_config config;
+  rtc_turn_client_config_init(&config);
+  config.username = kUser;
+  config.password = kPass;
+  config.relay_family = RTC_AF_INET6;
+  static const rtc_turn_client_observer kObserver = {&OnSend, &OnEvent};
+  ASSERT_EQ(rtc_turn_client_create(&config, &kObserver, this, &client_),
+            RTC_OK);
+  ASSERT_EQ(rtc_turn_client_start(client_, now_), RTC_OK);
+  EXPECT_EQ(Last().U32(RTC_STUN_ATTR_REQUESTED_ADDRESS_FAMILY), 0x02000000u);
+  Deliver(Error(Last(), 401, "nonce-1", {}));
+  Deliver(Response(
+      Last(), RTC_STUN_CLASS_SUCCESS,
+      [](rtc_stun_builder* b) {
+        rtc_socket_address relayed = Addr("[2001:db8::5]:50000");
+        rtc_stun_add_xor_address(b, RTC_STUN_ATTR_XOR_RELAYED_ADDRESS,
+                                 &relayed);
+        rtc_stun_add_u32(b, RTC_STUN_ATTR_LIFETIME, 600);
+      },
+      Key()));
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_[0].type, RTC_TURN_EVENT_ALLOCATED);
+  EXPECT_EQ(Str(events_[0].relayed), "[2001:db8::5]:50000");
+  EXPECT_EQ(events_[0].mapped.family, RTC_AF_UNSPEC);
+  rtc_socket_address peer = Addr("[2001:db8::9]:1");
+  EXPECT_EQ(rtc_turn_client_create_permission(client_, &peer, now_), RTC_OK);
+  rtc_socket_address v4_peer = Addr("192.0.2.1:1");
+  EXPECT_EQ(rtc_turn_client_create_permission(client_, &v4_peer, now_),
+            RTC_ERR_INVALID_ARGUMENT);
+}
+
+TEST_F(TurnClientTest, Ipv4RelayOfTheWrongFamilyFails) {
+  Create();
+  ASSERT_EQ(rtc_turn_client_start(client_, now_), RTC_OK);
+  Deliver(Error(Last(), 401, "nonce-1", {}));
+  Deliver(Response(
+      Last(), RTC_STUN_CLASS_SUCCESS,
+      [](rtc_stun_builder* b) {
+        rtc_socket_address relayed = Addr("[2001:db8::5]:50000");
+        rtc_stun_add_xor_address(b, RTC_STUN_ATTR_XOR_RELAYED_ADDRESS,
+                                 &relayed);
+        rtc_stun_add_u32(b, RTC_STUN_ATTR_LIFETIME, 600);
+      },
+      Key()));
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_[0].type, RTC_TURN_EVENT_FAILED);
+  EXPECT_EQ(events_[0].error, RTC_ERR_MALFORMED);
 }
 
 TEST_F(TurnClientTest, RejectsPeersOfTheOtherFamilyAndTooMany) {
