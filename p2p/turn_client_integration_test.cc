@@ -1,8 +1,10 @@
 // The TURN client against a real coturn on loopback. The suite writes a
 // turnserver config into a temporary folder, starts /usr/bin/turnserver
-// (UDP and TCP on one free port, long-term credentials), waits until it
-// answers, and stops it and removes the folder afterwards, also when a
-// test fails. Without coturn every test is skipped.
+// (UDP and TCP on one free port, TLS on another with a certificate for
+// 127.0.0.1 signed by a CA the suite makes with BoringSSL, long-term
+// credentials), waits until it answers, and stops it and removes the
+// folder afterwards, also when a test fails. Without coturn every test is
+// skipped.
 //
 // The client is sans-I/O: here it runs over plain kernel sockets driven
 // by poll(), with real time. It is given the real monotonic time plus an
@@ -35,8 +37,10 @@
 #include <vector>
 
 #include "p2p/stun.h"
+#include "p2p/tls_stream.h"
 #include "p2p/turn_client.h"
 #include "rtc_base/clock.h"
+#include "test/tls/tls_test_certs.h"
 
 namespace {
 
@@ -104,8 +108,23 @@ class Coturn {
     }
     dir_ = tmpl;
     port_ = FreePort();
-    if (port_ == 0) {
+    do {
+      tls_port_ = FreePort();
+    } while (tls_port_ == port_);
+    if (port_ == 0 || tls_port_ == 0) {
       *why = "no free port";
+      return false;
+    }
+    // TLS: a CA and a certificate for 127.0.0.1 it signs; another CA that
+    // signed nothing the server has.
+    rtc_test::TlsCerts certs, other;
+    if (!rtc_test::MakeTlsCerts({"127.0.0.1"}, &certs) ||
+        !rtc_test::MakeTlsCerts({"127.0.0.1"}, &other) ||
+        !rtc_test::WriteFile(dir_ + "/ca.pem", certs.ca_pem) ||
+        !rtc_test::WriteFile(dir_ + "/other-ca.pem", other.ca_pem) ||
+        !rtc_test::WriteFile(dir_ + "/cert.pem", certs.cert_pem) ||
+        !rtc_test::WriteFile(dir_ + "/key.pem", certs.key_pem)) {
+      *why = "cannot make TLS certificates";
       return false;
     }
     std::ofstream conf(dir_ + "/turnserver.conf");
@@ -116,7 +135,10 @@ class Coturn {
          << "user=" << kUser << ":" << kPass << "\n"
          << "realm=" << kRealm << "\n"
          << "userdb=" << dir_ << "/turndb\n"
-         << "no-tls\nno-dtls\nno-cli\n"
+         << "tls-listening-port=" << tls_port_ << "\n"
+         << "cert=" << dir_ << "/cert.pem\n"
+         << "pkey=" << dir_ << "/key.pem\n"
+         << "no-dtls\nno-cli\n"
          << "allow-loopback-peers\n"
          << "no-rfc5780\nno-stun-backward-compatibility\n"
          << "fingerprint\n"
@@ -141,7 +163,7 @@ class Coturn {
     // a TCP connection.
     int64_t deadline = rtc_time_monotonic_us() + 10 * kSec;
     while (rtc_time_monotonic_us() < deadline) {
-      if (AnswersBindingOverUdp() && AcceptsTcp())
+      if (AnswersBindingOverUdp() && AcceptsTcp(port_) && AcceptsTcp(tls_port_))
         return true;
       int status = 0;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -155,9 +177,9 @@ class Coturn {
     return false;
   }
 
-  bool AcceptsTcp() const {
+  static bool AcceptsTcp(uint16_t port) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in sin = Loopback(port_);
+    sockaddr_in sin = Loopback(port);
     int rc = connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof(sin));
     close(fd);
     return rc == 0;
@@ -231,10 +253,14 @@ class Coturn {
   }
 
   uint16_t port() const { return port_; }
+  uint16_t tls_port() const { return tls_port_; }
+  std::string ca_file() const { return dir_ + "/ca.pem"; }
+  std::string other_ca_file() const { return dir_ + "/other-ca.pem"; }
 
  private:
   pid_t pid_ = -1;
   uint16_t port_ = 0;
+  uint16_t tls_port_ = 0;
   std::string dir_;
 };
 
@@ -244,17 +270,54 @@ struct Endpoint {
   explicit Endpoint(rtc_turn_framing f) : framing(f) {}
   ~Endpoint() {
     rtc_turn_client_destroy(client);
+    rtc_tls_stream_destroy(tls);
     if (fd >= 0)
       close(fd);
   }
+
+  int64_t Now() const { return rtc_time_monotonic_us() + *offset_us; }
 
   static rtc_error OnSend(void* user, const uint8_t* data, size_t size) {
     auto* self = static_cast<Endpoint*>(user);
     if (self->first_send_byte_hook)
       self->first_send_byte_hook(data[0]);
+    if (self->tls != nullptr)
+      return rtc_tls_stream_write(self->tls, data, size);
+    return SocketWrite(self->fd, data, size);
+  }
+
+  // TLS (turns:): ciphertext to the socket, plaintext to the client.
+  static rtc_error TlsSend(void* user, const uint8_t* data, size_t size) {
+    return SocketWrite(static_cast<Endpoint*>(user)->fd, data, size);
+  }
+  static void TlsConnected(void* user) {
+    static_cast<Endpoint*>(user)->tls_connected_at_us = rtc_time_monotonic_us();
+  }
+  static void TlsData(void* user, const uint8_t* data, size_t size) {
+    auto* self = static_cast<Endpoint*>(user);
+    rtc_error err =
+        rtc_turn_client_handle_stream(self->client, data, size, self->Now());
+    EXPECT_EQ(err, RTC_OK);
+  }
+  static void TlsFailed(void* user, rtc_error error, const char* reason) {
+    auto* self = static_cast<Endpoint*>(user);
+    self->tls_error = error;
+    self->tls_reason = reason;
+    rtc_turn_client_handle_stream_closed(self->client, self->Now());
+  }
+
+  void EnableTls(const std::string& ca_file) {
+    rtc_tls_stream_config config = {"127.0.0.1", ca_file.c_str()};
+    static const rtc_tls_stream_observer kObserver = {&TlsSend, &TlsConnected,
+                                                      &TlsData, &TlsFailed};
+    ASSERT_EQ(rtc_tls_stream_create(&config, &kObserver, this, &tls), RTC_OK);
+    ASSERT_EQ(rtc_tls_stream_start(tls), RTC_OK);
+  }
+
+  static rtc_error SocketWrite(int fd, const uint8_t* data, size_t size) {
     size_t off = 0;
     while (off < size) {
-      ssize_t n = send(self->fd, data + off, size - off, MSG_NOSIGNAL);
+      ssize_t n = send(fd, data + off, size - off, MSG_NOSIGNAL);
       if (n < 0) {
         if (errno == EINTR)
           continue;
@@ -329,6 +392,11 @@ struct Endpoint {
   }
 
   rtc_turn_framing framing;
+  const int64_t* offset_us = nullptr;  // the fixture's clock offset
+  rtc_tls_stream* tls = nullptr;
+  int64_t tls_connected_at_us = 0;
+  rtc_error tls_error = RTC_OK;
+  std::string tls_reason;
   int fd = -1;
   bool stream_closed = false;
   rtc_turn_client* client = nullptr;
@@ -376,8 +444,20 @@ class TurnCoturnTest : public testing::Test {
   std::unique_ptr<Endpoint> NewEndpoint(rtc_turn_framing framing,
                                         const char* password = kPass) {
     auto e = std::make_unique<Endpoint>(framing);
+    e->offset_us = &offset_us_;
     EXPECT_TRUE(e->Connect(coturn_->port()));
     e->Create(password);
+    return e;
+  }
+
+  // TURN over TLS to the server's TLS port, verified with `ca_file`.
+  std::unique_ptr<Endpoint> NewTlsEndpoint(const std::string& ca_file,
+                                           const char* password = kPass) {
+    auto e = std::make_unique<Endpoint>(RTC_TURN_FRAMING_STREAM);
+    e->offset_us = &offset_us_;
+    EXPECT_TRUE(e->Connect(coturn_->tls_port()));
+    e->Create(password);
+    e->EnableTls(ca_file);
     return e;
   }
 
@@ -428,6 +508,11 @@ class TurnCoturnTest : public testing::Test {
             rtc_turn_client_handle_stream_closed(e->client, Now());
           }
           return;
+        }
+        if (e->tls != nullptr) {
+          // Failures come through TlsFailed.
+          (void)rtc_tls_stream_receive(e->tls, buf, static_cast<size_t>(n));
+          continue;
         }
         EXPECT_EQ(rtc_turn_client_handle_stream(e->client, buf,
                                                 static_cast<size_t>(n), Now()),
@@ -571,6 +656,42 @@ TEST_F(TurnCoturnTest, AllocatesOverTcp) {
   EXPECT_TRUE(rtc_socket_address_is_loopback(&relayed)) << Str(relayed);
   rtc_turn_client_close(e->client, Now());
   EXPECT_TRUE(Pump({e.get()}, [&] { return e->Has(RTC_TURN_EVENT_CLOSED); }));
+}
+
+TEST_F(TurnCoturnTest, AllocatesOverTls) {
+  auto e = NewTlsEndpoint(coturn_->ca_file());
+  ASSERT_TRUE(Allocate(e.get())) << e->failed_code << " " << e->tls_reason;
+  Measure("TLS (handshake included)", e.get());
+  printf("[ measure  ] TLS handshake %.2f ms\n",
+         (e->tls_connected_at_us - start_us_) / 1000.0);
+  rtc_socket_address relayed = rtc_turn_client_relayed_address(e->client);
+  EXPECT_TRUE(rtc_socket_address_is_loopback(&relayed)) << Str(relayed);
+  rtc_turn_client_close(e->client, Now());
+  EXPECT_TRUE(Pump({e.get()}, [&] { return e->Has(RTC_TURN_EVENT_CLOSED); }));
+  rtc_tls_stream_close(e->tls);
+}
+
+TEST_F(TurnCoturnTest, TlsServerSignedByAnotherCaIsRejected) {
+  auto e = NewTlsEndpoint(coturn_->other_ca_file());
+  EXPECT_FALSE(Allocate(e.get()));
+  EXPECT_EQ(e->tls_error, RTC_ERR_SECURITY) << e->tls_reason;
+  EXPECT_NE(e->tls_reason.find("certificate verification failed"),
+            std::string::npos)
+      << e->tls_reason;
+  ASSERT_TRUE(e->Has(RTC_TURN_EVENT_FAILED));
+  EXPECT_EQ(e->failed_error, RTC_ERR_CLOSED);
+}
+
+TEST_F(TurnCoturnTest, WrongPasswordOverTlsFailsWith401) {
+  auto e = NewTlsEndpoint(coturn_->ca_file(), "wrong password");
+  EXPECT_FALSE(Allocate(e.get()));
+  EXPECT_EQ(e->failed_code, 401);
+}
+
+TEST_F(TurnCoturnTest, RelaysBetweenTlsAndUdpAllocations) {
+  auto a = NewTlsEndpoint(coturn_->ca_file());
+  auto b = NewEndpoint(RTC_TURN_FRAMING_DATAGRAM);
+  Relay(a.get(), b.get());
 }
 
 TEST_F(TurnCoturnTest, WrongPasswordFailsWith401) {
@@ -730,13 +851,16 @@ TEST_F(TurnCoturnTest, RefreshesAcross20SimulatedMinutes) {
 }
 
 // Allocation round trips (401, then the authenticated Allocate) on
-// loopback, each on a fresh socket.
+// loopback, each on a fresh socket (for TCP and TLS: after connect(), the
+// TLS handshake included).
 TEST_F(TurnCoturnTest, MeasuresAllocationTimes) {
-  for (rtc_turn_framing framing :
-       {RTC_TURN_FRAMING_DATAGRAM, RTC_TURN_FRAMING_STREAM}) {
+  for (const char* kind : {"UDP", "TCP", "TLS"}) {
     std::vector<double> ms;
     for (int i = 0; i < 20; i++) {
-      auto e = NewEndpoint(framing);
+      std::string k = kind;
+      auto e = k == "TLS"   ? NewTlsEndpoint(coturn_->ca_file())
+               : k == "TCP" ? NewEndpoint(RTC_TURN_FRAMING_STREAM)
+                            : NewEndpoint(RTC_TURN_FRAMING_DATAGRAM);
       ASSERT_TRUE(Allocate(e.get()));
       ms.push_back((e->allocated_at_us - start_us_) / 1000.0);
       rtc_turn_client_close(e->client, Now());
@@ -745,10 +869,9 @@ TEST_F(TurnCoturnTest, MeasuresAllocationTimes) {
     }
     std::sort(ms.begin(), ms.end());
     printf(
-        "[ measure  ] %s allocation over loopback (20 runs): min %.2f ms, "
-        "median %.2f ms, max %.2f ms\n",
-        framing == RTC_TURN_FRAMING_STREAM ? "TCP" : "UDP", ms.front(),
-        ms[ms.size() / 2], ms.back());
+        "[ measure  ] %s allocation over loopback (20 runs, fresh "
+        "connections): min %.2f ms, median %.2f ms, max %.2f ms\n",
+        kind, ms.front(), ms[ms.size() / 2], ms.back());
   }
 }
 
