@@ -611,6 +611,49 @@ rtc_error rtc_stun_get_mapped_address(const rtc_stun_message* msg,
   return get_address(msg, RTC_STUN_ATTR_MAPPED_ADDRESS, kNoMask, out);
 }
 
+/* RFC 8656 §18.3 (XOR-PEER-ADDRESS), §18.5 (XOR-RELAYED-ADDRESS): "encoded
+ * in the same way as the XOR-MAPPED-ADDRESS". */
+rtc_error rtc_stun_get_xor_address(const rtc_stun_message* msg,
+                                   uint16_t type,
+                                   rtc_socket_address* out) {
+  uint8_t mask[16];
+  xor_mask(msg->transaction_id, mask);
+  return get_address(msg, type, mask, out);
+}
+
+rtc_error rtc_stun_get_u32(const rtc_stun_message* msg,
+                           uint16_t type,
+                           uint32_t* out) {
+  const uint8_t* value = NULL;
+  *out = 0;
+  rtc_error err = find_fixed(msg, type, 4, &value);
+  if (err != RTC_OK)
+    return err;
+  *out = get_u32(value);
+  return RTC_OK;
+}
+
+rtc_error rtc_stun_get_channel_number(const rtc_stun_message* msg,
+                                      uint16_t* out) {
+  const uint8_t* value = NULL;
+  *out = 0;
+  /* RFC 8656 §18.1: "a 16-bit unsigned integer followed by a two-octet
+   * RFFU (Reserved For Future Use) field". */
+  rtc_error err = find_fixed(msg, RTC_STUN_ATTR_CHANNEL_NUMBER, 4, &value);
+  if (err != RTC_OK)
+    return err;
+  *out = get_u16(value);
+  return RTC_OK;
+}
+
+rtc_error rtc_stun_get_text(const rtc_stun_message* msg,
+                            uint16_t type,
+                            size_t max_len,
+                            const char** text,
+                            size_t* len) {
+  return find_text(msg, type, max_len, text, len);
+}
+
 rtc_error rtc_stun_get_error_code(const rtc_stun_message* msg,
                                   int* code,
                                   const char** reason,
@@ -853,6 +896,34 @@ static void add_address(rtc_stun_builder* b,
   add_value(b, type, value, len);
 }
 
+void rtc_stun_add_xor_address(rtc_stun_builder* b,
+                              uint16_t type,
+                              const rtc_socket_address* addr) {
+  if (b->error != RTC_OK)
+    return; /* the transaction id may not be in the buffer */
+  uint8_t mask[16];
+  xor_mask(b->buf + 8, mask);
+  add_address(b, type, addr, mask);
+}
+
+void rtc_stun_add_u32(rtc_stun_builder* b, uint16_t type, uint32_t value) {
+  uint8_t bytes[4];
+  put_u32(bytes, value);
+  add_value(b, type, bytes, sizeof(bytes));
+}
+
+void rtc_stun_add_channel_number(rtc_stun_builder* b, uint16_t channel) {
+  uint8_t bytes[4] = {0};
+  put_u16(bytes, channel);
+  add_value(b, RTC_STUN_ATTR_CHANNEL_NUMBER, bytes, sizeof(bytes));
+}
+
+void rtc_stun_add_requested_transport(rtc_stun_builder* b, uint8_t protocol) {
+  /* RFC 8656 §18.7: "Protocol | RFFU" (8 + 24 bits). */
+  uint8_t bytes[4] = {protocol, 0, 0, 0};
+  add_value(b, RTC_STUN_ATTR_REQUESTED_TRANSPORT, bytes, sizeof(bytes));
+}
+
 void rtc_stun_add_xor_mapped_address(rtc_stun_builder* b,
                                      const rtc_socket_address* addr) {
   if (b->error != RTC_OK)
@@ -887,6 +958,21 @@ static const char* standard_reason(int code) {
       return "Role Conflict";
     case RTC_STUN_ERROR_SERVER_ERROR:
       return "Server Error";
+    /* RFC 8656 §19. */
+    case RTC_STUN_ERROR_ALLOCATION_MISMATCH:
+      return "Allocation Mismatch";
+    case RTC_STUN_ERROR_ADDRESS_FAMILY_NOT_SUPPORTED:
+      return "Address Family not Supported";
+    case RTC_STUN_ERROR_WRONG_CREDENTIALS:
+      return "Wrong Credentials";
+    case RTC_STUN_ERROR_UNSUPPORTED_TRANSPORT:
+      return "Unsupported Transport Protocol";
+    case RTC_STUN_ERROR_PEER_ADDRESS_FAMILY_MISMATCH:
+      return "Peer Address Family Mismatch";
+    case RTC_STUN_ERROR_ALLOCATION_QUOTA_REACHED:
+      return "Allocation Quota Reached";
+    case RTC_STUN_ERROR_INSUFFICIENT_CAPACITY:
+      return "Insufficient Capacity";
     default:
       return "";
   }

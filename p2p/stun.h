@@ -46,6 +46,13 @@ extern "C" {
 
 /* Methods. */
 #define RTC_STUN_METHOD_BINDING 0x001
+/* TURN (RFC 8656 §17). */
+#define RTC_STUN_METHOD_ALLOCATE 0x003
+#define RTC_STUN_METHOD_REFRESH 0x004
+#define RTC_STUN_METHOD_SEND 0x006
+#define RTC_STUN_METHOD_DATA 0x007
+#define RTC_STUN_METHOD_CREATE_PERMISSION 0x008
+#define RTC_STUN_METHOD_CHANNEL_BIND 0x009
 
 /* Message types = method | class. */
 #define RTC_STUN_BINDING_REQUEST 0x0001
@@ -74,6 +81,20 @@ extern "C" {
 #define RTC_STUN_ATTR_FINGERPRINT 0x8028
 #define RTC_STUN_ATTR_ICE_CONTROLLED 0x8029
 #define RTC_STUN_ATTR_ICE_CONTROLLING 0x802A
+/* TURN (RFC 8656 §18). */
+#define RTC_STUN_ATTR_CHANNEL_NUMBER 0x000C
+#define RTC_STUN_ATTR_LIFETIME 0x000D
+#define RTC_STUN_ATTR_XOR_PEER_ADDRESS 0x0012
+#define RTC_STUN_ATTR_DATA 0x0013
+#define RTC_STUN_ATTR_XOR_RELAYED_ADDRESS 0x0016
+#define RTC_STUN_ATTR_REQUESTED_ADDRESS_FAMILY 0x0017
+#define RTC_STUN_ATTR_EVEN_PORT 0x0018
+#define RTC_STUN_ATTR_REQUESTED_TRANSPORT 0x0019
+#define RTC_STUN_ATTR_DONT_FRAGMENT 0x001A
+#define RTC_STUN_ATTR_RESERVATION_TOKEN 0x0022
+#define RTC_STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY 0x8000
+#define RTC_STUN_ATTR_ADDRESS_ERROR_CODE 0x8001
+#define RTC_STUN_ATTR_ICMP 0x8004
 /* Chrome's, comprehension-optional; parsed only to be skipped. */
 #define RTC_STUN_ATTR_GOOG_NETWORK_INFO 0xC057
 
@@ -86,11 +107,21 @@ extern "C" {
 #define RTC_STUN_ERROR_STALE_NONCE 438
 #define RTC_STUN_ERROR_ROLE_CONFLICT 487
 #define RTC_STUN_ERROR_SERVER_ERROR 500
+/* Error codes of TURN (RFC 8656 §19). */
+#define RTC_STUN_ERROR_ALLOCATION_MISMATCH 437
+#define RTC_STUN_ERROR_ADDRESS_FAMILY_NOT_SUPPORTED 440
+#define RTC_STUN_ERROR_WRONG_CREDENTIALS 441
+#define RTC_STUN_ERROR_UNSUPPORTED_TRANSPORT 442
+#define RTC_STUN_ERROR_PEER_ADDRESS_FAMILY_MISMATCH 443
+#define RTC_STUN_ERROR_ALLOCATION_QUOTA_REACHED 486
+#define RTC_STUN_ERROR_INSUFFICIENT_CAPACITY 508
 
 /* Limits from RFC 8489 §14. */
 #define RTC_STUN_MAX_USERNAME 513 /* bytes */
 #define RTC_STUN_MAX_REASON 763   /* bytes */
 #define RTC_STUN_MAX_SOFTWARE 763 /* bytes */
+#define RTC_STUN_MAX_REALM 763    /* bytes */
+#define RTC_STUN_MAX_NONCE 763    /* bytes */
 
 typedef struct rtc_stun_attribute {
   uint16_t type;
@@ -176,6 +207,25 @@ rtc_error rtc_stun_get_ice_controlled(const rtc_stun_message* msg,
 rtc_error rtc_stun_get_software(const rtc_stun_message* msg,
                                 const char** text,
                                 size_t* len);
+/* An XOR'ed address attribute of any type (XOR-MAPPED-ADDRESS,
+ * XOR-PEER-ADDRESS, XOR-RELAYED-ADDRESS: RFC 8656 §18.3, §18.5). */
+rtc_error rtc_stun_get_xor_address(const rtc_stun_message* msg,
+                                   uint16_t type,
+                                   rtc_socket_address* out);
+/* A 32-bit value (LIFETIME, RFC 8656 §18.2). */
+rtc_error rtc_stun_get_u32(const rtc_stun_message* msg,
+                           uint16_t type,
+                           uint32_t* out);
+/* CHANNEL-NUMBER (RFC 8656 §18.1): the number, then two RFFU bytes. */
+rtc_error rtc_stun_get_channel_number(const rtc_stun_message* msg,
+                                      uint16_t* out);
+/* A text attribute of at most `max_len` bytes (REALM, NONCE: RFC 8489
+ * §14.9/§14.10 allow 763). Not NUL-terminated. */
+rtc_error rtc_stun_get_text(const rtc_stun_message* msg,
+                            uint16_t type,
+                            size_t max_len,
+                            const char** text,
+                            size_t* len);
 
 /* --- Building --- */
 
@@ -218,6 +268,17 @@ void rtc_stun_add_use_candidate(rtc_stun_builder* b);
 void rtc_stun_add_ice_controlling(rtc_stun_builder* b, uint64_t tie_breaker);
 void rtc_stun_add_ice_controlled(rtc_stun_builder* b, uint64_t tie_breaker);
 void rtc_stun_add_software(rtc_stun_builder* b, const char* text);
+/* An XOR'ed address attribute of any type (see rtc_stun_get_xor_address). */
+void rtc_stun_add_xor_address(rtc_stun_builder* b,
+                              uint16_t type,
+                              const rtc_socket_address* addr);
+/* A 32-bit value (LIFETIME). */
+void rtc_stun_add_u32(rtc_stun_builder* b, uint16_t type, uint32_t value);
+/* CHANNEL-NUMBER with its RFFU bytes zero. */
+void rtc_stun_add_channel_number(rtc_stun_builder* b, uint16_t channel);
+/* REQUESTED-TRANSPORT (RFC 8656 §18.7): the IANA protocol number (17 for
+ * UDP), then three RFFU bytes. */
+void rtc_stun_add_requested_transport(rtc_stun_builder* b, uint8_t protocol);
 /* MESSAGE-INTEGRITY (HMAC-SHA1) over everything so far. */
 void rtc_stun_add_message_integrity(rtc_stun_builder* b,
                                     const uint8_t* key,

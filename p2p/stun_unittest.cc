@@ -1862,4 +1862,76 @@ TEST(StunAllocationTest, ParsingAndBuildingDoNotAllocate) {
   EXPECT_EQ(before, rtc_alloc_attempt_count());
 }
 
+// --- TURN attributes (RFC 8656 §18) ---
+
+TEST(StunTurnAttributeTest, RoundTripsTurnAttributes) {
+  uint8_t buf[256];
+  rtc_stun_builder b;
+  rtc_stun_builder_init(
+      &b, buf, sizeof(buf),
+      rtc_stun_type(RTC_STUN_METHOD_CHANNEL_BIND, RTC_STUN_CLASS_REQUEST),
+      kTid);
+  rtc_socket_address peer;
+  ASSERT_EQ(RTC_OK, rtc_socket_address_parse("[2001:db8::7]:3478", 18, &peer));
+  rtc_stun_add_xor_address(&b, RTC_STUN_ATTR_XOR_PEER_ADDRESS, &peer);
+  rtc_stun_add_u32(&b, RTC_STUN_ATTR_LIFETIME, 600);
+  rtc_stun_add_channel_number(&b, 0x4001);
+  rtc_stun_add_requested_transport(&b, 17);
+  rtc_stun_add_attribute(&b, RTC_STUN_ATTR_REALM, "example.org", 11);
+  size_t len = 0;
+  ASSERT_EQ(RTC_OK, rtc_stun_builder_finish(&b, &len));
+  rtc_stun_message m;
+  ASSERT_EQ(RTC_OK, rtc_stun_parse(buf, len, &m));
+  EXPECT_EQ(0x0009, m.type);
+  rtc_socket_address got;
+  ASSERT_EQ(RTC_OK,
+            rtc_stun_get_xor_address(&m, RTC_STUN_ATTR_XOR_PEER_ADDRESS, &got));
+  EXPECT_TRUE(rtc_socket_address_equal(&peer, &got));
+  // XOR'ed like XOR-MAPPED-ADDRESS: the port is 3478 ^ 0x2112.
+  const rtc_stun_attribute* a =
+      rtc_stun_find(&m, RTC_STUN_ATTR_XOR_PEER_ADDRESS);
+  ASSERT_NE(nullptr, a);
+  const uint8_t* v = rtc_stun_value(&m, a);
+  EXPECT_EQ(3478 ^ 0x2112, (v[2] << 8) | v[3]);
+  uint32_t lifetime = 0;
+  EXPECT_EQ(RTC_OK, rtc_stun_get_u32(&m, RTC_STUN_ATTR_LIFETIME, &lifetime));
+  EXPECT_EQ(600u, lifetime);
+  uint16_t channel = 0;
+  EXPECT_EQ(RTC_OK, rtc_stun_get_channel_number(&m, &channel));
+  EXPECT_EQ(0x4001, channel);
+  a = rtc_stun_find(&m, RTC_STUN_ATTR_REQUESTED_TRANSPORT);
+  ASSERT_NE(nullptr, a);
+  ASSERT_EQ(4, a->length);
+  EXPECT_EQ(0, memcmp(rtc_stun_value(&m, a), "\x11\0\0\0", 4));
+  const char* realm = nullptr;
+  size_t realm_len = 0;
+  EXPECT_EQ(RTC_OK, rtc_stun_get_text(&m, RTC_STUN_ATTR_REALM, 763, &realm,
+                                      &realm_len));
+  EXPECT_EQ("example.org", std::string(realm, realm_len));
+  EXPECT_EQ(RTC_ERR_MALFORMED,
+            rtc_stun_get_text(&m, RTC_STUN_ATTR_REALM, 5, &realm, &realm_len));
+  EXPECT_EQ(
+      RTC_ERR_NOT_FOUND,
+      rtc_stun_get_xor_address(&m, RTC_STUN_ATTR_XOR_RELAYED_ADDRESS, &got));
+}
+
+TEST(StunTurnAttributeTest, RejectsTurnAttributesOfTheWrongLength) {
+  uint8_t buf[128];
+  rtc_stun_builder b;
+  rtc_stun_builder_init(&b, buf, sizeof(buf), RTC_STUN_BINDING_REQUEST, kTid);
+  const uint8_t three[3] = {0, 0, 1};
+  rtc_stun_add_attribute(&b, RTC_STUN_ATTR_LIFETIME, three, 3);
+  rtc_stun_add_attribute(&b, RTC_STUN_ATTR_CHANNEL_NUMBER, three, 2);
+  size_t len = 0;
+  ASSERT_EQ(RTC_OK, rtc_stun_builder_finish(&b, &len));
+  rtc_stun_message m;
+  ASSERT_EQ(RTC_OK, rtc_stun_parse(buf, len, &m));
+  uint32_t lifetime = 7;
+  EXPECT_EQ(RTC_ERR_MALFORMED,
+            rtc_stun_get_u32(&m, RTC_STUN_ATTR_LIFETIME, &lifetime));
+  EXPECT_EQ(0u, lifetime);
+  uint16_t channel = 7;
+  EXPECT_EQ(RTC_ERR_MALFORMED, rtc_stun_get_channel_number(&m, &channel));
+}
+
 }  // namespace
