@@ -34,11 +34,6 @@ typedef struct event_loop {
   rtc_task_heap heap RTC_GUARDED_BY(mu);
   uint64_t next_seq RTC_GUARDED_BY(mu);
   bool quitting RTC_GUARDED_BY(mu);
-  /* The loop thread is in (or about to enter) epoll_wait with no due
-   * task, and whether someone already wrote the eventfd since: a post
-   * wakes the loop only then, not once per task while it runs. */
-  bool sleeping RTC_GUARDED_BY(mu);
-  bool woken RTC_GUARDED_BY(mu);
 
   /* Loop thread only. */
   int64_t armed_deadline_us;
@@ -89,18 +84,13 @@ static rtc_error post_tracked(event_loop* loop,
   rtc_error err = rtc_task_heap_push(&loop->heap, &item);
   bool new_first =
       err == RTC_OK && rtc_task_heap_top(&loop->heap)->seq == item.seq;
-  /* A running loop looks at the heap again before it sleeps (in
-   * prepare_wait, under this lock): only a sleeping one needs the eventfd,
-   * once. */
-  bool need_wake = new_first && loop->sleeping && !loop->woken;
-  if (need_wake)
-    loop->woken = true;
   rtc_mutex_unlock(&loop->mu);
   if (err != RTC_OK) {
     rtc_task_drop(&task);
     return err;
   }
-  if (need_wake)
+  /* The loop thread looks at the heap again before it sleeps. */
+  if (new_first && !rtc_task_queue_is_current(&loop->base))
     wake(loop);
   return RTC_OK;
 }
@@ -273,12 +263,8 @@ static int prepare_wait(event_loop* loop) {
   const rtc_pending_task* top = rtc_task_heap_top(&loop->heap);
   int64_t deadline = top ? top->deadline_us : NO_DEADLINE;
   bool quitting = loop->quitting;
-  bool due = quitting || deadline <= rtc_time_monotonic_us();
-  /* From here on a post that becomes the earliest task writes the
-   * eventfd: epoll_wait returns at once if it comes before the wait. */
-  loop->sleeping = !due;
   rtc_mutex_unlock(&loop->mu);
-  if (due)
+  if (quitting || deadline <= rtc_time_monotonic_us())
     return 0;
   /* Re-arm when the earliest deadline changed: earlier (a new post) or
    * later (its task was cancelled). With nothing pending, disarm (an
@@ -349,12 +335,6 @@ static void* loop_main(void* arg) {
   while (run_due_tasks(loop)) {
     int timeout = prepare_wait(loop);
     int n = epoll_wait(loop->epoll_fd, events, MAX_EVENTS, timeout);
-    if (timeout != 0) {
-      rtc_mutex_lock(&loop->mu);
-      loop->sleeping = false;
-      loop->woken = false;
-      rtc_mutex_unlock(&loop->mu);
-    }
     if (n < 0) {
       RTC_CHECK_MSG(errno == EINTR, "epoll_wait: %s", strerror(errno));
       continue;
