@@ -775,6 +775,23 @@ static bool take_realm_and_nonce(rtc_turn_client* c,
   return c->have_key;
 }
 
+/* RFC 8656 §9.2.4 (RFC 8489 §9.2.5): a 438 (Stale Nonce) with a new nonce
+ * is retried at once, a few times in a row at most. True when retried. */
+static bool retry_stale_nonce(rtc_turn_client* c,
+                              transaction* t,
+                              txn_kind kind,
+                              int code,
+                              const rtc_stun_message* msg,
+                              int64_t now_us) {
+  if (code != RTC_STUN_ERROR_STALE_NONCE ||
+      t->stale_retries >= RTC_TURN_MAX_STALE_NONCE_RETRIES ||
+      !take_realm_and_nonce(c, msg, false))
+    return false;
+  t->stale_retries++;
+  txn_start(c, t, kind, now_us);
+  return true;
+}
+
 static void on_allocate_response(rtc_turn_client* c,
                                  transaction* t,
                                  const rtc_stun_message* msg,
@@ -859,13 +876,8 @@ static void on_refresh_response(rtc_turn_client* c,
   rtc_turn_event ev;
   event_init(&ev, RTC_TURN_EVENT_FAILED);
   event_set_stun_error(&ev, msg);
-  if (ev.stun_error_code == RTC_STUN_ERROR_STALE_NONCE &&
-      t->stale_retries < RTC_TURN_MAX_STALE_NONCE_RETRIES &&
-      take_realm_and_nonce(c, msg, false)) {
-    t->stale_retries++;
-    txn_start(c, t, TXN_REFRESH, now_us);
+  if (retry_stale_nonce(c, t, TXN_REFRESH, ev.stun_error_code, msg, now_us))
     return;
-  }
   if (ev.stun_error_code == RTC_STUN_ERROR_ALLOCATION_MISMATCH) {
     /* RFC 8656 §8.3: "If the client receives a 437 (Allocation Mismatch)
      * error response to a request to refresh the allocation, then it
@@ -887,13 +899,9 @@ static void on_deallocate_response(rtc_turn_client* c,
   event_init(&ev, RTC_TURN_EVENT_CLOSED);
   if (rtc_stun_class(msg->type) == RTC_STUN_CLASS_ERROR) {
     event_set_stun_error(&ev, msg);
-    if (ev.stun_error_code == RTC_STUN_ERROR_STALE_NONCE &&
-        t->stale_retries < RTC_TURN_MAX_STALE_NONCE_RETRIES &&
-        take_realm_and_nonce(c, msg, false)) {
-      t->stale_retries++;
-      txn_start(c, t, TXN_DEALLOCATE, now_us);
+    if (retry_stale_nonce(c, t, TXN_DEALLOCATE, ev.stun_error_code, msg,
+                          now_us))
       return;
-    }
     /* RFC 8656 §8.3: a 437 to a deallocation means it is already gone: a
      * success as far as the client is concerned. */
     if (ev.stun_error_code == RTC_STUN_ERROR_ALLOCATION_MISMATCH) {
@@ -927,13 +935,8 @@ static void on_permission_response(rtc_turn_client* c,
     return;
   }
   event_set_stun_error(&ev, msg);
-  if (ev.stun_error_code == RTC_STUN_ERROR_STALE_NONCE &&
-      t->stale_retries < RTC_TURN_MAX_STALE_NONCE_RETRIES &&
-      take_realm_and_nonce(c, msg, false)) {
-    t->stale_retries++;
-    txn_start(c, t, TXN_PERMISSION, now_us);
+  if (retry_stale_nonce(c, t, TXN_PERMISSION, ev.stun_error_code, msg, now_us))
     return;
-  }
   t->stale_retries = 0;
   if (p->state == PERMISSION_INSTALLED && now_us < p->expires_us) {
     /* A refresh failed: try again while it lasts. */
@@ -979,13 +982,8 @@ static void on_channel_response(rtc_turn_client* c,
     return;
   }
   event_set_stun_error(&ev, msg);
-  if (ev.stun_error_code == RTC_STUN_ERROR_STALE_NONCE &&
-      t->stale_retries < RTC_TURN_MAX_STALE_NONCE_RETRIES &&
-      take_realm_and_nonce(c, msg, false)) {
-    t->stale_retries++;
-    txn_start(c, t, TXN_CHANNEL, now_us);
+  if (retry_stale_nonce(c, t, TXN_CHANNEL, ev.stun_error_code, msg, now_us))
     return;
-  }
   t->stale_retries = 0;
   if (ch->state == CHANNEL_BOUND && now_us < ch->expires_us) {
     ch->refresh_at_us = add_us(now_us, RETRY_US);
