@@ -39,6 +39,10 @@ typedef struct rtc_context_config {
    * (security checklist IP-08, the draft's browser-wide rate limit); each
    * ICE agent also keeps its own limit of 20. 0: the default, 100. */
   uint32_t mdns_messages_per_second;
+  /* The CA certificates (a PEM file) that TURN servers reached over TLS
+   * (`turns:` URLs) must chain to: the browser's trust store. NULL: the
+   * system's bundle. (copied) */
+  const char* tls_ca_file;
 } rtc_context_config;
 
 void rtc_context_config_init(rtc_context_config* config);
@@ -56,6 +60,9 @@ rtc_task_queue* rtc_context_network_queue(rtc_context* context);
 rtc_task_queue* rtc_context_worker_queue(rtc_context* context);
 rtc_socket_factory* rtc_context_socket_factory(rtc_context* context);
 rtc_mdns_group* rtc_context_mdns_group(rtc_context* context);
+/* The configured CA file, or NULL. (transfer none: lives as long as the
+ * context) */
+const char* rtc_context_tls_ca_file(const rtc_context* context);
 
 #ifdef __cplusplus
 }  // extern "C"

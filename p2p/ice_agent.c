@@ -82,6 +82,7 @@ ice_generation* ice_generation_new(rtc_ice_agent* agent) {
 void ice_generation_free(rtc_ice_agent* agent, ice_generation* gen) {
   if (!gen)
     return;
+  ice_relays_forget_generation(agent, gen);
   /* Transactions that point into this generation go first. */
   ice_transaction** link = &agent->transactions;
   while (*link) {
@@ -252,6 +253,17 @@ bool ice_address_prohibited(const rtc_socket_address* to) {
   return false;
 }
 
+rtc_error ice_base_send(ice_base* base,
+                        const rtc_socket_address* to,
+                        const uint8_t* data,
+                        size_t size) {
+  if (base->socket)
+    return rtc_packet_socket_send_to(base->socket, data, size, to);
+  if (base->relay)
+    return ice_relay_send(base->relay, to, data, size);
+  return RTC_ERR_INVALID_STATE; /* a relay that is gone */
+}
+
 rtc_error ice_send_stun(ice_base* base,
                         const rtc_socket_address* to,
                         const uint8_t* data,
@@ -267,7 +279,7 @@ rtc_error ice_send_stun(ice_base* base,
    * retransmissions and timeouts run as for a host that never answers. */
   if (ice_address_prohibited(to))
     return RTC_OK;
-  rtc_error err = rtc_packet_socket_send_to(base->socket, data, len, to);
+  rtc_error err = ice_base_send(base, to, data, len);
   /* A STUN packet that cannot be sent now is a lost packet:
    * retransmissions and the next checks cover it. */
   if (err == RTC_ERR_WOULD_BLOCK || err == RTC_ERR_NETWORK)
@@ -435,6 +447,44 @@ static void deliver_data(rtc_ice_agent* agent,
     agent->destroyed = NULL;
 }
 
+/* Under the relay policy a socket only talks to TURN servers: nothing
+ * the peer sends to it directly is answered (its address was never
+ * signaled, but a check would confirm it). */
+static bool base_unannounced(const rtc_ice_agent* agent, ice_base* base) {
+  if (!base->socket ||
+      (agent->config.transport_policy != RTC_ICE_POLICY_RELAY &&
+       agent->config.ip_handling != RTC_IP_HANDLING_RELAY_ONLY))
+    return false;
+  return !ice_local_for_base(agent->current, base) &&
+         !(agent->previous && ice_local_for_base(agent->previous, base));
+}
+
+void ice_receive(rtc_ice_agent* agent,
+                 ice_base* base,
+                 const rtc_received_packet* p,
+                 bool* destroyed) {
+  /* RFC 7983 §7: the first byte tells what a packet is. */
+  switch (rtc_demux_classify(p->data, p->size)) {
+    case RTC_PACKET_STUN:
+      if (base_unannounced(agent, base))
+        break;
+      ice_handle_stun(agent, base, p);
+      ice_emit_state_changes(agent);
+      if (!ice_flush_events(agent))
+        *destroyed = true;
+      break;
+    case RTC_PACKET_DTLS:
+    case RTC_PACKET_RTP:
+      deliver_data(agent, base, p, destroyed);
+      break;
+    case RTC_PACKET_TURN_CHANNEL:
+    case RTC_PACKET_UNKNOWN:
+      RTC_LOG(VERBOSE, "ICE: dropped a packet of unknown kind (%zu bytes)",
+              p->size);
+      break;
+  }
+}
+
 static void on_socket_packets(void* user,
                               rtc_packet_socket* socket,
                               const rtc_received_packet* packets,
@@ -445,35 +495,32 @@ static void on_socket_packets(void* user,
   bool destroyed = false;
   for (size_t i = 0; i < count && !destroyed; i++) {
     const rtc_received_packet* p = &packets[i];
-    /* RFC 7983 §7: the first byte tells what a packet is. */
-    switch (rtc_demux_classify(p->data, p->size)) {
-      case RTC_PACKET_STUN:
-        ice_handle_stun(agent, base, p);
-        ice_emit_state_changes(agent);
-        if (!ice_flush_events(agent))
-          destroyed = true;
-        break;
-      case RTC_PACKET_DTLS:
-      case RTC_PACKET_RTP:
-        deliver_data(agent, base, p, &destroyed);
-        break;
-      case RTC_PACKET_TURN_CHANNEL:
-      case RTC_PACKET_UNKNOWN:
-        RTC_LOG(VERBOSE, "ICE: dropped a packet of unknown kind (%zu bytes)",
-                p->size);
-        break;
-    }
+    /* What a TURN server of a UDP allocation sends to this socket is its
+     * client's. */
+    if (base->udp_relay_count > 0 &&
+        ice_relay_take_datagram(agent, base, p, &destroyed))
+      continue;
+    ice_receive(agent, base, p, &destroyed);
   }
+}
+
+void ice_base_writable(rtc_ice_agent* agent, ice_base* base) {
+  if (!agent->selected || agent->selected->base != base)
+    return;
+  ice_event e = {.kind = ICE_EVENT_WRITABLE};
+  ice_emit(agent, &e);
+  ice_flush_events(agent);
 }
 
 static void on_socket_writable(void* user, rtc_packet_socket* socket) {
   ice_base* base = user;
   rtc_ice_agent* agent = base->agent;
-  if (agent->selected && agent->selected->base->socket == socket) {
-    ice_event e = {.kind = ICE_EVENT_WRITABLE};
-    ice_emit(agent, &e);
-    ice_flush_events(agent);
-  }
+  (void)socket;
+  ice_base* selected = agent->selected ? agent->selected->base : NULL;
+  /* The selected pair's socket, or the one its UDP relay leaves from. */
+  if (selected && (selected == base ||
+                   (selected->relay && ice_relay_via(selected->relay) == base)))
+    ice_base_writable(agent, selected);
 }
 
 const rtc_packet_socket_observer kIceSocketObserver = {
@@ -482,6 +529,36 @@ const rtc_packet_socket_observer kIceSocketObserver = {
 };
 
 /* --- Lifecycle --- */
+
+static rtc_error set_turn_servers(rtc_ice_agent* agent,
+                                  const rtc_ice_turn_server* servers,
+                                  size_t count) {
+  rtc_ice_turn_server* copy = NULL;
+  if (count > 0) {
+    copy = rtc_malloc_array(count, sizeof(*copy));
+    if (!copy)
+      return RTC_ERR_NO_MEMORY;
+    for (size_t i = 0; i < count; i++) {
+      copy[i] = servers[i];
+      /* Terminated whatever the caller left in the arrays. */
+      copy[i].username[sizeof(copy[i].username) - 1] = '\0';
+      copy[i].password[sizeof(copy[i].password) - 1] = '\0';
+      copy[i].server_name[sizeof(copy[i].server_name) - 1] = '\0';
+      copy[i].url[sizeof(copy[i].url) - 1] = '\0';
+      if (!copy[i].url[0]) {
+        char text[RTC_SOCKET_ADDRESS_STRLEN];
+        rtc_socket_address_format(&copy[i].address, text, sizeof(text));
+        snprintf(copy[i].url, sizeof(copy[i].url), "%s:%s%s",
+                 copy[i].protocol == RTC_ICE_RELAY_TLS ? "turns" : "turn", text,
+                 copy[i].protocol == RTC_ICE_RELAY_TCP ? "?transport=tcp" : "");
+      }
+    }
+  }
+  rtc_free(agent->turn_servers);
+  agent->turn_servers = copy;
+  agent->turn_server_count = count;
+  return RTC_OK;
+}
 
 rtc_error rtc_ice_agent_create(rtc_socket_factory* factory,
                                rtc_task_queue* queue,
@@ -493,8 +570,10 @@ rtc_error rtc_ice_agent_create(rtc_socket_factory* factory,
   RTC_DCHECK(rtc_task_queue_is_current(queue));
   if ((config->ufrag && !valid_credential(config->ufrag, 4, 256)) ||
       (config->pwd && !valid_credential(config->pwd, 22, 256)) ||
-      config->stun_server_count > 8 ||
-      (config->stun_server_count && !config->stun_servers))
+      config->stun_server_count > RTC_ICE_MAX_STUN_SERVERS ||
+      (config->stun_server_count && !config->stun_servers) ||
+      config->turn_server_count > RTC_ICE_MAX_TURN_SERVERS ||
+      (config->turn_server_count && !config->turn_servers))
     return RTC_ERR_INVALID_ARGUMENT;
   rtc_ice_agent* agent = rtc_calloc(1, sizeof(*agent));
   if (!agent)
@@ -504,9 +583,22 @@ rtc_error rtc_ice_agent_create(rtc_socket_factory* factory,
   agent->config = *config;
   agent->config.ufrag = agent->config.pwd = NULL;
   agent->config.stun_servers = NULL;
+  agent->config.turn_servers = NULL;
+  agent->config.tls_ca_file = NULL;
   for (size_t i = 0; i < config->stun_server_count; i++)
     agent->stun_servers[i] = config->stun_servers[i];
   agent->stun_server_count = config->stun_server_count;
+  rtc_error err =
+      set_turn_servers(agent, config->turn_servers, config->turn_server_count);
+  if (err != RTC_OK)
+    goto free_agent;
+  if (config->tls_ca_file) {
+    agent->tls_ca_file = rtc_strdup(config->tls_ca_file);
+    if (!agent->tls_ca_file) {
+      err = RTC_ERR_NO_MEMORY;
+      goto free_agent;
+    }
+  }
   if (agent->config.ta_us <= 0)
     agent->config.ta_us = ICE_DEFAULT_TA_US;
   if (agent->config.ta_us < ICE_MIN_TA_US)
@@ -535,7 +627,7 @@ rtc_error rtc_ice_agent_create(rtc_socket_factory* factory,
                  agent);
   rtc_timer_init(&agent->pac_timer, queue, ice_on_pac_timer, agent);
 
-  rtc_error err = rtc_safety_flag_create(&agent->flag);
+  err = rtc_safety_flag_create(&agent->flag);
   if (err != RTC_OK)
     goto free_agent;
   agent->current = ice_generation_new(agent);
@@ -556,6 +648,8 @@ rtc_error rtc_ice_agent_create(rtc_socket_factory* factory,
 free_flag:
   rtc_safety_flag_unref(agent->flag);
 free_agent:
+  rtc_free(agent->turn_servers);
+  rtc_free(agent->tls_ca_file);
   rtc_free(agent);
   return err;
 }
@@ -588,6 +682,8 @@ void rtc_ice_agent_destroy(rtc_ice_agent* agent) {
   if (agent->owns_mdns)
     rtc_mdns_destroy(agent->mdns);
   rtc_mdns_group_unref(agent->config.mdns_group);
+  rtc_free(agent->turn_servers);
+  rtc_free(agent->tls_ca_file);
   rtc_free(agent->events);
   rtc_free(agent);
 }
@@ -709,12 +805,18 @@ rtc_error rtc_ice_agent_set_gathering_config(
     rtc_ice_agent* agent,
     rtc_ice_transport_policy policy,
     const rtc_socket_address* stun_servers,
-    size_t stun_server_count) {
+    size_t stun_server_count,
+    const rtc_ice_turn_server* turn_servers,
+    size_t turn_server_count) {
   RTC_DCHECK(rtc_task_queue_is_current(agent->queue));
-  if (stun_server_count >
-          sizeof(agent->stun_servers) / sizeof(agent->stun_servers[0]) ||
-      (stun_server_count && !stun_servers))
+  if (stun_server_count > RTC_ICE_MAX_STUN_SERVERS ||
+      (stun_server_count && !stun_servers) ||
+      turn_server_count > RTC_ICE_MAX_TURN_SERVERS ||
+      (turn_server_count && !turn_servers))
     return RTC_ERR_INVALID_ARGUMENT;
+  rtc_error err = set_turn_servers(agent, turn_servers, turn_server_count);
+  if (err != RTC_OK)
+    return err;
   agent->config.transport_policy = policy;
   for (size_t i = 0; i < stun_server_count; i++)
     agent->stun_servers[i] = stun_servers[i];
@@ -771,8 +873,7 @@ rtc_error rtc_ice_agent_send(rtc_ice_agent* agent,
     return RTC_ERR_INVALID_STATE;
   if (size > RTC_MAX_PACKET_SIZE)
     return RTC_ERR_INVALID_ARGUMENT;
-  rtc_error err = rtc_packet_socket_send_to(pair->base->socket, data, size,
-                                            &pair->remote->address);
+  rtc_error err = ice_base_send(pair->base, &pair->remote->address, data, size);
   if (err == RTC_OK || err == RTC_ERR_NETWORK) {
     pair->stats.packets_sent++;
     pair->stats.bytes_sent += size;

@@ -6,9 +6,13 @@
  *
  * What it does:
  *   - gathers host candidates on the interfaces the IP-handling policy
- *     allows (as `<uuid>.local` mDNS names unless obfuscation is off) and
- *     server-reflexive candidates from the configured STUN servers, trickling
- *     each one and then end-of-candidates;
+ *     allows (as `<uuid>.local` mDNS names unless obfuscation is off),
+ *     server-reflexive candidates from the configured STUN servers and
+ *     relayed candidates from the configured TURN servers (RFC 8656, over
+ *     UDP, TCP or TLS: one allocation per server, kept for the agent's
+ *     life and deallocated when it is destroyed), trickling each one and
+ *     then end-of-candidates; under the "relay" transport policy only the
+ *     relayed ones;
  *   - takes remote candidates (resolving `.local` names through mDNS and
  *     ignoring any other host name, with no DNS lookup), forms and prunes
  *     pairs (at most RTC_ICE_MAX_PAIRS), runs connectivity checks paced by
@@ -100,6 +104,38 @@ const char* rtc_ice_role_name(rtc_ice_role role);
 const char* rtc_ice_transport_state_name(rtc_ice_transport_state state);
 const char* rtc_ice_gathering_state_name(rtc_ice_gathering_state state);
 
+/* How a TURN client reaches its server (RFC 8656 §3.1; `turn:` with
+ * ?transport=udp or tcp, `turns:`). */
+typedef enum rtc_ice_relay_protocol {
+  RTC_ICE_RELAY_UDP = 0,
+  RTC_ICE_RELAY_TCP,
+  RTC_ICE_RELAY_TLS,
+} rtc_ice_relay_protocol;
+
+/* "udp", "tcp", "tls" (RTCIceCandidate.relayProtocol). */
+const char* rtc_ice_relay_protocol_name(rtc_ice_relay_protocol protocol);
+
+#define RTC_ICE_MAX_STUN_SERVERS 8
+#define RTC_ICE_MAX_TURN_SERVERS 8
+/* A server URL as configured (RTCIceServer.urls entries), NUL included. */
+#define RTC_ICE_URL_SIZE 300
+#define RTC_ICE_TURN_USERNAME_SIZE 514 /* RFC 8489 §14.3: < 514 bytes */
+#define RTC_ICE_TURN_PASSWORD_SIZE 257
+#define RTC_ICE_SERVER_NAME_SIZE 254 /* a DNS name or an IP literal */
+
+/* One TURN server: a plain value (copied wherever it goes). */
+typedef struct rtc_ice_turn_server {
+  rtc_socket_address address; /* IP and port */
+  rtc_ice_relay_protocol protocol;
+  char username[RTC_ICE_TURN_USERNAME_SIZE];
+  char password[RTC_ICE_TURN_PASSWORD_SIZE];
+  /* TLS: the name the server's certificate must carry (the URL's host);
+   * "": the address. */
+  char server_name[RTC_ICE_SERVER_NAME_SIZE];
+  /* For icecandidateerror and stats; "": made from the address. */
+  char url[RTC_ICE_URL_SIZE];
+} rtc_ice_turn_server;
+
 typedef struct rtc_ice_agent_config {
   rtc_ice_role role;
   rtc_ice_transport_policy transport_policy;
@@ -109,9 +145,17 @@ typedef struct rtc_ice_agent_config {
   /* Which interfaces (tests include loopback). */
   rtc_interface_filter interfaces;
   rtc_udp_options udp;
-  /* STUN servers, by address (transfer none: copied). */
+  /* STUN servers, by address (transfer none: copied; at most
+   * RTC_ICE_MAX_STUN_SERVERS). */
   const rtc_socket_address* stun_servers;
   size_t stun_server_count;
+  /* TURN servers (transfer none: copied; at most
+   * RTC_ICE_MAX_TURN_SERVERS). */
+  const rtc_ice_turn_server* turn_servers;
+  size_t turn_server_count;
+  /* The CA certificates (a PEM file) TURN servers over TLS must chain to;
+   * NULL: the system's bundle. (transfer none: copied) */
+  const char* tls_ca_file;
   /* Shared mDNS responder/resolver on the same queue, or NULL: the agent
    * makes its own when it needs one. (transfer none) */
   rtc_mdns* mdns;
@@ -135,9 +179,15 @@ typedef struct rtc_ice_agent_config {
 
 void rtc_ice_agent_config_init(rtc_ice_agent_config* config);
 
+/* webrtc-pc RTCPeerConnectionIceErrorEvent: a STUN or TURN server that
+ * did not answer or refused. */
 typedef struct rtc_ice_candidate_error {
-  rtc_socket_address server; /* the STUN server */
-  int error_code;            /* STUN error, or 701 (no response) */
+  rtc_socket_address server; /* the STUN or TURN server */
+  /* "stun:192.0.2.1:3478", or the TURN server's URL as configured. */
+  char url[RTC_ICE_URL_SIZE];
+  /* A STUN error code (300-699, e.g. 401 for wrong TURN credentials), or
+   * 701: no response, or the server could not be reached. */
+  int error_code;
   char error_text[128];
   /* The local base (absent when host addresses are obfuscated). */
   rtc_socket_address local;
@@ -232,16 +282,19 @@ void rtc_ice_agent_end_of_remote_candidates(rtc_ice_agent* agent);
 void rtc_ice_agent_set_role(rtc_ice_agent* agent, rtc_ice_role role);
 rtc_ice_role rtc_ice_agent_role(const rtc_ice_agent* agent);
 
-/* Replaces the ICE transport policy and the STUN servers (copied, at most
- * 8) for the next gathering phase (webrtc-pc "set a configuration": "no
- * action will be taken until the next gathering phase"): the candidates
- * gathered so far stay. Agent's queue. Errors: RTC_ERR_INVALID_ARGUMENT
- * (more than 8 servers, or a count without servers). */
+/* Replaces the ICE transport policy and the STUN and TURN servers (copied,
+ * at most 8 of each) for the next gathering phase (webrtc-pc "set a
+ * configuration": "no action will be taken until the next gathering
+ * phase"): the candidates gathered so far stay. Agent's queue. Errors:
+ * RTC_ERR_INVALID_ARGUMENT (more than 8 servers, or a count without
+ * servers). */
 rtc_error rtc_ice_agent_set_gathering_config(
     rtc_ice_agent* agent,
     rtc_ice_transport_policy policy,
     const rtc_socket_address* stun_servers,
-    size_t stun_server_count);
+    size_t stun_server_count,
+    const rtc_ice_turn_server* turn_servers,
+    size_t turn_server_count);
 
 /* ICE restart: new local credentials (`ufrag` and `pwd`, or random ones
  * for NULL) and a new gathering (call rtc_ice_agent_gather again; the

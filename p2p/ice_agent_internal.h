@@ -23,11 +23,13 @@
 extern "C" {
 #endif
 
-#define ICE_MAX_BASES 16
 #define ICE_MAX_LOCAL 64
 #define ICE_MAX_REMOTE 128
 #define ICE_MAX_HELD 32
 #define ICE_MAX_EARLY_REQUESTS 16
+#define ICE_MAX_RELAYS 16
+#define ICE_MAX_HOST_BASES 16
+#define ICE_MAX_BASES (ICE_MAX_HOST_BASES + ICE_MAX_RELAYS)
 /* The largest request we build: header 20, USERNAME of two 256-char ufrags
  * and ':' (4 + 516), PRIORITY 8, ICE-CONTROLLING 12, USE-CANDIDATE 4,
  * MESSAGE-INTEGRITY 24, FINGERPRINT 8 = 596 bytes (ice_checks.c asserts
@@ -55,12 +57,18 @@ typedef struct ice_remote ice_remote;
 typedef struct ice_pair ice_pair;
 typedef struct ice_generation ice_generation;
 typedef struct ice_transaction ice_transaction;
+typedef struct ice_relay ice_relay;
 
-/* A local socket: the base of host, srflx and prflx candidates. */
+/* A local socket, the base of host, srflx and prflx candidates; or a TURN
+ * allocation, the base of a relayed candidate (RFC 8445 §5.1.1.2: "the
+ * base of a relayed candidate is that candidate itself"). */
 struct ice_base {
   rtc_ice_agent* agent;
-  rtc_packet_socket* socket;
-  rtc_socket_address address; /* bound IP and port */
+  rtc_packet_socket* socket; /* NULL for a relay */
+  ice_relay* relay;          /* the allocation, or NULL */
+  /* UDP TURN clients whose server talks to this socket. */
+  size_t udp_relay_count;
+  rtc_socket_address address; /* bound IP and port; relayed address */
   rtc_network_interface iface;
   uint32_t local_preference;
   char mdns_name[RTC_MDNS_NAME_SIZE]; /* "" when not obfuscated */
@@ -151,7 +159,8 @@ struct ice_generation {
   bool checks_started;
   bool pac_expired;
   int64_t pac_deadline_us;
-  size_t pending_srflx; /* transactions still out */
+  /* Gathering still under way: srflx transactions and allocations. */
+  size_t pending_srflx;
   ice_early_request early[ICE_MAX_EARLY_REQUESTS];
   size_t early_count;
 };
@@ -212,8 +221,14 @@ struct rtc_ice_agent {
   rtc_socket_factory* factory;
   rtc_task_queue* queue;
   rtc_ice_agent_config config;
-  rtc_socket_address stun_servers[8];
+  rtc_socket_address stun_servers[RTC_ICE_MAX_STUN_SERVERS];
   size_t stun_server_count;
+  rtc_ice_turn_server* turn_servers; /* [turn_server_count] */
+  size_t turn_server_count;
+  char* tls_ca_file; /* or NULL */
+  /* One allocation per TURN server (kept across generations). */
+  ice_relay* relays[ICE_MAX_RELAYS];
+  size_t relay_count;
   const rtc_ice_agent_observer* observer;
   void* user;
 
@@ -318,6 +333,59 @@ void ice_srflx_failed(rtc_ice_agent* agent,
 void ice_gather_check_done(rtc_ice_agent* agent, ice_generation* gen);
 void ice_bases_destroy(rtc_ice_agent* agent);
 ice_local* ice_local_for_base(ice_generation* gen, const ice_base* base);
+/* The relayed candidate of an allocation (its base) for `gen`: announced
+ * and paired. */
+void ice_add_relay_local(rtc_ice_agent* agent,
+                         ice_generation* gen,
+                         ice_base* base,
+                         const rtc_socket_address* server,
+                         rtc_ice_relay_protocol protocol,
+                         const rtc_socket_address* mapped);
+
+/* ice_relay.c: TURN allocations. */
+/* Starts (or reuses) an allocation on every configured TURN server for
+ * `gen`: each one that is allocated adds its relayed candidate; each one
+ * still allocating counts in gen->pending_srflx until it is done. */
+void ice_relays_gather(rtc_ice_agent* agent, ice_generation* gen);
+/* Deallocates and frees every allocation (agent destroy). */
+void ice_relays_destroy(rtc_ice_agent* agent);
+/* A generation goes: no allocation waits for it any more. */
+void ice_relays_forget_generation(rtc_ice_agent* agent, ice_generation* gen);
+/* A datagram on `base`'s socket from one of its UDP TURN servers: true
+ * when a TURN client took it (then `*destroyed` tells whether the agent
+ * went away while delivering what it carried). */
+bool ice_relay_take_datagram(rtc_ice_agent* agent,
+                             ice_base* base,
+                             const rtc_received_packet* packet,
+                             bool* destroyed);
+/* Sends application data (a check, DTLS) through the allocation. */
+rtc_error ice_relay_send(ice_relay* relay,
+                         const rtc_socket_address* to,
+                         const uint8_t* data,
+                         size_t size);
+/* The host base whose socket carries a UDP relay's datagrams (NULL for
+ * TCP and TLS). */
+ice_base* ice_relay_via(const ice_relay* relay);
+/* A pair with this relay was formed: the server needs a permission for
+ * the peer before anything it sends gets through (RFC 8656 §9). */
+void ice_relay_pair_formed(ice_relay* relay, const rtc_socket_address* peer);
+/* A pair with this relay succeeded: a channel makes its packets 36 bytes
+ * shorter (RFC 8656 §12). */
+void ice_relay_pair_valid(ice_relay* relay, const rtc_socket_address* peer);
+
+/* ice_agent.c: a packet that arrived on `base` (from its socket, or from
+ * the peer through its relay). */
+void ice_receive(rtc_ice_agent* agent,
+                 ice_base* base,
+                 const rtc_received_packet* packet,
+                 bool* destroyed);
+/* Sends through the base's socket or relay. */
+rtc_error ice_base_send(ice_base* base,
+                        const rtc_socket_address* to,
+                        const uint8_t* data,
+                        size_t size);
+/* The selected pair's base became writable again. */
+void ice_base_writable(rtc_ice_agent* agent, ice_base* base);
 
 /* ice_checks.c */
 void ice_handle_stun(rtc_ice_agent* agent,

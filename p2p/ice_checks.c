@@ -213,6 +213,10 @@ static ice_pair* add_pair(rtc_ice_agent* agent,
       foundation_active(gen, pair) ? ICE_PAIR_FROZEN : ICE_PAIR_WAITING;
   gen->pairs[gen->pair_count++] = pair;
   sort_pairs(gen);
+  /* RFC 8656 §9: the server relays nothing from a peer without a
+   * permission; asked for now, it is in place before the first check. */
+  if (base->relay)
+    ice_relay_pair_formed(base->relay, &remote->address);
   return pair;
 }
 
@@ -759,6 +763,8 @@ void ice_check_response(rtc_ice_agent* agent,
                                        pair->remote->c.priority);
   pair->state = ICE_PAIR_SUCCEEDED;
   pair->valid = true;
+  if (pair->base->relay)
+    ice_relay_pair_valid(pair->base->relay, &pair->remote->address);
   /* §7.2.5.3.3: the success unfreezes pairs of the same foundation. */
   for (size_t i = 0; i < gen->pair_count; i++) {
     ice_pair* p = gen->pairs[i];

@@ -52,9 +52,6 @@ rtc_mdns* ice_get_mdns(rtc_ice_agent* agent) {
 static size_t allowed_addresses(rtc_ice_agent* agent,
                                 rtc_network_interface* out) {
   const rtc_ice_agent_config* cfg = &agent->config;
-  if (cfg->transport_policy == RTC_ICE_POLICY_RELAY ||
-      cfg->ip_handling == RTC_IP_HANDLING_RELAY_ONLY)
-    return 0; /* only relays may be used, and none exist yet */
   size_t count = 0;
   if (rtc_socket_factory_list_interfaces(agent->factory, &cfg->interfaces, out,
                                          MAX_INTERFACES, &count) != RTC_OK)
@@ -62,9 +59,12 @@ static size_t allowed_addresses(rtc_ice_agent* agent,
   if (count > MAX_INTERFACES)
     count = MAX_INTERFACES;
 
+  /* Under mode 4 and the relay policy the sockets only reach TURN
+   * servers: the default route's suffice. */
   bool default_route_only =
       cfg->ip_handling == RTC_IP_HANDLING_DEFAULT_ROUTE ||
-      cfg->ip_handling == RTC_IP_HANDLING_DEFAULT_ROUTE_PUBLIC_ONLY;
+      cfg->ip_handling == RTC_IP_HANDLING_DEFAULT_ROUTE_PUBLIC_ONLY ||
+      cfg->ip_handling == RTC_IP_HANDLING_RELAY_ONLY;
   rtc_socket_address route4, route6;
   bool has4 = rtc_socket_factory_default_route_address(
                   agent->factory, RTC_AF_INET, &route4) == RTC_OK;
@@ -127,7 +127,7 @@ static void create_bases(rtc_ice_agent* agent) {
   rtc_network_interface list[MAX_INTERFACES];
   size_t n = allowed_addresses(agent, list);
   order_addresses(list, n);
-  for (size_t i = 0; i < n && agent->base_count < ICE_MAX_BASES; i++) {
+  for (size_t i = 0; i < n && agent->base_count < ICE_MAX_HOST_BASES; i++) {
     ice_base* base = &agent->bases[agent->base_count];
     memset(base, 0, sizeof(*base));
     base->agent = agent;
@@ -160,6 +160,7 @@ static void create_bases(rtc_ice_agent* agent) {
 }
 
 void ice_bases_destroy(rtc_ice_agent* agent) {
+  ice_relays_destroy(agent);
   for (size_t i = 0; i < agent->base_count; i++) {
     ice_base* base = &agent->bases[i];
     rtc_packet_socket_destroy(base->socket);
@@ -172,9 +173,14 @@ void ice_bases_destroy(rtc_ice_agent* agent) {
 }
 
 ice_local* ice_local_for_base(ice_generation* gen, const ice_base* base) {
+  /* The candidate pairs are formed with (RFC 8445 §6.1.2.2: a reflexive
+   * candidate is replaced by its base): the host candidate of a socket,
+   * the relayed candidate of an allocation. */
+  rtc_candidate_type type =
+      base->relay ? RTC_CANDIDATE_RELAY : RTC_CANDIDATE_HOST;
   for (size_t i = 0; i < gen->local_count; i++) {
     ice_local* l = gen->locals[i];
-    if (l->base == base && l->c.type == RTC_CANDIDATE_HOST)
+    if (l->base == base && l->c.type == type)
       return l;
   }
   return NULL;
@@ -240,6 +246,43 @@ static void announce(rtc_ice_agent* agent,
   ice_emit(agent, &e);
 }
 
+void ice_add_relay_local(rtc_ice_agent* agent,
+                         ice_generation* gen,
+                         ice_base* base,
+                         const rtc_socket_address* server,
+                         rtc_ice_relay_protocol protocol,
+                         const rtc_socket_address* mapped) {
+  if (ice_local_for_base(gen, base))
+    return;
+  /* RFC 8445 §5.1.1.3: the foundation differs with the protocol to the
+   * server too (a relay over TCP and one over UDP of the same server are
+   * not alike): it goes in with the server's port. */
+  rtc_socket_address identity = *server;
+  identity.port ^= (uint16_t)((unsigned)protocol << 14);
+  ice_local* l = add_local(agent, gen, base, RTC_CANDIDATE_RELAY,
+                           &base->address, &identity);
+  if (!l)
+    return;
+  l->server = *server;
+  /* RFC 8839 §5.1: a relayed candidate's raddr is the mapped address the
+   * server saw. Under the relay policy no reflexive address may be
+   * revealed (webrtc-pc, RFC 9429 §4.1.1): 0.0.0.0 and port 0, as
+   * browsers send. */
+  rtc_candidate* c = &l->c;
+  c->has_related = true;
+  if (agent->config.transport_policy == RTC_ICE_POLICY_RELAY ||
+      agent->config.ip_handling == RTC_IP_HANDLING_RELAY_ONLY ||
+      mapped->family == RTC_AF_UNSPEC) {
+    rtc_socket_address_clear(&c->related_address);
+    c->related_address.family = base->address.family;
+    c->related_address.port = 0;
+  } else {
+    c->related_address = rtc_socket_address_unmapped(mapped);
+  }
+  announce(agent, gen, l);
+  ice_pair_local_added(agent, gen, l);
+}
+
 static void start_srflx(rtc_ice_agent* agent,
                         ice_generation* gen,
                         ice_base* base,
@@ -267,15 +310,18 @@ static void start_srflx(rtc_ice_agent* agent,
 rtc_error ice_gather_start(rtc_ice_agent* agent, ice_generation* gen) {
   gen->gather_started = true;
   set_gathering_state(agent, RTC_ICE_GATHERING_GATHERING);
-  /* RFC 9429 §4.1.1 ICE candidate policy "relay": only relay candidates
-   * (none without TURN) may be gathered; the bases may have been made
-   * under "all" for an earlier phase. Under "relay" none are made (no
-   * address is allowed): a later phase under "all" makes them. */
-  bool relay_only = agent->config.transport_policy == RTC_ICE_POLICY_RELAY;
-  if (!agent->bases_created && !relay_only)
+  /* RFC 9429 §4.1.1 ICE candidate policy "relay" (and RFC 8828 mode 4):
+   * only relay candidates may be gathered. The sockets are made all the
+   * same: TURN over UDP leaves from them, and a later phase under "all"
+   * may announce them. */
+  bool relay_only = agent->config.transport_policy == RTC_ICE_POLICY_RELAY ||
+                    agent->config.ip_handling == RTC_IP_HANDLING_RELAY_ONLY;
+  if (!agent->bases_created)
     create_bases(agent);
   for (size_t i = 0; i < agent->base_count && !relay_only; i++) {
     ice_base* base = &agent->bases[i];
+    if (!base->socket)
+      continue; /* a relay: below */
     ice_local* host =
         add_local(agent, gen, base, RTC_CANDIDATE_HOST, &base->address, NULL);
     if (!host)
@@ -292,6 +338,7 @@ rtc_error ice_gather_start(rtc_ice_agent* agent, ice_generation* gen) {
         start_srflx(agent, gen, base, s);
     }
   }
+  ice_relays_gather(agent, gen);
   ice_gather_check_done(agent, gen);
   ice_checks_kick(agent);
   return RTC_OK;
@@ -369,6 +416,9 @@ void ice_srflx_failed(rtc_ice_agent* agent,
   if (tx->gen == agent->current) {
     ice_event e = {.kind = ICE_EVENT_CANDIDATE_ERROR};
     e.u.error.server = tx->destination;
+    char server[RTC_SOCKET_ADDRESS_STRLEN];
+    rtc_socket_address_format(&tx->destination, server, sizeof(server));
+    snprintf(e.u.error.url, sizeof(e.u.error.url), "stun:%s", server);
     e.u.error.error_code = code;
     snprintf(e.u.error.error_text, sizeof(e.u.error.error_text), "%s", text);
     /* webrtc-pc: the address is omitted when it is not exposed. */

@@ -16,6 +16,7 @@ struct rtc_context {
   rtc_task_queue* worker;
   rtc_socket_factory* factory;
   rtc_mdns_group* mdns_group;
+  char* tls_ca_file;
   bool owns_network;
   bool owns_worker;
   bool owns_factory;
@@ -26,6 +27,7 @@ void rtc_context_config_init(rtc_context_config* config) {
   config->worker_queue = NULL;
   config->socket_factory = NULL;
   config->mdns_messages_per_second = 0;
+  config->tls_ca_file = NULL;
 }
 
 rtc_error rtc_context_create(const rtc_context_config* config,
@@ -45,6 +47,13 @@ rtc_error rtc_context_create(const rtc_context_config* config,
                                         &ctx->mdns_group);
   if (err != RTC_OK)
     goto free_ctx;
+  if (config->tls_ca_file) {
+    ctx->tls_ca_file = rtc_strdup(config->tls_ca_file);
+    if (!ctx->tls_ca_file) {
+      err = RTC_ERR_NO_MEMORY;
+      goto free_ctx;
+    }
+  }
   ctx->network = config->network_queue;
   if (!ctx->network) {
     err = rtc_event_loop_create("rtc-network", &ctx->network);
@@ -77,6 +86,7 @@ stop_network:
     rtc_task_queue_destroy(ctx->network);
 free_ctx:
   rtc_mdns_group_unref(ctx->mdns_group);
+  rtc_free(ctx->tls_ca_file);
   rtc_free(ctx);
   return err;
 }
@@ -94,7 +104,12 @@ void rtc_context_destroy(rtc_context* ctx) {
     rtc_system_socket_factory_destroy(ctx->factory);
   /* Each mDNS service still alive holds its own reference. */
   rtc_mdns_group_unref(ctx->mdns_group);
+  rtc_free(ctx->tls_ca_file);
   rtc_free(ctx);
+}
+
+const char* rtc_context_tls_ca_file(const rtc_context* ctx) {
+  return ctx->tls_ca_file;
 }
 
 rtc_mdns_group* rtc_context_mdns_group(rtc_context* ctx) {

@@ -448,8 +448,10 @@ rtc_error pc_network_create(rtc_task_queue* queue,
     return RTC_ERR_NO_MEMORY;
   net->queue = queue;
   net->config = *config;
-  net->config.ice.stun_servers = net->config.stun_servers;
-  net->config.ice.stun_server_count = config->stun_server_count;
+  net->config.ice.stun_servers = net->config.servers.stun;
+  net->config.ice.stun_server_count = config->servers.stun_count;
+  net->config.ice.turn_servers = net->config.servers.turn;
+  net->config.ice.turn_server_count = config->servers.turn_count;
   net->events = events;
   net->user = user;
   rtc_certificate_ref(config->certificate);
@@ -459,25 +461,40 @@ rtc_error pc_network_create(rtc_task_queue* queue,
   return RTC_OK;
 }
 
+bool pc_ice_servers_equal(const pc_ice_servers* a, const pc_ice_servers* b) {
+  if (a->stun_count != b->stun_count || a->turn_count != b->turn_count)
+    return false;
+  for (size_t i = 0; i < a->stun_count; i++) {
+    if (!rtc_socket_address_equal(&a->stun[i], &b->stun[i]))
+      return false;
+  }
+  for (size_t i = 0; i < a->turn_count; i++) {
+    const rtc_ice_turn_server* x = &a->turn[i];
+    const rtc_ice_turn_server* y = &b->turn[i];
+    if (!rtc_socket_address_equal(&x->address, &y->address) ||
+        x->protocol != y->protocol || strcmp(x->username, y->username) != 0 ||
+        strcmp(x->password, y->password) != 0 ||
+        strcmp(x->server_name, y->server_name) != 0 ||
+        strcmp(x->url, y->url) != 0)
+      return false;
+  }
+  return true;
+}
+
 void pc_network_set_gathering_config(pc_network* net,
                                      rtc_ice_transport_policy policy,
-                                     const rtc_socket_address* stun_servers,
-                                     size_t stun_server_count) {
+                                     const pc_ice_servers* servers) {
   RTC_DCHECK(rtc_task_queue_is_current(net->queue));
-  size_t max =
-      sizeof(net->config.stun_servers) / sizeof(net->config.stun_servers[0]);
-  if (stun_server_count > max)
-    stun_server_count = max;
-  for (size_t i = 0; i < stun_server_count; i++)
-    net->config.stun_servers[i] = stun_servers[i];
-  net->config.stun_server_count = stun_server_count;
-  net->config.ice.stun_servers = net->config.stun_servers;
-  net->config.ice.stun_server_count = stun_server_count;
+  net->config.servers = *servers;
+  net->config.ice.stun_servers = net->config.servers.stun;
+  net->config.ice.stun_server_count = servers->stun_count;
+  net->config.ice.turn_servers = net->config.servers.turn;
+  net->config.ice.turn_server_count = servers->turn_count;
   net->config.ice.transport_policy = policy;
   for (size_t i = 0; i < net->transport_count; i++) {
-    rtc_ice_agent_set_gathering_config(net->transports[i]->ice, policy,
-                                       net->config.stun_servers,
-                                       stun_server_count);
+    rtc_ice_agent_set_gathering_config(
+        net->transports[i]->ice, policy, net->config.servers.stun,
+        servers->stun_count, net->config.servers.turn, servers->turn_count);
   }
 }
 

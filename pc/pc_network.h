@@ -91,14 +91,24 @@ typedef struct pc_network_events {
   void (*on_sctp_error)(void* user, const rtc_error_info* error);
 } pc_network_events;
 
+/* The STUN and TURN servers of an RTCConfiguration, as the ICE agents take
+ * them: a plain value. */
+typedef struct pc_ice_servers {
+  rtc_socket_address stun[RTC_ICE_MAX_STUN_SERVERS];
+  size_t stun_count;
+  rtc_ice_turn_server turn[RTC_ICE_MAX_TURN_SERVERS];
+  size_t turn_count;
+} pc_ice_servers;
+
+bool pc_ice_servers_equal(const pc_ice_servers* a, const pc_ice_servers* b);
+
 typedef struct pc_network_config {
   rtc_socket_factory* factory;
   rtc_certificate* certificate; /* referenced */
   /* ICE settings shared by every transport (role, credentials and the
    * jitter seed are per transport). */
   rtc_ice_agent_config ice;
-  rtc_socket_address stun_servers[8];
-  size_t stun_server_count;
+  pc_ice_servers servers;
 } pc_network_config;
 
 rtc_error pc_network_create(rtc_task_queue* queue,
@@ -156,12 +166,11 @@ rtc_error pc_network_send(pc_network* net,
                           size_t size);
 rtc_error pc_network_close_channel(pc_network* net, uint16_t stream_id);
 
-/* A new ICE transport policy and STUN servers (at most 8, copied) for the
+/* A new ICE transport policy and STUN and TURN servers (copied) for the
  * next gathering phase of every transport, existing or future. */
 void pc_network_set_gathering_config(pc_network* net,
                                      rtc_ice_transport_policy policy,
-                                     const rtc_socket_address* stun_servers,
-                                     size_t stun_server_count);
+                                     const pc_ice_servers* servers);
 
 /* Stops every transport (close_notify, SCTP abort) without events. */
 void pc_network_close(pc_network* net);

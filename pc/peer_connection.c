@@ -89,12 +89,52 @@ void rtc_configuration_init(rtc_configuration* config) {
   rtc_interface_filter_init(&config->interfaces);
 }
 
+/* A TURN URL's server for the ICE agents; false when it cannot be used
+ * (said in the log). */
+static bool turn_server_from_url(const rtc_ice_url* url,
+                                 const char* text,
+                                 const rtc_ice_server* server,
+                                 rtc_ice_turn_server* out) {
+  memset(out, 0, sizeof(*out));
+  if (url->scheme == RTC_ICE_URL_TURNS) {
+    /* RFC 7065 §3: turns is TURN over TLS (TCP); over DTLS nobody
+     * deploys it. */
+    if (url->transport == RTC_ICE_URL_TRANSPORT_UDP) {
+      RTC_LOG(WARNING, "TURN over DTLS is not supported: %s ignored", text);
+      return false;
+    }
+    out->protocol = RTC_ICE_RELAY_TLS;
+  } else {
+    out->protocol = url->transport == RTC_ICE_URL_TRANSPORT_TCP
+                        ? RTC_ICE_RELAY_TCP
+                        : RTC_ICE_RELAY_UDP;
+  }
+  if (!url->host_is_ip) {
+    RTC_LOG(WARNING, "TURN server names are not resolved yet: %s ignored",
+            text);
+    return false;
+  }
+  if (strlen(server->username) >= sizeof(out->username) ||
+      strlen(server->credential) >= sizeof(out->password) ||
+      strlen(text) >= sizeof(out->url)) {
+    RTC_LOG(WARNING, "TURN username, credential or URL too long: %s ignored",
+            text);
+    return false;
+  }
+  out->address = url->address;
+  snprintf(out->username, sizeof(out->username), "%s", server->username);
+  snprintf(out->password, sizeof(out->password), "%s", server->credential);
+  snprintf(out->server_name, sizeof(out->server_name), "%s", url->host);
+  snprintf(out->url, sizeof(out->url), "%s", text);
+  return true;
+}
+
 /* webrtc-pc §4.4.1.6 "set a configuration", the checks that do not depend
- * on the current configuration. Fills the STUN server list. */
+ * on the current configuration. Fills the STUN and TURN server lists. */
 static rtc_error validate_configuration(const rtc_configuration* config,
-                                        rtc_socket_address* stun_servers,
-                                        size_t* stun_count,
+                                        pc_ice_servers* servers,
                                         rtc_error_info* info) {
+  memset(servers, 0, sizeof(*servers));
   int64_t now_ms = rtc_time_utc_us() / 1000;
   for (size_t i = 0; i < config->certificate_count; i++) {
     const rtc_certificate* c = config->certificates[i];
@@ -105,7 +145,6 @@ static rtc_error validate_configuration(const rtc_configuration* config,
       return rtc_error_set(info, RTC_ERR_INVALID_ACCESS,
                            "certificates[%zu] has expired", i);
   }
-  size_t count = 0;
   for (size_t s = 0; s < config->ice_server_count; s++) {
     const rtc_ice_server* server = &config->ice_servers[s];
     if (server->url_count == 0)
@@ -128,8 +167,10 @@ static rtc_error validate_configuration(const rtc_configuration* config,
               info, RTC_ERR_INVALID_ACCESS,
               "TURN server %s needs a username and a credential",
               server->urls[u]);
-        RTC_LOG(WARNING, "TURN is not supported yet: %s ignored",
-                server->urls[u]);
+        if (servers->turn_count < RTC_ICE_MAX_TURN_SERVERS &&
+            turn_server_from_url(&url, server->urls[u], server,
+                                 &servers->turn[servers->turn_count]))
+          servers->turn_count++;
         continue;
       }
       if (!url.host_is_ip) {
@@ -137,11 +178,10 @@ static rtc_error validate_configuration(const rtc_configuration* config,
                 server->urls[u]);
         continue;
       }
-      if (count < 8)
-        stun_servers[count++] = url.address;
+      if (servers->stun_count < RTC_ICE_MAX_STUN_SERVERS)
+        servers->stun[servers->stun_count++] = url.address;
     }
   }
-  *stun_count = count;
   return RTC_OK;
 }
 
@@ -291,29 +331,23 @@ static bool same_certificates(const rtc_peer_connection* pc,
 
 typedef struct gathering_args {
   rtc_ice_transport_policy policy;
-  rtc_socket_address stun[8];
-  size_t stun_count;
+  pc_ice_servers servers;
 } gathering_args;
 
 static void net_set_gathering(pc_network* net, void* arg) {
   gathering_args* a = arg;
-  pc_network_set_gathering_config(net, a->policy, a->stun, a->stun_count);
+  pc_network_set_gathering_config(net, a->policy, &a->servers);
 }
 
 /* Whether the ICE servers or the ICE transports setting of `config` (with
- * its STUN servers `stun`) differ from what the pc gathers with. */
+ * its servers `servers`) differ from what the pc gathers with. */
 static bool gathering_changed(const rtc_peer_connection* pc,
                               const rtc_configuration* config,
-                              const rtc_socket_address* stun,
-                              size_t stun_count) {
+                              const pc_ice_servers* servers) {
   if (config->ice_transport_policy != pc->config.ice_transport_policy ||
-      stun_count != pc->stun_server_count ||
+      !pc_ice_servers_equal(servers, &pc->servers) ||
       config->ice_server_count != pc->config.ice_server_count)
     return true;
-  for (size_t i = 0; i < stun_count; i++) {
-    if (!rtc_socket_address_equal(&stun[i], &pc->stun_servers[i]))
-      return true;
-  }
   for (size_t i = 0; i < config->ice_server_count; i++) {
     const rtc_ice_server* a = &config->ice_servers[i];
     const rtc_ice_server* b = &pc->config.ice_servers[i];
@@ -349,15 +383,19 @@ rtc_error rtc_peer_connection_set_configuration(rtc_peer_connection* pc,
     return rtc_error_set(info, RTC_ERR_INVALID_MODIFICATION,
                          "iceCandidatePoolSize cannot change after "
                          "setLocalDescription");
-  rtc_socket_address stun[8];
-  size_t stun_count = 0;
-  rtc_error err = validate_configuration(config, stun, &stun_count, info);
-  if (err != RTC_OK)
+  pc_ice_servers* servers = rtc_malloc(sizeof(*servers));
+  if (!servers)
+    return rtc_error_set(info, RTC_ERR_NO_MEMORY, NULL);
+  rtc_error err = validate_configuration(config, servers, info);
+  if (err != RTC_OK) {
+    rtc_free(servers);
     return err;
+  }
   rtc_configuration copy;
   err = copy_configuration(config, &copy);
   if (err != RTC_OK) {
     clear_configuration(&copy);
+    rtc_free(servers);
     return rtc_error_set(info, err, NULL);
   }
   /* webrtc-pc "set a configuration": a new ICE transports setting or ICE
@@ -367,15 +405,15 @@ rtc_error rtc_peer_connection_set_configuration(rtc_peer_connection* pc,
    * be set. This will cause the next call to createOffer to generate new
    * ICE credentials, for the purpose of forcing an ICE restart and kicking
    * off a new gathering phase". */
-  if (gathering_changed(pc, config, stun, stun_count)) {
+  if (gathering_changed(pc, config, servers)) {
     gathering_args* g = rtc_calloc(1, sizeof(*g));
     if (!g) {
       clear_configuration(&copy);
+      rtc_free(servers);
       return rtc_error_set(info, RTC_ERR_NO_MEMORY, NULL);
     }
     g->policy = config->ice_transport_policy;
-    memcpy(g->stun, stun, sizeof(g->stun));
-    g->stun_count = stun_count;
+    g->servers = *servers;
     pc_post_to_network(pc, net_set_gathering, g, rtc_free);
     if (pc->current_local || pc->pending_local)
       pc->needs_ice_restart = true;
@@ -390,8 +428,8 @@ rtc_error rtc_peer_connection_set_configuration(rtc_peer_connection* pc,
   }
   clear_configuration(&pc->config);
   pc->config = copy;
-  memcpy(pc->stun_servers, stun, sizeof(stun));
-  pc->stun_server_count = stun_count;
+  pc->servers = *servers;
+  rtc_free(servers);
   return RTC_OK;
 }
 
@@ -1109,17 +1147,13 @@ static void handle_event(rtc_peer_connection* pc, net_event* e) {
     case EV_CANDIDATE_ERROR:
       if (pc->observer->on_ice_candidate_error) {
         char address[RTC_SOCKET_ADDRESS_STRLEN] = "";
-        char url[RTC_SOCKET_ADDRESS_STRLEN + 8];
-        char server[RTC_SOCKET_ADDRESS_STRLEN];
-        rtc_socket_address_format(&e->error.server, server, sizeof(server));
-        snprintf(url, sizeof(url), "stun:%s", server);
         bool exposed = e->error.local.family != RTC_AF_UNSPEC;
         if (exposed)
           rtc_ip_address_format(&e->error.local, address, sizeof(address));
         rtc_ice_candidate_error_event ev = {
             .address = exposed ? address : NULL,
             .port = exposed ? e->error.local.port : -1,
-            .url = url,
+            .url = e->error.url,
             .error_code = (uint16_t)e->error.error_code,
             .error_text = e->error.error_text,
         };
@@ -1255,14 +1289,14 @@ rtc_error rtc_peer_connection_create(
     rtc_configuration_init(&defaults);
     config = &defaults;
   }
-  rtc_socket_address stun[8];
-  size_t stun_count = 0;
-  rtc_error err = validate_configuration(config, stun, &stun_count, info);
-  if (err != RTC_OK)
-    return err;
   rtc_peer_connection* pc = rtc_calloc(1, sizeof(*pc));
   if (!pc)
     return rtc_error_set(info, RTC_ERR_NO_MEMORY, NULL);
+  rtc_error err = validate_configuration(config, &pc->servers, info);
+  if (err != RTC_OK) {
+    rtc_free(pc);
+    return err;
+  }
   pc->context = context;
   pc->signaling = signaling;
   pc->network = rtc_context_network_queue(context);
@@ -1272,8 +1306,6 @@ rtc_error rtc_peer_connection_create(
   pc->dtls_role = -1;
   pc->session_id = rtc_random_u64() >> 2; /* < 2^62, RFC 9429 §5.2.1 */
   pc_new_cname(pc->cname);
-  memcpy(pc->stun_servers, stun, sizeof(stun));
-  pc->stun_server_count = stun_count;
   err = copy_configuration(config, &pc->config);
   if (err != RTC_OK)
     goto free_pc;
@@ -1324,8 +1356,8 @@ rtc_error rtc_peer_connection_create(
   a->config.ice.interfaces = config->interfaces;
   a->config.ice.mdns_group = rtc_context_mdns_group(context);
   rtc_mdns_group_ref(a->config.ice.mdns_group);
-  memcpy(a->config.stun_servers, stun, sizeof(stun));
-  a->config.stun_server_count = stun_count;
+  a->config.ice.tls_ca_file = rtc_context_tls_ca_file(context);
+  a->config.servers = pc->servers;
   rtc_task task = {create_net_task, create_net_destroy, a};
   err = rtc_task_queue_post(pc->network, task);
   if (err != RTC_OK)

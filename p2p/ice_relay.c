@@ -1,0 +1,745 @@
+/*
+ * ICE relays: one TURN allocation (RFC 8656) per configured TURN server,
+ * the base of a relayed candidate. The TURN client (p2p/turn_client.h) is
+ * sans-I/O; this file gives it its transport and its time:
+ *   - UDP: the datagrams go out of a host base's socket, and what comes
+ *     back from the server's address to that socket comes here
+ *     (ice_relay_take_datagram);
+ *   - TCP: a connection from the host base's address to the server, the
+ *     client reading the stream;
+ *   - TLS: the same connection with an rtc_tls_stream between them, the
+ *     server's certificate verified against the configured CAs and name.
+ *
+ * Data from peers (Data indications, ChannelData) is what arrives on the
+ * relay base: ICE checks and DTLS, demultiplexed as for a socket. The
+ * client's callbacks may not re-enter it, so they only record: what they
+ * recorded is handled once the client call returns (relay_process).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "p2p/ice_agent_internal.h"
+#include "p2p/tls_stream.h"
+#include "p2p/turn_client.h"
+#include "rtc_base/alloc.h"
+#include "rtc_base/checks.h"
+#include "rtc_base/logging.h"
+
+/* What a stream may hold beyond what its socket took before new data is
+ * refused (RTC_ERR_WOULD_BLOCK: the sender waits for on_writable).
+ * Requests of the TURN client always fit: they are small, and the limit
+ * applies to what is already waiting. */
+#define RELAY_STREAM_BACKLOG (256 * 1024)
+
+struct ice_relay {
+  rtc_ice_agent* agent;
+  rtc_ice_turn_server server;
+  ice_base* via;  /* the host base that reaches the server */
+  ice_base* base; /* the relayed candidate's base, once allocated */
+  rtc_turn_client* client;
+  rtc_timer timer;
+
+  /* TCP and TLS. */
+  rtc_stream_socket* stream;
+  rtc_tls_stream* tls;
+  uint8_t* backlog; /* bytes the socket has not taken yet */
+  size_t backlog_size;
+  size_t backlog_capacity;
+  bool blocked; /* a send was refused: on_writable owed */
+  bool stream_ended;
+  char stream_error[128];
+
+  /* The generation whose gathering waits for the allocation. */
+  ice_generation* waiting;
+  bool allocated_pending; /* ALLOCATED seen, not handled yet */
+  rtc_socket_address mapped;
+  bool failed;
+  bool failure_pending; /* FAILED seen, not reported yet */
+  int failure_code;
+  char failure_text[128];
+  bool closing;
+
+  /* DATA events recorded during a client call: [peer][size][bytes]... */
+  uint8_t* inbox;
+  size_t inbox_size;
+  size_t inbox_capacity;
+};
+
+typedef struct inbox_header {
+  rtc_socket_address peer;
+  size_t size;
+  int64_t arrival_us;
+} inbox_header;
+
+const char* rtc_ice_relay_protocol_name(rtc_ice_relay_protocol protocol) {
+  switch (protocol) {
+    case RTC_ICE_RELAY_UDP:
+      return "udp";
+    case RTC_ICE_RELAY_TCP:
+      return "tcp";
+    case RTC_ICE_RELAY_TLS:
+      return "tls";
+  }
+  return "unknown";
+}
+
+static bool reserve(uint8_t** buf, size_t* capacity, size_t used, size_t more) {
+  if (used + more <= *capacity)
+    return true;
+  size_t want = *capacity ? *capacity : 2048;
+  while (want < used + more)
+    want *= 2;
+  uint8_t* grown = rtc_realloc(*buf, want);
+  if (!grown)
+    return false;
+  *buf = grown;
+  *capacity = want;
+  return true;
+}
+
+/* --- Failure and the candidate error --- */
+
+static void record_failure(ice_relay* relay, int code, const char* text) {
+  if (relay->failed)
+    return;
+  relay->failed = true;
+  relay->failure_pending = true;
+  relay->failure_code = code;
+  snprintf(relay->failure_text, sizeof(relay->failure_text), "%s", text);
+}
+
+/* webrtc-pc "icecandidateerror" for a TURN server that failed while a
+ * gathering waited for it. */
+static void report_failure(ice_relay* relay) {
+  rtc_ice_agent* agent = relay->agent;
+  relay->failure_pending = false;
+  char server[RTC_SOCKET_ADDRESS_STRLEN];
+  rtc_socket_address_format(&relay->server.address, server, sizeof(server));
+  RTC_LOG(WARNING, "ICE: TURN server %s (%s) failed: %d %s", server,
+          rtc_ice_relay_protocol_name(relay->server.protocol),
+          relay->failure_code, relay->failure_text);
+  ice_generation* gen = relay->waiting;
+  if (!gen)
+    return; /* an allocation lost later: its pairs fail by themselves */
+  relay->waiting = NULL;
+  if (gen == agent->current) {
+    ice_event e = {.kind = ICE_EVENT_CANDIDATE_ERROR};
+    e.u.error.server = relay->server.address;
+    snprintf(e.u.error.url, sizeof(e.u.error.url), "%s", relay->server.url);
+    e.u.error.error_code = relay->failure_code;
+    snprintf(e.u.error.error_text, sizeof(e.u.error.error_text), "%s",
+             relay->failure_text);
+    /* webrtc-pc: the local address is given only when it is exposed
+     * (a host candidate that was signaled as an IP). */
+    const ice_base* via = relay->via;
+    if (!via->mdns_name[0] && via->announce_host &&
+        agent->config.transport_policy != RTC_ICE_POLICY_RELAY)
+      e.u.error.local = via->address;
+    ice_emit(agent, &e);
+  }
+  if (gen->pending_srflx > 0)
+    gen->pending_srflx--;
+  ice_gather_check_done(agent, gen);
+}
+
+static void failure_from_event(ice_relay* relay, const rtc_turn_event* ev) {
+  char text[128];
+  int code = ev->stun_error_code;
+  if (code >= 300 && code <= 699) {
+    snprintf(text, sizeof(text), "%s",
+             ev->reason[0] ? ev->reason : "TURN error response");
+  } else {
+    /* webrtc-pc: 701 when no STUN error code applies (no response, the
+     * server unreachable). */
+    code = 701;
+    switch (ev->error) {
+      case RTC_ERR_TIMEOUT:
+        snprintf(text, sizeof(text), "TURN allocation timed out");
+        break;
+      case RTC_ERR_CLOSED:
+        snprintf(text, sizeof(text), "TURN server connection closed%s%s",
+                 relay->stream_error[0] ? ": " : "", relay->stream_error);
+        break;
+      default:
+        snprintf(text, sizeof(text), "TURN allocation failed: %s",
+                 rtc_error_name(ev->error));
+        break;
+    }
+  }
+  record_failure(relay, code, text);
+}
+
+/* --- The client's callbacks (record only) --- */
+
+static rtc_error stream_write(ice_relay* relay,
+                              const uint8_t* data,
+                              size_t size);
+
+static rtc_error client_send(void* user, const uint8_t* data, size_t size) {
+  ice_relay* relay = user;
+  switch (relay->server.protocol) {
+    case RTC_ICE_RELAY_UDP:
+      if (!relay->via->socket)
+        return RTC_ERR_INVALID_STATE;
+      return rtc_packet_socket_send_to(relay->via->socket, data, size,
+                                       &relay->server.address);
+    case RTC_ICE_RELAY_TCP:
+    case RTC_ICE_RELAY_TLS:
+      if (relay->stream_ended || !relay->stream)
+        return RTC_ERR_CLOSED;
+      /* Whole frames or nothing: a frame cut short would break the
+       * stream's framing. */
+      if (relay->backlog_size > RELAY_STREAM_BACKLOG) {
+        relay->blocked = true;
+        return RTC_ERR_WOULD_BLOCK;
+      }
+      if (relay->tls)
+        return rtc_tls_stream_write(relay->tls, data, size);
+      return stream_write(relay, data, size);
+  }
+  return RTC_ERR_INVALID_ARGUMENT;
+}
+
+static void client_event(void* user, const rtc_turn_event* ev) {
+  ice_relay* relay = user;
+  if (relay->closing)
+    return;
+  switch (ev->type) {
+    case RTC_TURN_EVENT_ALLOCATED:
+      relay->allocated_pending = true;
+      relay->mapped = ev->mapped;
+      break;
+    case RTC_TURN_EVENT_FAILED:
+      failure_from_event(relay, ev);
+      break;
+    case RTC_TURN_EVENT_DATA: {
+      inbox_header h = {.peer = ev->peer,
+                        .size = ev->size,
+                        .arrival_us = ice_now(relay->agent)};
+      if (!reserve(&relay->inbox, &relay->inbox_capacity, relay->inbox_size,
+                   sizeof(h) + ev->size)) {
+        RTC_LOG(ERROR, "ICE: out of memory, a relayed packet dropped");
+        break;
+      }
+      memcpy(relay->inbox + relay->inbox_size, &h, sizeof(h));
+      memcpy(relay->inbox + relay->inbox_size + sizeof(h), ev->data, ev->size);
+      relay->inbox_size += sizeof(h) + ev->size;
+      break;
+    }
+    case RTC_TURN_EVENT_PERMISSION_FAILED:
+    case RTC_TURN_EVENT_CHANNEL_FAILED:
+      RTC_LOG(INFO, "ICE: TURN %s failed: %d %s",
+              rtc_turn_event_type_name(ev->type), ev->stun_error_code,
+              ev->reason);
+      break;
+    case RTC_TURN_EVENT_PERMISSION_CREATED:
+    case RTC_TURN_EVENT_CHANNEL_BOUND:
+    case RTC_TURN_EVENT_CLOSED:
+      break;
+  }
+}
+
+static const rtc_turn_client_observer kClientObserver = {
+    .send = client_send,
+    .on_event = client_event,
+};
+
+/* --- After every client call --- */
+
+static void on_allocated(ice_relay* relay);
+
+/* Handles what the client's callbacks recorded, re-arms the timer and
+ * delivers relayed packets. Returns false when the agent was destroyed
+ * meanwhile (then nothing of it may be touched). */
+static bool relay_process(ice_relay* relay) {
+  rtc_ice_agent* agent = relay->agent;
+  if (relay->allocated_pending) {
+    relay->allocated_pending = false;
+    on_allocated(relay);
+  }
+  if (relay->failure_pending)
+    report_failure(relay);
+  int64_t next = relay->client ? rtc_turn_client_next_deadline_us(relay->client)
+                               : INT64_MAX;
+  if (next == INT64_MAX)
+    rtc_timer_stop(&relay->timer);
+  else
+    rtc_timer_start_at(&relay->timer, next);
+  ice_emit_state_changes(agent);
+  if (!ice_flush_events(agent))
+    return false;
+  while (relay->inbox_size > 0) {
+    /* Take the inbox: delivering may record more (a send that fails). */
+    uint8_t* box = relay->inbox;
+    size_t size = relay->inbox_size;
+    relay->inbox = NULL;
+    relay->inbox_size = relay->inbox_capacity = 0;
+    bool destroyed = false;
+    for (size_t at = 0; at < size && !destroyed;) {
+      inbox_header h;
+      memcpy(&h, box + at, sizeof(h));
+      rtc_received_packet p = {.data = box + at + sizeof(h),
+                               .size = h.size,
+                               .source = h.peer,
+                               .arrival_us = h.arrival_us};
+      at += sizeof(h) + h.size;
+      if (relay->base)
+        ice_receive(agent, relay->base, &p, &destroyed);
+    }
+    rtc_free(box);
+    if (destroyed)
+      return false;
+  }
+  return true;
+}
+
+static void on_timer(void* arg) {
+  ice_relay* relay = arg;
+  if (!relay->client)
+    return;
+  rtc_turn_client_handle_timeout(relay->client, ice_now(relay->agent));
+  relay_process(relay);
+}
+
+/* --- The allocation is up: the relayed candidate --- */
+
+static ice_base* add_relay_base(ice_relay* relay) {
+  rtc_ice_agent* agent = relay->agent;
+  if (agent->base_count == ICE_MAX_BASES)
+    return NULL;
+  ice_base* base = &agent->bases[agent->base_count++];
+  memset(base, 0, sizeof(*base));
+  base->agent = agent;
+  base->relay = relay;
+  base->address = rtc_turn_client_relayed_address(relay->client);
+  base->iface = relay->via->iface;
+  base->announce_host = true;
+  /* RFC 8445 §5.1.2.1: distinct local preferences; a relay reached over
+   * UDP before TCP before TLS (each adds latency and head-of-line
+   * blocking), as browsers order them. */
+  uint32_t rank = (uint32_t)(RTC_ICE_RELAY_TLS - relay->server.protocol + 1);
+  size_t index = 0;
+  while (index < agent->relay_count && agent->relays[index] != relay)
+    index++;
+  base->local_preference = rank * 16384 - 1 - (uint32_t)index;
+  return base;
+}
+
+static void on_allocated(ice_relay* relay) {
+  rtc_ice_agent* agent = relay->agent;
+  char text[RTC_SOCKET_ADDRESS_STRLEN];
+  rtc_socket_address relayed = rtc_turn_client_relayed_address(relay->client);
+  rtc_socket_address_format(&relayed, text, sizeof(text));
+  RTC_LOG(INFO, "ICE: TURN allocation %s over %s", text,
+          rtc_ice_relay_protocol_name(relay->server.protocol));
+  if (!relay->base)
+    relay->base = add_relay_base(relay);
+  ice_generation* gen = relay->waiting;
+  relay->waiting = NULL;
+  if (!relay->base) {
+    RTC_LOG(WARNING, "ICE: no room for another relay");
+  } else if (agent->current->gather_started) {
+    ice_add_relay_local(agent, agent->current, relay->base,
+                        &relay->server.address, relay->server.protocol,
+                        &relay->mapped);
+    ice_checks_kick(agent);
+  }
+  if (gen) {
+    if (gen->pending_srflx > 0)
+      gen->pending_srflx--;
+    ice_gather_check_done(agent, gen);
+  }
+}
+
+/* --- Streams (TCP and TLS) --- */
+
+static rtc_error stream_write(ice_relay* relay,
+                              const uint8_t* data,
+                              size_t size) {
+  if (relay->backlog_size == 0) {
+    size_t accepted = 0;
+    rtc_error err =
+        rtc_stream_socket_send(relay->stream, data, size, &accepted);
+    if (err != RTC_OK)
+      return err;
+    data += accepted;
+    size -= accepted;
+    if (size == 0)
+      return RTC_OK;
+  }
+  if (!reserve(&relay->backlog, &relay->backlog_capacity, relay->backlog_size,
+               size))
+    return RTC_ERR_NO_MEMORY;
+  memcpy(relay->backlog + relay->backlog_size, data, size);
+  relay->backlog_size += size;
+  return RTC_OK;
+}
+
+static rtc_error tls_send(void* user, const uint8_t* data, size_t size) {
+  ice_relay* relay = user;
+  if (relay->stream_ended || !relay->stream)
+    return RTC_ERR_CLOSED;
+  return stream_write(relay, data, size);
+}
+
+static void tls_connected(void* user) {
+  ice_relay* relay = user;
+  if (rtc_turn_client_start(relay->client, ice_now(relay->agent)) != RTC_OK)
+    record_failure(relay, 701, "TURN allocation could not start");
+}
+
+static void tls_data(void* user, const uint8_t* data, size_t size) {
+  ice_relay* relay = user;
+  if (rtc_turn_client_handle_stream(relay->client, data, size,
+                                    ice_now(relay->agent)) != RTC_OK)
+    relay->stream_ended = true; /* garbage: the client failed */
+}
+
+static void tls_failed(void* user, rtc_error error, const char* reason) {
+  ice_relay* relay = user;
+  (void)error;
+  relay->stream_ended = true;
+  snprintf(relay->stream_error, sizeof(relay->stream_error), "TLS: %s",
+           reason ? reason : "failed");
+  if (rtc_turn_client_state(relay->client) == RTC_TURN_STATE_NEW)
+    record_failure(relay, 701, relay->stream_error);
+  else
+    rtc_turn_client_handle_stream_closed(relay->client, ice_now(relay->agent));
+}
+
+static const rtc_tls_stream_observer kTlsObserver = {
+    .send = tls_send,
+    .on_connected = tls_connected,
+    .on_data = tls_data,
+    .on_failed = tls_failed,
+};
+
+static void stream_connected(void* user, rtc_stream_socket* socket) {
+  ice_relay* relay = user;
+  (void)socket;
+  if (relay->tls) {
+    if (rtc_tls_stream_start(relay->tls) != RTC_OK)
+      record_failure(relay, 701, "TLS could not start");
+  } else if (rtc_turn_client_start(relay->client, ice_now(relay->agent)) !=
+             RTC_OK) {
+    record_failure(relay, 701, "TURN allocation could not start");
+  }
+  relay_process(relay);
+}
+
+static void stream_data(void* user,
+                        rtc_stream_socket* socket,
+                        const uint8_t* data,
+                        size_t size) {
+  ice_relay* relay = user;
+  (void)socket;
+  if (relay->stream_ended)
+    return;
+  if (relay->tls) {
+    rtc_tls_stream_receive(relay->tls, data, size);
+  } else if (rtc_turn_client_handle_stream(relay->client, data, size,
+                                           ice_now(relay->agent)) != RTC_OK) {
+    relay->stream_ended = true;
+  }
+  relay_process(relay);
+}
+
+static void stream_writable(void* user, rtc_stream_socket* socket) {
+  ice_relay* relay = user;
+  while (relay->backlog_size > 0) {
+    size_t accepted = 0;
+    if (rtc_stream_socket_send(socket, relay->backlog, relay->backlog_size,
+                               &accepted) != RTC_OK ||
+        accepted == 0)
+      break;
+    memmove(relay->backlog, relay->backlog + accepted,
+            relay->backlog_size - accepted);
+    relay->backlog_size -= accepted;
+  }
+  if (relay->blocked && relay->backlog_size <= RELAY_STREAM_BACKLOG) {
+    relay->blocked = false;
+    if (relay->base)
+      ice_base_writable(relay->agent, relay->base);
+  }
+}
+
+static void stream_closed(void* user, rtc_stream_socket* socket, rtc_error e) {
+  ice_relay* relay = user;
+  (void)socket;
+  relay->stream_ended = true;
+  if (!relay->stream_error[0])
+    snprintf(relay->stream_error, sizeof(relay->stream_error), "%s",
+             e == RTC_OK ? "closed by the server" : rtc_error_name(e));
+  if (rtc_turn_client_state(relay->client) == RTC_TURN_STATE_NEW) {
+    char text[160];
+    snprintf(text, sizeof(text), "TURN server unreachable (%s)",
+             relay->stream_error);
+    record_failure(relay, 701, text);
+  } else {
+    rtc_turn_client_handle_stream_closed(relay->client, ice_now(relay->agent));
+  }
+  relay_process(relay);
+}
+
+static const rtc_stream_socket_observer kStreamObserver = {
+    .on_connected = stream_connected,
+    .on_data = stream_data,
+    .on_writable = stream_writable,
+    .on_closed = stream_closed,
+};
+
+/* --- Lifecycle --- */
+
+static void relay_free(ice_relay* relay) {
+  rtc_timer_stop(&relay->timer);
+  if (relay->via && relay->server.protocol == RTC_ICE_RELAY_UDP &&
+      relay->via->udp_relay_count > 0)
+    relay->via->udp_relay_count--;
+  rtc_turn_client_destroy(relay->client);
+  rtc_tls_stream_destroy(relay->tls);
+  rtc_stream_socket_destroy(relay->stream);
+  rtc_free(relay->backlog);
+  rtc_free(relay->inbox);
+  rtc_free(relay);
+}
+
+/* The host base the server is reached from: the first (most preferred) of
+ * the server's family that can reach it (loopback only from loopback). */
+static ice_base* via_base(rtc_ice_agent* agent,
+                          const rtc_socket_address* server) {
+  for (size_t i = 0; i < agent->base_count; i++) {
+    ice_base* b = &agent->bases[i];
+    if (b->socket && b->address.family == server->family &&
+        rtc_socket_address_is_loopback(&b->address) ==
+            rtc_socket_address_is_loopback(server))
+      return b;
+  }
+  return NULL;
+}
+
+/* Makes the allocation for `server` and starts it; failures to start are
+ * recorded (reported by relay_process). */
+static ice_relay* relay_create(rtc_ice_agent* agent,
+                               const rtc_ice_turn_server* server,
+                               ice_base* via) {
+  ice_relay* relay = rtc_calloc(1, sizeof(*relay));
+  if (!relay)
+    return NULL;
+  relay->agent = agent;
+  relay->server = *server;
+  relay->via = via;
+  rtc_timer_init(&relay->timer, agent->queue, on_timer, relay);
+  rtc_turn_client_config config;
+  rtc_turn_client_config_init(&config);
+  config.framing = server->protocol == RTC_ICE_RELAY_UDP
+                       ? RTC_TURN_FRAMING_DATAGRAM
+                       : RTC_TURN_FRAMING_STREAM;
+  config.username = server->username;
+  config.password = server->password;
+  config.relay_family = RTC_AF_INET;
+  if (rtc_turn_client_create(&config, &kClientObserver, relay,
+                             &relay->client) != RTC_OK) {
+    rtc_free(relay);
+    return NULL;
+  }
+  if (server->protocol == RTC_ICE_RELAY_UDP) {
+    via->udp_relay_count++;
+    if (rtc_turn_client_start(relay->client, ice_now(agent)) != RTC_OK)
+      record_failure(relay, 701, "TURN allocation could not start");
+    return relay;
+  }
+  if (server->protocol == RTC_ICE_RELAY_TLS) {
+    rtc_tls_stream_config tls;
+    char name[RTC_SOCKET_ADDRESS_STRLEN];
+    rtc_ip_address_format(&server->address, name, sizeof(name));
+    tls.server_name = server->server_name[0] ? server->server_name : name;
+    tls.ca_file = agent->tls_ca_file;
+    rtc_error err =
+        rtc_tls_stream_create(&tls, &kTlsObserver, relay, &relay->tls);
+    if (err != RTC_OK) {
+      record_failure(relay, 701,
+                     err == RTC_ERR_NOT_FOUND
+                         ? "TLS: no CA certificates to verify the server"
+                         : "TLS could not start");
+      return relay;
+    }
+  }
+  rtc_socket_address local = via->address;
+  local.port = 0;
+  rtc_error err = rtc_socket_factory_connect_tcp(
+      agent->factory, agent->queue, &local, &server->address, &kStreamObserver,
+      relay, &relay->stream);
+  if (err != RTC_OK) {
+    relay->stream = NULL;
+    char text[128];
+    snprintf(text, sizeof(text), "TURN server unreachable (%s)",
+             rtc_error_name(err));
+    record_failure(relay, 701, text);
+  }
+  return relay;
+}
+
+static bool same_server(const rtc_ice_turn_server* a,
+                        const rtc_ice_turn_server* b) {
+  return rtc_socket_address_equal(&a->address, &b->address) &&
+         a->protocol == b->protocol && strcmp(a->username, b->username) == 0 &&
+         strcmp(a->password, b->password) == 0 &&
+         strcmp(a->server_name, b->server_name) == 0;
+}
+
+static void wait_for(ice_relay* relay, ice_generation* gen) {
+  ice_generation* before = relay->waiting;
+  if (before == gen)
+    return;
+  relay->waiting = gen;
+  gen->pending_srflx++;
+  if (before) {
+    /* An older generation stops waiting (a restart came first). */
+    if (before->pending_srflx > 0)
+      before->pending_srflx--;
+    ice_gather_check_done(relay->agent, before);
+  }
+}
+
+void ice_relays_gather(rtc_ice_agent* agent, ice_generation* gen) {
+  for (size_t s = 0; s < agent->turn_server_count; s++) {
+    const rtc_ice_turn_server* server = &agent->turn_servers[s];
+    ice_relay* relay = NULL;
+    for (size_t i = 0; i < agent->relay_count && !relay; i++) {
+      ice_relay* r = agent->relays[i];
+      if (!r->failed && same_server(&r->server, server))
+        relay = r;
+    }
+    if (relay) {
+      if (relay->base && !relay->failed) {
+        ice_add_relay_local(agent, gen, relay->base, &relay->server.address,
+                            relay->server.protocol, &relay->mapped);
+      } else {
+        wait_for(relay, gen);
+      }
+      continue;
+    }
+    ice_base* via = via_base(agent, &server->address);
+    if (!via) {
+      char text[RTC_SOCKET_ADDRESS_STRLEN];
+      rtc_socket_address_format(&server->address, text, sizeof(text));
+      RTC_LOG(WARNING, "ICE: no local address can reach TURN server %s", text);
+      continue;
+    }
+    if (agent->relay_count == ICE_MAX_RELAYS) {
+      RTC_LOG(WARNING, "ICE: too many TURN allocations; %s ignored",
+              server->url);
+      continue;
+    }
+    relay = relay_create(agent, server, via);
+    if (!relay) {
+      RTC_LOG(ERROR, "ICE: out of memory for a TURN allocation");
+      continue;
+    }
+    agent->relays[agent->relay_count++] = relay;
+    wait_for(relay, gen);
+    /* A failure to start is reported now (events are queued). */
+    if (relay->failure_pending)
+      report_failure(relay);
+    int64_t next = rtc_turn_client_next_deadline_us(relay->client);
+    if (next != INT64_MAX)
+      rtc_timer_start_at(&relay->timer, next);
+  }
+}
+
+void ice_relays_forget_generation(rtc_ice_agent* agent, ice_generation* gen) {
+  for (size_t i = 0; i < agent->relay_count; i++) {
+    if (agent->relays[i]->waiting == gen)
+      agent->relays[i]->waiting = NULL;
+  }
+}
+
+void ice_relays_destroy(rtc_ice_agent* agent) {
+  int64_t now = ice_now(agent);
+  for (size_t i = 0; i < agent->relay_count; i++) {
+    ice_relay* relay = agent->relays[i];
+    relay->closing = true;
+    /* RFC 8656 §7: a Refresh with LIFETIME 0 deletes the allocation now
+     * rather than when it expires (over TCP, closing the connection does
+     * too). Nobody waits for the answer. */
+    if (!relay->stream_ended)
+      rtc_turn_client_close(relay->client, now);
+    if (relay->tls && !relay->stream_ended)
+      rtc_tls_stream_close(relay->tls);
+    if (relay->base)
+      relay->base->relay = NULL;
+    relay_free(relay);
+  }
+  agent->relay_count = 0;
+}
+
+/* --- Data --- */
+
+bool ice_relay_take_datagram(rtc_ice_agent* agent,
+                             ice_base* base,
+                             const rtc_received_packet* packet,
+                             bool* destroyed) {
+  for (size_t i = 0; i < agent->relay_count; i++) {
+    ice_relay* relay = agent->relays[i];
+    if (relay->via != base || relay->server.protocol != RTC_ICE_RELAY_UDP ||
+        !rtc_socket_address_equal(&relay->server.address, &packet->source))
+      continue;
+    if (!rtc_turn_is_turn_datagram(packet->data, packet->size))
+      return false;
+    /* The server may be a STUN server of ours too: a response to one of
+     * our Binding requests is ICE's. */
+    if (packet->size >= RTC_STUN_HEADER_SIZE &&
+        rtc_stun_looks_like_stun(packet->data, packet->size) &&
+        ice_transaction_find(agent, packet->data + 8))
+      return false;
+    rtc_turn_client_handle_datagram(relay->client, packet->data, packet->size,
+                                    ice_now(agent));
+    if (!relay_process(relay))
+      *destroyed = true;
+    return true;
+  }
+  return false;
+}
+
+rtc_error ice_relay_send(ice_relay* relay,
+                         const rtc_socket_address* to,
+                         const uint8_t* data,
+                         size_t size) {
+  rtc_error err = rtc_turn_client_send(relay->client, to, data, size,
+                                       ice_now(relay->agent));
+  /* A send may ask for a permission: its deadline. */
+  int64_t next = rtc_turn_client_next_deadline_us(relay->client);
+  if (next != INT64_MAX)
+    rtc_timer_start_before(&relay->timer, next);
+  return err;
+}
+
+ice_base* ice_relay_via(const ice_relay* relay) {
+  return relay->server.protocol == RTC_ICE_RELAY_UDP ? relay->via : NULL;
+}
+
+void ice_relay_pair_formed(ice_relay* relay, const rtc_socket_address* peer) {
+  if (rtc_turn_client_state(relay->client) != RTC_TURN_STATE_ALLOCATED)
+    return;
+  rtc_error err = rtc_turn_client_create_permission(relay->client, peer,
+                                                    ice_now(relay->agent));
+  if (err != RTC_OK)
+    RTC_LOG(INFO, "ICE: no TURN permission for a peer: %s",
+            rtc_error_name(err));
+  int64_t next = rtc_turn_client_next_deadline_us(relay->client);
+  if (next != INT64_MAX)
+    rtc_timer_start_before(&relay->timer, next);
+}
+
+void ice_relay_pair_valid(ice_relay* relay, const rtc_socket_address* peer) {
+  if (rtc_turn_client_state(relay->client) != RTC_TURN_STATE_ALLOCATED ||
+      rtc_turn_client_has_channel(relay->client, peer))
+    return;
+  rtc_error err = rtc_turn_client_bind_channel(relay->client, peer,
+                                               ice_now(relay->agent), NULL);
+  if (err != RTC_OK)
+    RTC_LOG(INFO, "ICE: no TURN channel for a peer: %s", rtc_error_name(err));
+  int64_t next = rtc_turn_client_next_deadline_us(relay->client);
+  if (next != INT64_MAX)
+    rtc_timer_start_before(&relay->timer, next);
+}
