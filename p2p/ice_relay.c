@@ -504,17 +504,23 @@ static void relay_free(ice_relay* relay) {
 }
 
 /* The host base the server is reached from: the first (most preferred) of
- * the server's family that can reach it (loopback only from loopback). */
+ * the server's family, loopback for a server on loopback when there is
+ * one (the kernel routes to loopback from any local address too, which is
+ * how a server on this host is reached under the default-route modes). */
 static ice_base* via_base(rtc_ice_agent* agent,
                           const rtc_socket_address* server) {
+  ice_base* any = NULL;
   for (size_t i = 0; i < agent->base_count; i++) {
     ice_base* b = &agent->bases[i];
-    if (b->socket && b->address.family == server->family &&
-        rtc_socket_address_is_loopback(&b->address) ==
-            rtc_socket_address_is_loopback(server))
+    if (!b->socket || b->address.family != server->family)
+      continue;
+    if (rtc_socket_address_is_loopback(&b->address) ==
+        rtc_socket_address_is_loopback(server))
       return b;
+    if (!any && !rtc_socket_address_is_loopback(&b->address))
+      any = b;
   }
-  return NULL;
+  return any;
 }
 
 /* Makes the allocation for `server` and starts it; failures to start are
@@ -621,9 +627,19 @@ void ice_relays_gather(rtc_ice_agent* agent, ice_generation* gen) {
     }
     ice_base* via = via_base(agent, &server->address);
     if (!via) {
-      char text[RTC_SOCKET_ADDRESS_STRLEN];
-      rtc_socket_address_format(&server->address, text, sizeof(text));
-      RTC_LOG(WARNING, "ICE: no local address can reach TURN server %s", text);
+      /* No interface of the server's family: the server cannot be
+       * reached (webrtc-pc: 701). */
+      RTC_LOG(WARNING, "ICE: no local address can reach TURN server %s",
+              server->url);
+      if (gen == agent->current) {
+        ice_event e = {.kind = ICE_EVENT_CANDIDATE_ERROR};
+        e.u.error.server = server->address;
+        snprintf(e.u.error.url, sizeof(e.u.error.url), "%s", server->url);
+        e.u.error.error_code = 701;
+        snprintf(e.u.error.error_text, sizeof(e.u.error.error_text),
+                 "no local address of the server's family");
+        ice_emit(agent, &e);
+      }
       continue;
     }
     if (agent->relay_count == ICE_MAX_RELAYS) {
