@@ -115,6 +115,15 @@ typedef enum rtc_ice_relay_protocol {
 /* "udp", "tcp", "tls" (RTCIceCandidate.relayProtocol). */
 const char* rtc_ice_relay_protocol_name(rtc_ice_relay_protocol protocol);
 
+/* The foundation of the relayed candidate with address `relayed` that an
+ * allocation over `protocol` on the TURN server at `server` gives (RFC 8445
+ * §5.1.1.3: the protocol to the server counts too). Stats use it to tell
+ * which server a relayed candidate came from. */
+void rtc_ice_relay_foundation(const rtc_socket_address* relayed,
+                              const rtc_socket_address* server,
+                              rtc_ice_relay_protocol protocol,
+                              char out[RTC_CANDIDATE_MAX_FOUNDATION + 1]);
+
 #define RTC_ICE_MAX_STUN_SERVERS 8
 #define RTC_ICE_MAX_TURN_SERVERS 8
 /* A server URL as configured (RTCIceServer.urls entries), NUL included. */

@@ -237,9 +237,9 @@ TEST_F(IceSimTest, ChangedPolicyAppliesFromTheNextGatheringPhase) {
     a_.candidates.clear();
     a_.end_of_candidates = false;
     OnQueue(a_.queue, [&] {
-      ASSERT_EQ(
-          rtc_ice_agent_set_gathering_config(a_.agent, policy, servers, count),
-          RTC_OK);
+      ASSERT_EQ(rtc_ice_agent_set_gathering_config(a_.agent, policy, servers,
+                                                   count, nullptr, 0),
+                RTC_OK);
       ASSERT_EQ(rtc_ice_agent_restart(a_.agent, nullptr, nullptr), RTC_OK);
       ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
     });
@@ -257,7 +257,7 @@ TEST_F(IceSimTest, ChangedPolicyAppliesFromTheNextGatheringPhase) {
   rtc_socket_address many[9] = {};
   OnQueue(a_.queue, [&] {
     EXPECT_EQ(rtc_ice_agent_set_gathering_config(a_.agent, RTC_ICE_POLICY_ALL,
-                                                 many, 9),
+                                                 many, 9, nullptr, 0),
               RTC_ERR_INVALID_ARGUMENT);
   });
 }
@@ -301,7 +301,7 @@ TEST_F(IceSimTest, ORG07_RelayFirstThenAllGathersHostCandidates) {
   a_.end_of_candidates = false;
   OnQueue(a_.queue, [&] {
     ASSERT_EQ(rtc_ice_agent_set_gathering_config(a_.agent, RTC_ICE_POLICY_ALL,
-                                                 nullptr, 0),
+                                                 nullptr, 0, nullptr, 0),
               RTC_OK);
     ASSERT_EQ(rtc_ice_agent_restart(a_.agent, nullptr, nullptr), RTC_OK);
     ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
@@ -837,7 +837,7 @@ TEST_F(IceSimTest, ARestartThatCanFindNoPairFails) {
   a_.end_of_candidates = b_.end_of_candidates = false;
   OnQueue(a_.queue, [&] {
     ASSERT_EQ(rtc_ice_agent_set_gathering_config(a_.agent, RTC_ICE_POLICY_RELAY,
-                                                 nullptr, 0),
+                                                 nullptr, 0, nullptr, 0),
               RTC_OK);
     ASSERT_EQ(rtc_ice_agent_restart(a_.agent, nullptr, nullptr), RTC_OK);
   });

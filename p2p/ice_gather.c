@@ -246,6 +246,19 @@ static void announce(rtc_ice_agent* agent,
   ice_emit(agent, &e);
 }
 
+void rtc_ice_relay_foundation(const rtc_socket_address* relayed,
+                              const rtc_socket_address* server,
+                              rtc_ice_relay_protocol protocol,
+                              char out[RTC_CANDIDATE_MAX_FOUNDATION + 1]) {
+  /* RFC 8445 §5.1.1.3: the foundation differs with the protocol to the
+   * server too (a relay over TCP and one over UDP of the same server are
+   * not alike): it goes in with the server's port. */
+  rtc_socket_address identity = *server;
+  identity.port ^= (uint16_t)((unsigned)protocol << 14);
+  rtc_candidate_foundation(RTC_CANDIDATE_RELAY, RTC_ICE_PROTOCOL_UDP, relayed,
+                           &identity, out);
+}
+
 void ice_add_relay_local(rtc_ice_agent* agent,
                          ice_generation* gen,
                          ice_base* base,
@@ -254,16 +267,11 @@ void ice_add_relay_local(rtc_ice_agent* agent,
                          const rtc_socket_address* mapped) {
   if (ice_local_for_base(gen, base))
     return;
-  /* RFC 8445 §5.1.1.3: the foundation differs with the protocol to the
-   * server too (a relay over TCP and one over UDP of the same server are
-   * not alike): it goes in with the server's port. */
-  rtc_socket_address identity = *server;
-  identity.port ^= (uint16_t)((unsigned)protocol << 14);
-  ice_local* l = add_local(agent, gen, base, RTC_CANDIDATE_RELAY,
-                           &base->address, &identity);
+  ice_local* l =
+      add_local(agent, gen, base, RTC_CANDIDATE_RELAY, &base->address, server);
   if (!l)
     return;
-  l->server = *server;
+  rtc_ice_relay_foundation(&base->address, server, protocol, l->c.foundation);
   /* RFC 8839 §5.1: a relayed candidate's raddr is the mapped address the
    * server saw. Under the relay policy no reflexive address may be
    * revealed (webrtc-pc, RFC 9429 §4.1.1): 0.0.0.0 and port 0, as

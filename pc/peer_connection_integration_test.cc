@@ -894,6 +894,25 @@ class TurnLoopbackTest : public LoopbackTest {
       ASSERT_TRUE(WaitFor(
           [&] { return a_.messages.size() == 20 && b_.messages.size() == 20; },
           5 * kSec));
+      // webrtc-stats: the local relayed candidate names its server and the
+      // protocol that reaches it.
+      std::string stats;
+      Sync([&] {
+        rtc_peer_connection_get_stats(
+            a_.pc,
+            [](void* u, const char* json) {
+              *static_cast<std::string*>(u) = json;
+            },
+            &stats);
+      });
+      ASSERT_TRUE(WaitFor([&] { return !stats.empty(); }, 5 * kSec));
+      std::string protocol = transport == "tls" ? "tls" : transport;
+      EXPECT_NE(stats.find("\"url\":\"" + Url(transport) + "\""),
+                std::string::npos)
+          << stats;
+      EXPECT_NE(stats.find("\"relayProtocol\":\"" + protocol + "\""),
+                std::string::npos)
+          << stats;
       Sync([&] {
         for (int i = 0; i < 20; i++) {
           EXPECT_EQ(b_.messages[i], "a to b " + std::to_string(i));

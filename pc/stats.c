@@ -460,6 +460,22 @@ static const char* srflx_url(const rtc_peer_connection* pc) {
   return found;
 }
 
+/* The TURN server a local relayed candidate came from: the one whose
+ * allocation gives the candidate's foundation. */
+static const rtc_ice_turn_server* relay_server(const rtc_peer_connection* pc,
+                                               const rtc_candidate* c) {
+  if (c->type != RTC_CANDIDATE_RELAY || c->address.family == RTC_AF_UNSPEC)
+    return NULL;
+  for (size_t i = 0; i < pc->servers.turn_count; i++) {
+    const rtc_ice_turn_server* s = &pc->servers.turn[i];
+    char foundation[RTC_CANDIDATE_MAX_FOUNDATION + 1];
+    rtc_ice_relay_foundation(&c->address, &s->address, s->protocol, foundation);
+    if (strcmp(foundation, c->foundation) == 0)
+      return s;
+  }
+  return NULL;
+}
+
 /* RTCIceCandidateStats (webrtc-stats §RTCIceCandidateStats). */
 static void candidate_stats(report* r,
                             const char* id,
@@ -493,6 +509,14 @@ static void candidate_stats(report* r,
     const char* url = srflx_url(r->pc);
     if (url)
       member_string(j, "url", url);
+  }
+  /* relayProtocol: "the protocol used by the endpoint to communicate with
+   * the TURN server"; "Only present for local relay candidates." */
+  const rtc_ice_turn_server* turn = local ? relay_server(r->pc, c) : NULL;
+  if (turn) {
+    member_string(j, "url", turn->url);
+    member_string(j, "relayProtocol",
+                  rtc_ice_relay_protocol_name(turn->protocol));
   }
   if (c->foundation[0])
     member_string(j, "foundation", c->foundation);
