@@ -157,7 +157,7 @@ static void failure_from_event(ice_relay* relay, const rtc_turn_event* ev) {
         snprintf(text, sizeof(text), "TURN allocation timed out");
         break;
       case RTC_ERR_CLOSED:
-        snprintf(text, sizeof(text), "TURN server connection closed%s%s",
+        snprintf(text, sizeof(text), "TURN server connection closed%s%.90s",
                  relay->stream_error[0] ? ": " : "", relay->stream_error);
         break;
       default:

@@ -1022,6 +1022,54 @@ void pc_set_signaling_state(rtc_peer_connection* pc, rtc_signaling_state s) {
     pc->observer->on_signaling_state_change(pc->user, s);
 }
 
+/* The URL of the STUN server a local server-reflexive candidate came from.
+ * The candidate does not say which server it was, so this is only known
+ * when a single STUN URL is configured. */
+static const char* srflx_url(const rtc_peer_connection* pc) {
+  const char* found = NULL;
+  for (size_t s = 0; s < pc->config.ice_server_count; s++) {
+    const rtc_ice_server* server = &pc->config.ice_servers[s];
+    for (size_t u = 0; u < server->url_count; u++) {
+      const char* url = server->urls[u];
+      if (strncmp(url, "stun:", 5) != 0 && strncmp(url, "stuns:", 6) != 0)
+        continue;
+      if (found)
+        return NULL;
+      found = url;
+    }
+  }
+  return found;
+}
+
+/* The TURN server a local relayed candidate came from: the one whose
+ * allocation gives the candidate's foundation. */
+static const rtc_ice_turn_server* relay_server(const rtc_peer_connection* pc,
+                                               const rtc_candidate* c) {
+  if (c->type != RTC_CANDIDATE_RELAY || c->address.family == RTC_AF_UNSPEC)
+    return NULL;
+  for (size_t i = 0; i < pc->servers.turn_count; i++) {
+    const rtc_ice_turn_server* s = &pc->servers.turn[i];
+    char foundation[RTC_CANDIDATE_MAX_FOUNDATION + 1];
+    rtc_ice_relay_foundation(&c->address, &s->address, s->protocol, foundation);
+    if (strcmp(foundation, c->foundation) == 0)
+      return s;
+  }
+  return NULL;
+}
+
+const char* pc_candidate_server_url(const rtc_peer_connection* pc,
+                                    const rtc_candidate* c,
+                                    rtc_ice_relay_protocol* relay_protocol) {
+  if (c->type == RTC_CANDIDATE_SRFLX)
+    return srflx_url(pc);
+  const rtc_ice_turn_server* turn = relay_server(pc, c);
+  if (!turn)
+    return NULL;
+  if (relay_protocol)
+    *relay_protocol = turn->protocol;
+  return turn->url;
+}
+
 static void fire_candidate(rtc_peer_connection* pc,
                            const char* transport,
                            const rtc_candidate* c) {
@@ -1037,7 +1085,9 @@ static void fire_candidate(rtc_peer_connection* pc,
       .sdp_mid = mid,
       .sdp_mline_index = index,
       .username_fragment = pc->ice_ufrag,
-      .url = NULL,
+      /* webrtc-pc RTCPeerConnectionIceEvent.url: the STUN or TURN server
+       * of a reflexive or relayed candidate. */
+      .url = c ? pc_candidate_server_url(pc, c, NULL) : NULL,
   };
   pc->observer->on_ice_candidate(pc->user, &e);
 }

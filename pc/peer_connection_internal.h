@@ -449,6 +449,14 @@ rtc_error pc_transceiver_write_codecs(rtc_sdp_session* session,
                                       const rtc_rtp_transceiver* t,
                                       const rtc_sdp_media* remote);
 
+/* The URL of the STUN or TURN server a local candidate came from (NULL
+ * for host and prflx ones, or when it cannot be told); for a relayed one,
+ * also the protocol that reaches the server (relay_protocol may be
+ * NULL). */
+const char* pc_candidate_server_url(const rtc_peer_connection* pc,
+                                    const rtc_candidate* c,
+                                    rtc_ice_relay_protocol* relay_protocol);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif

@@ -441,41 +441,6 @@ static void candidate_id(const report* r,
   make_id(r, local ? "IL" : "IR", name, out);
 }
 
-/* The URL of the STUN server a local server-reflexive candidate came from.
- * The candidate does not say which server it was, so this is only known
- * when a single STUN URL is configured. */
-static const char* srflx_url(const rtc_peer_connection* pc) {
-  const char* found = NULL;
-  for (size_t s = 0; s < pc->config.ice_server_count; s++) {
-    const rtc_ice_server* server = &pc->config.ice_servers[s];
-    for (size_t u = 0; u < server->url_count; u++) {
-      const char* url = server->urls[u];
-      if (strncmp(url, "stun:", 5) != 0 && strncmp(url, "stuns:", 6) != 0)
-        continue;
-      if (found)
-        return NULL;
-      found = url;
-    }
-  }
-  return found;
-}
-
-/* The TURN server a local relayed candidate came from: the one whose
- * allocation gives the candidate's foundation. */
-static const rtc_ice_turn_server* relay_server(const rtc_peer_connection* pc,
-                                               const rtc_candidate* c) {
-  if (c->type != RTC_CANDIDATE_RELAY || c->address.family == RTC_AF_UNSPEC)
-    return NULL;
-  for (size_t i = 0; i < pc->servers.turn_count; i++) {
-    const rtc_ice_turn_server* s = &pc->servers.turn[i];
-    char foundation[RTC_CANDIDATE_MAX_FOUNDATION + 1];
-    rtc_ice_relay_foundation(&c->address, &s->address, s->protocol, foundation);
-    if (strcmp(foundation, c->foundation) == 0)
-      return s;
-  }
-  return NULL;
-}
-
 /* RTCIceCandidateStats (webrtc-stats §RTCIceCandidateStats). */
 static void candidate_stats(report* r,
                             const char* id,
@@ -505,19 +470,16 @@ static void candidate_stats(report* r,
   /* url: "For local candidates of type srflx or type relay this is the URL
    * of the ICE server from which the candidate was obtained ... For remote
    * candidates, this property MUST NOT be present." */
-  if (local && c->type == RTC_CANDIDATE_SRFLX) {
-    const char* url = srflx_url(r->pc);
-    if (url)
-      member_string(j, "url", url);
-  }
   /* relayProtocol: "the protocol used by the endpoint to communicate with
    * the TURN server"; "Only present for local relay candidates." */
-  const rtc_ice_turn_server* turn = local ? relay_server(r->pc, c) : NULL;
-  if (turn) {
-    member_string(j, "url", turn->url);
+  rtc_ice_relay_protocol relay_protocol;
+  const char* url =
+      local ? pc_candidate_server_url(r->pc, c, &relay_protocol) : NULL;
+  if (url)
+    member_string(j, "url", url);
+  if (url && c->type == RTC_CANDIDATE_RELAY)
     member_string(j, "relayProtocol",
-                  rtc_ice_relay_protocol_name(turn->protocol));
-  }
+                  rtc_ice_relay_protocol_name(relay_protocol));
   if (c->foundation[0])
     member_string(j, "foundation", c->foundation);
   /* relatedAddress/relatedPort: "Only set for serverreflexive,

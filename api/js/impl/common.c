@@ -2,9 +2,11 @@
  * Per-env state, the process-wide context and the object header of the
  * implementation (impl.h).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/js/impl/impl.h"
+
 #include "api/js/runtime/napi_task_queue.h"
 #include "rtc_base/alloc.h"
 #include "rtc_base/checks.h"
@@ -129,8 +131,17 @@ napi_value rtcbox_impl_addon_init(napi_env env, napi_value exports) {
 rtc_error rtcbox_impl_context_acquire(rtc_context** out) {
   rtc_error err = RTC_OK;
   rtc_mutex_lock(&g_mu);
-  if (!g_context)
-    err = rtc_context_create(NULL, &g_context);
+  if (!g_context) {
+    /* The embedder's trust store for TURN over TLS (turns: URLs): a PEM
+     * file named by the environment of the process (a page cannot set
+     * it); otherwise the system's CA bundle. */
+    rtc_context_config config;
+    rtc_context_config_init(&config);
+    const char* ca = getenv("RTCBOX_TLS_CA_FILE");
+    if (ca && ca[0])
+      config.tls_ca_file = ca;
+    err = rtc_context_create(&config, &g_context);
+  }
   if (err == RTC_OK) {
     g_context_users++;
     *out = g_context;
