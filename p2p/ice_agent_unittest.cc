@@ -222,6 +222,43 @@ TEST_F(IceSimTest, ICE08_RelayPolicyGathersNothingWithoutRelays) {
   EXPECT_EQ(stats.packets_sent, 0u);
 }
 
+// TURN over TCP writes what a page chose (username, relayed data) to the
+// server: like browsers, no TURN server on a port below 1024 other than
+// 53, 80 and 443, nor on an address or port no ICE packet goes to.
+TEST_F(IceSimTest, TurnServersOnForbiddenPortsOrAddressesAreNeverContacted) {
+  rtc_sim_host* host = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  config.transport_policy = RTC_ICE_POLICY_RELAY;
+  std::vector<rtc_ice_turn_server> servers;
+  for (const char* text :
+       {"198.51.100.7:25", "198.51.100.7:6000", "198.51.100.7:0",
+        "224.0.0.1:3478", "255.255.255.255:3478", "0.0.0.0:3478"}) {
+    for (rtc_ice_relay_protocol protocol :
+         {RTC_ICE_RELAY_UDP, RTC_ICE_RELAY_TCP}) {
+      if (servers.size() == RTC_ICE_MAX_TURN_SERVERS)
+        break;
+      rtc_ice_turn_server s = {};
+      ASSERT_EQ(rtc_socket_address_parse(text, strlen(text), &s.address),
+                RTC_OK);
+      s.protocol = protocol;
+      snprintf(s.username, sizeof(s.username), "user");
+      snprintf(s.password, sizeof(s.password), "password");
+      servers.push_back(s);
+    }
+  }
+  config.turn_servers = servers.data();
+  config.turn_server_count = servers.size();
+  MakePeer(a_, "a", host, config);
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, kSec));
+  EXPECT_TRUE(a_.candidates.empty());
+  rtc_sim_stats stats;
+  rtc_sim_host_get_stats(host, &stats);
+  EXPECT_EQ(stats.packets_sent, 0u);
+  // The one socket the relay policy makes, and no connection.
+  EXPECT_EQ(rtc_sim_host_socket_count(host), 1u);
+}
+
 // webrtc-pc "set a configuration": a changed ICE transports setting (and
 // ICE servers list) takes effect at the next gathering phase: after a
 // restart, "relay" gathers nothing (no relays) and "all" gathers again.

@@ -153,8 +153,6 @@ static void create_bases(rtc_ice_agent* agent) {
     base->announce_host = agent->config.ip_handling !=
                               RTC_IP_HANDLING_DEFAULT_ROUTE_PUBLIC_ONLY ||
                           is_public(&base->address);
-    if (agent->config.obfuscate_host_addresses)
-      make_name(agent, base);
     agent->base_count++;
   }
 }
@@ -330,6 +328,10 @@ rtc_error ice_gather_start(rtc_ice_agent* agent, ice_generation* gen) {
     ice_base* base = &agent->bases[i];
     if (!base->socket)
       continue; /* a relay: below */
+    /* The name is registered (and announced on the link) only once a host
+     * candidate is gathered: never under the relay policy. */
+    if (agent->config.obfuscate_host_addresses && !base->mdns_name[0])
+      make_name(agent, base);
     ice_local* host =
         add_local(agent, gen, base, RTC_CANDIDATE_HOST, &base->address, NULL);
     if (!host)

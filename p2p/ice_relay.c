@@ -593,6 +593,17 @@ static bool same_server(const rtc_ice_turn_server* a,
          strcmp(a->server_name, b->server_name) == 0;
 }
 
+/* A page names TURN servers, and TURN over TCP writes what the page sends
+ * (as a username, as relayed data) to whatever listens there: ports of
+ * other protocols below 1024 are refused (browsers allow 53, 80 and 443
+ * there), as are the addresses and ports no ICE packet goes to (ICE-09). */
+static bool turn_server_allowed(const rtc_socket_address* server) {
+  uint16_t port = server->port;
+  if (port < 1024 && port != 53 && port != 80 && port != 443)
+    return false;
+  return !ice_address_prohibited(server) && !rtc_socket_address_is_any(server);
+}
+
 static void wait_for(ice_relay* relay, ice_generation* gen) {
   ice_generation* before = relay->waiting;
   if (before == gen)
@@ -623,6 +634,11 @@ void ice_relays_gather(rtc_ice_agent* agent, ice_generation* gen) {
       } else {
         wait_for(relay, gen);
       }
+      continue;
+    }
+    if (!turn_server_allowed(&server->address)) {
+      RTC_LOG(WARNING, "ICE: TURN server %s not allowed (port or address)",
+              server->url);
       continue;
     }
     ice_base* via = via_base(agent, &server->address);
