@@ -95,8 +95,8 @@ typedef enum rtc_ip_handling_policy {
   /* Mode 3: the default route, and no private address is ever signaled:
    * the host candidate is used for checks but not announced. */
   RTC_IP_HANDLING_DEFAULT_ROUTE_PUBLIC_ONLY,
-  /* Mode 4: no UDP except through a relay (TURN): nothing is gathered
-   * until relays exist. */
+  /* Mode 4 (Chrome's disable_non_proxied_udp): no UDP socket at all;
+   * only relayed candidates from TURN servers over TCP or TLS. */
   RTC_IP_HANDLING_RELAY_ONLY,
 } rtc_ip_handling_policy;
 

@@ -52,6 +52,10 @@ rtc_mdns* ice_get_mdns(rtc_ice_agent* agent) {
 static size_t allowed_addresses(rtc_ice_agent* agent,
                                 rtc_network_interface* out) {
   const rtc_ice_agent_config* cfg = &agent->config;
+  /* RFC 8828 mode 4 (Chrome's disable_non_proxied_udp): no UDP socket at
+   * all; only TURN over TCP or TLS reaches out. */
+  if (cfg->ip_handling == RTC_IP_HANDLING_RELAY_ONLY)
+    return 0;
   size_t count = 0;
   if (rtc_socket_factory_list_interfaces(agent->factory, &cfg->interfaces, out,
                                          MAX_INTERFACES, &count) != RTC_OK)
@@ -59,12 +63,9 @@ static size_t allowed_addresses(rtc_ice_agent* agent,
   if (count > MAX_INTERFACES)
     count = MAX_INTERFACES;
 
-  /* Under mode 4 and the relay policy the sockets only reach TURN
-   * servers: the default route's suffice. */
   bool default_route_only =
       cfg->ip_handling == RTC_IP_HANDLING_DEFAULT_ROUTE ||
-      cfg->ip_handling == RTC_IP_HANDLING_DEFAULT_ROUTE_PUBLIC_ONLY ||
-      cfg->ip_handling == RTC_IP_HANDLING_RELAY_ONLY;
+      cfg->ip_handling == RTC_IP_HANDLING_DEFAULT_ROUTE_PUBLIC_ONLY;
   rtc_socket_address route4, route6;
   bool has4 = rtc_socket_factory_default_route_address(
                   agent->factory, RTC_AF_INET, &route4) == RTC_OK;

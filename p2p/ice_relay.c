@@ -34,7 +34,9 @@
 struct ice_relay {
   rtc_ice_agent* agent;
   rtc_ice_turn_server server;
-  ice_base* via;  /* the host base that reaches the server */
+  /* The host base that reaches the server (its socket carries UDP), or
+   * NULL for a stream from the wildcard address (mode 4: no UDP sockets). */
+  ice_base* via;
   ice_base* base; /* the relayed candidate's base, once allocated */
   rtc_turn_client* client;
   rtc_timer timer;
@@ -132,7 +134,7 @@ static void report_failure(ice_relay* relay) {
     /* webrtc-pc: the local address is given only when it is exposed
      * (a host candidate that was signaled as an IP). */
     const ice_base* via = relay->via;
-    if (!via->mdns_name[0] && via->announce_host &&
+    if (via && !via->mdns_name[0] && via->announce_host &&
         agent->config.transport_policy != RTC_ICE_POLICY_RELAY)
       e.u.error.local = via->address;
     ice_emit(agent, &e);
@@ -179,7 +181,7 @@ static rtc_error client_send(void* user, const uint8_t* data, size_t size) {
   ice_relay* relay = user;
   switch (relay->server.protocol) {
     case RTC_ICE_RELAY_UDP:
-      if (!relay->via->socket)
+      if (!relay->via || !relay->via->socket)
         return RTC_ERR_INVALID_STATE;
       return rtc_packet_socket_send_to(relay->via->socket, data, size,
                                        &relay->server.address);
@@ -312,7 +314,8 @@ static ice_base* add_relay_base(ice_relay* relay) {
   base->agent = agent;
   base->relay = relay;
   base->address = rtc_turn_client_relayed_address(relay->client);
-  base->iface = relay->via->iface;
+  if (relay->via)
+    base->iface = relay->via->iface;
   base->announce_host = true;
   /* RFC 8445 §5.1.2.1: distinct local preferences; a relay reached over
    * UDP before TCP before TLS (each adds latency and head-of-line
@@ -570,7 +573,13 @@ static ice_relay* relay_create(rtc_ice_agent* agent,
       return relay;
     }
   }
-  rtc_socket_address local = via->address;
+  rtc_socket_address local;
+  if (via) {
+    local = via->address;
+  } else {
+    rtc_socket_address_clear(&local);
+    local.family = server->address.family;
+  }
   local.port = 0;
   rtc_error err = rtc_socket_factory_connect_tcp(
       agent->factory, agent->queue, &local, &server->address, &kStreamObserver,
@@ -602,6 +611,18 @@ static bool turn_server_allowed(const rtc_socket_address* server) {
   if (port < 1024 && port != 53 && port != 80 && port != 443)
     return false;
   return !ice_address_prohibited(server) && !rtc_socket_address_is_any(server);
+}
+
+static ice_relay* udp_relay_of(rtc_ice_agent* agent,
+                               const ice_base* via,
+                               const rtc_socket_address* server) {
+  for (size_t i = 0; i < agent->relay_count; i++) {
+    ice_relay* r = agent->relays[i];
+    if (r->via == via && r->server.protocol == RTC_ICE_RELAY_UDP &&
+        rtc_socket_address_equal(&r->server.address, server))
+      return r;
+  }
+  return NULL;
 }
 
 static void wait_for(ice_relay* relay, ice_generation* gen) {
@@ -642,9 +663,22 @@ void ice_relays_gather(rtc_ice_agent* agent, ice_generation* gen) {
       continue;
     }
     ice_base* via = via_base(agent, &server->address);
-    if (!via) {
-      /* No interface of the server's family: the server cannot be
-       * reached (webrtc-pc: 701). */
+    bool udp = server->protocol == RTC_ICE_RELAY_UDP;
+    if (udp && agent->config.ip_handling == RTC_IP_HANDLING_RELAY_ONLY) {
+      RTC_LOG(INFO, "ICE: no UDP under RFC 8828 mode 4: %s ignored",
+              server->url);
+      continue;
+    }
+    if (udp && via && udp_relay_of(agent, via, &server->address)) {
+      /* Its datagrams could not be told from the other's. */
+      RTC_LOG(WARNING, "ICE: %s: that server is already used over UDP",
+              server->url);
+      continue;
+    }
+    if (!via && udp) {
+      /* No socket of the server's family (a stream needs none: the
+       * kernel picks its source): the server cannot be reached
+       * (webrtc-pc: 701). */
       RTC_LOG(WARNING, "ICE: no local address can reach TURN server %s",
               server->url);
       if (gen == agent->current) {
