@@ -39,10 +39,10 @@ typedef struct channel {
   int64_t expires_us;
 } channel;
 
-typedef struct user {
+typedef struct turn_user {
   char* name;
   uint8_t key[RTC_TURN_KEY_SIZE]; /* MD5(name:realm:password) */
-} user;
+} turn_user;
 
 typedef struct allocation {
   struct allocation* next;
@@ -78,7 +78,7 @@ struct rtc_sim_turn_server {
   rtc_task_queue* queue;
   rtc_socket_address address;
   char* realm;
-  user* users;
+  turn_user* users;
   size_t user_count;
   uint32_t min_lifetime_s;
   uint32_t max_lifetime_s;
@@ -295,7 +295,7 @@ typedef struct request {
   rtc_socket_address client;
   const rtc_stun_message* msg;
   /* Once authenticated: the user, whose key signs every answer. */
-  const user* user;
+  const turn_user* user;
 } request;
 
 static void new_nonce(rtc_sim_turn_server* s) {
@@ -347,9 +347,9 @@ static void respond(const request* r,
     to_client(s, r->conn, &r->client, buf, len);
 }
 
-static const user* find_user(const rtc_sim_turn_server* s,
-                             const char* name,
-                             size_t len) {
+static const turn_user* find_user(const rtc_sim_turn_server* s,
+                                  const char* name,
+                                  size_t len) {
   for (size_t i = 0; i < s->user_count; i++) {
     if (strlen(s->users[i].name) == len &&
         memcmp(s->users[i].name, name, len) == 0)
@@ -406,7 +406,7 @@ static bool authenticate(request* r) {
    * request with an error response. This response MUST use an error code
    * of 401 (Unauthenticated)." (The key covers the realm: a request for
    * another realm fails here too.) */
-  const user* u = find_user(s, name, name_len);
+  const turn_user* u = find_user(s, name, name_len);
   if (!u || realm_len != strlen(s->realm) ||
       memcmp(realm, s->realm, realm_len) != 0 ||
       rtc_stun_check_integrity(m, u->key, sizeof(u->key)) != RTC_OK) {
@@ -984,7 +984,7 @@ static rtc_error add_user(rtc_sim_turn_server* s,
                           const char* password) {
   if (!name || !password)
     return RTC_ERR_INVALID_ARGUMENT;
-  user* u = &s->users[s->user_count];
+  turn_user* u = &s->users[s->user_count];
   u->name = rtc_strdup(name);
   if (!u->name)
     return RTC_ERR_NO_MEMORY;

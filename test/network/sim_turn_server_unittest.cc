@@ -80,7 +80,7 @@ class Client {
          rtc_sim_host* host,
          rtc_turn_framing framing,
          const char* password = kPass,
-         uint32_t lifetime_s = 0,
+         uint32_t ask_lifetime_s = 0,
          const char* user = kUser)
       : queue_(queue), host_(host), framing_(framing) {
     ScopedOnQueue on(queue_);
@@ -91,7 +91,7 @@ class Client {
     config.framing = framing;
     config.username = user;
     config.password = password;
-    config.lifetime_s = lifetime_s;
+    config.lifetime_s = ask_lifetime_s;
     static const rtc_turn_client_observer kObserver = {&Client::OnSend,
                                                        &Client::OnEvent};
     EXPECT_EQ(rtc_turn_client_create(&config, &kObserver, this, &client_),
@@ -884,8 +884,9 @@ INSTANTIATE_TEST_SUITE_P(
     Nats,
     SimTurnNatTest,
     ::testing::Values(RTC_SIM_NAT_FULL_CONE, RTC_SIM_NAT_SYMMETRIC),
-    [](const ::testing::TestParamInfo<rtc_sim_nat_type>& info) {
-      return info.param == RTC_SIM_NAT_FULL_CONE ? "FullCone" : "Symmetric";
+    [](const ::testing::TestParamInfo<rtc_sim_nat_type>& param_info) {
+      return param_info.param == RTC_SIM_NAT_FULL_CONE ? "FullCone"
+                                                       : "Symmetric";
     });
 
 // --- TCP ---
