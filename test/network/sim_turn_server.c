@@ -1054,13 +1054,14 @@ fail:
 void rtc_sim_turn_server_destroy(rtc_sim_turn_server* s) {
   if (!s)
     return;
-  rtc_timer_stop(&s->expiry);
   rtc_safety_flag_set_not_alive(s->flag);
   rtc_safety_flag_unref(s->flag);
   while (s->conns)
     conn_free(s, s->conns);
   while (s->allocations)
     free_allocation(s, s->allocations);
+  /* Last: freeing a connection's allocation reschedules the timer. */
+  rtc_timer_stop(&s->expiry);
   rtc_stream_listener_destroy(s->listener);
   rtc_packet_socket_destroy(s->udp);
   for (size_t i = 0; i < s->user_count; i++)
