@@ -760,6 +760,12 @@ static bool take_realm_and_nonce(rtc_turn_client* c,
   if (realm_err == RTC_ERR_MALFORMED ||
       (realm_err == RTC_ERR_NOT_FOUND && realm_required))
     return false;
+  /* RFC 8489 §9.2.5: a 438 gives a new NONCE for the realm the 401 gave.
+   * It carries no MESSAGE-INTEGRITY: letting it change the realm (and so
+   * the key) would let anyone who saw a transaction id make every signed
+   * answer of the real server fail to verify. Only a 401 sets the realm. */
+  if (realm_err == RTC_OK && !realm_required && c->have_key)
+    realm_err = RTC_ERR_NOT_FOUND;
   if (realm_err == RTC_OK && (!c->have_key || realm_len != c->realm_len ||
                               memcmp(realm, c->realm, realm_len) != 0)) {
     memcpy(c->realm, realm, realm_len);

@@ -216,7 +216,8 @@ rtc_error rtc_turn_client_handle_stream(rtc_turn_client* client,
 /* The stream to the server closed (STREAM framing): the allocation is
  * lost with it (RFC 8656 §3.1: a TCP allocation lives as long as its
  * connection); FAILED event with RTC_ERR_CLOSED unless CLOSING/CLOSED (then
- * CLOSED). */
+ * CLOSED). Before start() (NEW) the client just becomes FAILED, without an
+ * event: the owner knows the connection never came up. */
 void rtc_turn_client_handle_stream_closed(rtc_turn_client* client,
                                           int64_t now_us);
 

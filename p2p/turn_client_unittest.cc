@@ -653,6 +653,24 @@ TEST_F(TurnClientTest, Refresh437LosesTheAllocation) {
   EXPECT_EQ(events_[0].code, 437);
 }
 
+// RFC 8489 §9.2.5: a 438 gives a new NONCE; the realm is the one the 401
+// gave. A 438 needs no MESSAGE-INTEGRITY, so one with another REALM (an
+// attacker who saw the transaction id) must not change the key: the real
+// server's signed answers must still verify.
+TEST_F(TurnClientTest, StaleNonce438CannotChangeTheRealm) {
+  Create();
+  Allocate();
+  Advance(540 * kSec);
+  Deliver(Error(Last(), 438, "nonce-2", {}, "evil.example"));
+  ASSERT_EQ(sent_.size(), 2u);
+  EXPECT_EQ(Last().Text(RTC_STUN_ATTR_NONCE), "nonce-2");
+  EXPECT_EQ(Last().Text(RTC_STUN_ATTR_REALM), kRealm);
+  Deliver(RefreshSuccess(Last(), Key()));
+  EXPECT_TRUE(events_.empty());
+  EXPECT_EQ(rtc_turn_client_state(client_), RTC_TURN_STATE_ALLOCATED);
+  EXPECT_EQ(rtc_turn_client_expires_us(client_), now_ + 600 * kSec);
+}
+
 TEST_F(TurnClientTest, Refresh438RetriesWithTheNewNonce) {
   Create();
   Allocate();
