@@ -619,10 +619,6 @@ class StatsTest : public PeerConnectionTest {
     rtc_configuration config;
     rtc_configuration_init(&config);
     config.obfuscate_host_addresses = obfuscate;
-    /* UDP only: the reports compared here are of a settled connection;
-     * ICE-TCP pairs still forming (no RTT yet, a peer-reflexive candidate
-     * learned later) would change between calls. */
-    config.tcp_candidates = false;
     return config;
   }
 
@@ -636,9 +632,8 @@ class StatsTest : public PeerConnectionTest {
   // "chat-v1") open on both sides.
   void Connect(rtc_configuration* config_a = nullptr,
                rtc_configuration* config_b = nullptr) {
-    rtc_configuration udp_a = Config(false), udp_b = Config(false);
-    MakePeer(a_, "a", "203.0.113.1", config_a ? config_a : &udp_a);
-    MakePeer(b_, "b", "203.0.113.2", config_b ? config_b : &udp_b);
+    MakePeer(a_, "a", "203.0.113.1", config_a);
+    MakePeer(b_, "b", "203.0.113.2", config_b);
     OpenChannel();
   }
 
