@@ -189,65 +189,6 @@ TEST_F(RealIceTest, ConnectsOverLoopback) {
   rtc_system_socket_factory_destroy(factory);
 }
 
-// ICE-TCP over the kernel's TCP: only the TCP candidates are signaled, so
-// the pair can only be active to passive over loopback, framed (RFC 4571).
-TEST_F(RealIceTest, ConnectsOverTcpCandidatesOnly) {
-  rtc_socket_factory* factory = nullptr;
-  ASSERT_EQ(rtc_system_socket_factory_create(&factory), RTC_OK);
-  rtc_task_queue* q = NewLoop("ice-net");
-  IcePeer a, b;
-  rtc_ice_agent_config ca = LoopbackConfig(RTC_ICE_ROLE_CONTROLLING);
-  rtc_ice_agent_config cb = LoopbackConfig(RTC_ICE_ROLE_CONTROLLED);
-  ca.tcp_candidates = cb.tcp_candidates = true;
-  Init(a, "a", q, factory, ca);
-  Init(b, "b", q, factory, cb);
-  a.trickle = b.trickle = false;
-  a.other = &b;
-  b.other = &a;
-  rtc_test::ExchangeCredentials(a, b);
-  RunOn(q, [&] {
-    start_us_ = rtc_time_monotonic_us();
-    ASSERT_EQ(rtc_ice_agent_gather(a.agent), RTC_OK);
-    ASSERT_EQ(rtc_ice_agent_gather(b.agent), RTC_OK);
-  });
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  bool gathered = false;
-  while (!gathered && std::chrono::steady_clock::now() < deadline) {
-    RunOn(q, [&] { gathered = a.end_of_candidates && b.end_of_candidates; });
-    waiter_.WaitOnce(20);
-  }
-  ASSERT_TRUE(gathered);
-  RunOn(q, [&] {
-    int tcp = 0;
-    for (auto [from, to] : {std::pair<IcePeer*, IcePeer*>{&a, &b}, {&b, &a}}) {
-      for (const rtc_candidate& c : from->candidates) {
-        if (c.protocol != RTC_ICE_PROTOCOL_TCP)
-          continue;
-        tcp++;
-        ASSERT_EQ(rtc_ice_agent_add_remote_candidate(to->agent, &c), RTC_OK);
-      }
-    }
-    // A passive and an active candidate per interface address.
-    EXPECT_GE(tcp, 4);
-    EXPECT_EQ(tcp % 4, 0);
-  });
-  ASSERT_TRUE(WaitConnected(a, b, 10000));
-  int64_t selected_at = 0;
-  RunOn(q, [&] {
-    selected_at = std::max(a.selected_at_us, b.selected_at_us);
-    EXPECT_EQ(a.selected.local.protocol, RTC_ICE_PROTOCOL_TCP);
-    EXPECT_EQ(b.selected.local.protocol, RTC_ICE_PROTOCOL_TCP);
-  });
-  printf(
-      "[ measure  ] ICE-TCP over loopback: gathering start to both "
-      "selected %.2f ms\n",
-      (selected_at - start_us_) / 1000.0);
-  ExchangeData(a, b);
-  Destroy(a);
-  Destroy(b);
-  rtc_system_socket_factory_destroy(factory);
-}
-
 // --- coturn ---
 
 class Coturn {
