@@ -523,24 +523,9 @@ static void on_socket_writable(void* user, rtc_packet_socket* socket) {
     ice_base_writable(agent, selected);
 }
 
-static void on_socket_closed(void* user,
-                             rtc_packet_socket* socket,
-                             rtc_error error) {
-  ice_base* base = user;
-  rtc_ice_agent* agent = base->agent;
-  (void)socket;
-  (void)error;
-  if (!base->tcp)
-    return; /* a UDP socket does not close */
-  ice_tcp_closed(agent, base);
-  ice_emit_state_changes(agent);
-  ice_flush_events(agent);
-}
-
 const rtc_packet_socket_observer kIceSocketObserver = {
     .on_packets = on_socket_packets,
     .on_writable = on_socket_writable,
-    .on_closed = on_socket_closed,
 };
 
 /* --- Lifecycle --- */
@@ -641,7 +626,6 @@ rtc_error rtc_ice_agent_create(rtc_socket_factory* factory,
   rtc_timer_init(&agent->nomination_timer, queue, ice_on_nomination_timer,
                  agent);
   rtc_timer_init(&agent->pac_timer, queue, ice_on_pac_timer, agent);
-  rtc_timer_init(&agent->tcp_idle_timer, queue, ice_tcp_on_idle_timer, agent);
 
   err = rtc_safety_flag_create(&agent->flag);
   if (err != RTC_OK)

@@ -13,10 +13,6 @@
  *     life and deallocated when it is destroyed), trickling each one and
  *     then end-of-candidates; under the "relay" transport policy only the
  *     relayed ones;
- *   - with tcp_candidates, gathers ICE-TCP host candidates (RFC 6544:
- *     passive ones on a listener, active ones with port 9) and connects
- *     to the peer's passive ones, checks and data then going over RFC 4571
- *     framing on the connection;
  *   - takes remote candidates (resolving `.local` names through mDNS and
  *     ignoring any other host name, with no DNS lookup), forms and prunes
  *     pairs (at most RTC_ICE_MAX_PAIRS), runs connectivity checks paced by
@@ -158,12 +154,6 @@ typedef struct rtc_ice_agent_config {
   /* Which interfaces (tests include loopback). */
   rtc_interface_filter interfaces;
   rtc_udp_options udp;
-  /* ICE-TCP (RFC 6544): a passive and an active host TCP candidate beside
-   * each host UDP one (not under the relay policy or mode 4), and pairs
-   * with the peer's TCP candidates, over RFC 4571 framing. A factory
-   * without TCP gives none. Default false here (the peer connection's
-   * configuration turns it on). */
-  bool tcp_candidates;
   /* STUN servers, by address (transfer none: copied; at most
    * RTC_ICE_MAX_STUN_SERVERS). */
   const rtc_socket_address* stun_servers;

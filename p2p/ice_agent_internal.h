@@ -29,12 +29,7 @@ extern "C" {
 #define ICE_MAX_EARLY_REQUESTS 16
 #define ICE_MAX_RELAYS 16
 #define ICE_MAX_HOST_BASES 16
-#define ICE_MAX_TCP_CONNECTIONS 16
-#define ICE_MAX_BASES \
-  (ICE_MAX_HOST_BASES + ICE_MAX_RELAYS + ICE_MAX_TCP_CONNECTIONS)
-/* An accepted ICE-TCP connection without a valid check by then is closed:
- * a hostile peer must not hold our sockets. */
-#define ICE_TCP_IDLE_TIMEOUT_US (10 * 1000 * 1000)
+#define ICE_MAX_BASES (ICE_MAX_HOST_BASES + ICE_MAX_RELAYS)
 /* The largest request we build: header 20, USERNAME of two 256-char ufrags
  * and ':' (4 + 516), PRIORITY 8, ICE-CONTROLLING 12, USE-CANDIDATE 4,
  * MESSAGE-INTEGRITY 24, FINGERPRINT 8 = 596 bytes (ice_checks.c asserts
@@ -71,17 +66,6 @@ struct ice_base {
   rtc_ice_agent* agent;
   rtc_packet_socket* socket; /* NULL for a relay */
   ice_relay* relay;          /* the allocation, or NULL */
-  /* ICE-TCP (RFC 6544): a host base's listener (its passive candidate's
-   * port); or, for a TCP connection base (`tcp`), the connection: socket
-   * is the RFC 4571 framed socket over it once it is up. */
-  rtc_stream_listener* listener;
-  bool tcp;
-  rtc_tcp_type tcp_type;         /* ACTIVE: we connected; PASSIVE: accepted */
-  ice_base* parent;              /* the host base of the TCP candidate */
-  rtc_stream_socket* connecting; /* an active connection not yet up */
-  rtc_socket_address peer;       /* the connection's remote end */
-  bool tcp_dead;                 /* closed, or given up */
-  int64_t accepted_us;           /* PASSIVE: when (idle ones are closed) */
   /* UDP TURN clients whose server talks to this socket. */
   size_t udp_relay_count;
   rtc_socket_address address; /* bound IP and port; relayed address */
@@ -274,7 +258,6 @@ struct rtc_ice_agent {
   rtc_timer consent_timer;
   rtc_timer nomination_timer;
   rtc_timer pac_timer;
-  rtc_timer tcp_idle_timer;
   int64_t last_check_sent_us;
 
   /* Consent of the selected pair (RFC 7675). */
@@ -389,34 +372,6 @@ void ice_relay_pair_formed(ice_relay* relay, const rtc_socket_address* peer);
 /* A pair with this relay succeeded: a channel makes its packets 36 bytes
  * shorter (RFC 8656 §12). */
 void ice_relay_pair_valid(ice_relay* relay, const rtc_socket_address* peer);
-
-/* ice_tcp.c: ICE-TCP (RFC 6544). */
-/* The passive and active host TCP candidates of a host base for gen. */
-void ice_tcp_gather(rtc_ice_agent* agent, ice_generation* gen, ice_base* base);
-/* A remote TCP candidate: a passive one gets a connection from every base
- * with an active candidate. */
-void ice_tcp_remote_added(rtc_ice_agent* agent,
-                          ice_generation* gen,
-                          ice_remote* remote);
-/* A connection closed or failed: its pairs fail. */
-void ice_tcp_closed(rtc_ice_agent* agent, ice_base* base);
-void ice_tcp_destroy(rtc_ice_agent* agent);
-void ice_tcp_on_idle_timer(void* arg);
-/* Type preference (RFC 6544 §4.2, as libwebrtc): host TCP below every UDP
- * type but relay; peer-reflexive over TCP likewise. */
-#define ICE_TYPE_PREFERENCE_HOST_TCP 90
-#define ICE_TYPE_PREFERENCE_PRFLX_TCP 80
-
-/* ice_checks.c, for ice_tcp.c */
-ice_pair* ice_add_pair(rtc_ice_agent* agent,
-                       ice_generation* gen,
-                       ice_base* base,
-                       ice_remote* remote);
-/* A connection base is up: its pairs' checks go now. */
-void ice_base_ready(rtc_ice_agent* agent, ice_base* base);
-/* Every pair of `base` fails. */
-void ice_base_failed(rtc_ice_agent* agent, ice_base* base);
-bool ice_base_in_use(const rtc_ice_agent* agent, const ice_base* base);
 
 /* ice_agent.c: a packet that arrived on `base` (from its socket, or from
  * the peer through its relay). */

@@ -15,11 +15,6 @@
 /* --- Priorities --- */
 
 static uint32_t prflx_priority(const ice_base* base) {
-  /* RFC 6544 §4.2: over TCP, the peer-reflexive type preference is below
-   * UDP's (libwebrtc's 80), with the TCP candidate's local preference. */
-  if (base->tcp)
-    return (ICE_TYPE_PREFERENCE_PRFLX_TCP << 24) |
-           (base->local_preference << 8) | 255;
   return rtc_candidate_priority(RTC_CANDIDATE_PRFLX, base->local_preference, 1);
 }
 
@@ -177,11 +172,6 @@ static ice_pair* add_pair(rtc_ice_agent* agent,
   if (!local || !remote->resolved ||
       !compatible(&base->address, &remote->address))
     return NULL;
-  /* RFC 6544: a TCP candidate pairs over its connection, with the peer at
-   * the other end of it only; UDP with UDP. */
-  if (base->tcp != (remote->c.protocol == RTC_ICE_PROTOCOL_TCP) ||
-      (base->tcp && !rtc_socket_address_equal(&base->peer, &remote->address)))
-    return NULL;
   /* IP-07: a remote mDNS candidate is never paired with a local relay. */
   if (remote->c.hostname[0] && local->c.type == RTC_CANDIDATE_RELAY)
     return NULL;
@@ -233,32 +223,8 @@ static ice_pair* add_pair(rtc_ice_agent* agent,
 static void pair_remote(rtc_ice_agent* agent,
                         ice_generation* gen,
                         ice_remote* remote) {
-  if (remote->c.protocol == RTC_ICE_PROTOCOL_TCP) {
-    ice_tcp_remote_added(agent, gen, remote);
-    return;
-  }
   for (size_t i = 0; i < agent->base_count; i++)
     add_pair(agent, gen, &agent->bases[i], remote);
-}
-
-ice_pair* ice_add_pair(rtc_ice_agent* agent,
-                       ice_generation* gen,
-                       ice_base* base,
-                       ice_remote* remote) {
-  return add_pair(agent, gen, base, remote);
-}
-
-bool ice_base_in_use(const rtc_ice_agent* agent, const ice_base* base) {
-  if (agent->selected && agent->selected->base == base)
-    return true;
-  const ice_generation* gens[2] = {agent->current, agent->previous};
-  for (int g = 0; g < 2; g++) {
-    for (size_t i = 0; gens[g] && i < gens[g]->pair_count; i++) {
-      if (gens[g]->pairs[i]->base == base)
-        return true;
-    }
-  }
-  return false;
 }
 
 void ice_pair_local_added(rtc_ice_agent* agent,
@@ -326,12 +292,10 @@ void ice_remote_free(rtc_ice_agent* agent, ice_remote* remote) {
 }
 
 static ice_remote* find_remote(const ice_generation* gen,
-                               const rtc_socket_address* address,
-                               rtc_ice_protocol protocol) {
+                               const rtc_socket_address* address) {
   for (size_t i = 0; i < gen->remote_count; i++) {
     ice_remote* r = gen->remotes[i];
-    if (r->resolved && r->c.protocol == protocol &&
-        rtc_socket_address_equal(&r->address, address))
+    if (r->resolved && rtc_socket_address_equal(&r->address, address))
       return r;
   }
   return NULL;
@@ -361,7 +325,7 @@ static void on_resolved(void* user,
   ice_generation* gen = remote->gen;
   rtc_socket_address resolved = *address;
   resolved.port = remote->c.address.port;
-  ice_remote* known = find_remote(gen, &resolved, remote->c.protocol);
+  ice_remote* known = find_remote(gen, &resolved);
   if (known) {
     /* A check from that address came first: the peer-reflexive candidate
      * it made is this one (it takes the name, which hides the address,
@@ -386,14 +350,9 @@ static void on_resolved(void* user,
 rtc_error ice_add_remote(rtc_ice_agent* agent,
                          ice_generation* gen,
                          const rtc_candidate* c) {
-  /* One component (rtcp-mux); UDP, and TCP when ICE-TCP is on (RFC 6544:
-   * active and passive; simultaneous-open is not supported): others are
-   * ignored, and addIceCandidate still succeeds (webrtc-pc). */
-  if (c->component != 1)
-    return RTC_OK;
-  if (c->protocol == RTC_ICE_PROTOCOL_TCP &&
-      (!agent->config.tcp_candidates || (c->tcp_type != RTC_TCP_TYPE_ACTIVE &&
-                                         c->tcp_type != RTC_TCP_TYPE_PASSIVE)))
+  /* One component (rtcp-mux), UDP only for now: others are ignored, and
+   * addIceCandidate still succeeds (webrtc-pc). */
+  if (c->component != 1 || c->protocol != RTC_ICE_PROTOCOL_UDP)
     return RTC_OK;
   if (c->ufrag[0] && gen->has_remote_credentials &&
       strcmp(c->ufrag, gen->remote_ufrag) != 0)
@@ -414,7 +373,7 @@ rtc_error ice_add_remote(rtc_ice_agent* agent,
     return RTC_OK;
   }
   if (!mdns_name) {
-    ice_remote* known = find_remote(gen, &c->address, c->protocol);
+    ice_remote* known = find_remote(gen, &c->address);
     if (known) {
       /* A peer-reflexive candidate now signaled: take the signaled type and
        * priority (RFC 8445 §7.3.1.3 learned it before signaling did). */
@@ -723,35 +682,6 @@ static void pair_failed(rtc_ice_agent* agent, ice_pair* pair) {
   ice_checks_kick(agent);
 }
 
-void ice_base_ready(rtc_ice_agent* agent, ice_base* base) {
-  ice_generation* gens[2] = {agent->current, agent->previous};
-  for (int g = 0; g < 2; g++) {
-    for (size_t i = 0; gens[g] && i < gens[g]->pair_count; i++) {
-      ice_pair* p = gens[g]->pairs[i];
-      if (p->base == base &&
-          (p->state == ICE_PAIR_IN_PROGRESS || p->state == ICE_PAIR_WAITING)) {
-        p->state = ICE_PAIR_WAITING;
-        enqueue_triggered(gens[g], p);
-      }
-    }
-  }
-  ice_checks_kick(agent);
-}
-
-void ice_base_failed(rtc_ice_agent* agent, ice_base* base) {
-  ice_generation* gens[2] = {agent->current, agent->previous};
-  for (int g = 0; g < 2; g++) {
-    for (size_t i = 0; gens[g] && i < gens[g]->pair_count; i++) {
-      ice_pair* p = gens[g]->pairs[i];
-      /* The selected pair is left to consent (RFC 7675): it stops in
-       * its time, as for a path that went silent. */
-      if (p->base == base && p != agent->selected &&
-          p->state != ICE_PAIR_FAILED)
-        pair_failed(agent, p);
-    }
-  }
-}
-
 /* --- Responses to our checks (§7.2.5) --- */
 
 static uint32_t found_local_priority(const ice_generation* gen,
@@ -900,8 +830,7 @@ static void process_request(rtc_ice_agent* agent,
                             const rtc_socket_address* source,
                             uint32_t priority,
                             bool use_candidate) {
-  ice_remote* remote = find_remote(
-      gen, source, base->tcp ? RTC_ICE_PROTOCOL_TCP : RTC_ICE_PROTOCOL_UDP);
+  ice_remote* remote = find_remote(gen, source);
   if (!remote) {
     /* §7.3.1.3: a peer-reflexive remote candidate. */
     if (gen->remote_count == ICE_MAX_REMOTE)
@@ -914,13 +843,6 @@ static void process_request(rtc_ice_agent* agent,
     rtc_candidate_init(&remote->c);
     remote->c.type = RTC_CANDIDATE_PRFLX;
     remote->c.priority = priority;
-    if (base->tcp) {
-      /* RFC 6544 §7.2: learned on a connection: the peer's end of it. */
-      remote->c.protocol = RTC_ICE_PROTOCOL_TCP;
-      remote->c.tcp_type = base->tcp_type == RTC_TCP_TYPE_PASSIVE
-                               ? RTC_TCP_TYPE_ACTIVE
-                               : RTC_TCP_TYPE_PASSIVE;
-    }
     remote->c.address = *source;
     snprintf(remote->c.ufrag, sizeof(remote->c.ufrag), "%s", gen->remote_ufrag);
     /* An arbitrary foundation, unique to this candidate. */

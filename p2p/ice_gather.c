@@ -160,7 +160,6 @@ static void create_bases(rtc_ice_agent* agent) {
 
 void ice_bases_destroy(rtc_ice_agent* agent) {
   ice_relays_destroy(agent);
-  ice_tcp_destroy(agent);
   for (size_t i = 0; i < agent->base_count; i++) {
     ice_base* base = &agent->bases[i];
     rtc_packet_socket_destroy(base->socket);
@@ -176,22 +175,11 @@ ice_local* ice_local_for_base(ice_generation* gen, const ice_base* base) {
   /* The candidate pairs are formed with (RFC 8445 §6.1.2.2: a reflexive
    * candidate is replaced by its base): the host candidate of a socket,
    * the relayed candidate of an allocation. */
-  if (base->tcp) {
-    /* A connection: the TCP candidate of its direction (RFC 6544). */
-    for (size_t i = 0; i < gen->local_count; i++) {
-      ice_local* l = gen->locals[i];
-      if (l->base == base->parent && l->c.protocol == RTC_ICE_PROTOCOL_TCP &&
-          l->c.tcp_type == base->tcp_type)
-        return l;
-    }
-    return NULL;
-  }
   rtc_candidate_type type =
       base->relay ? RTC_CANDIDATE_RELAY : RTC_CANDIDATE_HOST;
   for (size_t i = 0; i < gen->local_count; i++) {
     ice_local* l = gen->locals[i];
-    if (l->base == base && l->c.type == type &&
-        l->c.protocol == RTC_ICE_PROTOCOL_UDP)
+    if (l->base == base && l->c.type == type)
       return l;
   }
   return NULL;
@@ -339,8 +327,8 @@ rtc_error ice_gather_start(rtc_ice_agent* agent, ice_generation* gen) {
     create_bases(agent);
   for (size_t i = 0; i < agent->base_count && !relay_only; i++) {
     ice_base* base = &agent->bases[i];
-    if (base->relay || base->tcp)
-      continue; /* a relay (below), an ICE-TCP connection */
+    if (!base->socket)
+      continue; /* a relay: below */
     /* The name is registered (and announced on the link) only once a host
      * candidate is gathered: never under the relay policy. */
     if (agent->config.obfuscate_host_addresses && !base->mdns_name[0])
@@ -351,7 +339,6 @@ rtc_error ice_gather_start(rtc_ice_agent* agent, ice_generation* gen) {
       continue;
     announce(agent, gen, host);
     ice_pair_local_added(agent, gen, host);
-    ice_tcp_gather(agent, gen, base);
     for (size_t s = 0; s < agent->stun_server_count; s++) {
       /* A server is asked from the bases that can reach it: same family,
        * and loopback only from loopback. */

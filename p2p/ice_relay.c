@@ -515,7 +515,7 @@ static ice_base* via_base(rtc_ice_agent* agent,
   ice_base* any = NULL;
   for (size_t i = 0; i < agent->base_count; i++) {
     ice_base* b = &agent->bases[i];
-    if (!b->socket || b->tcp || b->address.family != server->family)
+    if (!b->socket || b->address.family != server->family)
       continue;
     if (rtc_socket_address_is_loopback(&b->address) ==
         rtc_socket_address_is_loopback(server))

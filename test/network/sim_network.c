@@ -1770,7 +1770,7 @@ void rtc_sim_host_get_stats(const rtc_sim_host* host, rtc_sim_stats* out) {
 }
 
 size_t rtc_sim_host_socket_count(const rtc_sim_host* host) {
-  size_t n = host->tcp_sockets; /* connections and listeners */
+  size_t n = 0;
   for (const sim_socket* s = host->sockets; s; s = s->next)
     n++;
   return n;

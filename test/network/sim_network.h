@@ -135,8 +135,7 @@ void rtc_sim_host_set_link(rtc_sim_host* host,
 
 /* Counters for the host's packets (sent: by it; delivered/lost: to it). */
 void rtc_sim_host_get_stats(const rtc_sim_host* host, rtc_sim_stats* out);
-/* How many of the host's sockets are open: UDP sockets, TCP connections
- * and listeners (tests of close() use it). */
+/* How many of the host's sockets are open (tests of close() use it). */
 size_t rtc_sim_host_socket_count(const rtc_sim_host* host);
 /* Counters for the whole network. */
 void rtc_sim_network_get_stats(const rtc_sim_network* net, rtc_sim_stats* out);
