@@ -491,6 +491,52 @@ TEST_F(IceTcpTest, SendBlocksWhenTheStreamIsFullAndResumesOnWritable) {
   EXPECT_EQ(Send(a_, "after"), RTC_OK);
 }
 
+// A page chooses the remote candidates, and much of what a check carries:
+// no connection to ports below 1024 but 80 and 443, nor to Fetch's bad
+// ports; and at most 16 connections, however many passive candidates
+// come.
+TEST_F(IceTcpTest, RemotePassiveCandidatesGetFewConnectionsAndNoneToBadPorts) {
+  rtc_sim_host* ha = AddHostOnNat(nullptr, "203.0.113.1");
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING));
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_set_remote_credentials(a_.agent, "peer",
+                                                   "peerpasswordpeerpassword"),
+              RTC_OK);
+  });
+  Gather(a_);
+  size_t baseline = Sockets(ha);
+  auto add = [&](const char* address, const char* type = "passive") {
+    std::string line = std::string("candidate:7 1 tcp 1518280447 ") + address +
+                       " typ host tcptype " + type;
+    rtc_candidate c;
+    ASSERT_EQ(rtc_candidate_parse(line.data(), line.size(), &c, nullptr),
+              RTC_OK);
+    OnQueue(a_.queue, [&] {
+      EXPECT_EQ(rtc_ice_agent_add_remote_candidate(a_.agent, &c), RTC_OK);
+    });
+  };
+  for (const char* bad : {"198.51.100.9 25", "198.51.100.9 22",
+                          "198.51.100.9 6000", "224.0.0.1 5000"})
+    add(bad);
+  EXPECT_EQ(Sockets(ha), baseline);
+  // Nobody at these addresses: the connections stay pending.
+  for (int i = 0; i < 30; i++) {
+    std::string address = "198.51.100.9 " + std::to_string(5000 + i);
+    add(address.c_str());
+  }
+  EXPECT_EQ(Sockets(ha), baseline + 16);
+  // An active remote candidate is never connected to (it is kept).
+  add("198.51.100.10 9", "active");
+  EXPECT_EQ(Sockets(ha), baseline + 16);
+  size_t remotes = 0;
+  OnQueue(a_.queue, [&] {
+    remotes = rtc_ice_agent_remote_candidates(a_.agent, nullptr, 0);
+  });
+  EXPECT_EQ(remotes, 4u + 30u + 1u);
+  DestroyPeer(a_);
+  EXPECT_EQ(Sockets(ha), 0u);
+}
+
 // --- What a bogus peer gets ---
 
 TEST_F(IceTcpTest, AcceptedConnectionSendingGarbageIsClosed) {
