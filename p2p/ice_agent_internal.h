@@ -81,7 +81,7 @@ struct ice_base {
   ice_tcp_conn* tcp;         /* the TCP connection, or NULL */
   /* A UDP host base: its TCP listener (the passive candidate's port). */
   rtc_stream_listener* tcp_listener;
-  bool tcp_unavailable; /* no listener could be made: no TCP candidates */
+  bool tcp_unavailable; /* the factory has no TCP: no TCP candidates */
   /* UDP TURN clients whose server talks to this socket. */
   size_t udp_relay_count;
   rtc_socket_address address; /* bound IP and port; relayed address */

@@ -317,10 +317,11 @@ static void gather_tcp(rtc_ice_agent* agent,
     return;
   rtc_error err = ice_tcp_listen(agent, base);
   if (err != RTC_OK) {
-    /* A factory without TCP (RTC_ERR_NOT_SUPPORTED), or no port: no TCP
-     * candidates on this base, and no new attempt. */
-    base->tcp_unavailable = true;
-    if (err != RTC_ERR_NOT_SUPPORTED)
+    /* A factory without TCP: no TCP candidates on this base, and no new
+     * attempt. Otherwise (no port, no memory) none in this generation. */
+    if (err == RTC_ERR_NOT_SUPPORTED)
+      base->tcp_unavailable = true;
+    else
       RTC_LOG(WARNING, "ICE: no TCP listener: %s", rtc_error_name(err));
     return;
   }

@@ -12,6 +12,7 @@
 #include "p2p/ice_agent.h"
 #include "p2p/stream_socket.h"
 #include "p2p/stun.h"
+#include "rtc_base/alloc.h"
 #include "rtc_base/sim_time.h"
 #include "test/ice/ice_sim_fixture.h"
 #include "test/ice/ice_test_util.h"
@@ -311,6 +312,31 @@ TEST_F(IceTcpTest, NoTcpCandidatesWhenOffUnderTheRelayPolicyOrWithoutTcp) {
     DestroyPeer(p);
   }
   EXPECT_EQ(Sockets(host), 0u);
+}
+
+// Any one allocation of a gathering fails (a listener, a candidate, an
+// event): the agent goes on without it, and leaves nothing behind.
+TEST_F(IceTcpTest, GatheringSurvivesAnyAllocationFailure) {
+  rtc_sim_host* host = AddHostOnNat(nullptr, "203.0.113.1");
+  bool listener_failed = false;
+  for (uint64_t n = 1; n < 40; n++) {
+    IcePeer p;
+    MakePeer(p, "p", host, Config(RTC_ICE_ROLE_CONTROLLING));
+    OnQueue(p.queue, [&] {
+      rtc_alloc_fail_nth(n, 0);
+      rtc_error err = rtc_ice_agent_gather(p.agent);
+      rtc_alloc_clear_failure();
+      EXPECT_EQ(err, RTC_OK);
+    });
+    Run(kSec);
+    EXPECT_LE(p.candidates.size(), 3u);
+    if (p.candidates.size() == 1 && !IsTcp(p.candidates[0]))
+      listener_failed = true;
+    DestroyPeer(p);
+    EXPECT_EQ(Sockets(host), 0u) << n;
+  }
+  // One of them was the listener's: the UDP candidate came alone.
+  EXPECT_TRUE(listener_failed);
 }
 
 // --- Connecting ---
