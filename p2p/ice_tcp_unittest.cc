@@ -412,6 +412,60 @@ TEST_F(IceTcpTest, UdpBlockedBehindANatConnectsOverTcpToAPublicPeer) {
   EXPECT_EQ(b_.received.size(), 2u);
 }
 
+// An ICE restart over TCP: the old generation's connection carries the
+// data until the new one selects its own pair (a new connection), then
+// goes; not a packet is lost.
+TEST_F(IceTcpTest, RestartMovesToANewConnectionWithoutLoss) {
+  rtc_sim_nat* nat = AddNat("203.0.113.1", true);
+  rtc_sim_host* ha = AddHostOnNat(nat, "192.168.1.10");
+  rtc_sim_host* hb = AddHostOnNat(nullptr, "198.51.100.20");
+  MakePeer(a_, "a", ha, Config(RTC_ICE_ROLE_CONTROLLING));
+  MakePeer(b_, "b", hb, Config(RTC_ICE_ROLE_CONTROLLED));
+  Start();
+  ASSERT_TRUE(BothConnected(10 * kSec));
+  Run(15 * kSec);  // the failed attempts (b to a's private address) end
+  size_t sockets_a = Sockets(ha), sockets_b = Sockets(hb);
+  std::string old_ufrag = a_.selected.local.ufrag;
+  int sent = 0;
+  std::vector<int> got;
+  b_.on_packet = [&](const std::string& p) {
+    got.push_back(std::stoi(p.substr(1)));
+  };
+  auto send_some = [&](int64_t duration_us) {
+    for (int64_t t = 0; t < duration_us; t += 20 * kMs) {
+      EXPECT_EQ(Send(a_, std::to_string(sent)), RTC_OK);
+      sent++;
+      Run(20 * kMs);
+    }
+  };
+  send_some(200 * kMs);
+  a_.end_of_candidates = b_.end_of_candidates = false;
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_restart(a_.agent, nullptr, nullptr), RTC_OK);
+  });
+  OnQueue(b_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_restart(b_.agent, nullptr, nullptr), RTC_OK);
+  });
+  rtc_test::ExchangeCredentials(a_, b_);
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  OnQueue(b_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(b_.agent), RTC_OK); });
+  int selections = a_.selected_count;
+  for (int i = 0; i < 200 && a_.selected_count == selections; i++)
+    send_some(20 * kMs);
+  ASSERT_GT(a_.selected_count, selections);
+  EXPECT_NE(a_.selected.local.ufrag, old_ufrag);
+  EXPECT_EQ(a_.selected.local.protocol, RTC_ICE_PROTOCOL_TCP);
+  send_some(200 * kMs);
+  Run(15 * kSec);
+  ASSERT_EQ(got.size(), static_cast<size_t>(sent));
+  for (int i = 0; i < sent; i++)
+    EXPECT_EQ(got[i], i);
+  EXPECT_FALSE(a_.ReachedState(RTC_ICE_TRANSPORT_FAILED));
+  // The old connections are gone: as many sockets as before.
+  EXPECT_EQ(Sockets(ha), sockets_a);
+  EXPECT_EQ(Sockets(hb), sockets_b);
+}
+
 TEST_F(IceTcpTest, UdpPairIsPreferredWhenBothWork) {
   rtc_sim_host* ha = AddHostOnNat(nullptr, "203.0.113.1");
   rtc_sim_host* hb = AddHostOnNat(nullptr, "198.51.100.20");
