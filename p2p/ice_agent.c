@@ -41,6 +41,7 @@ void rtc_ice_agent_config_init(rtc_ice_agent_config* config) {
   memset(config, 0, sizeof(*config));
   config->role = RTC_ICE_ROLE_CONTROLLING;
   config->obfuscate_host_addresses = true;
+  config->tcp_candidates = true;
   rtc_interface_filter_init(&config->interfaces);
 }
 
@@ -106,6 +107,8 @@ void ice_generation_free(rtc_ice_agent* agent, ice_generation* gen) {
   for (size_t i = 0; i < gen->local_count; i++)
     rtc_free(gen->locals[i]);
   rtc_free(gen);
+  /* Connections its pairs used may be unused now. */
+  ice_tcp_sweep_soon(agent);
 }
 
 /* --- Events --- */
@@ -257,6 +260,8 @@ rtc_error ice_base_send(ice_base* base,
                         const rtc_socket_address* to,
                         const uint8_t* data,
                         size_t size) {
+  if (base->tcp)
+    return ice_tcp_send(base, to, data, size);
   if (base->socket)
     return rtc_packet_socket_send_to(base->socket, data, size, to);
   if (base->relay)
@@ -451,7 +456,7 @@ static void deliver_data(rtc_ice_agent* agent,
  * the peer sends to it directly is answered (its address was never
  * signaled, but a check would confirm it). */
 static bool base_unannounced(const rtc_ice_agent* agent, ice_base* base) {
-  if (!base->socket ||
+  if ((!base->socket && !base->tcp) ||
       (agent->config.transport_policy != RTC_ICE_POLICY_RELAY &&
        agent->config.ip_handling != RTC_IP_HANDLING_RELAY_ONLY))
     return false;
@@ -626,6 +631,7 @@ rtc_error rtc_ice_agent_create(rtc_socket_factory* factory,
   rtc_timer_init(&agent->nomination_timer, queue, ice_on_nomination_timer,
                  agent);
   rtc_timer_init(&agent->pac_timer, queue, ice_on_pac_timer, agent);
+  rtc_timer_init(&agent->tcp_timer, queue, ice_on_tcp_timer, agent);
 
   err = rtc_safety_flag_create(&agent->flag);
   if (err != RTC_OK)
@@ -671,6 +677,7 @@ void rtc_ice_agent_destroy(rtc_ice_agent* agent) {
   rtc_timer_stop(&agent->consent_timer);
   rtc_timer_stop(&agent->nomination_timer);
   rtc_timer_stop(&agent->pac_timer);
+  rtc_timer_stop(&agent->tcp_timer);
   rtc_safety_flag_set_not_alive(agent->flag);
   rtc_safety_flag_unref(agent->flag);
   ice_generation_free(agent, agent->previous);

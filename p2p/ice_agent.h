@@ -12,9 +12,13 @@
  *     UDP, TCP or TLS: one allocation per server, kept for the agent's
  *     life and deallocated when it is destroyed), trickling each one and
  *     then end-of-candidates; under the "relay" transport policy only the
- *     relayed ones;
- *   - takes remote candidates (resolving `.local` names through mDNS and
- *     ignoring any other host name, with no DNS lookup), forms and prunes
+ *     relayed ones; with each host candidate, ICE-TCP ones (RFC 6544): a
+ *     passive one (a listener on the same address) and an active one;
+ *   - takes remote candidates, UDP and TCP (resolving `.local` names
+ *     through mDNS and ignoring any other host name, with no DNS lookup);
+ *     TCP pairs run over one RFC 4571-framed connection each (made to a
+ *     remote passive candidate, or accepted on the listener and learned
+ *     as peer-reflexive from its first check); forms and prunes
  *     pairs (at most RTC_ICE_MAX_PAIRS), runs connectivity checks paced by
  *     Ta with triggered checks, learns peer-reflexive candidates, resolves
  *     role conflicts (487), nominates (regular nomination) when
@@ -151,6 +155,13 @@ typedef struct rtc_ice_agent_config {
   rtc_ip_handling_policy ip_handling;
   /* Host candidates as mDNS names (default true). */
   bool obfuscate_host_addresses;
+  /* ICE-TCP (RFC 6544): with every host candidate, a TCP passive one (a
+   * listener on its address) and a TCP active one, both below every UDP
+   * candidate in priority; remote TCP candidates are paired (active with
+   * passive). Default true, as Chromium and Firefox gather them: they
+   * connect where only TCP gets through a firewall, and cost nothing where
+   * UDP works (UDP pairs win). A factory without TCP gives none. */
+  bool tcp_candidates;
   /* Which interfaces (tests include loopback). */
   rtc_interface_filter interfaces;
   rtc_udp_options udp;

@@ -189,6 +189,37 @@ TEST_F(RealIceTest, ConnectsOverLoopback) {
   rtc_system_socket_factory_destroy(factory);
 }
 
+// ICE-TCP (RFC 6544) over real sockets: only the TCP candidates are
+// signaled (UDP cannot be used), so a's active candidate connects to b's
+// listener and b's to a's; checks, nomination and data run over RFC 4571
+// frames on kernel TCP connections.
+TEST_F(RealIceTest, ConnectsOverTcpAloneOnLoopback) {
+  rtc_socket_factory* factory = nullptr;
+  ASSERT_EQ(rtc_system_socket_factory_create(&factory), RTC_OK);
+  rtc_task_queue* q = NewLoop("ice-net");
+  IcePeer a, b;
+  Init(a, "a", q, factory, LoopbackConfig(RTC_ICE_ROLE_CONTROLLING));
+  Init(b, "b", q, factory, LoopbackConfig(RTC_ICE_ROLE_CONTROLLED));
+  auto only_tcp = [](const rtc_candidate& c) {
+    return c.protocol == RTC_ICE_PROTOCOL_TCP;
+  };
+  a.signal_filter = b.signal_filter = only_tcp;
+  Start(a, b);
+  ASSERT_TRUE(WaitConnected(a, b, 10000));
+  rtc_ice_pair_info pa = {}, pb = {};
+  RunOn(q, [&] {
+    EXPECT_EQ(rtc_ice_agent_selected_pair(a.agent, &pa), RTC_OK);
+    EXPECT_EQ(rtc_ice_agent_selected_pair(b.agent, &pb), RTC_OK);
+  });
+  EXPECT_EQ(pa.local.protocol, RTC_ICE_PROTOCOL_TCP);
+  EXPECT_EQ(pb.local.protocol, RTC_ICE_PROTOCOL_TCP);
+  ExchangeData(a, b);
+  ExchangeData(b, a);
+  Destroy(a);
+  Destroy(b);
+  rtc_system_socket_factory_destroy(factory);
+}
+
 // --- coturn ---
 
 class Coturn {

@@ -30,6 +30,14 @@ extern "C" {
 #define ICE_MAX_RELAYS 16
 #define ICE_MAX_HOST_BASES 16
 #define ICE_MAX_BASES (ICE_MAX_HOST_BASES + ICE_MAX_RELAYS)
+/* ICE-TCP (RFC 6544): TCP connections an agent holds at once (made and
+ * accepted), and of them accepted ones that have not yet carried an
+ * authenticated check: a peer that connects and stays silent or sends
+ * garbage holds at most this many sockets, each for at most
+ * ICE_TCP_IDLE_TIMEOUT_US. */
+#define ICE_TCP_MAX_CONNECTIONS 16
+#define ICE_TCP_MAX_UNCHECKED 8
+#define ICE_TCP_IDLE_TIMEOUT_US (10 * 1000 * 1000)
 /* The largest request we build: header 20, USERNAME of two 256-char ufrags
  * and ':' (4 + 516), PRIORITY 8, ICE-CONTROLLING 12, USE-CANDIDATE 4,
  * MESSAGE-INTEGRITY 24, FINGERPRINT 8 = 596 bytes (ice_checks.c asserts
@@ -58,14 +66,22 @@ typedef struct ice_pair ice_pair;
 typedef struct ice_generation ice_generation;
 typedef struct ice_transaction ice_transaction;
 typedef struct ice_relay ice_relay;
+typedef struct ice_tcp_conn ice_tcp_conn;
 
 /* A local socket, the base of host, srflx and prflx candidates; or a TURN
  * allocation, the base of a relayed candidate (RFC 8445 §5.1.1.2: "the
- * base of a relayed candidate is that candidate itself"). */
+ * base of a relayed candidate is that candidate itself"); or one ICE-TCP
+ * connection (RFC 6544), the transport of one pair: its local candidate is
+ * the active or passive TCP candidate of the host base whose address it
+ * uses. Connection bases live outside agent->bases (ice_tcp.c). */
 struct ice_base {
   rtc_ice_agent* agent;
-  rtc_packet_socket* socket; /* NULL for a relay */
+  rtc_packet_socket* socket; /* NULL for a relay and a TCP connection */
   ice_relay* relay;          /* the allocation, or NULL */
+  ice_tcp_conn* tcp;         /* the TCP connection, or NULL */
+  /* A UDP host base: its TCP listener (the passive candidate's port). */
+  rtc_stream_listener* tcp_listener;
+  bool tcp_unavailable; /* the factory has no TCP: no TCP candidates */
   /* UDP TURN clients whose server talks to this socket. */
   size_t udp_relay_count;
   rtc_socket_address address; /* bound IP and port; relayed address */
@@ -260,6 +276,12 @@ struct rtc_ice_agent {
   rtc_timer pac_timer;
   int64_t last_check_sent_us;
 
+  /* ICE-TCP connections (ice_tcp.c) and the timer that closes idle and
+   * unused ones and frees closed ones. */
+  ice_tcp_conn* tcp_conns[ICE_TCP_MAX_CONNECTIONS];
+  size_t tcp_conn_count;
+  rtc_timer tcp_timer;
+
   /* Consent of the selected pair (RFC 7675). */
   int64_t consent_ok_us;
   int consent_misses;
@@ -373,6 +395,48 @@ void ice_relay_pair_formed(ice_relay* relay, const rtc_socket_address* peer);
  * shorter (RFC 8656 §12). */
 void ice_relay_pair_valid(ice_relay* relay, const rtc_socket_address* peer);
 
+/* ice_tcp.c: ICE-TCP (RFC 6544). */
+/* The priority of a TCP candidate of host base `host` (§4.2), with type
+ * preference `type_preference`. */
+uint32_t ice_tcp_priority(uint32_t type_preference,
+                          rtc_tcp_type tcp_type,
+                          const ice_base* host);
+/* Type preferences: host TCP candidates, and the PRIORITY of checks over
+ * TCP (a peer-reflexive TCP candidate), as libwebrtc has them. */
+#define ICE_TCP_HOST_TYPE_PREFERENCE 90
+#define ICE_TCP_PRFLX_TYPE_PREFERENCE 80
+/* The PRIORITY of a check over the connection: a peer-reflexive TCP
+ * candidate of its direction. */
+uint32_t ice_tcp_check_priority(const ice_base* base);
+/* Makes the host base's listener if it has none. Errors:
+ * RTC_ERR_NOT_SUPPORTED (a factory without TCP) and the factory's. */
+rtc_error ice_tcp_listen(rtc_ice_agent* agent, ice_base* host);
+/* The TCP candidate (of `gen`) a connection base carries. */
+ice_local* ice_tcp_local_for_conn(ice_generation* gen, const ice_base* base);
+/* A TCP local candidate was added: active ones connect to every remote
+ * passive candidate (§6.2). */
+void ice_tcp_local_added(rtc_ice_agent* agent,
+                         ice_generation* gen,
+                         ice_local* local);
+/* A TCP remote candidate is known (resolved): a passive one gets a
+ * connection from every local active candidate (§6.2). */
+void ice_tcp_pair_remote(rtc_ice_agent* agent,
+                         ice_generation* gen,
+                         ice_remote* remote);
+/* One frame on the connection (RFC 4571). */
+rtc_error ice_tcp_send(ice_base* base,
+                       const rtc_socket_address* to,
+                       const uint8_t* data,
+                       size_t size);
+/* An authenticated check arrived on the connection. */
+void ice_tcp_checked(ice_base* base);
+/* Pairs or their generation went: unused connections are closed soon. */
+void ice_tcp_sweep_soon(rtc_ice_agent* agent);
+/* The agent's tcp_timer. */
+void ice_on_tcp_timer(void* arg);
+/* Closes every connection and listener (agent destroy). */
+void ice_tcp_destroy(rtc_ice_agent* agent);
+
 /* ice_agent.c: a packet that arrived on `base` (from its socket, or from
  * the peer through its relay). */
 void ice_receive(rtc_ice_agent* agent,
@@ -397,6 +461,19 @@ rtc_error ice_add_remote(rtc_ice_agent* agent,
 void ice_pair_local_added(rtc_ice_agent* agent,
                           ice_generation* gen,
                           ice_local* local);
+/* Forms the pair of `base` and `remote` in `gen` (or finds it); NULL when
+ * they cannot be paired or there is no room. */
+ice_pair* ice_add_pair(rtc_ice_agent* agent,
+                       ice_generation* gen,
+                       ice_base* base,
+                       ice_remote* remote);
+/* Whether a local and a remote address can form a pair (family, and
+ * loopback and link-local with their kind). */
+bool ice_addresses_compatible(const rtc_socket_address* local,
+                              const rtc_socket_address* remote);
+/* The pair's transport is gone (its TCP connection closed): it fails, and
+ * the selected pair loses consent at once. */
+void ice_pair_transport_closed(rtc_ice_agent* agent, ice_pair* pair);
 void ice_remote_free(rtc_ice_agent* agent, ice_remote* remote);
 void ice_checks_kick(rtc_ice_agent* agent);
 void ice_on_pacing_timer(void* arg);

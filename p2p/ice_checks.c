@@ -15,6 +15,10 @@
 /* --- Priorities --- */
 
 static uint32_t prflx_priority(const ice_base* base) {
+  /* RFC 6544 §4.2 and §7.1: a check over TCP claims a peer-reflexive TCP
+   * candidate, which stays below every UDP one too. */
+  if (base->tcp)
+    return ice_tcp_check_priority(base);
   return rtc_candidate_priority(RTC_CANDIDATE_PRFLX, base->local_preference, 1);
 }
 
@@ -89,8 +93,8 @@ static void switch_role(rtc_ice_agent* agent) {
 
 /* --- Pairs --- */
 
-static bool compatible(const rtc_socket_address* local,
-                       const rtc_socket_address* remote) {
+bool ice_addresses_compatible(const rtc_socket_address* local,
+                              const rtc_socket_address* remote) {
   return local->family == remote->family &&
          rtc_socket_address_is_loopback(local) ==
              rtc_socket_address_is_loopback(remote) &&
@@ -158,19 +162,23 @@ static void remove_pair(rtc_ice_agent* agent,
       gen->pairs[kept++] = gen->pairs[i];
   }
   gen->pair_count = kept;
+  /* A TCP connection is one pair's: without it, it goes. */
+  if (pair->base->tcp)
+    ice_tcp_sweep_soon(agent);
   rtc_free(pair);
 }
 
-static ice_pair* add_pair(rtc_ice_agent* agent,
-                          ice_generation* gen,
-                          ice_base* base,
-                          ice_remote* remote) {
+ice_pair* ice_add_pair(rtc_ice_agent* agent,
+                       ice_generation* gen,
+                       ice_base* base,
+                       ice_remote* remote) {
   ice_pair* existing = find_pair(gen, base, remote);
   if (existing)
     return existing;
   ice_local* local = ice_local_for_base(gen, base);
-  if (!local || !remote->resolved ||
-      !compatible(&base->address, &remote->address))
+  /* RFC 6544 §6.2: UDP candidates pair with UDP ones, TCP with TCP. */
+  if (!local || !remote->resolved || local->c.protocol != remote->c.protocol ||
+      !ice_addresses_compatible(&base->address, &remote->address))
     return NULL;
   /* IP-07: a remote mDNS candidate is never paired with a local relay. */
   if (remote->c.hostname[0] && local->c.type == RTC_CANDIDATE_RELAY)
@@ -223,15 +231,23 @@ static ice_pair* add_pair(rtc_ice_agent* agent,
 static void pair_remote(rtc_ice_agent* agent,
                         ice_generation* gen,
                         ice_remote* remote) {
+  if (remote->c.protocol == RTC_ICE_PROTOCOL_TCP) {
+    ice_tcp_pair_remote(agent, gen, remote);
+    return;
+  }
   for (size_t i = 0; i < agent->base_count; i++)
-    add_pair(agent, gen, &agent->bases[i], remote);
+    ice_add_pair(agent, gen, &agent->bases[i], remote);
 }
 
 void ice_pair_local_added(rtc_ice_agent* agent,
                           ice_generation* gen,
                           ice_local* local) {
+  if (local->c.protocol == RTC_ICE_PROTOCOL_TCP) {
+    ice_tcp_local_added(agent, gen, local);
+    return;
+  }
   for (size_t i = 0; i < gen->remote_count; i++)
-    add_pair(agent, gen, local->base, gen->remotes[i]);
+    ice_add_pair(agent, gen, local->base, gen->remotes[i]);
 }
 
 ice_pair* ice_find_valid_pair(rtc_ice_agent* agent,
@@ -292,10 +308,12 @@ void ice_remote_free(rtc_ice_agent* agent, ice_remote* remote) {
 }
 
 static ice_remote* find_remote(const ice_generation* gen,
-                               const rtc_socket_address* address) {
+                               const rtc_socket_address* address,
+                               rtc_ice_protocol protocol) {
   for (size_t i = 0; i < gen->remote_count; i++) {
     ice_remote* r = gen->remotes[i];
-    if (r->resolved && rtc_socket_address_equal(&r->address, address))
+    if (r->resolved && r->c.protocol == protocol &&
+        rtc_socket_address_equal(&r->address, address))
       return r;
   }
   return NULL;
@@ -325,7 +343,7 @@ static void on_resolved(void* user,
   ice_generation* gen = remote->gen;
   rtc_socket_address resolved = *address;
   resolved.port = remote->c.address.port;
-  ice_remote* known = find_remote(gen, &resolved);
+  ice_remote* known = find_remote(gen, &resolved, remote->c.protocol);
   if (known) {
     /* A check from that address came first: the peer-reflexive candidate
      * it made is this one (it takes the name, which hides the address,
@@ -350,10 +368,20 @@ static void on_resolved(void* user,
 rtc_error ice_add_remote(rtc_ice_agent* agent,
                          ice_generation* gen,
                          const rtc_candidate* c) {
-  /* One component (rtcp-mux), UDP only for now: others are ignored, and
-   * addIceCandidate still succeeds (webrtc-pc). */
-  if (c->component != 1 || c->protocol != RTC_ICE_PROTOCOL_UDP)
+  /* One component (rtcp-mux): others are ignored, and addIceCandidate
+   * still succeeds (webrtc-pc). RFC 6544: TCP candidates are active or
+   * passive ones (paired with each other, §6.2); simultaneous-open (`so`)
+   * ones are ignored, as are TCP candidates without a tcptype, and all of
+   * them when this agent gathers no TCP candidates. */
+  bool tcp = c->protocol == RTC_ICE_PROTOCOL_TCP;
+  if (c->component != 1 || (tcp && (!agent->config.tcp_candidates ||
+                                    (c->tcp_type != RTC_TCP_TYPE_ACTIVE &&
+                                     c->tcp_type != RTC_TCP_TYPE_PASSIVE))))
     return RTC_OK;
+  /* RFC 6544 §4.5: an active candidate's port is 9 (or 0 from some
+   * implementations); nothing connects to it, so it is kept unpaired (it
+   * shows in the remote candidates) and its name is not resolved. */
+  bool active = tcp && c->tcp_type == RTC_TCP_TYPE_ACTIVE;
   if (c->ufrag[0] && gen->has_remote_credentials &&
       strcmp(c->ufrag, gen->remote_ufrag) != 0)
     return RTC_OK;
@@ -369,11 +397,12 @@ rtc_error ice_add_remote(rtc_ice_agent* agent,
         agent->config.transport_policy == RTC_ICE_POLICY_RELAY)
       return RTC_OK;
   } else if (c->address.family == RTC_AF_UNSPEC ||
-             rtc_socket_address_is_any(&c->address) || c->address.port == 0) {
+             rtc_socket_address_is_any(&c->address) ||
+             (c->address.port == 0 && !active)) {
     return RTC_OK;
   }
-  if (!mdns_name) {
-    ice_remote* known = find_remote(gen, &c->address);
+  if (!mdns_name && !active) {
+    ice_remote* known = find_remote(gen, &c->address, c->protocol);
     if (known) {
       /* A peer-reflexive candidate now signaled: take the signaled type and
        * priority (RFC 8445 §7.3.1.3 learned it before signaling did). */
@@ -391,7 +420,10 @@ rtc_error ice_add_remote(rtc_ice_agent* agent,
   remote->gen = gen;
   remote->c = *c;
   gen->remotes[gen->remote_count++] = remote;
-  if (mdns_name) {
+  if (active) {
+    /* Learned as peer-reflexive from the checks of the connections it
+     * makes to our passive candidates (RFC 6544 §7.2). */
+  } else if (mdns_name) {
     rtc_mdns* mdns = ice_get_mdns(agent);
     if (mdns)
       rtc_mdns_resolve(mdns, c->hostname, strlen(c->hostname), 0, on_resolved,
@@ -689,6 +721,11 @@ static uint32_t found_local_priority(const ice_generation* gen,
                                      const rtc_socket_address* mapped) {
   /* §7.2.5.3.1: the local candidate equal to the mapped address, or a new
    * peer-reflexive one with the priority the request carried. */
+  /* RFC 6544 §7.2.2: over TCP the mapped address is the connection's
+   * source (an ephemeral port, or the NAT's mapping of it), not a
+   * candidate that could be used again: the pair's own candidate stands. */
+  if (pair->base->tcp)
+    return pair->local->c.priority;
   for (size_t i = 0; i < gen->local_count; i++) {
     const ice_local* l = gen->locals[i];
     if (l->base == pair->base && rtc_socket_address_equal(&l->address, mapped))
@@ -830,7 +867,9 @@ static void process_request(rtc_ice_agent* agent,
                             const rtc_socket_address* source,
                             uint32_t priority,
                             bool use_candidate) {
-  ice_remote* remote = find_remote(gen, source);
+  rtc_ice_protocol protocol =
+      base->tcp ? RTC_ICE_PROTOCOL_TCP : RTC_ICE_PROTOCOL_UDP;
+  ice_remote* remote = find_remote(gen, source, protocol);
   if (!remote) {
     /* §7.3.1.3: a peer-reflexive remote candidate. */
     if (gen->remote_count == ICE_MAX_REMOTE)
@@ -843,6 +882,16 @@ static void process_request(rtc_ice_agent* agent,
     rtc_candidate_init(&remote->c);
     remote->c.type = RTC_CANDIDATE_PRFLX;
     remote->c.priority = priority;
+    /* RFC 6544 §7.2: a check on a connection we accepted comes from the
+     * peer's active side; one on a connection we made, from its passive
+     * side (a signaled candidate: found above). */
+    remote->c.protocol = protocol;
+    if (base->tcp) {
+      const ice_local* l = ice_local_for_base(gen, base);
+      remote->c.tcp_type = l && l->c.tcp_type == RTC_TCP_TYPE_PASSIVE
+                               ? RTC_TCP_TYPE_ACTIVE
+                               : RTC_TCP_TYPE_PASSIVE;
+    }
     remote->c.address = *source;
     snprintf(remote->c.ufrag, sizeof(remote->c.ufrag), "%s", gen->remote_ufrag);
     /* An arbitrary foundation, unique to this candidate. */
@@ -852,7 +901,7 @@ static void process_request(rtc_ice_agent* agent,
     remote->resolved = true;
     gen->remotes[gen->remote_count++] = remote;
   }
-  ice_pair* pair = add_pair(agent, gen, base, remote);
+  ice_pair* pair = ice_add_pair(agent, gen, base, remote);
   if (!pair)
     return;
   pair->stats.requests_received++;
@@ -930,6 +979,9 @@ static void handle_request(rtc_ice_agent* agent,
                   NULL, 0);
     return;
   }
+  /* An accepted TCP connection has proven it comes from the peer. */
+  if (base->tcp)
+    ice_tcp_checked(base);
   if (msg->unknown_required_count > 0) {
     /* RFC 8489 §6.3.1.1 */
     send_response(agent, base, source, msg, RTC_STUN_ERROR_UNKNOWN_ATTRIBUTE,
@@ -1175,6 +1227,28 @@ void ice_consent_timeout(rtc_ice_agent* agent, ice_transaction* tx) {
   /* Check again now rather than at the next interval. */
   if (ice_now(agent) - agent->consent_ok_us < agent->config.consent_timeout_us)
     send_consent(agent);
+}
+
+void ice_pair_transport_closed(rtc_ice_agent* agent, ice_pair* pair) {
+  ice_generation* gen = pair->gen;
+  remove_triggered(gen, pair);
+  /* Its transactions go: nothing they send can arrive any more. */
+  ice_transaction** link = &agent->transactions;
+  while (*link) {
+    ice_transaction* tx = *link;
+    if (tx->pair == pair) {
+      ice_transaction_free(agent, tx); /* unlinks: *link is the next one */
+    } else {
+      link = &tx->next;
+    }
+  }
+  pair_failed(agent, pair);
+  /* The selected pair cannot carry anything again (a TCP connection is
+   * not made twice for a pair): consent is lost now rather than after
+   * 30 s of unanswered checks (RFC 7675 §5.1 allows stopping at once);
+   * an ICE restart finds another pair. */
+  if (pair == agent->selected)
+    lose_consent(agent);
 }
 
 /* --- PAC timer (RFC 8863) and state --- */

@@ -159,6 +159,7 @@ static void create_bases(rtc_ice_agent* agent) {
 }
 
 void ice_bases_destroy(rtc_ice_agent* agent) {
+  ice_tcp_destroy(agent);
   ice_relays_destroy(agent);
   for (size_t i = 0; i < agent->base_count; i++) {
     ice_base* base = &agent->bases[i];
@@ -174,23 +175,29 @@ void ice_bases_destroy(rtc_ice_agent* agent) {
 ice_local* ice_local_for_base(ice_generation* gen, const ice_base* base) {
   /* The candidate pairs are formed with (RFC 8445 §6.1.2.2: a reflexive
    * candidate is replaced by its base): the host candidate of a socket,
-   * the relayed candidate of an allocation. */
+   * the relayed candidate of an allocation, the TCP candidate of a
+   * connection. */
+  if (base->tcp)
+    return ice_tcp_local_for_conn(gen, base);
   rtc_candidate_type type =
       base->relay ? RTC_CANDIDATE_RELAY : RTC_CANDIDATE_HOST;
   for (size_t i = 0; i < gen->local_count; i++) {
     ice_local* l = gen->locals[i];
-    if (l->base == base && l->c.type == type)
+    if (l->base == base && l->c.type == type &&
+        l->c.protocol == RTC_ICE_PROTOCOL_UDP)
       return l;
   }
   return NULL;
 }
 
+/* `tcp_type`: RTC_TCP_TYPE_NONE for a UDP candidate. */
 static ice_local* add_local(rtc_ice_agent* agent,
                             ice_generation* gen,
                             ice_base* base,
                             rtc_candidate_type type,
                             const rtc_socket_address* address,
-                            const rtc_socket_address* server) {
+                            const rtc_socket_address* server,
+                            rtc_tcp_type tcp_type) {
   if (gen->local_count == ICE_MAX_LOCAL)
     return NULL;
   ice_local* l = rtc_calloc(1, sizeof(*l));
@@ -202,11 +209,19 @@ static ice_local* add_local(rtc_ice_agent* agent,
     l->server = *server;
   rtc_candidate* c = &l->c;
   rtc_candidate_init(c);
-  rtc_candidate_foundation(type, RTC_ICE_PROTOCOL_UDP, &base->address, server,
+  rtc_ice_protocol protocol = tcp_type == RTC_TCP_TYPE_NONE
+                                  ? RTC_ICE_PROTOCOL_UDP
+                                  : RTC_ICE_PROTOCOL_TCP;
+  rtc_candidate_foundation(type, protocol, &base->address, server,
                            c->foundation);
   c->component = 1;
   c->type = type;
-  c->priority = rtc_candidate_priority(type, base->local_preference, 1);
+  c->protocol = protocol;
+  c->tcp_type = tcp_type;
+  c->priority =
+      tcp_type == RTC_TCP_TYPE_NONE
+          ? rtc_candidate_priority(type, base->local_preference, 1)
+          : ice_tcp_priority(ICE_TCP_HOST_TYPE_PREFERENCE, tcp_type, base);
   snprintf(c->ufrag, sizeof(c->ufrag), "%s", gen->local_ufrag);
   bool hidden = base->mdns_name[0] != '\0';
   if (type == RTC_CANDIDATE_HOST && hidden) {
@@ -266,8 +281,8 @@ void ice_add_relay_local(rtc_ice_agent* agent,
                          const rtc_socket_address* mapped) {
   if (ice_local_for_base(gen, base))
     return;
-  ice_local* l =
-      add_local(agent, gen, base, RTC_CANDIDATE_RELAY, &base->address, server);
+  ice_local* l = add_local(agent, gen, base, RTC_CANDIDATE_RELAY,
+                           &base->address, server, RTC_TCP_TYPE_NONE);
   if (!l)
     return;
   rtc_ice_relay_foundation(&base->address, server, protocol, l->c.foundation);
@@ -288,6 +303,50 @@ void ice_add_relay_local(rtc_ice_agent* agent,
   }
   announce(agent, gen, l);
   ice_pair_local_added(agent, gen, l);
+}
+
+/* RFC 6544 §5.1: the TCP host candidates of a UDP host base (same address,
+ * same mDNS name): a passive one on a listener's port and an active one.
+ * Server-reflexive TCP candidates are not gathered (browsers do not: a
+ * NAT's TCP mapping is per connection, so a STUN server's answer says
+ * nothing about the next one), nor are simultaneous-open (`so`) ones. */
+static void gather_tcp(rtc_ice_agent* agent,
+                       ice_generation* gen,
+                       ice_base* base) {
+  if (base->tcp_unavailable)
+    return;
+  rtc_error err = ice_tcp_listen(agent, base);
+  if (err != RTC_OK) {
+    /* A factory without TCP: no TCP candidates on this base, and no new
+     * attempt. Otherwise (no port, no memory) none in this generation. */
+    if (err == RTC_ERR_NOT_SUPPORTED)
+      base->tcp_unavailable = true;
+    else
+      RTC_LOG(WARNING, "ICE: no TCP listener: %s", rtc_error_name(err));
+    return;
+  }
+  rtc_socket_address passive = base->address;
+  rtc_socket_address bound;
+  if (rtc_stream_listener_local_address(base->tcp_listener, &bound) != RTC_OK)
+    return;
+  passive.port = bound.port;
+  /* RFC 6544 §4.5: "the port of an active candidate ... MUST be set to 9,
+   * the discard port". */
+  rtc_socket_address active = base->address;
+  active.port = 9;
+  const struct {
+    rtc_tcp_type type;
+    const rtc_socket_address* address;
+  } kinds[] = {{RTC_TCP_TYPE_ACTIVE, &active},
+               {RTC_TCP_TYPE_PASSIVE, &passive}};
+  for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+    ice_local* l = add_local(agent, gen, base, RTC_CANDIDATE_HOST,
+                             kinds[i].address, NULL, kinds[i].type);
+    if (!l)
+      return;
+    announce(agent, gen, l);
+    ice_pair_local_added(agent, gen, l);
+  }
 }
 
 static void start_srflx(rtc_ice_agent* agent,
@@ -333,12 +392,14 @@ rtc_error ice_gather_start(rtc_ice_agent* agent, ice_generation* gen) {
      * candidate is gathered: never under the relay policy. */
     if (agent->config.obfuscate_host_addresses && !base->mdns_name[0])
       make_name(agent, base);
-    ice_local* host =
-        add_local(agent, gen, base, RTC_CANDIDATE_HOST, &base->address, NULL);
+    ice_local* host = add_local(agent, gen, base, RTC_CANDIDATE_HOST,
+                                &base->address, NULL, RTC_TCP_TYPE_NONE);
     if (!host)
       continue;
     announce(agent, gen, host);
     ice_pair_local_added(agent, gen, host);
+    if (agent->config.tcp_candidates)
+      gather_tcp(agent, gen, base);
     for (size_t s = 0; s < agent->stun_server_count; s++) {
       /* A server is asked from the bases that can reach it: same family,
        * and loopback only from loopback. */
@@ -413,7 +474,7 @@ void ice_srflx_response(rtc_ice_agent* agent,
   }
   if (!redundant && mapped.family == base->address.family) {
     ice_local* l = add_local(agent, gen, base, RTC_CANDIDATE_SRFLX, &mapped,
-                             &tx->destination);
+                             &tx->destination, RTC_TCP_TYPE_NONE);
     if (l)
       announce(agent, gen, l);
   }

@@ -866,6 +866,12 @@ TEST_F(StatsTest, ConnectedReportHasEveryMandatoryMember) {
       ASSERT_NE(it, MandatoryMembers().end()) << "unknown type";
       for (const Member& member : it->second) {
         const Json* v = o.Find(member.name);
+        // webrtc-stats: currentRoundTripTime exists once a response gave
+        // a sample; a pair never checked (an ICE-TCP pair once a UDP one
+        // was selected) has none.
+        if (!v && strcmp(member.name, "currentRoundTripTime") == 0 &&
+            Num(&o, "responsesReceived") == 0)
+          continue;
         ASSERT_NE(v, nullptr) << member.name << " missing";
         EXPECT_EQ(v->kind, member.kind)
             << member.name << " is a " << KindName(v->kind);

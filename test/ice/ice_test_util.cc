@@ -58,7 +58,8 @@ void OnCandidate(void* user, const rtc_candidate* candidate) {
   }
   Notify(user);
   IcePeer* other = self->other;
-  if (!self->trickle || !other)
+  if (!self->trickle || !other ||
+      (candidate && self->signal_filter && !self->signal_filter(*candidate)))
     return;
   if (!candidate) {
     PostTo(
@@ -110,11 +111,16 @@ void OnPacket(void* user, const uint8_t* data, size_t size, int64_t) {
   Notify(user);
 }
 
+void OnWritable(void* user) {
+  Self(user)->writable_count++;
+  Notify(user);
+}
+
 }  // namespace
 
 const rtc_ice_agent_observer IcePeer::kObserver = {
     OnGatheringState, OnCandidate, OnCandidateError, OnState,
-    OnSelectedPair,   OnPacket,    nullptr,
+    OnSelectedPair,   OnPacket,    OnWritable,
 };
 
 rtc_error IcePeer::Create(const rtc_ice_agent_config& config) {

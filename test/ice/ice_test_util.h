@@ -32,6 +32,9 @@ struct IcePeer {
   // Trickle local candidates to `other` (after signaling_delay_us).
   bool trickle = true;
   int64_t signaling_delay_us = 0;
+  // When set: only the candidates it accepts are trickled (all of them are
+  // still recorded in `candidates`).
+  std::function<bool(const rtc_candidate&)> signal_filter;
 
   std::vector<rtc_candidate> candidates;
   bool end_of_candidates = false;
@@ -42,6 +45,7 @@ struct IcePeer {
   int selected_count = 0;
   int64_t selected_at_us = -1;
   rtc_ice_pair_info selected;
+  int writable_count = 0;  // on_writable calls
   std::vector<std::string> received;
   std::function<void(const std::string&)> on_packet;
   // Called after every observer callback (on the agent's queue).

@@ -1776,6 +1776,10 @@ size_t rtc_sim_host_socket_count(const rtc_sim_host* host) {
   return n;
 }
 
+size_t rtc_sim_host_tcp_socket_count(const rtc_sim_host* host) {
+  return host->tcp_sockets;
+}
+
 void rtc_sim_network_get_stats(const rtc_sim_network* net, rtc_sim_stats* out) {
   *out = net->stats;
 }

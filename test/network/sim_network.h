@@ -137,6 +137,9 @@ void rtc_sim_host_set_link(rtc_sim_host* host,
 void rtc_sim_host_get_stats(const rtc_sim_host* host, rtc_sim_stats* out);
 /* How many of the host's sockets are open (tests of close() use it). */
 size_t rtc_sim_host_socket_count(const rtc_sim_host* host);
+/* How many of its TCP sockets are open: listeners, and both ends of
+ * connections (an accepted end counts from the caller's connect). */
+size_t rtc_sim_host_tcp_socket_count(const rtc_sim_host* host);
 /* Counters for the whole network. */
 void rtc_sim_network_get_stats(const rtc_sim_network* net, rtc_sim_stats* out);
 

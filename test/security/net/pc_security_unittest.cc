@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -242,6 +244,12 @@ TEST_F(PcSecurityTest, IP03_EveryPeerConnectionGetsItsOwnMdnsName) {
   names_of_new_pc(&first);
   names_of_new_pc(&second);
   names_of_new_pc(&third);
+  // One name a connection: the UDP host candidate's, which its ICE-TCP
+  // candidates (RFC 6544, active and passive) carry too.
+  for (auto* names : {&first, &second, &third}) {
+    std::sort(names->begin(), names->end());
+    names->erase(std::unique(names->begin(), names->end()), names->end());
+  }
   ASSERT_EQ(first.size(), 1u);
   ASSERT_EQ(second.size(), 1u);
   ASSERT_EQ(third.size(), 1u);
@@ -306,15 +314,43 @@ TEST_F(PcSecurityTest, IP08_PeerConnectionsOfAContextShareOneMdnsLimit) {
 
 // The host candidates a new connection of a_'s context gathers with
 // `config`.
-std::vector<std::string> HostCandidates(const std::string& sdp) {
+// The UDP host candidates of an SDP. Each comes with two ICE-TCP ones
+// (active, passive) of the same address or mDNS name, which expose
+// nothing more: tests of what is exposed count the UDP ones and check
+// that the TCP ones add no address or name (TcpHostsAddNothing).
+std::vector<std::string> HostCandidates(const std::string& sdp,
+                                        const char* protocol = " udp ") {
   std::vector<std::string> out;
   std::istringstream lines(sdp);
   for (std::string line; std::getline(lines, line);) {
     if (line.rfind("a=candidate:", 0) == 0 &&
-        line.find(" typ host") != std::string::npos)
+        line.find(" typ host") != std::string::npos &&
+        line.find(protocol) != std::string::npos)
       out.push_back(line);
   }
   return out;
+}
+
+// The connection address (5th field) of a candidate line.
+std::string ConnectionAddress(const std::string& line) {
+  std::istringstream fields(line);
+  std::string field;
+  for (int i = 0; i < 5 && fields >> field; i++) {
+  }
+  return field;
+}
+
+// Every TCP host candidate's address or name is one a UDP host candidate
+// has, and there are two of them (active, passive) for each.
+void ExpectTcpHostsAddNothing(const std::string& sdp) {
+  std::vector<std::string> udp = HostCandidates(sdp);
+  std::vector<std::string> tcp = HostCandidates(sdp, " tcp ");
+  EXPECT_EQ(tcp.size(), 2 * udp.size()) << sdp;
+  std::set<std::string> known;
+  for (const auto& line : udp)
+    known.insert(ConnectionAddress(line));
+  for (const auto& line : tcp)
+    EXPECT_EQ(known.count(ConnectionAddress(line)), 1u) << line;
 }
 
 // RFC 8828 §6 and the security checklist: "Default for pages without
@@ -334,7 +370,9 @@ TEST_F(PcSecurityTest, IP10_DefaultConfigurationSignalsOneHostPerFamily) {
     ASSERT_EQ(rtc_sim_host_add_address(a_.host, &addr), RTC_OK);
   }
   auto gather = [&](const rtc_configuration& config) {
-    return HostCandidates(GatheredOffer(a_, config));
+    std::string sdp = GatheredOffer(a_, config);
+    ExpectTcpHostsAddNothing(sdp);
+    return HostCandidates(sdp);
   };
   rtc_configuration config;
   rtc_configuration_init(&config);
