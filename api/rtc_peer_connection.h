@@ -117,6 +117,9 @@ typedef struct rtc_configuration {
   /* rtcbox, for embedders (not in RTCConfiguration): */
   rtc_ip_handling_policy ip_handling;
   bool obfuscate_host_addresses; /* default true */
+  /* ICE-TCP host candidates (RFC 6544), as browsers gather them: default
+   * true. */
+  bool tcp_candidates;
   rtc_interface_filter interfaces;
 } rtc_configuration;
 

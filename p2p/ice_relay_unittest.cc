@@ -14,6 +14,11 @@
 
 namespace {
 
+// Every socket of a host: UDP, TCP connections and listeners.
+size_t AllSockets(const rtc_sim_host* host) {
+  return rtc_sim_host_socket_count(host) + rtc_sim_host_tcp_socket_count(host);
+}
+
 using rtc_test::IcePeer;
 
 constexpr int64_t kSec = RTC_US_PER_SEC;
@@ -50,7 +55,7 @@ class IceRelayTest : public rtc_test::IceSimFixture {
     for (IcePeer* p : {&a_, &b_})
       DestroyPeer(*p);
     OnQueue(helper_queue_, [&] { rtc_sim_turn_server_destroy(turn_); });
-    EXPECT_EQ(rtc_sim_host_socket_count(turn_host_), 0u);
+    EXPECT_EQ(AllSockets(turn_host_), 0u);
     IceSimFixture::TearDown();
   }
 
@@ -270,8 +275,8 @@ TEST_F(IceRelayTest, DestroyDeallocatesOverUdpAndTcp) {
   EXPECT_EQ(s.allocations_alive, 0u);
   EXPECT_EQ(s.deallocated, 4u);
   EXPECT_EQ(s.expired, 0u);
-  EXPECT_EQ(rtc_sim_host_socket_count(ha), 0u);
-  EXPECT_EQ(rtc_sim_host_socket_count(hb), 0u);
+  EXPECT_EQ(AllSockets(ha), 0u);
+  EXPECT_EQ(AllSockets(hb), 0u);
 }
 
 // RFC 8828 mode 4: no UDP socket at all; TURN over UDP is skipped, TURN

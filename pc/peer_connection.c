@@ -86,6 +86,7 @@ void rtc_configuration_init(rtc_configuration* config) {
    * page may capture (Chromium's rule) chooses mode 1. */
   config->ip_handling = RTC_IP_HANDLING_DEFAULT_ROUTE;
   config->obfuscate_host_addresses = true;
+  config->tcp_candidates = true;
   rtc_interface_filter_init(&config->interfaces);
 }
 
@@ -1403,6 +1404,7 @@ rtc_error rtc_peer_connection_create(
   a->config.ice.transport_policy = config->ice_transport_policy;
   a->config.ice.ip_handling = config->ip_handling;
   a->config.ice.obfuscate_host_addresses = config->obfuscate_host_addresses;
+  a->config.ice.tcp_candidates = config->tcp_candidates;
   a->config.ice.interfaces = config->interfaces;
   a->config.ice.mdns_group = rtc_context_mdns_group(context);
   rtc_mdns_group_ref(a->config.ice.mdns_group);

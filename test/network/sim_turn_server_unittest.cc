@@ -24,6 +24,11 @@
 
 namespace {
 
+// Every socket of a host: UDP, TCP connections and listeners.
+size_t AllSockets(const rtc_sim_host* host) {
+  return rtc_sim_host_socket_count(host) + rtc_sim_host_tcp_socket_count(host);
+}
+
 constexpr int64_t kMs = 1000;
 constexpr int64_t kSec = RTC_US_PER_SEC;
 constexpr int64_t kMin = 60 * kSec;
@@ -495,7 +500,7 @@ class SimTurnServerTest : public ::testing::Test {
     peers_.clear();
     DestroyServer();
     rtc_sim_time_run_until_idle(time_);
-    EXPECT_EQ(rtc_sim_host_socket_count(turn_host_), 0u);
+    EXPECT_EQ(AllSockets(turn_host_), 0u);
     rtc_sim_network_destroy(net_);
     rtc_task_queue_destroy(queue_);
     rtc_sim_time_destroy(time_);
@@ -627,7 +632,7 @@ TEST_F(SimTurnServerTest, AllocatesOverUdpAfterA401) {
   EXPECT_EQ(s.allocations_alive, 1u);
   EXPECT_EQ(s.tcp_allocations, 0u);
   // The server's UDP socket, its listener, and the relay.
-  EXPECT_EQ(rtc_sim_host_socket_count(turn_host_), 3u);
+  EXPECT_EQ(AllSockets(turn_host_), 3u);
 }
 
 TEST_F(SimTurnServerTest, AllocatesOverTcpAfterA401) {
@@ -643,7 +648,7 @@ TEST_F(SimTurnServerTest, AllocatesOverTcpAfterA401) {
   EXPECT_EQ(s.tcp_allocations, 1u);
   EXPECT_EQ(s.tcp_connections, 1u);
   // UDP socket, listener, the accepted connection, the relay.
-  EXPECT_EQ(rtc_sim_host_socket_count(turn_host_), 4u);
+  EXPECT_EQ(AllSockets(turn_host_), 4u);
 }
 
 // XOR-MAPPED-ADDRESS is the client's address as the server sees it: the
@@ -667,7 +672,7 @@ TEST_F(SimTurnServerTest, WrongPasswordFailsWith401) {
   rtc_sim_turn_stats s = Stats();
   EXPECT_EQ(s.unauthorized, 2u);  // the challenge and the wrong key
   EXPECT_EQ(s.allocations, 0u);
-  EXPECT_EQ(rtc_sim_host_socket_count(turn_host_), 2u);
+  EXPECT_EQ(AllSockets(turn_host_), 2u);
 }
 
 TEST_F(SimTurnServerTest, UnknownUserFailsWith401AndOtherUsersAllocate) {
@@ -764,12 +769,12 @@ TEST_F(SimTurnServerTest, UnrefreshedAllocationExpiresAndStopsRelaying) {
   Advance(1 * kSec);
   EXPECT_EQ(c.frozen_packets, 1u);  // a Data indication
   EXPECT_EQ(Stats().to_clients, 1u);
-  EXPECT_EQ(rtc_sim_host_socket_count(turn_host_), 3u);
+  EXPECT_EQ(AllSockets(turn_host_), 3u);
   Advance(allocated_at + 121 * kSec - rtc_sim_time_now_us(time_));
   rtc_sim_turn_stats s = Stats();
   EXPECT_EQ(s.expired, 1u);
   EXPECT_EQ(s.allocations_alive, 0u);
-  EXPECT_EQ(rtc_sim_host_socket_count(turn_host_), 2u);  // relay closed
+  EXPECT_EQ(AllSockets(turn_host_), 2u);  // relay closed
   p.SendTo(c.relayed, "after");
   Advance(1 * kSec);
   EXPECT_EQ(c.frozen_packets, 1u);
@@ -928,13 +933,13 @@ TEST_F(SimTurnServerTest, ClosingTheConnectionDeletesTheAllocation) {
   Client& c =
       NewClient(AddHost(nullptr, "203.0.113.7"), RTC_TURN_FRAMING_STREAM);
   ASSERT_TRUE(Allocate(c));
-  EXPECT_EQ(rtc_sim_host_socket_count(turn_host_), 4u);
+  EXPECT_EQ(AllSockets(turn_host_), 4u);
   c.DropConnection();
   ASSERT_TRUE(
       RunUntil([&] { return Stats().allocations_alive == 0; }, 5 * kSec));
   EXPECT_EQ(Stats().deallocated, 1u);
   rtc_sim_time_run_until_idle(time_);
-  EXPECT_EQ(rtc_sim_host_socket_count(turn_host_), 2u);
+  EXPECT_EQ(AllSockets(turn_host_), 2u);
 }
 
 // --- Deallocation, silence, destruction ---
@@ -961,7 +966,7 @@ TEST_F(SimTurnServerTest, CloseDeallocatesOverUdpAndTcp) {
   EXPECT_EQ(s.deallocated, 2u);
   EXPECT_EQ(s.allocations_alive, 0u);
   // UDP socket, listener, and the (still open) TCP connection.
-  EXPECT_EQ(rtc_sim_host_socket_count(turn_host_), 3u);
+  EXPECT_EQ(AllSockets(turn_host_), 3u);
 }
 
 TEST_F(SimTurnServerTest, SilentServerTimesTheClientOut) {
@@ -980,9 +985,9 @@ TEST_F(SimTurnServerTest, SilentServerTimesTheClientOut) {
 }
 
 TEST_F(SimTurnServerTest, DestroyReleasesEverySocket) {
-  EXPECT_EQ(rtc_sim_host_socket_count(turn_host_), 0u);
+  EXPECT_EQ(AllSockets(turn_host_), 0u);
   CreateServer();
-  EXPECT_EQ(rtc_sim_host_socket_count(turn_host_), 2u);
+  EXPECT_EQ(AllSockets(turn_host_), 2u);
   rtc_sim_host* h = AddHost(nullptr, "203.0.113.7");
   Client& u = NewClient(h, RTC_TURN_FRAMING_DATAGRAM);
   Client& t1 = NewClient(h, RTC_TURN_FRAMING_STREAM);
@@ -994,9 +999,9 @@ TEST_F(SimTurnServerTest, DestroyReleasesEverySocket) {
   u.Bind(p.address);
   Advance(1 * kSec);
   // 2 + 2 connections + 3 relays.
-  EXPECT_EQ(rtc_sim_host_socket_count(turn_host_), 7u);
+  EXPECT_EQ(AllSockets(turn_host_), 7u);
   DestroyServer();
-  EXPECT_EQ(rtc_sim_host_socket_count(turn_host_), 0u);
+  EXPECT_EQ(AllSockets(turn_host_), 0u);
   rtc_sim_time_run_until_idle(time_);
   Advance(1 * kSec);
   // The TCP clients saw their connections close, and lost the allocation.
@@ -1217,7 +1222,7 @@ TEST_F(SimTurnServerTest, MalformedInputIsDroppedNeverCrashes) {
               RTC_OK);
   }
   ASSERT_TRUE(RunUntil([&] { return tcp.connected; }, 5 * kSec));
-  EXPECT_EQ(rtc_sim_host_socket_count(turn_host_), 3u);
+  EXPECT_EQ(AllSockets(turn_host_), 3u);
   {
     ScopedOnQueue on(queue_);
     const uint8_t junk[] = {0xC0, 0xFF, 0xEE, 0x00, 1, 2, 3, 4};
@@ -1231,7 +1236,7 @@ TEST_F(SimTurnServerTest, MalformedInputIsDroppedNeverCrashes) {
     rtc_stream_socket_destroy(socket);
   }
   rtc_sim_time_run_until_idle(time_);
-  EXPECT_EQ(rtc_sim_host_socket_count(turn_host_), 2u);
+  EXPECT_EQ(AllSockets(turn_host_), 2u);
   // Still alive.
   RawResponse binding = Ask(raw, RawRequest(RTC_STUN_METHOD_BINDING, ""));
   EXPECT_EQ(binding.klass, RTC_STUN_CLASS_SUCCESS);
