@@ -5,14 +5,73 @@
 #ifndef P2P_SYSTEM_FACTORY_INTERNAL_H_
 #define P2P_SYSTEM_FACTORY_INTERNAL_H_
 
+#include <netdb.h>
+#ifndef __cplusplus
 #include <stdatomic.h>
+#endif
 
 #include "p2p/socket_factory.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* dns_resolver.c: the factory's name resolver (one per factory). */
+typedef struct rtc_system_resolver rtc_system_resolver;
+
+/* The C files' view (the tests use only the functions below). */
+#ifndef __cplusplus
 typedef struct rtc_system_factory {
   rtc_socket_factory base; /* first */
   atomic_int live_sockets; /* sockets and listeners not yet destroyed */
+  rtc_system_resolver* resolver;
 } rtc_system_factory;
+#endif
+
+/* At most this many getaddrinfo() calls run at once per factory, each on
+ * its own worker thread (started on first need, joined by the factory's
+ * destroy); further lookups wait in a queue. */
+#define RTC_SYSTEM_RESOLVER_THREADS 4
+/* At most this many lookups per factory, waiting or running (a cancelled
+ * lookup whose getaddrinfo() is still running counts): beyond it,
+ * resolve fails with RTC_ERR_WOULD_BLOCK. */
+#define RTC_SYSTEM_RESOLVER_MAX_LOOKUPS 32
+
+rtc_error rtc_system_resolver_create(rtc_system_resolver** out);
+/* Joins the worker threads: waits for getaddrinfo() calls under way. Every
+ * request must have been answered or cancelled. NULL is ignored. */
+void rtc_system_resolver_destroy(rtc_system_resolver* resolver);
+/* The factory's `resolve`. */
+rtc_error rtc_system_resolve(rtc_socket_factory* factory,
+                             rtc_task_queue* queue,
+                             const char* host,
+                             rtc_address_family family,
+                             rtc_resolve_callback callback,
+                             void* user,
+                             rtc_resolve_request** out);
+
+/* For tests (p2p/dns_unittest.cc): replaces getaddrinfo()/freeaddrinfo(),
+ * before the factory's first lookup. Any thread. */
+typedef int (*rtc_getaddrinfo_fn)(const char* node,
+                                  const char* service,
+                                  const struct addrinfo* hints,
+                                  struct addrinfo** res);
+typedef void (*rtc_freeaddrinfo_fn)(struct addrinfo* res);
+void rtc_system_socket_factory_set_getaddrinfo(rtc_socket_factory* factory,
+                                               rtc_getaddrinfo_fn lookup,
+                                               rtc_freeaddrinfo_fn release);
+
+typedef struct rtc_system_resolver_stats {
+  size_t waiting;      /* lookups waiting for a worker */
+  size_t running;      /* getaddrinfo() calls under way */
+  size_t peak_running; /* the most at once so far */
+  size_t threads;      /* worker threads started */
+  size_t requests;     /* requests neither answered nor cancelled */
+} rtc_system_resolver_stats;
+
+/* Any thread; a snapshot. */
+void rtc_system_socket_factory_resolver_stats(rtc_socket_factory* factory,
+                                              rtc_system_resolver_stats* out);
 
 /* tcp_socket.c: the factory's connect_tcp and listen_tcp. */
 rtc_error rtc_system_connect_tcp(rtc_socket_factory* factory,
@@ -28,5 +87,9 @@ rtc_error rtc_system_listen_tcp(rtc_socket_factory* factory,
                                 const rtc_stream_listener_observer* observer,
                                 void* user,
                                 rtc_stream_listener** out);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif
 
 #endif  // P2P_SYSTEM_FACTORY_INTERNAL_H_

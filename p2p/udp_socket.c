@@ -1195,6 +1195,7 @@ static const rtc_socket_factory_vtable kSystemFactoryVtable = {
     .create_multicast_udp = sys_create_multicast_udp,
     .connect_tcp = rtc_system_connect_tcp,
     .listen_tcp = rtc_system_listen_tcp,
+    .resolve = rtc_system_resolve,
 };
 
 rtc_error rtc_system_socket_factory_create(rtc_socket_factory** out) {
@@ -1204,6 +1205,11 @@ rtc_error rtc_system_socket_factory_create(rtc_socket_factory** out) {
     return RTC_ERR_NO_MEMORY;
   f->base.vtable = &kSystemFactoryVtable;
   atomic_init(&f->live_sockets, 0);
+  rtc_error err = rtc_system_resolver_create(&f->resolver);
+  if (err != RTC_OK) {
+    rtc_free(f);
+    return err;
+  }
   *out = &f->base;
   return RTC_OK;
 }
@@ -1215,5 +1221,6 @@ void rtc_system_socket_factory_destroy(rtc_socket_factory* factory) {
   RTC_DCHECK_MSG(atomic_load(&f->live_sockets) == 0,
                  "%d sockets outlive their factory",
                  atomic_load(&f->live_sockets));
+  rtc_system_resolver_destroy(f->resolver);
   rtc_free(f);
 }

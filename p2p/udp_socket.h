@@ -12,6 +12,10 @@
  * default-route address is found by connecting a UDP socket to a public
  * address, which sends nothing.
  *
+ * Names are resolved with getaddrinfo() (AI_ADDRCONFIG) on up to four
+ * worker threads per factory, at most 32 lookups at a time
+ * (p2p/socket_factory.h, "Name resolution").
+ *
  * Threads: the factory may be used from any thread; each socket lives on
  * its queue.
  */
@@ -27,7 +31,9 @@ extern "C" {
 
 /* Errors: RTC_ERR_NO_MEMORY. (out: transfer full) */
 rtc_error rtc_system_socket_factory_create(rtc_socket_factory** out);
-/* Sockets it made must be destroyed first. NULL is ignored. */
+/* Sockets it made must be destroyed first, and its name lookups answered
+ * or cancelled; waits for the worker threads, so for getaddrinfo() calls
+ * of cancelled lookups still under way. NULL is ignored. */
 void rtc_system_socket_factory_destroy(rtc_socket_factory* factory);
 
 #ifdef __cplusplus

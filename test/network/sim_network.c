@@ -84,6 +84,7 @@
 #include "rtc_base/random.h"
 #include "rtc_base/safety_flag.h"
 #include "rtc_base/task_queue.h"
+#include "test/network/sim_dns_internal.h"
 
 #define DEFAULT_MAPPING_TIMEOUT_US (120 * 1000 * 1000LL)
 #define DEFAULT_QUEUE_BYTES (64 * 1024)
@@ -157,6 +158,7 @@ struct rtc_sim_network {
   rtc_sim_stats stats;
   rtc_sim_capture_fn capture;
   void* capture_user;
+  rtc_sim_dns* dns; /* sim_dns.c */
 };
 
 struct sim_socket {
@@ -1559,6 +1561,17 @@ static rtc_error host_listen_tcp(rtc_socket_factory* factory,
   return RTC_OK;
 }
 
+static rtc_error host_resolve(rtc_socket_factory* factory,
+                              rtc_task_queue* queue,
+                              const char* name,
+                              rtc_address_family family,
+                              rtc_resolve_callback callback,
+                              void* user,
+                              rtc_resolve_request** out) {
+  return rtc_sim_dns_resolve(host_from_factory(factory)->net->dns, queue, name,
+                             family, callback, user, out);
+}
+
 static const rtc_socket_factory_vtable kSimFactoryVtable = {
     .list_interfaces = host_list_interfaces,
     .default_route_address = host_default_route_address,
@@ -1566,6 +1579,7 @@ static const rtc_socket_factory_vtable kSimFactoryVtable = {
     .create_multicast_udp = host_create_multicast_udp,
     .connect_tcp = host_connect_tcp,
     .listen_tcp = host_listen_tcp,
+    .resolve = host_resolve,
 };
 
 /* --- Public API --- */
@@ -1597,8 +1611,14 @@ rtc_error rtc_sim_network_create(rtc_sim_time* time,
   rtc_sim_network* net = rtc_calloc(1, sizeof(*net));
   if (!net)
     return RTC_ERR_NO_MEMORY;
-  rtc_error err = rtc_sim_time_create_queue(time, "sim_network", &net->queue);
+  rtc_error err = rtc_sim_dns_create(&net->dns);
   if (err != RTC_OK) {
+    rtc_free(net);
+    return err;
+  }
+  err = rtc_sim_time_create_queue(time, "sim_network", &net->queue);
+  if (err != RTC_OK) {
+    rtc_sim_dns_destroy(net->dns);
     rtc_free(net);
     return err;
   }
@@ -1630,7 +1650,22 @@ void rtc_sim_network_destroy(rtc_sim_network* net) {
   }
   rtc_free(net->hosts);
   rtc_free(net->nats);
+  rtc_sim_dns_destroy(net->dns);
   rtc_free(net);
+}
+
+rtc_error rtc_sim_network_add_dns_name(rtc_sim_network* net,
+                                       const char* name,
+                                       const rtc_socket_address* ip) {
+  return rtc_sim_dns_add(net->dns, name, ip);
+}
+
+void rtc_sim_network_set_dns_delay(rtc_sim_network* net, int64_t delay_us) {
+  rtc_sim_dns_set_delay(net->dns, delay_us);
+}
+
+uint64_t rtc_sim_network_dns_query_count(const rtc_sim_network* net) {
+  return rtc_sim_dns_query_count(net->dns);
 }
 
 rtc_error rtc_sim_network_add_nat(rtc_sim_network* net,

@@ -21,8 +21,8 @@
  * Link conditions apply per host, to its packets in each direction (the
  * "access link"): a packet from A to B takes A's uplink then B's downlink.
  *
- * Threads: one (the test's, driving the rtc_sim_time). Sockets must live on
- * queues of the same rtc_sim_time.
+ * Threads: one (the test's, driving the rtc_sim_time). Sockets (and name
+ * lookups) must live on queues of the same rtc_sim_time.
  */
 #ifndef TEST_NETWORK_SIM_NETWORK_H_
 #define TEST_NETWORK_SIM_NETWORK_H_
@@ -142,6 +142,28 @@ size_t rtc_sim_host_socket_count(const rtc_sim_host* host);
 size_t rtc_sim_host_tcp_socket_count(const rtc_sim_host* host);
 /* Counters for the whole network. */
 void rtc_sim_network_get_stats(const rtc_sim_network* net, rtc_sim_stats* out);
+
+/* DNS. The hosts' factories resolve names (rtc_socket_factory_resolve)
+ * from this table, for every host alike: `name` gets `ip` (port ignored)
+ * as one more address; a name may have several, answered in the order
+ * added (IPv6 and IPv4 as added), filtered by the family asked for, at most
+ * RTC_RESOLVE_MAX_ADDRESSES. Names compare without case and without a
+ * final dot. A lookup is answered after the DNS delay on the request's
+ * queue; unknown names (or none of the family) with RTC_ERR_NOT_FOUND.
+ * IP literals and ".invalid" names are answered by the wrapper, without a
+ * lookup. Errors: RTC_ERR_INVALID_ARGUMENT (not a name
+ * rtc_resolve_check_host accepts as a name to look up, or `ip` not IPv4 or
+ * IPv6), RTC_ERR_NO_MEMORY. (name: transfer none, copied) */
+rtc_error rtc_sim_network_add_dns_name(rtc_sim_network* net,
+                                       const char* name,
+                                       const rtc_socket_address* ip);
+/* The simulated time every lookup takes: default 5 ms. Negative: lookups
+ * never answer (a DNS server that does not reply), until cancelled. Applies
+ * to lookups made from then on. */
+void rtc_sim_network_set_dns_delay(rtc_sim_network* net, int64_t delay_us);
+/* How many names the hosts' factories have been asked to look up (IP
+ * literals and ".invalid" names, answered by the wrapper, do not count). */
+uint64_t rtc_sim_network_dns_query_count(const rtc_sim_network* net);
 
 /* A capture of every datagram a socket sends (what a pcap on the sender's
  * interface would show), called as it is sent, before link conditions or
