@@ -33,7 +33,8 @@
 
 struct ice_relay {
   rtc_ice_agent* agent;
-  rtc_ice_turn_server server;
+  rtc_ice_turn_server server;    /* its address resolved when named */
+  rtc_socket_address configured; /* the address as configured */
   /* The host base that reaches the server (its socket carries UDP), or
    * NULL for a stream from the wildcard address (mode 4: no UDP sockets). */
   ice_base* via;
@@ -50,6 +51,9 @@ struct ice_relay {
   bool blocked; /* a send was refused: on_writable owed */
   bool stream_ended;
   char stream_error[128];
+
+  /* The lookup of the server's name, while it runs. */
+  rtc_resolve_request* dns;
 
   /* The generation whose gathering waits for the allocation. */
   ice_generation* waiting;
@@ -115,10 +119,7 @@ static void record_failure(ice_relay* relay, int code, const char* text) {
 static void report_failure(ice_relay* relay) {
   rtc_ice_agent* agent = relay->agent;
   relay->failure_pending = false;
-  char server[RTC_SOCKET_ADDRESS_STRLEN];
-  rtc_socket_address_format(&relay->server.address, server, sizeof(server));
-  RTC_LOG(WARNING, "ICE: TURN server %s (%s) failed: %d %s", server,
-          rtc_ice_relay_protocol_name(relay->server.protocol),
+  RTC_LOG(WARNING, "ICE: TURN server %s failed: %d %s", relay->server.url,
           relay->failure_code, relay->failure_text);
   ice_generation* gen = relay->waiting;
   if (!gen)
@@ -495,6 +496,8 @@ static const rtc_stream_socket_observer kStreamObserver = {
 
 static void relay_free(ice_relay* relay) {
   rtc_timer_stop(&relay->timer);
+  rtc_resolve_request_cancel(relay->dns);
+  relay->dns = NULL;
   if (relay->via && relay->server.protocol == RTC_ICE_RELAY_UDP &&
       relay->via->udp_relay_count > 0)
     relay->via->udp_relay_count--;
@@ -526,17 +529,15 @@ static ice_base* via_base(rtc_ice_agent* agent,
   return any;
 }
 
-/* Makes the allocation for `server` and starts it; failures to start are
- * recorded (reported by relay_process). */
+/* Makes the allocation's client for `server` (not started). */
 static ice_relay* relay_create(rtc_ice_agent* agent,
-                               const rtc_ice_turn_server* server,
-                               ice_base* via) {
+                               const rtc_ice_turn_server* server) {
   ice_relay* relay = rtc_calloc(1, sizeof(*relay));
   if (!relay)
     return NULL;
   relay->agent = agent;
   relay->server = *server;
-  relay->via = via;
+  relay->configured = server->address;
   rtc_timer_init(&relay->timer, agent->queue, on_timer, relay);
   rtc_turn_client_config config;
   rtc_turn_client_config_init(&config);
@@ -551,11 +552,20 @@ static ice_relay* relay_create(rtc_ice_agent* agent,
     rtc_free(relay);
     return NULL;
   }
+  return relay;
+}
+
+/* Starts the allocation on the server's address, from `via`; failures to
+ * start are recorded (reported by relay_process). */
+static void relay_connect(ice_relay* relay, ice_base* via) {
+  rtc_ice_agent* agent = relay->agent;
+  const rtc_ice_turn_server* server = &relay->server;
+  relay->via = via;
   if (server->protocol == RTC_ICE_RELAY_UDP) {
     via->udp_relay_count++;
     if (rtc_turn_client_start(relay->client, ice_now(agent)) != RTC_OK)
       record_failure(relay, 701, "TURN allocation could not start");
-    return relay;
+    return;
   }
   if (server->protocol == RTC_ICE_RELAY_TLS) {
     rtc_tls_stream_config tls;
@@ -570,7 +580,7 @@ static ice_relay* relay_create(rtc_ice_agent* agent,
                      err == RTC_ERR_NOT_FOUND
                          ? "TLS: no CA certificates to verify the server"
                          : "TLS could not start");
-      return relay;
+      return;
     }
   }
   rtc_socket_address local;
@@ -591,13 +601,13 @@ static ice_relay* relay_create(rtc_ice_agent* agent,
              rtc_error_name(err));
     record_failure(relay, 701, text);
   }
-  return relay;
 }
 
-static bool same_server(const rtc_ice_turn_server* a,
-                        const rtc_ice_turn_server* b) {
-  return rtc_socket_address_equal(&a->address, &b->address) &&
-         a->protocol == b->protocol && strcmp(a->username, b->username) == 0 &&
+static bool same_server(const ice_relay* relay, const rtc_ice_turn_server* b) {
+  const rtc_ice_turn_server* a = &relay->server;
+  return rtc_socket_address_equal(&relay->configured, &b->address) &&
+         a->address.port == b->address.port && a->protocol == b->protocol &&
+         strcmp(a->username, b->username) == 0 &&
          strcmp(a->password, b->password) == 0 &&
          strcmp(a->server_name, b->server_name) == 0;
 }
@@ -625,6 +635,77 @@ static ice_relay* udp_relay_of(rtc_ice_agent* agent,
   return NULL;
 }
 
+static const char kNoLocalAddress[] = "no local address of the server's family";
+
+/* Whether an allocation may go to `address`, and from which host base
+ * (*via; NULL for a stream from the wildcard address). NULL when it may;
+ * otherwise why not. */
+static const char* usable(rtc_ice_agent* agent,
+                          const rtc_socket_address* address,
+                          rtc_ice_relay_protocol protocol,
+                          ice_base** via) {
+  *via = NULL;
+  if (!turn_server_allowed(address))
+    return "not allowed (port or address)";
+  bool udp = protocol == RTC_ICE_RELAY_UDP;
+  if (udp && agent->config.ip_handling == RTC_IP_HANDLING_RELAY_ONLY)
+    return "no UDP under RFC 8828 mode 4";
+  *via = via_base(agent, address);
+  if (udp && !*via)
+    return kNoLocalAddress;
+  /* Its datagrams could not be told from the other's. */
+  if (udp && udp_relay_of(agent, *via, address))
+    return "that server is already used over UDP";
+  return NULL;
+}
+
+/* The server's name resolved (through the socket factory: the broker's,
+ * in a sandbox): the first address the allocation may use. */
+static void on_resolved(void* user, const rtc_resolve_result* result) {
+  ice_relay* relay = user;
+  rtc_ice_agent* agent = relay->agent;
+  relay->dns = NULL;
+  if (result->error != RTC_OK) {
+    char text[128];
+    snprintf(text, sizeof(text), "TURN host lookup failed (%s)",
+             rtc_error_name(result->error));
+    record_failure(relay, 701, text);
+    relay_process(relay);
+    return;
+  }
+  const char* why = "no address";
+  for (size_t i = 0; i < result->count; i++) {
+    rtc_socket_address address = result->addresses[i];
+    address.port = relay->server.address.port;
+    ice_base* via = NULL;
+    why = usable(agent, &address, relay->server.protocol, &via);
+    if (!why) {
+      relay->server.address = address;
+      relay_connect(relay, via);
+      relay_process(relay);
+      return;
+    }
+  }
+  char text[128];
+  snprintf(text, sizeof(text), "TURN server address unusable: %s", why);
+  record_failure(relay, 701, text);
+  relay_process(relay);
+}
+
+static void start_lookup(ice_relay* relay) {
+  rtc_ice_agent* agent = relay->agent;
+  rtc_error err = rtc_socket_factory_resolve(
+      agent->factory, agent->queue, relay->server.server_name, RTC_AF_UNSPEC,
+      on_resolved, relay, &relay->dns);
+  if (err != RTC_OK) {
+    relay->dns = NULL;
+    char text[128];
+    snprintf(text, sizeof(text), "TURN host lookup failed (%s)",
+             rtc_error_name(err));
+    record_failure(relay, 701, text);
+  }
+}
+
 static void wait_for(ice_relay* relay, ice_generation* gen) {
   ice_generation* before = relay->waiting;
   if (before == gen)
@@ -645,7 +726,7 @@ void ice_relays_gather(rtc_ice_agent* agent, ice_generation* gen) {
     ice_relay* relay = NULL;
     for (size_t i = 0; i < agent->relay_count && !relay; i++) {
       ice_relay* r = agent->relays[i];
-      if (!r->failed && same_server(&r->server, server))
+      if (!r->failed && same_server(r, server))
         relay = r;
     }
     if (relay) {
@@ -657,53 +738,42 @@ void ice_relays_gather(rtc_ice_agent* agent, ice_generation* gen) {
       }
       continue;
     }
-    if (!turn_server_allowed(&server->address)) {
-      RTC_LOG(WARNING, "ICE: TURN server %s not allowed (port or address)",
-              server->url);
-      continue;
-    }
-    ice_base* via = via_base(agent, &server->address);
-    bool udp = server->protocol == RTC_ICE_RELAY_UDP;
-    if (udp && agent->config.ip_handling == RTC_IP_HANDLING_RELAY_ONLY) {
-      RTC_LOG(INFO, "ICE: no UDP under RFC 8828 mode 4: %s ignored",
-              server->url);
-      continue;
-    }
-    if (udp && via && udp_relay_of(agent, via, &server->address)) {
-      /* Its datagrams could not be told from the other's. */
-      RTC_LOG(WARNING, "ICE: %s: that server is already used over UDP",
-              server->url);
-      continue;
-    }
-    if (!via && udp) {
-      /* No socket of the server's family (a stream needs none: the
-       * kernel picks its source): the server cannot be reached
-       * (webrtc-pc: 701). */
-      RTC_LOG(WARNING, "ICE: no local address can reach TURN server %s",
-              server->url);
-      if (gen == agent->current) {
-        ice_event e = {.kind = ICE_EVENT_CANDIDATE_ERROR};
-        e.u.error.server = server->address;
-        snprintf(e.u.error.url, sizeof(e.u.error.url), "%s", server->url);
-        e.u.error.error_code = 701;
-        snprintf(e.u.error.error_text, sizeof(e.u.error.error_text),
-                 "no local address of the server's family");
-        ice_emit(agent, &e);
+    bool by_name = server->address.family == RTC_AF_UNSPEC;
+    ice_base* via = NULL;
+    if (!by_name) {
+      const char* why = usable(agent, &server->address, server->protocol, &via);
+      if (why) {
+        RTC_LOG(WARNING, "ICE: TURN server %s: %s", server->url, why);
+        /* No socket of the server's family: it cannot be reached
+         * (webrtc-pc: 701). The other refusals are policy: silent. */
+        if (why == kNoLocalAddress && gen == agent->current) {
+          ice_event e = {.kind = ICE_EVENT_CANDIDATE_ERROR};
+          e.u.error.server = server->address;
+          snprintf(e.u.error.url, sizeof(e.u.error.url), "%s", server->url);
+          e.u.error.error_code = 701;
+          snprintf(e.u.error.error_text, sizeof(e.u.error.error_text), "%s",
+                   why);
+          ice_emit(agent, &e);
+        }
+        continue;
       }
-      continue;
     }
     if (agent->relay_count == ICE_MAX_RELAYS) {
       RTC_LOG(WARNING, "ICE: too many TURN allocations; %s ignored",
               server->url);
       continue;
     }
-    relay = relay_create(agent, server, via);
+    relay = relay_create(agent, server);
     if (!relay) {
       RTC_LOG(ERROR, "ICE: out of memory for a TURN allocation");
       continue;
     }
     agent->relays[agent->relay_count++] = relay;
     wait_for(relay, gen);
+    if (by_name)
+      start_lookup(relay);
+    else
+      relay_connect(relay, via);
     /* A failure to start is reported now (events are queued). */
     if (relay->failure_pending)
       report_failure(relay);

@@ -376,4 +376,47 @@ TEST_F(IceRelayTest, RestartReusesTheAllocation) {
   EXPECT_EQ(Stats().allocations, 2u);
 }
 
+// A TURN server named in the URL: the agents resolve it through their
+// socket factory (the broker's, in a sandbox) when they gather, and a
+// name that does not resolve ends in a 701 for that server.
+TEST_F(IceRelayTest, TurnServerNamesAreResolvedWhenGathering) {
+  rtc_socket_address ip = Ip(kTurnIp);
+  ASSERT_EQ(rtc_sim_network_add_dns_name(net_, "turn.sim.test", &ip), RTC_OK);
+  rtc_sim_host* ha = HostBehindNat("203.0.113.1", "192.168.1.10", false);
+  rtc_sim_host* hb = HostBehindNat("203.0.113.2", "10.0.0.10", false);
+  std::vector<rtc_ice_turn_server> servers;
+  for (const char* name : {"turn.sim.test", "nowhere.sim.test"}) {
+    for (rtc_ice_relay_protocol protocol :
+         {RTC_ICE_RELAY_UDP, RTC_ICE_RELAY_TCP}) {
+      rtc_ice_turn_server s = Server(protocol);
+      rtc_socket_address_clear(&s.address);
+      s.address.port = 3478;
+      snprintf(s.server_name, sizeof(s.server_name), "%s", name);
+      snprintf(s.url, sizeof(s.url), "turn:%s?transport=%s", name,
+               rtc_ice_relay_protocol_name(protocol));
+      servers.push_back(s);
+    }
+  }
+  MakePeers(ha, hb, servers, RTC_ICE_POLICY_RELAY);
+  Start();
+  ASSERT_TRUE(BothConnected(30 * kSec));
+  ASSERT_TRUE(RunUntil(
+      [&] { return a_.end_of_candidates && b_.end_of_candidates; }, 5 * kSec));
+  for (IcePeer* p : {&a_, &b_}) {
+    EXPECT_TRUE(AllRelayed(*p, 0));
+    EXPECT_EQ(p->candidates.size(), 2u) << "a relay over UDP and one over TCP";
+    ASSERT_EQ(p->candidate_errors.size(), 2u) << p->name;
+    for (const rtc_ice_candidate_error& e : p->candidate_errors) {
+      EXPECT_EQ(e.error_code, 701);
+      EXPECT_NE(std::string(e.url).find("nowhere.sim.test"), std::string::npos);
+      EXPECT_NE(std::string(e.error_text).find("lookup"), std::string::npos)
+          << e.error_text;
+    }
+  }
+  EXPECT_TRUE(Delivers(a_, b_, "\x17 to a server found by name"));
+  EXPECT_EQ(rtc_sim_network_dns_query_count(net_), 8u)
+      << "two names, two transports, two peers";
+  EXPECT_EQ(Stats().allocations, 4u);
+}
+
 }  // namespace

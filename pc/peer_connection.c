@@ -110,11 +110,6 @@ static bool turn_server_from_url(const rtc_ice_url* url,
                         ? RTC_ICE_RELAY_TCP
                         : RTC_ICE_RELAY_UDP;
   }
-  if (!url->host_is_ip) {
-    RTC_LOG(WARNING, "TURN server names are not resolved yet: %s ignored",
-            text);
-    return false;
-  }
   if (strlen(server->username) >= sizeof(out->username) ||
       strlen(server->credential) >= sizeof(out->password) ||
       strlen(text) >= sizeof(out->url)) {
@@ -122,7 +117,14 @@ static bool turn_server_from_url(const rtc_ice_url* url,
             text);
     return false;
   }
-  out->address = url->address;
+  if (url->host_is_ip) {
+    out->address = url->address;
+  } else {
+    /* A name: the ICE agents resolve it when they gather (through the
+     * socket factory), and TLS verifies the certificate against it. */
+    rtc_socket_address_clear(&out->address);
+    out->address.port = url->port;
+  }
   snprintf(out->username, sizeof(out->username), "%s", server->username);
   snprintf(out->password, sizeof(out->password), "%s", server->credential);
   snprintf(out->server_name, sizeof(out->server_name), "%s", url->host);
