@@ -236,11 +236,17 @@ static const uint16_t kBadPorts[] = {
     5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
 };
 
-bool ice_address_prohibited(const rtc_socket_address* to) {
+bool ice_port_prohibited(uint16_t port) {
   for (size_t i = 0; i < sizeof(kBadPorts) / sizeof(kBadPorts[0]); i++) {
-    if (to->port == kBadPorts[i])
+    if (port == kBadPorts[i])
       return true;
   }
+  return false;
+}
+
+bool ice_address_prohibited(const rtc_socket_address* to) {
+  if (ice_port_prohibited(to->port))
+    return true;
   /* Multicast and broadcast destinations: a check would reach every host
    * of a LAN, or the mDNS group (ICE-09). */
   if (rtc_socket_address_is_multicast(to))

@@ -331,6 +331,11 @@ void ice_schedule_transactions(rtc_ice_agent* agent);
  * "administratively prohibited"): Fetch's bad ports, multicast and
  * broadcast addresses. */
 bool ice_address_prohibited(const rtc_socket_address* to);
+/* Fetch's bad ports (ICE-09), whatever the address. */
+bool ice_port_prohibited(uint16_t port);
+/* ICE-TCP connects to no port below 1024 but 80 and 443, nor to a bad
+ * port (ice_tcp.c). */
+bool ice_tcp_port_allowed(uint16_t port);
 /* Sends a STUN message; to a prohibited destination, drops it silently. */
 rtc_error ice_send_stun(ice_base* base,
                         const rtc_socket_address* to,

@@ -382,6 +382,12 @@ rtc_error ice_add_remote(rtc_ice_agent* agent,
    * implementations); nothing connects to it, so it is kept unpaired (it
    * shows in the remote candidates) and its name is not resolved. */
   bool active = tcp && c->tcp_type == RTC_TCP_TYPE_ACTIVE;
+  /* A passive candidate we would never connect to (a port of another
+   * protocol, a bad port) is ignored at once, as one of an unsupported
+   * kind: no pair, no state change (as browsers do: WPT
+   * RTCPeerConnection-addTcpIceCandidate). */
+  if (tcp && !active && !ice_tcp_port_allowed(c->address.port))
+    return RTC_OK;
   if (c->ufrag[0] && gen->has_remote_credentials &&
       strcmp(c->ufrag, gen->remote_ufrag) != 0)
     return RTC_OK;

@@ -374,10 +374,14 @@ rtc_error ice_tcp_send(ice_base* base,
  * (ICE-09), and, since a page chooses both the port and much of what is
  * written (the ufrag in every check), ports below 1024 but 80 and 443,
  * where other protocols listen (as for TURN servers). */
+bool ice_tcp_port_allowed(uint16_t port) {
+  return (port >= 1024 || port == 80 || port == 443) &&
+         !ice_port_prohibited(port);
+}
+
 static bool connect_allowed(const rtc_socket_address* to) {
-  if (to->port < 1024 && to->port != 80 && to->port != 443)
-    return false;
-  return !ice_address_prohibited(to) && !rtc_socket_address_is_any(to);
+  return ice_tcp_port_allowed(to->port) && !ice_address_prohibited(to) &&
+         !rtc_socket_address_is_any(to);
 }
 
 static bool has_active_pair(const ice_generation* gen,
