@@ -84,6 +84,7 @@ void ice_generation_free(rtc_ice_agent* agent, ice_generation* gen) {
   if (!gen)
     return;
   ice_relays_forget_generation(agent, gen);
+  ice_stun_lookups_cancel(agent, gen);
   /* Transactions that point into this generation go first. */
   ice_transaction** link = &agent->transactions;
   while (*link) {
@@ -541,6 +542,16 @@ const rtc_packet_socket_observer kIceSocketObserver = {
 
 /* --- Lifecycle --- */
 
+static void set_stun_names(rtc_ice_agent* agent,
+                           const rtc_ice_server_name* names,
+                           size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    agent->stun_names[i] = names[i];
+    agent->stun_names[i].host[sizeof(names[i].host) - 1] = '\0';
+  }
+  agent->stun_name_count = count;
+}
+
 static rtc_error set_turn_servers(rtc_ice_agent* agent,
                                   const rtc_ice_turn_server* servers,
                                   size_t count) {
@@ -584,7 +595,9 @@ rtc_error rtc_ice_agent_create(rtc_socket_factory* factory,
       config->stun_server_count > RTC_ICE_MAX_STUN_SERVERS ||
       (config->stun_server_count && !config->stun_servers) ||
       config->turn_server_count > RTC_ICE_MAX_TURN_SERVERS ||
-      (config->turn_server_count && !config->turn_servers))
+      (config->turn_server_count && !config->turn_servers) ||
+      config->stun_server_name_count > RTC_ICE_MAX_STUN_SERVERS ||
+      (config->stun_server_name_count && !config->stun_server_names))
     return RTC_ERR_INVALID_ARGUMENT;
   rtc_ice_agent* agent = rtc_calloc(1, sizeof(*agent));
   if (!agent)
@@ -599,6 +612,9 @@ rtc_error rtc_ice_agent_create(rtc_socket_factory* factory,
   for (size_t i = 0; i < config->stun_server_count; i++)
     agent->stun_servers[i] = config->stun_servers[i];
   agent->stun_server_count = config->stun_server_count;
+  set_stun_names(agent, config->stun_server_names,
+                 config->stun_server_name_count);
+  agent->config.stun_server_names = NULL;
   rtc_error err =
       set_turn_servers(agent, config->turn_servers, config->turn_server_count);
   if (err != RTC_OK)
@@ -819,17 +835,22 @@ rtc_error rtc_ice_agent_set_gathering_config(
     rtc_ice_transport_policy policy,
     const rtc_socket_address* stun_servers,
     size_t stun_server_count,
+    const rtc_ice_server_name* stun_server_names,
+    size_t stun_server_name_count,
     const rtc_ice_turn_server* turn_servers,
     size_t turn_server_count) {
   RTC_DCHECK(rtc_task_queue_is_current(agent->queue));
   if (stun_server_count > RTC_ICE_MAX_STUN_SERVERS ||
       (stun_server_count && !stun_servers) ||
+      stun_server_name_count > RTC_ICE_MAX_STUN_SERVERS ||
+      (stun_server_name_count && !stun_server_names) ||
       turn_server_count > RTC_ICE_MAX_TURN_SERVERS ||
       (turn_server_count && !turn_servers))
     return RTC_ERR_INVALID_ARGUMENT;
   rtc_error err = set_turn_servers(agent, turn_servers, turn_server_count);
   if (err != RTC_OK)
     return err;
+  set_stun_names(agent, stun_server_names, stun_server_name_count);
   agent->config.transport_policy = policy;
   for (size_t i = 0; i < stun_server_count; i++)
     agent->stun_servers[i] = stun_servers[i];

@@ -136,6 +136,13 @@ void rtc_ice_relay_foundation(const rtc_socket_address* relayed,
 #define RTC_ICE_TURN_PASSWORD_SIZE 257
 #define RTC_ICE_SERVER_NAME_SIZE 254 /* a DNS name or an IP literal */
 
+/* A STUN server named in its URL: looked up (through the socket factory)
+ * when a gathering starts. */
+typedef struct rtc_ice_server_name {
+  char host[RTC_ICE_SERVER_NAME_SIZE];
+  uint16_t port;
+} rtc_ice_server_name;
+
 /* One TURN server: a plain value (copied wherever it goes). */
 typedef struct rtc_ice_turn_server {
   rtc_socket_address address; /* IP and port */
@@ -169,6 +176,10 @@ typedef struct rtc_ice_agent_config {
    * RTC_ICE_MAX_STUN_SERVERS). */
   const rtc_socket_address* stun_servers;
   size_t stun_server_count;
+  /* STUN servers by name (transfer none: copied; at most
+   * RTC_ICE_MAX_STUN_SERVERS). */
+  const rtc_ice_server_name* stun_server_names;
+  size_t stun_server_name_count;
   /* TURN servers (transfer none: copied; at most
    * RTC_ICE_MAX_TURN_SERVERS). */
   const rtc_ice_turn_server* turn_servers;
@@ -313,6 +324,8 @@ rtc_error rtc_ice_agent_set_gathering_config(
     rtc_ice_transport_policy policy,
     const rtc_socket_address* stun_servers,
     size_t stun_server_count,
+    const rtc_ice_server_name* stun_server_names,
+    size_t stun_server_name_count,
     const rtc_ice_turn_server* turn_servers,
     size_t turn_server_count);
 

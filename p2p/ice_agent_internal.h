@@ -208,7 +208,6 @@ struct ice_transaction {
   ice_pair* pair;      /* CHECK, CONSENT */
   bool use_candidate;  /* CHECK */
   rtc_ice_role role;   /* the role the request claimed */
-  size_t server_index; /* SRFLX */
   ice_generation* gen; /* SRFLX: whose candidates it gathers */
 };
 
@@ -239,7 +238,10 @@ struct rtc_ice_agent {
   rtc_ice_agent_config config;
   rtc_socket_address stun_servers[RTC_ICE_MAX_STUN_SERVERS];
   size_t stun_server_count;
-  rtc_ice_turn_server* turn_servers; /* [turn_server_count] */
+  rtc_ice_server_name stun_names[RTC_ICE_MAX_STUN_SERVERS];
+  size_t stun_name_count;
+  struct ice_stun_lookup* stun_lookups; /* running, for any generation */
+  rtc_ice_turn_server* turn_servers;    /* [turn_server_count] */
   size_t turn_server_count;
   char* tls_ca_file; /* or NULL */
   /* One allocation per TURN server (kept across generations). */
@@ -359,6 +361,8 @@ void ice_srflx_failed(rtc_ice_agent* agent,
                       const char* text);
 void ice_gather_check_done(rtc_ice_agent* agent, ice_generation* gen);
 void ice_bases_destroy(rtc_ice_agent* agent);
+/* Cancels the STUN server lookups of `gen` (NULL: all of them). */
+void ice_stun_lookups_cancel(rtc_ice_agent* agent, const ice_generation* gen);
 ice_local* ice_local_for_base(ice_generation* gen, const ice_base* base);
 /* The relayed candidate of an allocation (its base) for `gen`: announced
  * and paired. */

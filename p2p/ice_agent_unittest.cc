@@ -219,6 +219,35 @@ TEST_F(IceSimTest, DeadStunServerGivesError701AndGatheringStillCompletes) {
   EXPECT_EQ(Udp(a_.candidates).size(), 1u);
 }
 
+// STUN servers named in their URLs are looked up through the socket
+// factory when gathering starts (the broker's, in a sandbox); a name that
+// does not resolve is a 701, and gathering still completes.
+TEST_F(IceSimTest, StunServerNamesAreResolvedWhenGathering) {
+  rtc_socket_address ip = Ip("198.51.100.1");
+  ASSERT_EQ(rtc_sim_network_add_dns_name(net_, "stun.sim.test", &ip), RTC_OK);
+  rtc_sim_host* host = AddHost(Nat::kPort, "203.0.113.1", "192.168.1.10");
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  rtc_ice_server_name names[2] = {};
+  snprintf(names[0].host, sizeof(names[0].host), "stun.sim.test");
+  snprintf(names[1].host, sizeof(names[1].host), "nowhere.sim.test");
+  names[0].port = names[1].port = 3478;
+  config.stun_server_names = names;
+  config.stun_server_name_count = 2;
+  MakePeer(a_, "a", host, config);
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, 5 * kSec));
+  EXPECT_EQ(stun_.requests(), 1);
+  bool srflx = false;
+  for (const rtc_candidate& c : a_.candidates)
+    srflx |= c.type == RTC_CANDIDATE_SRFLX &&
+             ContainsIp(rtc_test::AddressString(c.address), "203.0.113.1");
+  EXPECT_TRUE(srflx);
+  ASSERT_EQ(a_.candidate_errors.size(), 1u);
+  EXPECT_EQ(a_.candidate_errors[0].error_code, 701);
+  EXPECT_STREQ(a_.candidate_errors[0].url, "stun:nowhere.sim.test:3478");
+  EXPECT_EQ(rtc_sim_network_dns_query_count(net_), 2u);
+}
+
 TEST_F(IceSimTest, ICE08_RelayPolicyGathersNothingWithoutRelays) {
   rtc_sim_host* host = AddHost(Nat::kNone, "203.0.113.1", nullptr);
   rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING);
@@ -285,8 +314,8 @@ TEST_F(IceSimTest, ChangedPolicyAppliesFromTheNextGatheringPhase) {
     a_.candidates.clear();
     a_.end_of_candidates = false;
     OnQueue(a_.queue, [&] {
-      ASSERT_EQ(rtc_ice_agent_set_gathering_config(a_.agent, policy, servers,
-                                                   count, nullptr, 0),
+      ASSERT_EQ(rtc_ice_agent_set_gathering_config(
+                    a_.agent, policy, servers, count, nullptr, 0, nullptr, 0),
                 RTC_OK);
       ASSERT_EQ(rtc_ice_agent_restart(a_.agent, nullptr, nullptr), RTC_OK);
       ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
@@ -304,9 +333,10 @@ TEST_F(IceSimTest, ChangedPolicyAppliesFromTheNextGatheringPhase) {
   // More than 8 servers: refused.
   rtc_socket_address many[9] = {};
   OnQueue(a_.queue, [&] {
-    EXPECT_EQ(rtc_ice_agent_set_gathering_config(a_.agent, RTC_ICE_POLICY_ALL,
-                                                 many, 9, nullptr, 0),
-              RTC_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(
+        rtc_ice_agent_set_gathering_config(a_.agent, RTC_ICE_POLICY_ALL, many,
+                                           9, nullptr, 0, nullptr, 0),
+        RTC_ERR_INVALID_ARGUMENT);
   });
 }
 
@@ -348,9 +378,10 @@ TEST_F(IceSimTest, ORG07_RelayFirstThenAllGathersHostCandidates) {
   EXPECT_TRUE(a_.candidates.empty());
   a_.end_of_candidates = false;
   OnQueue(a_.queue, [&] {
-    ASSERT_EQ(rtc_ice_agent_set_gathering_config(a_.agent, RTC_ICE_POLICY_ALL,
-                                                 nullptr, 0, nullptr, 0),
-              RTC_OK);
+    ASSERT_EQ(
+        rtc_ice_agent_set_gathering_config(a_.agent, RTC_ICE_POLICY_ALL,
+                                           nullptr, 0, nullptr, 0, nullptr, 0),
+        RTC_OK);
     ASSERT_EQ(rtc_ice_agent_restart(a_.agent, nullptr, nullptr), RTC_OK);
     ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
   });
@@ -888,9 +919,10 @@ TEST_F(IceSimTest, ARestartThatCanFindNoPairFails) {
   ASSERT_TRUE(BothConnected(10 * kSec));
   a_.end_of_candidates = b_.end_of_candidates = false;
   OnQueue(a_.queue, [&] {
-    ASSERT_EQ(rtc_ice_agent_set_gathering_config(a_.agent, RTC_ICE_POLICY_RELAY,
-                                                 nullptr, 0, nullptr, 0),
-              RTC_OK);
+    ASSERT_EQ(
+        rtc_ice_agent_set_gathering_config(a_.agent, RTC_ICE_POLICY_RELAY,
+                                           nullptr, 0, nullptr, 0, nullptr, 0),
+        RTC_OK);
     ASSERT_EQ(rtc_ice_agent_restart(a_.agent, nullptr, nullptr), RTC_OK);
   });
   OnQueue(b_.queue, [&] {

@@ -352,13 +352,11 @@ static void gather_tcp(rtc_ice_agent* agent,
 static void start_srflx(rtc_ice_agent* agent,
                         ice_generation* gen,
                         ice_base* base,
-                        size_t server_index) {
-  const rtc_socket_address* server = &agent->stun_servers[server_index];
+                        const rtc_socket_address* server) {
   ice_transaction* tx = ice_transaction_new(agent, ICE_TX_SRFLX, base, server);
   if (!tx)
     return;
   tx->gen = gen;
-  tx->server_index = server_index;
   rtc_stun_builder b;
   rtc_stun_builder_init(&b, tx->message, sizeof(tx->message),
                         RTC_STUN_BINDING_REQUEST, tx->id);
@@ -371,6 +369,125 @@ static void start_srflx(rtc_ice_agent* agent,
   /* RFC 8489 §6.2.1 with Rc = 5 and a 9.5 s cap (see the header). */
   ice_transaction_start(agent, tx, ICE_SRFLX_TRANSMISSIONS, ICE_MIN_RTO_US,
                         ICE_SRFLX_TIMEOUT_US);
+}
+
+/* A STUN server is asked from the host bases that can reach it: same
+ * family, and loopback only from loopback. */
+static void srflx_from_bases(rtc_ice_agent* agent,
+                             ice_generation* gen,
+                             const rtc_socket_address* server) {
+  for (size_t i = 0; i < agent->base_count; i++) {
+    ice_base* base = &agent->bases[i];
+    if (base->socket && !base->relay && !base->tcp &&
+        ice_local_for_base(gen, base) &&
+        server->family == base->address.family &&
+        rtc_socket_address_is_loopback(server) ==
+            rtc_socket_address_is_loopback(&base->address))
+      start_srflx(agent, gen, base, server);
+  }
+}
+
+/* --- STUN servers by name --- */
+
+typedef struct ice_stun_lookup {
+  struct ice_stun_lookup* next;
+  rtc_ice_agent* agent;
+  ice_generation* gen;
+  rtc_ice_server_name name;
+  rtc_resolve_request* request;
+} ice_stun_lookup;
+
+static void stun_lookup_unlink(rtc_ice_agent* agent, ice_stun_lookup* l) {
+  for (ice_stun_lookup** link = &agent->stun_lookups; *link;
+       link = &(*link)->next) {
+    if (*link == l) {
+      *link = l->next;
+      return;
+    }
+  }
+}
+
+static void stun_name_failed(rtc_ice_agent* agent,
+                             ice_generation* gen,
+                             const rtc_ice_server_name* name,
+                             rtc_error error) {
+  RTC_LOG(WARNING, "ICE: STUN server %s not resolved: %s", name->host,
+          rtc_error_name(error));
+  if (gen != agent->current)
+    return;
+  /* webrtc-pc icecandidateerror: 701 when the server cannot be reached. */
+  ice_event e = {.kind = ICE_EVENT_CANDIDATE_ERROR};
+  snprintf(e.u.error.url, sizeof(e.u.error.url), "stun:%s:%u", name->host,
+           (unsigned)name->port);
+  e.u.error.error_code = 701;
+  snprintf(e.u.error.error_text, sizeof(e.u.error.error_text),
+           "STUN host lookup failed (%s)", rtc_error_name(error));
+  ice_emit(agent, &e);
+}
+
+static void on_stun_resolved(void* user, const rtc_resolve_result* result) {
+  ice_stun_lookup* l = user;
+  rtc_ice_agent* agent = l->agent;
+  ice_generation* gen = l->gen;
+  stun_lookup_unlink(agent, l);
+  if (result->error != RTC_OK) {
+    stun_name_failed(agent, gen, &l->name, result->error);
+  } else {
+    /* The first address of each family: one request per base. */
+    bool seen4 = false, seen6 = false;
+    for (size_t i = 0; i < result->count; i++) {
+      rtc_socket_address server = result->addresses[i];
+      bool* seen = server.family == RTC_AF_INET ? &seen4 : &seen6;
+      if (*seen)
+        continue;
+      *seen = true;
+      server.port = l->name.port;
+      if (!ice_address_prohibited(&server))
+        srflx_from_bases(agent, gen, &server);
+    }
+  }
+  rtc_free(l);
+  if (gen->pending_srflx > 0)
+    gen->pending_srflx--;
+  ice_gather_check_done(agent, gen);
+  ice_emit_state_changes(agent);
+  ice_flush_events(agent);
+}
+
+static void start_stun_lookups(rtc_ice_agent* agent, ice_generation* gen) {
+  for (size_t i = 0; i < agent->stun_name_count; i++) {
+    ice_stun_lookup* l = rtc_calloc(1, sizeof(*l));
+    if (!l)
+      return;
+    l->agent = agent;
+    l->gen = gen;
+    l->name = agent->stun_names[i];
+    rtc_error err = rtc_socket_factory_resolve(
+        agent->factory, agent->queue, l->name.host, RTC_AF_UNSPEC,
+        on_stun_resolved, l, &l->request);
+    if (err != RTC_OK) {
+      stun_name_failed(agent, gen, &l->name, err);
+      rtc_free(l);
+      continue;
+    }
+    l->next = agent->stun_lookups;
+    agent->stun_lookups = l;
+    gen->pending_srflx++;
+  }
+}
+
+void ice_stun_lookups_cancel(rtc_ice_agent* agent, const ice_generation* gen) {
+  ice_stun_lookup** link = &agent->stun_lookups;
+  while (*link) {
+    ice_stun_lookup* l = *link;
+    if (!gen || l->gen == gen) {
+      *link = l->next;
+      rtc_resolve_request_cancel(l->request);
+      rtc_free(l);
+    } else {
+      link = &l->next;
+    }
+  }
 }
 
 rtc_error ice_gather_start(rtc_ice_agent* agent, ice_generation* gen) {
@@ -407,9 +524,11 @@ rtc_error ice_gather_start(rtc_ice_agent* agent, ice_generation* gen) {
       if (server->family == base->address.family &&
           rtc_socket_address_is_loopback(server) ==
               rtc_socket_address_is_loopback(&base->address))
-        start_srflx(agent, gen, base, s);
+        start_srflx(agent, gen, base, server);
     }
   }
+  if (!relay_only)
+    start_stun_lookups(agent, gen);
   ice_relays_gather(agent, gen);
   ice_gather_check_done(agent, gen);
   ice_checks_kick(agent);

@@ -452,6 +452,8 @@ rtc_error pc_network_create(rtc_task_queue* queue,
   net->config.ice.stun_server_count = config->servers.stun_count;
   net->config.ice.turn_servers = net->config.servers.turn;
   net->config.ice.turn_server_count = config->servers.turn_count;
+  net->config.ice.stun_server_names = net->config.servers.stun_names;
+  net->config.ice.stun_server_name_count = config->servers.stun_name_count;
   net->events = events;
   net->user = user;
   rtc_certificate_ref(config->certificate);
@@ -462,8 +464,14 @@ rtc_error pc_network_create(rtc_task_queue* queue,
 }
 
 bool pc_ice_servers_equal(const pc_ice_servers* a, const pc_ice_servers* b) {
-  if (a->stun_count != b->stun_count || a->turn_count != b->turn_count)
+  if (a->stun_count != b->stun_count || a->turn_count != b->turn_count ||
+      a->stun_name_count != b->stun_name_count)
     return false;
+  for (size_t i = 0; i < a->stun_name_count; i++) {
+    if (strcmp(a->stun_names[i].host, b->stun_names[i].host) != 0 ||
+        a->stun_names[i].port != b->stun_names[i].port)
+      return false;
+  }
   for (size_t i = 0; i < a->stun_count; i++) {
     if (!rtc_socket_address_equal(&a->stun[i], &b->stun[i]))
       return false;
@@ -490,11 +498,15 @@ void pc_network_set_gathering_config(pc_network* net,
   net->config.ice.stun_server_count = servers->stun_count;
   net->config.ice.turn_servers = net->config.servers.turn;
   net->config.ice.turn_server_count = servers->turn_count;
+  net->config.ice.stun_server_names = net->config.servers.stun_names;
+  net->config.ice.stun_server_name_count = servers->stun_name_count;
   net->config.ice.transport_policy = policy;
   for (size_t i = 0; i < net->transport_count; i++) {
     rtc_ice_agent_set_gathering_config(
         net->transports[i]->ice, policy, net->config.servers.stun,
-        servers->stun_count, net->config.servers.turn, servers->turn_count);
+        servers->stun_count, net->config.servers.stun_names,
+        servers->stun_name_count, net->config.servers.turn,
+        servers->turn_count);
   }
 }
 

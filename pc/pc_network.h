@@ -96,6 +96,8 @@ typedef struct pc_network_events {
 typedef struct pc_ice_servers {
   rtc_socket_address stun[RTC_ICE_MAX_STUN_SERVERS];
   size_t stun_count;
+  rtc_ice_server_name stun_names[RTC_ICE_MAX_STUN_SERVERS];
+  size_t stun_name_count;
   rtc_ice_turn_server turn[RTC_ICE_MAX_TURN_SERVERS];
   size_t turn_count;
 } pc_ice_servers;

@@ -177,8 +177,14 @@ static rtc_error validate_configuration(const rtc_configuration* config,
         continue;
       }
       if (!url.host_is_ip) {
-        RTC_LOG(WARNING, "STUN server names are not resolved yet: %s ignored",
-                server->urls[u]);
+        /* Looked up by the ICE agents when they gather (through the
+         * socket factory). */
+        if (servers->stun_name_count < RTC_ICE_MAX_STUN_SERVERS) {
+          rtc_ice_server_name* n =
+              &servers->stun_names[servers->stun_name_count++];
+          snprintf(n->host, sizeof(n->host), "%s", url.host);
+          n->port = url.port;
+        }
         continue;
       }
       if (servers->stun_count < RTC_ICE_MAX_STUN_SERVERS)
