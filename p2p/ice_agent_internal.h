@@ -361,6 +361,17 @@ void ice_srflx_failed(rtc_ice_agent* agent,
                       const char* text);
 void ice_gather_check_done(rtc_ice_agent* agent, ice_generation* gen);
 void ice_bases_destroy(rtc_ice_agent* agent);
+/* webrtc-pc icecandidateerror for `gen` (nothing unless it is the current
+ * generation): the server (may be NULL), its URL, the STUN code or 701,
+ * the reason, and the local base only when its address is exposed (`base`
+ * NULL: none). */
+void ice_emit_candidate_error(rtc_ice_agent* agent,
+                              const ice_generation* gen,
+                              const rtc_socket_address* server,
+                              const char* url,
+                              int code,
+                              const char* text,
+                              const ice_base* base);
 /* Cancels the STUN server lookups of `gen` (NULL: all of them). */
 void ice_stun_lookups_cancel(rtc_ice_agent* agent, const ice_generation* gen);
 ice_local* ice_local_for_base(ice_generation* gen, const ice_base* base);

@@ -413,16 +413,13 @@ static void stun_name_failed(rtc_ice_agent* agent,
                              rtc_error error) {
   RTC_LOG(WARNING, "ICE: STUN server %s not resolved: %s", name->host,
           rtc_error_name(error));
-  if (gen != agent->current)
-    return;
   /* webrtc-pc icecandidateerror: 701 when the server cannot be reached. */
-  ice_event e = {.kind = ICE_EVENT_CANDIDATE_ERROR};
-  snprintf(e.u.error.url, sizeof(e.u.error.url), "stun:%s:%u", name->host,
-           (unsigned)name->port);
-  e.u.error.error_code = 701;
-  snprintf(e.u.error.error_text, sizeof(e.u.error.error_text),
-           "STUN host lookup failed (%s)", rtc_error_name(error));
-  ice_emit(agent, &e);
+  char url[RTC_ICE_URL_SIZE];
+  char text[128];
+  snprintf(url, sizeof(url), "stun:%s:%u", name->host, (unsigned)name->port);
+  snprintf(text, sizeof(text), "STUN host lookup failed (%s)",
+           rtc_error_name(error));
+  ice_emit_candidate_error(agent, gen, NULL, url, 701, text, NULL);
 }
 
 static void on_stun_resolved(void* user, const rtc_resolve_result* result) {
@@ -604,18 +601,34 @@ void ice_srflx_failed(rtc_ice_agent* agent,
                       ice_transaction* tx,
                       int code,
                       const char* text) {
-  if (tx->gen == agent->current) {
-    ice_event e = {.kind = ICE_EVENT_CANDIDATE_ERROR};
-    e.u.error.server = tx->destination;
-    char server[RTC_SOCKET_ADDRESS_STRLEN];
-    rtc_socket_address_format(&tx->destination, server, sizeof(server));
-    snprintf(e.u.error.url, sizeof(e.u.error.url), "stun:%s", server);
-    e.u.error.error_code = code;
-    snprintf(e.u.error.error_text, sizeof(e.u.error.error_text), "%s", text);
-    /* webrtc-pc: the address is omitted when it is not exposed. */
-    if (!tx->base->mdns_name[0] && tx->base->announce_host)
-      e.u.error.local = tx->base->address;
-    ice_emit(agent, &e);
-  }
+  char server[RTC_SOCKET_ADDRESS_STRLEN];
+  char url[RTC_ICE_URL_SIZE];
+  rtc_socket_address_format(&tx->destination, server, sizeof(server));
+  snprintf(url, sizeof(url), "stun:%s", server);
+  ice_emit_candidate_error(agent, tx->gen, &tx->destination, url, code, text,
+                           tx->base);
   srflx_done(agent, tx);
+}
+
+void ice_emit_candidate_error(rtc_ice_agent* agent,
+                              const ice_generation* gen,
+                              const rtc_socket_address* server,
+                              const char* url,
+                              int code,
+                              const char* text,
+                              const ice_base* base) {
+  if (gen != agent->current)
+    return;
+  ice_event e = {.kind = ICE_EVENT_CANDIDATE_ERROR};
+  if (server)
+    e.u.error.server = *server;
+  snprintf(e.u.error.url, sizeof(e.u.error.url), "%s", url);
+  e.u.error.error_code = code;
+  snprintf(e.u.error.error_text, sizeof(e.u.error.error_text), "%s", text);
+  /* webrtc-pc: the address is given only when it is exposed (a host
+   * candidate signaled as an IP; never under the relay policy). */
+  if (base && !base->mdns_name[0] && base->announce_host &&
+      agent->config.transport_policy != RTC_ICE_POLICY_RELAY)
+    e.u.error.local = base->address;
+  ice_emit(agent, &e);
 }

@@ -125,21 +125,9 @@ static void report_failure(ice_relay* relay) {
   if (!gen)
     return; /* an allocation lost later: its pairs fail by themselves */
   relay->waiting = NULL;
-  if (gen == agent->current) {
-    ice_event e = {.kind = ICE_EVENT_CANDIDATE_ERROR};
-    e.u.error.server = relay->server.address;
-    snprintf(e.u.error.url, sizeof(e.u.error.url), "%s", relay->server.url);
-    e.u.error.error_code = relay->failure_code;
-    snprintf(e.u.error.error_text, sizeof(e.u.error.error_text), "%s",
-             relay->failure_text);
-    /* webrtc-pc: the local address is given only when it is exposed
-     * (a host candidate that was signaled as an IP). */
-    const ice_base* via = relay->via;
-    if (via && !via->mdns_name[0] && via->announce_host &&
-        agent->config.transport_policy != RTC_ICE_POLICY_RELAY)
-      e.u.error.local = via->address;
-    ice_emit(agent, &e);
-  }
+  ice_emit_candidate_error(agent, gen, &relay->server.address,
+                           relay->server.url, relay->failure_code,
+                           relay->failure_text, relay->via);
   if (gen->pending_srflx > 0)
     gen->pending_srflx--;
   ice_gather_check_done(agent, gen);
@@ -294,6 +282,14 @@ static bool relay_process(ice_relay* relay) {
       return false;
   }
   return true;
+}
+
+/* A call that may have added a request (a permission, a channel): the
+ * timer must not fire after its deadline. */
+static void rearm_before(ice_relay* relay) {
+  int64_t next = rtc_turn_client_next_deadline_us(relay->client);
+  if (next != INT64_MAX)
+    rtc_timer_start_before(&relay->timer, next);
 }
 
 static void on_timer(void* arg) {
@@ -606,8 +602,7 @@ static void relay_connect(ice_relay* relay, ice_base* via) {
 static bool same_server(const ice_relay* relay, const rtc_ice_turn_server* b) {
   const rtc_ice_turn_server* a = &relay->server;
   return rtc_socket_address_equal(&relay->configured, &b->address) &&
-         a->address.port == b->address.port && a->protocol == b->protocol &&
-         strcmp(a->username, b->username) == 0 &&
+         a->protocol == b->protocol && strcmp(a->username, b->username) == 0 &&
          strcmp(a->password, b->password) == 0 &&
          strcmp(a->server_name, b->server_name) == 0;
 }
@@ -746,15 +741,9 @@ void ice_relays_gather(rtc_ice_agent* agent, ice_generation* gen) {
         RTC_LOG(WARNING, "ICE: TURN server %s: %s", server->url, why);
         /* No socket of the server's family: it cannot be reached
          * (webrtc-pc: 701). The other refusals are policy: silent. */
-        if (why == kNoLocalAddress && gen == agent->current) {
-          ice_event e = {.kind = ICE_EVENT_CANDIDATE_ERROR};
-          e.u.error.server = server->address;
-          snprintf(e.u.error.url, sizeof(e.u.error.url), "%s", server->url);
-          e.u.error.error_code = 701;
-          snprintf(e.u.error.error_text, sizeof(e.u.error.error_text), "%s",
-                   why);
-          ice_emit(agent, &e);
-        }
+        if (why == kNoLocalAddress)
+          ice_emit_candidate_error(agent, gen, &server->address, server->url,
+                                   701, why, NULL);
         continue;
       }
     }
@@ -777,9 +766,7 @@ void ice_relays_gather(rtc_ice_agent* agent, ice_generation* gen) {
     /* A failure to start is reported now (events are queued). */
     if (relay->failure_pending)
       report_failure(relay);
-    int64_t next = rtc_turn_client_next_deadline_us(relay->client);
-    if (next != INT64_MAX)
-      rtc_timer_start_at(&relay->timer, next);
+    rearm_before(relay);
   }
 }
 
@@ -844,9 +831,7 @@ rtc_error ice_relay_send(ice_relay* relay,
   rtc_error err = rtc_turn_client_send(relay->client, to, data, size,
                                        ice_now(relay->agent));
   /* A send may ask for a permission: its deadline. */
-  int64_t next = rtc_turn_client_next_deadline_us(relay->client);
-  if (next != INT64_MAX)
-    rtc_timer_start_before(&relay->timer, next);
+  rearm_before(relay);
   return err;
 }
 
@@ -862,9 +847,7 @@ void ice_relay_pair_formed(ice_relay* relay, const rtc_socket_address* peer) {
   if (err != RTC_OK)
     RTC_LOG(INFO, "ICE: no TURN permission for a peer: %s",
             rtc_error_name(err));
-  int64_t next = rtc_turn_client_next_deadline_us(relay->client);
-  if (next != INT64_MAX)
-    rtc_timer_start_before(&relay->timer, next);
+  rearm_before(relay);
 }
 
 void ice_relay_pair_valid(ice_relay* relay, const rtc_socket_address* peer) {
@@ -875,7 +858,5 @@ void ice_relay_pair_valid(ice_relay* relay, const rtc_socket_address* peer) {
                                                ice_now(relay->agent), NULL);
   if (err != RTC_OK)
     RTC_LOG(INFO, "ICE: no TURN channel for a peer: %s", rtc_error_name(err));
-  int64_t next = rtc_turn_client_next_deadline_us(relay->client);
-  if (next != INT64_MAX)
-    rtc_timer_start_before(&relay->timer, next);
+  rearm_before(relay);
 }
