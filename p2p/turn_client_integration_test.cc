@@ -32,6 +32,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -150,6 +151,31 @@ struct Endpoint {
     }
   }
 
+  // The local ports this suite has used (per socket type), and the
+  // sockets that hold repeats of them until the suite ends.
+  static std::set<std::pair<int, uint16_t>>& UsedPorts() {
+    static std::set<std::pair<int, uint16_t>> used;
+    return used;
+  }
+  static std::vector<int>& HeldSockets() {
+    static std::vector<int> held;
+    return held;
+  }
+  bool UnusedPort(int socket_fd) const {
+    sockaddr_in local = {};
+    socklen_t len = sizeof(local);
+    getsockname(socket_fd, reinterpret_cast<sockaddr*>(&local), &len);
+    return UsedPorts()
+        .insert({static_cast<int>(framing), ntohs(local.sin_port)})
+        .second;
+  }
+  static void ReleaseHeldSockets() {
+    for (int held : HeldSockets())
+      close(held);
+    HeldSockets().clear();
+    UsedPorts().clear();
+  }
+
   // A socket connected to the server (a new one, or `reuse`).
   bool Connect(uint16_t server_port, int reuse = -1) {
     if (reuse >= 0) {
@@ -161,6 +187,19 @@ struct Endpoint {
       sockaddr_in sin = Loopback(server_port);
       if (connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof(sin)) != 0)
         return false;
+      // coturn keeps an allocation a moment after its deallocation is
+      // answered: a new socket on a port the kernel hands out again at
+      // once would meet it and get a 437 (Allocation Mismatch). No local
+      // port is used twice in the suite; a repeat is held open.
+      while (!UnusedPort(fd)) {
+        HeldSockets().push_back(fd);
+        fd = socket(AF_INET,
+                    framing == RTC_TURN_FRAMING_STREAM ? SOCK_STREAM
+                                                       : SOCK_DGRAM,
+                    0);
+        if (connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof(sin)) != 0)
+          return false;
+      }
       if (framing == RTC_TURN_FRAMING_STREAM) {
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -227,6 +266,7 @@ class TurnCoturnTest : public testing::Test {
   static void TearDownTestSuite() {
     delete coturn_;
     coturn_ = nullptr;
+    Endpoint::ReleaseHeldSockets();
   }
 
   void SetUp() override {
