@@ -31,6 +31,10 @@
  * applies to what is already waiting. */
 #define RELAY_STREAM_BACKLOG (256 * 1024)
 
+/* Allocate requests answered 437 (Allocation Mismatch) that are made
+ * again from another local port: three Allocates in all. */
+#define MAX_MISMATCH_RETRIES 2
+
 struct ice_relay {
   rtc_ice_agent* agent;
   rtc_ice_turn_server server;    /* its address resolved when named */
@@ -41,6 +45,12 @@ struct ice_relay {
   ice_base* base; /* the relayed candidate's base, once allocated */
   rtc_turn_client* client;
   rtc_timer timer;
+  /* UDP after a 437: a socket of its own on via's address (the shared
+   * socket's 5-tuple is taken on the server). NULL while it shares via's. */
+  rtc_packet_socket* own_socket;
+  bool on_via_socket; /* UDP on via's socket (counted in udp_relay_count) */
+  int mismatch_retries;
+  bool mismatch_pending; /* a 437 seen: allocate again from the timer */
 
   /* TCP and TLS. */
   rtc_stream_socket* stream;
@@ -169,11 +179,15 @@ static rtc_error stream_write(ice_relay* relay,
 static rtc_error client_send(void* user, const uint8_t* data, size_t size) {
   ice_relay* relay = user;
   switch (relay->server.protocol) {
-    case RTC_ICE_RELAY_UDP:
-      if (!relay->via || !relay->via->socket)
+    case RTC_ICE_RELAY_UDP: {
+      rtc_packet_socket* socket = relay->own_socket;
+      if (!socket && relay->via)
+        socket = relay->via->socket;
+      if (!socket)
         return RTC_ERR_INVALID_STATE;
-      return rtc_packet_socket_send_to(relay->via->socket, data, size,
+      return rtc_packet_socket_send_to(socket, data, size,
                                        &relay->server.address);
+    }
     case RTC_ICE_RELAY_TCP:
     case RTC_ICE_RELAY_TLS:
       if (relay->stream_ended || !relay->stream)
@@ -201,6 +215,17 @@ static void client_event(void* user, const rtc_turn_event* ev) {
       relay->mapped = ev->mapped;
       break;
     case RTC_TURN_EVENT_FAILED:
+      /* RFC 8656 §7.4: a 437 to an Allocate means the server sees the
+       * 5-tuple in use (an allocation from this port that it still holds:
+       * a port the system handed out again, a NAT's mapping reused); the
+       * client "MAY start a new allocation using a different 5-tuple".
+       * Only before an allocation exists: a 437 to a Refresh means it is
+       * gone. */
+      if (ev->stun_error_code == RTC_STUN_ERROR_ALLOCATION_MISMATCH &&
+          !relay->base && relay->mismatch_retries < MAX_MISMATCH_RETRIES) {
+        relay->mismatch_pending = true;
+        break;
+      }
       failure_from_event(relay, ev);
       break;
     case RTC_TURN_EVENT_DATA: {
@@ -250,8 +275,12 @@ static bool relay_process(ice_relay* relay) {
   }
   if (relay->failure_pending)
     report_failure(relay);
-  int64_t next = relay->client ? rtc_turn_client_next_deadline_us(relay->client)
-                               : INT64_MAX;
+  /* A new allocation after a 437 starts from the timer: sockets are not
+   * replaced inside their own callbacks. */
+  int64_t next = relay->mismatch_pending ? ice_now(agent)
+                 : relay->client
+                     ? rtc_turn_client_next_deadline_us(relay->client)
+                     : INT64_MAX;
   if (next == INT64_MAX)
     rtc_timer_stop(&relay->timer);
   else
@@ -287,13 +316,23 @@ static bool relay_process(ice_relay* relay) {
 /* A call that may have added a request (a permission, a channel): the
  * timer must not fire after its deadline. */
 static void rearm_before(ice_relay* relay) {
+  if (!relay->client)
+    return;
   int64_t next = rtc_turn_client_next_deadline_us(relay->client);
   if (next != INT64_MAX)
     rtc_timer_start_before(&relay->timer, next);
 }
 
+static void allocate_again(ice_relay* relay);
+
 static void on_timer(void* arg) {
   ice_relay* relay = arg;
+  if (relay->mismatch_pending) {
+    relay->mismatch_pending = false;
+    allocate_again(relay);
+    relay_process(relay);
+    return;
+  }
   if (!relay->client)
     return;
   rtc_turn_client_handle_timeout(relay->client, ice_now(relay->agent));
@@ -495,8 +534,9 @@ static void relay_free(ice_relay* relay) {
   rtc_resolve_request_cancel(relay->dns);
   relay->dns = NULL;
   if (relay->via && relay->server.protocol == RTC_ICE_RELAY_UDP &&
-      relay->via->udp_relay_count > 0)
+      relay->on_via_socket && relay->via->udp_relay_count > 0)
     relay->via->udp_relay_count--;
+  rtc_packet_socket_destroy(relay->own_socket);
   rtc_turn_client_destroy(relay->client);
   rtc_tls_stream_destroy(relay->tls);
   rtc_stream_socket_destroy(relay->stream);
@@ -525,6 +565,20 @@ static ice_base* via_base(rtc_ice_agent* agent,
   return any;
 }
 
+static rtc_error create_client(ice_relay* relay) {
+  const rtc_ice_turn_server* server = &relay->server;
+  rtc_turn_client_config config;
+  rtc_turn_client_config_init(&config);
+  config.framing = server->protocol == RTC_ICE_RELAY_UDP
+                       ? RTC_TURN_FRAMING_DATAGRAM
+                       : RTC_TURN_FRAMING_STREAM;
+  config.username = server->username;
+  config.password = server->password;
+  config.relay_family = RTC_AF_INET;
+  return rtc_turn_client_create(&config, &kClientObserver, relay,
+                                &relay->client);
+}
+
 /* Makes the allocation's client for `server` (not started). */
 static ice_relay* relay_create(rtc_ice_agent* agent,
                                const rtc_ice_turn_server* server) {
@@ -535,16 +589,7 @@ static ice_relay* relay_create(rtc_ice_agent* agent,
   relay->server = *server;
   relay->configured = server->address;
   rtc_timer_init(&relay->timer, agent->queue, on_timer, relay);
-  rtc_turn_client_config config;
-  rtc_turn_client_config_init(&config);
-  config.framing = server->protocol == RTC_ICE_RELAY_UDP
-                       ? RTC_TURN_FRAMING_DATAGRAM
-                       : RTC_TURN_FRAMING_STREAM;
-  config.username = server->username;
-  config.password = server->password;
-  config.relay_family = RTC_AF_INET;
-  if (rtc_turn_client_create(&config, &kClientObserver, relay,
-                             &relay->client) != RTC_OK) {
+  if (create_client(relay) != RTC_OK) {
     rtc_free(relay);
     return NULL;
   }
@@ -559,6 +604,7 @@ static void relay_connect(ice_relay* relay, ice_base* via) {
   relay->via = via;
   if (server->protocol == RTC_ICE_RELAY_UDP) {
     via->udp_relay_count++;
+    relay->on_via_socket = true;
     if (rtc_turn_client_start(relay->client, ice_now(agent)) != RTC_OK)
       record_failure(relay, 701, "TURN allocation could not start");
     return;
@@ -597,6 +643,88 @@ static void relay_connect(ice_relay* relay, ice_base* via) {
              rtc_error_name(err));
     record_failure(relay, 701, text);
   }
+}
+
+/* What the server sends to an allocation's own socket; anything else that
+ * arrives there is dropped. */
+static void own_socket_packets(void* user,
+                               rtc_packet_socket* socket,
+                               const rtc_received_packet* packets,
+                               size_t count) {
+  ice_relay* relay = user;
+  (void)socket;
+  for (size_t i = 0; i < count; i++) {
+    if (!rtc_socket_address_equal(&relay->server.address, &packets[i].source))
+      continue;
+    rtc_turn_client_handle_datagram(relay->client, packets[i].data,
+                                    packets[i].size, ice_now(relay->agent));
+    if (!relay_process(relay))
+      return; /* the agent is gone */
+  }
+}
+
+static void own_socket_writable(void* user, rtc_packet_socket* socket) {
+  ice_relay* relay = user;
+  (void)socket;
+  if (relay->base)
+    ice_base_writable(relay->agent, relay->base);
+}
+
+static const rtc_packet_socket_observer kOwnSocketObserver = {
+    .on_packets = own_socket_packets,
+    .on_writable = own_socket_writable,
+};
+
+/* After a 437: a new client, and a new 5-tuple for it (a socket of its
+ * own for UDP, a new connection for TCP and TLS). Failures are recorded. */
+static void allocate_again(ice_relay* relay) {
+  rtc_ice_agent* agent = relay->agent;
+  relay->mismatch_retries++;
+  RTC_LOG(INFO,
+          "ICE: TURN server %s: 437 (Allocation Mismatch): allocating again "
+          "from another port (%d of %d)",
+          relay->server.url, relay->mismatch_retries, MAX_MISMATCH_RETRIES);
+  rtc_turn_client_destroy(relay->client);
+  relay->client = NULL;
+  rtc_tls_stream_destroy(relay->tls);
+  relay->tls = NULL;
+  rtc_stream_socket_destroy(relay->stream);
+  relay->stream = NULL;
+  relay->backlog_size = 0;
+  relay->blocked = false;
+  relay->stream_ended = false;
+  relay->stream_error[0] = '\0';
+  /* Whatever else arrives from the server on the shared socket is ICE's
+   * (nothing: the server answers a 5-tuple no client of ours uses). */
+  if (relay->on_via_socket && relay->via->udp_relay_count > 0)
+    relay->via->udp_relay_count--;
+  relay->on_via_socket = false;
+  rtc_packet_socket_destroy(relay->own_socket);
+  relay->own_socket = NULL;
+  if (create_client(relay) != RTC_OK) {
+    record_failure(relay, 701, "out of memory for a TURN allocation");
+    return;
+  }
+  if (relay->server.protocol != RTC_ICE_RELAY_UDP) {
+    relay_connect(relay, relay->via);
+    return;
+  }
+  rtc_socket_address local = relay->via->address;
+  local.port = 0;
+  rtc_error err = rtc_socket_factory_create_udp(
+      agent->factory, agent->queue, &local, &agent->config.udp,
+      &kOwnSocketObserver, relay, &relay->own_socket);
+  if (err != RTC_OK) {
+    relay->own_socket = NULL;
+    /* The shared socket is not used again: its 5-tuple is taken. */
+    char text[128];
+    snprintf(text, sizeof(text), "no socket for a new TURN allocation (%s)",
+             rtc_error_name(err));
+    record_failure(relay, 701, text);
+    return;
+  }
+  if (rtc_turn_client_start(relay->client, ice_now(agent)) != RTC_OK)
+    record_failure(relay, 701, "TURN allocation could not start");
 }
 
 static bool same_server(const ice_relay* relay, const rtc_ice_turn_server* b) {
@@ -785,7 +913,7 @@ void ice_relays_destroy(rtc_ice_agent* agent) {
     /* RFC 8656 §7: a Refresh with LIFETIME 0 deletes the allocation now
      * rather than when it expires (over TCP, closing the connection does
      * too). Nobody waits for the answer. */
-    if (!relay->stream_ended)
+    if (relay->client && !relay->stream_ended)
       rtc_turn_client_close(relay->client, now);
     if (relay->tls && !relay->stream_ended)
       rtc_tls_stream_close(relay->tls);
@@ -805,6 +933,7 @@ bool ice_relay_take_datagram(rtc_ice_agent* agent,
   for (size_t i = 0; i < agent->relay_count; i++) {
     ice_relay* relay = agent->relays[i];
     if (relay->via != base || relay->server.protocol != RTC_ICE_RELAY_UDP ||
+        !relay->on_via_socket ||
         !rtc_socket_address_equal(&relay->server.address, &packet->source))
       continue;
     if (!rtc_turn_is_turn_datagram(packet->data, packet->size))
@@ -836,7 +965,7 @@ rtc_error ice_relay_send(ice_relay* relay,
 }
 
 ice_base* ice_relay_via(const ice_relay* relay) {
-  return relay->server.protocol == RTC_ICE_RELAY_UDP ? relay->via : NULL;
+  return relay->on_via_socket ? relay->via : NULL;
 }
 
 void ice_relay_pair_formed(ice_relay* relay, const rtc_socket_address* peer) {

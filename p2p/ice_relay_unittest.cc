@@ -419,4 +419,65 @@ TEST_F(IceRelayTest, TurnServerNamesAreResolvedWhenGathering) {
   EXPECT_EQ(Stats().allocations, 4u);
 }
 
+// RFC 8656 §7.4: a 437 (Allocation Mismatch) to an Allocate means the
+// server holds an allocation on that 5-tuple (a port handed out again, a
+// NAT mapping reused). The agent allocates again from another port: over
+// UDP from a socket of its own (the shared one's 5-tuple stays taken),
+// over TCP on a new connection. The squatted 5-tuples never allocate, so
+// the relayed candidates prove the new ones carry the allocations.
+TEST_F(IceRelayTest, Allocate437IsMadeAgainFromAnotherPort) {
+  OnQueue(helper_queue_,
+          [&] { rtc_sim_turn_server_squat_next_clients(turn_, 4); });
+  rtc_sim_host* ha = HostBehindNat("203.0.113.1", "192.168.1.10", false);
+  rtc_sim_host* hb = HostBehindNat("203.0.113.2", "10.0.0.10", false);
+  MakePeers(ha, hb, {Server(RTC_ICE_RELAY_UDP), Server(RTC_ICE_RELAY_TCP)},
+            RTC_ICE_POLICY_RELAY);
+  Start();
+  ASSERT_TRUE(BothConnected(30 * kSec));
+  ASSERT_TRUE(RunUntil(
+      [&] { return a_.end_of_candidates && b_.end_of_candidates; }, 5 * kSec));
+  for (IcePeer* p : {&a_, &b_}) {
+    EXPECT_TRUE(p->candidate_errors.empty()) << p->name;
+    EXPECT_TRUE(AllRelayed(*p, 0));
+    EXPECT_EQ(p->candidates.size(), 2u) << "a relay over UDP and over TCP";
+  }
+  EXPECT_TRUE(Delivers(a_, b_, "\x17 a to b after a 437"));
+  EXPECT_TRUE(Delivers(b_, a_, "\x17 b to a after a 437"));
+  rtc_sim_turn_stats s = Stats();
+  EXPECT_EQ(s.mismatches, 4u);
+  EXPECT_EQ(s.allocations, 4u);
+  EXPECT_EQ(s.tcp_allocations, 2u);
+  DestroyPeer(a_);
+  DestroyPeer(b_);
+  Run(kSec);
+  EXPECT_EQ(Stats().deallocated, 4u);
+  EXPECT_EQ(AllSockets(ha), 0u) << "the socket of its own is released";
+  EXPECT_EQ(AllSockets(hb), 0u);
+}
+
+// Three Allocates answered 437, each from another port: the server is
+// given up with that code (webrtc-pc "icecandidateerror"), and gathering
+// completes.
+TEST_F(IceRelayTest, ThreeAllocate437sGiveTheCandidateError) {
+  OnQueue(helper_queue_,
+          [&] { rtc_sim_turn_server_squat_next_clients(turn_, 10); });
+  rtc_sim_host* ha = HostBehindNat("203.0.113.1", "192.168.1.10", false);
+  MakePeer(a_, "a", ha,
+           Config(RTC_ICE_ROLE_CONTROLLING,
+                  {Server(RTC_ICE_RELAY_UDP), Server(RTC_ICE_RELAY_TCP)},
+                  RTC_ICE_POLICY_RELAY));
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, 10 * kSec));
+  EXPECT_TRUE(a_.candidates.empty());
+  ASSERT_EQ(a_.candidate_errors.size(), 2u);
+  for (const rtc_ice_candidate_error& e : a_.candidate_errors)
+    EXPECT_EQ(e.error_code, 437);
+  rtc_sim_turn_stats s = Stats();
+  EXPECT_EQ(s.mismatches, 6u) << "three Allocates per server";
+  EXPECT_EQ(s.allocations, 0u);
+  DestroyPeer(a_);
+  Run(kSec);
+  EXPECT_EQ(AllSockets(ha), 0u);
+}
+
 }  // namespace

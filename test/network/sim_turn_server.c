@@ -15,6 +15,7 @@
 
 #define MAX_PERMISSIONS 32
 #define MAX_CHANNELS 32
+#define MAX_SQUATTED 64
 #define PERMISSION_LIFETIME_US (300 * RTC_US_PER_SEC)
 #define CHANNEL_LIFETIME_US (600 * RTC_US_PER_SEC)
 #define DEFAULT_LIFETIME_S 600
@@ -93,6 +94,10 @@ struct rtc_sim_turn_server {
   int64_t nonce_lifetime_us;
   uint32_t nonce_counter;
   bool silent;
+  /* Client transport addresses whose 5-tuples another allocation holds. */
+  rtc_socket_address squatted[MAX_SQUATTED];
+  size_t squatted_count;
+  size_t squat_next; /* client addresses still to squat as they come */
   rtc_sim_turn_stats stats;
 };
 
@@ -461,6 +466,20 @@ static void handle_allocate(const request* r) {
    * the Allocate that made it (its success was lost) gets that success
    * again (§7.2: the server remembers the transaction). */
   allocation* existing = find_allocation(s, r->conn, &r->client);
+  bool squatted = false;
+  for (size_t i = 0; i < s->squatted_count && !squatted; i++)
+    squatted = rtc_socket_address_equal(&s->squatted[i], &r->client);
+  if (!squatted && !existing && s->squat_next > 0 &&
+      s->squatted_count < MAX_SQUATTED) {
+    s->squat_next--;
+    s->squatted[s->squatted_count++] = r->client;
+    squatted = true;
+  }
+  if (squatted) {
+    s->stats.mismatches++;
+    respond(r, RTC_STUN_ERROR_ALLOCATION_MISMATCH, NULL, NULL);
+    return;
+  }
   if (existing) {
     if (memcmp(existing->transaction_id, r->msg->transaction_id,
                sizeof(existing->transaction_id)) == 0 &&
@@ -1087,6 +1106,11 @@ void rtc_sim_turn_server_get_stats(const rtc_sim_turn_server* s,
 
 size_t rtc_sim_turn_server_allocation_count(const rtc_sim_turn_server* s) {
   return (size_t)s->stats.allocations_alive;
+}
+
+void rtc_sim_turn_server_squat_next_clients(rtc_sim_turn_server* s,
+                                            size_t count) {
+  s->squat_next = count;
 }
 
 void rtc_sim_turn_server_set_silent(rtc_sim_turn_server* s, bool silent) {

@@ -85,6 +85,7 @@ typedef struct rtc_sim_turn_stats {
   uint64_t stale_nonce;        /* 438 answers */
   uint64_t wrong_credentials;  /* 441 answers */
   uint64_t bad_requests;       /* 400 answers */
+  uint64_t mismatches;         /* 437 answers to squatted 5-tuples */
   uint64_t tcp_connections;    /* accepted */
   uint64_t to_peers;           /* packets relayed to peers */
   uint64_t to_peers_channel;   /* of which came as ChannelData */
@@ -120,6 +121,13 @@ void rtc_sim_turn_server_set_nonce_lifetime(rtc_sim_turn_server* server,
 /* Makes the current nonce stale now: the next authenticated request gets
  * a 438 with a new NONCE (RFC 8489 §9.2.4). */
 void rtc_sim_turn_server_expire_nonce(rtc_sim_turn_server* server);
+/* The next `count` client transport addresses (over UDP or TCP) whose
+ * Allocate comes without an allocation of their own have their 5-tuples
+ * taken, as by an allocation the server still holds (another client's on
+ * that port before, a NAT mapping reused): every Allocate from them, now
+ * and later, is answered 437 (Allocation Mismatch). At most 64 in all. */
+void rtc_sim_turn_server_squat_next_clients(rtc_sim_turn_server* server,
+                                            size_t count);
 /* How many allocations are alive (shorthand for the stats). */
 size_t rtc_sim_turn_server_allocation_count(const rtc_sim_turn_server* server);
 

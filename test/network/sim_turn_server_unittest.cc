@@ -651,6 +651,29 @@ TEST_F(SimTurnServerTest, AllocatesOverTcpAfterA401) {
   EXPECT_EQ(AllSockets(turn_host_), 4u);
 }
 
+// The next clients are squatted: their Allocates get 437,
+// over UDP and TCP; clients after the squatted ones allocate.
+TEST_F(SimTurnServerTest, SquattedClientsGet437ToEveryAllocate) {
+  CreateServer();
+  {
+    ScopedOnQueue on(queue_);
+    rtc_sim_turn_server_squat_next_clients(server_, 2);
+  }
+  rtc_sim_host* h = AddHost(nullptr, "203.0.113.7");
+  Client& udp = NewClient(h, RTC_TURN_FRAMING_DATAGRAM);
+  Client& tcp = NewClient(h, RTC_TURN_FRAMING_STREAM);
+  for (Client* c : {&udp, &tcp}) {
+    EXPECT_FALSE(Allocate(*c));
+    ASSERT_NE(c->Last(RTC_TURN_EVENT_FAILED), nullptr);
+    EXPECT_EQ(c->Last(RTC_TURN_EVENT_FAILED)->stun_error_code, 437);
+  }
+  Client& third = NewClient(h, RTC_TURN_FRAMING_DATAGRAM);
+  EXPECT_TRUE(Allocate(third));
+  rtc_sim_turn_stats s = Stats();
+  EXPECT_EQ(s.mismatches, 2u);
+  EXPECT_EQ(s.allocations, 1u);
+}
+
 // XOR-MAPPED-ADDRESS is the client's address as the server sees it: the
 // NAT's public mapping.
 TEST_F(SimTurnServerTest, MappedAddressIsTheNatMapping) {
