@@ -193,10 +193,9 @@ struct Endpoint {
       // port is used twice in the suite; a repeat is held open.
       while (!UnusedPort(fd)) {
         HeldSockets().push_back(fd);
-        fd = socket(AF_INET,
-                    framing == RTC_TURN_FRAMING_STREAM ? SOCK_STREAM
-                                                       : SOCK_DGRAM,
-                    0);
+        fd = socket(
+            AF_INET,
+            framing == RTC_TURN_FRAMING_STREAM ? SOCK_STREAM : SOCK_DGRAM, 0);
         if (connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof(sin)) != 0)
           return false;
       }
