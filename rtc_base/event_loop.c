@@ -18,9 +18,15 @@
 #include "rtc_base/task_heap_internal.h"
 
 #define MAX_EVENTS 64
+#define MAX_DEFERRED 32
 #define NO_DEADLINE INT64_MAX
 
 typedef struct loop_watch loop_watch;
+
+typedef struct deferred_call {
+  void (*fn)(void* arg);
+  void* arg;
+} deferred_call;
 
 typedef struct event_loop {
   rtc_task_queue base; /* first: rtc_task_queue* <-> event_loop* */
@@ -40,7 +46,13 @@ typedef struct event_loop {
   loop_watch* watches;   /* live watches, doubly linked */
   loop_watch* graveyard; /* destroyed during dispatch, freed after it */
   bool dispatching;
+  /* rtc_event_loop_defer(): run before the loop waits again. */
+  deferred_call deferred[MAX_DEFERRED];
+  size_t deferred_count;
 } event_loop;
+
+/* The event loop whose thread this is, if any. */
+static _Thread_local event_loop* tls_loop;
 
 struct loop_watch {
   rtc_fd_watch base; /* first */
@@ -313,6 +325,22 @@ static void dispatch(event_loop* loop,
   }
 }
 
+/* Runs the calls deferred during the round (in order; calls deferred by
+ * them run too). */
+static void run_deferred(event_loop* loop) {
+  for (size_t i = 0; i < loop->deferred_count; i++)
+    loop->deferred[i].fn(loop->deferred[i].arg);
+  loop->deferred_count = 0;
+}
+
+bool rtc_event_loop_defer(void (*fn)(void* arg), void* arg) {
+  event_loop* loop = tls_loop;
+  if (!loop || loop->deferred_count == MAX_DEFERRED)
+    return false;
+  loop->deferred[loop->deferred_count++] = (deferred_call){fn, arg};
+  return true;
+}
+
 static void drop_pending_tasks(event_loop* loop) {
   for (;;) {
     rtc_pending_task item;
@@ -331,8 +359,10 @@ static void* loop_main(void* arg) {
   event_loop* loop = arg;
   pthread_setname_np(pthread_self(), loop->name);
   rtc_task_queue* previous = rtc_task_queue_set_current(&loop->base);
+  tls_loop = loop;
   struct epoll_event events[MAX_EVENTS];
   while (run_due_tasks(loop)) {
+    run_deferred(loop);
     int timeout = prepare_wait(loop);
     int n = epoll_wait(loop->epoll_fd, events, MAX_EVENTS, timeout);
     if (n < 0) {
@@ -341,9 +371,12 @@ static void* loop_main(void* arg) {
     }
     dispatch(loop, events, n);
   }
+  run_deferred(loop);
   /* Pending tasks are dropped on the loop's own thread, where their
    * arguments live. */
   drop_pending_tasks(loop);
+  run_deferred(loop);
+  tls_loop = NULL;
   while (loop->watches) {
     loop_watch* w = loop->watches;
     RTC_LOG(WARNING, "event loop '%s' destroyed with fd %d still watched",

@@ -12,6 +12,7 @@
 #ifndef RTC_BASE_EVENT_LOOP_H_
 #define RTC_BASE_EVENT_LOOP_H_
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "rtc_base/error.h"
@@ -27,6 +28,14 @@ extern "C" {
  * Errors: RTC_ERR_NO_MEMORY, RTC_ERR_IO (epoll/eventfd/timerfd/thread
  * creation failed). (out: transfer full) */
 rtc_error rtc_event_loop_create(const char* name, rtc_task_queue** out);
+
+/* On the thread of an event loop of rtc_event_loop_create(): runs fn(arg)
+ * on that thread once the current round of tasks and descriptor callbacks
+ * is over, before the loop waits for more (and before it quits). Lets a
+ * queue on another thread be woken once per round rather than once per
+ * task posted to it. Returns false on any other thread, or when the round
+ * already holds 32 deferred calls: the caller then does it at once. */
+bool rtc_event_loop_defer(void (*fn)(void* arg), void* arg);
 
 /* How many tasks are pending on `queue` (created by rtc_event_loop_create):
  * posted and neither taken out to run, cancelled nor dropped. For tests and

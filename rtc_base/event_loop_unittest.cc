@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -152,6 +153,101 @@ TEST_F(EventLoopTest, ManyTimersRunInDeadlineOrder) {
       ASSERT_FALSE(latest[order[b]] < earliest[order[a]])
           << order[a] << " ran before " << order[b];
   }
+}
+
+// rtc_event_loop_defer(): the call runs on the loop's thread after the
+// tasks of the round (the one that deferred it and the others due with
+// it), in order, once; off a loop's thread it is refused.
+TEST_F(EventLoopTest, DeferredCallsRunOnceWhenTheRoundIsOver) {
+  EXPECT_FALSE(rtc_event_loop_defer([](void*) {}, nullptr));
+  struct Log {
+    std::vector<std::string> order;
+    rtc_task_queue* q;
+    bool current = true;
+    Event done;
+  } log;
+  log.q = q_;
+  // While a first task holds the loop, two more are posted: they run in
+  // the next round, together.
+  Event release;
+  Event holding;
+  ASSERT_EQ(PostFn(q_,
+                   [&] {
+                     holding.Set();
+                     release.Wait();
+                   }),
+            RTC_OK);
+  ASSERT_TRUE(holding.Wait());
+  ASSERT_EQ(PostFn(q_,
+                   [&] {
+                     log.order.push_back("task 1");
+                     ASSERT_TRUE(rtc_event_loop_defer(
+                         [](void* arg) {
+                           auto* l = static_cast<Log*>(arg);
+                           l->order.push_back("deferred 1");
+                           l->current &= rtc_task_queue_is_current(l->q);
+                         },
+                         &log));
+                     ASSERT_TRUE(rtc_event_loop_defer(
+                         [](void* arg) {
+                           auto* l = static_cast<Log*>(arg);
+                           l->order.push_back("deferred 2");
+                           l->done.Set();
+                         },
+                         &log));
+                   }),
+            RTC_OK);
+  ASSERT_EQ(PostFn(q_, [&] { log.order.push_back("task 2"); }), RTC_OK);
+  release.Set();
+  ASSERT_TRUE(log.done.Wait());
+  EXPECT_EQ(log.order, (std::vector<std::string>{"task 1", "task 2",
+                                                 "deferred 1", "deferred 2"}));
+  EXPECT_TRUE(log.current);
+}
+
+// A round holds 32 deferred calls; beyond, the caller is told to act now.
+TEST_F(EventLoopTest, DeferringIsRefusedBeyond32CallsInARound) {
+  std::atomic<int> ran{0};
+  int accepted = 0;
+  RunOn(q_, [&] {
+    for (int i = 0; i < 40; i++) {
+      accepted += rtc_event_loop_defer(
+          [](void* arg) { (*static_cast<std::atomic<int>*>(arg))++; }, &ran);
+    }
+  });
+  RunOn(q_, [] {});
+  EXPECT_EQ(accepted, 32);
+  EXPECT_EQ(ran, 32);
+}
+
+// A call deferred while the loop quits (here by the destroy of a task that
+// is dropped) still runs, on the loop's thread: a queue's wake-up must not
+// be lost.
+TEST(EventLoop, DeferredCallsRunWhenTheLoopQuits) {
+  rtc_task_queue* q;
+  ASSERT_EQ(rtc_event_loop_create("quitting", &q), RTC_OK);
+  struct State {
+    rtc_task_queue* q;
+    bool deferred = false;
+    bool ran_on_loop = false;
+  } state;
+  state.q = q;
+  rtc_task task = {[](void*) {},
+                   [](void* arg) {
+                     auto* st = static_cast<State*>(arg);
+                     st->deferred = rtc_event_loop_defer(
+                         [](void* arg2) {
+                           auto* st2 = static_cast<State*>(arg2);
+                           st2->ran_on_loop = rtc_task_queue_is_current(st2->q);
+                         },
+                         st);
+                   },
+                   &state};
+  ASSERT_EQ(rtc_task_queue_post_delayed(q, 3600 * RTC_US_PER_SEC, task),
+            RTC_OK);
+  rtc_task_queue_destroy(q);
+  EXPECT_TRUE(state.deferred);
+  EXPECT_TRUE(state.ran_on_loop);
 }
 
 TEST(EventLoop, DestroyDropsPendingTasksOnTheLoopThread) {

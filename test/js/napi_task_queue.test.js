@@ -104,6 +104,19 @@ test('runs 20000 tasks posted from 4 threads once each, in each thread\'s order'
   assert.equal(addon.pendingCount(), 0);
 });
 
+test('tasks posted in one round of an event loop wake the JS thread once, when the round ends', async () => {
+  // The loop's thread gives the JS thread 20 ms to run each task before it
+  // posts the next: none runs before the round is over.
+  const spaced = await new Promise((resolve) => {
+    assert.equal(addon.postBurstFromEventLoop(5, 20, resolve), 0);
+  });
+  assert.deepEqual(spaced, { ran: 5, ranInRound: 0, outOfOrder: 0, postErrors: 0, wakes: 1 });
+  const burst = await new Promise((resolve) => {
+    assert.equal(addon.postBurstFromEventLoop(1000, 0, resolve), 0);
+  });
+  assert.deepEqual(burst, { ran: 1000, ranInRound: 0, outOfOrder: 0, postErrors: 0, wakes: 1 });
+});
+
 test('delayed tasks posted from 4 threads run in each thread\'s order', async () => {
   const result = await postFromThreads(4, 500, 2000);
   assert.deepEqual(result, { ran: 2000, outOfOrder: 0, notCurrent: 0, postErrors: 0 });

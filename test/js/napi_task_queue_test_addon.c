@@ -39,6 +39,7 @@
  */
 #include <node_api.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -49,6 +50,7 @@
 #include "rtc_base/alloc.h"
 #include "rtc_base/clock.h"
 #include "rtc_base/error.h"
+#include "rtc_base/event_loop.h"
 #include "rtc_base/task_queue.h"
 
 #define MAX_THREADS 16
@@ -449,6 +451,109 @@ static napi_value ChainCount(napi_env env, napi_callback_info info) {
   return state ? make_int(env, state->chain_count) : NULL;
 }
 
+/* --- postBurstFromEventLoop --- */
+
+typedef struct burst_run {
+  addon_state* state;
+  rtc_task_queue* loop;
+  int64_t count;
+  int64_t wait_us;
+  _Atomic int64_t ran;
+  int64_t ran_in_round; /* tasks that ran before the posting round ended */
+  int64_t out_of_order;
+  int64_t post_errors;
+  uint64_t wakes_before;
+  napi_ref done;
+} burst_run;
+
+typedef struct burst_task {
+  burst_run* run;
+  int64_t seq;
+} burst_task;
+
+static void burst_task_run(void* arg) {
+  burst_task* task = arg;
+  burst_run* run = task->run;
+  if (task->seq != atomic_load(&run->ran))
+    run->out_of_order++;
+  if (atomic_fetch_add(&run->ran, 1) + 1 != run->count)
+    return;
+  addon_state* state = run->state;
+  napi_env env = state->env;
+  /* The loop's thread is done with its task: this joins it. */
+  rtc_task_queue_destroy(run->loop);
+  napi_value result;
+  napi_create_object(env, &result);
+  set_named_int(env, result, "ran", atomic_load(&run->ran));
+  set_named_int(env, result, "ranInRound", run->ran_in_round);
+  set_named_int(env, result, "outOfOrder", run->out_of_order);
+  set_named_int(env, result, "postErrors", run->post_errors);
+  set_named_int(env, result, "wakes",
+                (int64_t)(rtcbox_napi_queue_wake_count(state->queue) -
+                          run->wakes_before));
+  napi_ref done = run->done;
+  rtcbox_napi_queue_keep_alive(state->queue, -1);
+  call_function(env, done, 1, &result);
+  napi_delete_reference(env, done);
+  free(run);
+}
+
+/* On the event loop's thread: the whole burst in one task (one round),
+ * waiting up to wait_us after each post for the JS thread to run it. */
+static void burst_post_all(void* arg) {
+  burst_run* run = arg;
+  for (int64_t seq = 0; seq < run->count; seq++) {
+    int64_t until = rtc_time_monotonic_us() + run->wait_us;
+    while (seq > 0 && atomic_load(&run->ran) < seq &&
+           rtc_time_monotonic_us() < until) {
+      sched_yield();
+    }
+    burst_task* task = rtc_malloc(sizeof(*task));
+    if (!task) {
+      run->post_errors++;
+      continue;
+    }
+    *task = (burst_task){run, seq};
+    rtc_task t = {burst_task_run, rtc_free, task};
+    if (rtc_task_queue_post(run->state->queue, t) != RTC_OK)
+      run->post_errors++;
+  }
+  run->ran_in_round = atomic_load(&run->ran);
+}
+
+/* postBurstFromEventLoop(count, waitMs, done): a new event loop's thread
+ * posts `count` tasks in one task of its own, giving the JS thread up to
+ * waitMs to run each before it posts the next; done({ran, ranInRound,
+ * outOfOrder, postErrors, wakes}) once they all ran, `wakes` being how
+ * many times posts woke the JS thread meanwhile. */
+static napi_value PostBurstFromEventLoop(napi_env env,
+                                         napi_callback_info info) {
+  napi_value argv[3];
+  NAPI_OR_THROW(env, get_args(env, info, 3, argv) ? napi_ok : napi_invalid_arg);
+  addon_state* state = get_queue_state(env);
+  if (!state)
+    return NULL;
+  burst_run* run = calloc(1, sizeof(*run));
+  if (!run) {
+    napi_throw_error(env, NULL, "out of memory");
+    return NULL;
+  }
+  run->state = state;
+  run->count = get_int(env, argv[0], 0);
+  run->wait_us = get_int(env, argv[1], 0) * 1000;
+  if (run->count < 1 ||
+      rtc_event_loop_create("test-burst", &run->loop) != RTC_OK) {
+    free(run);
+    napi_throw_error(env, NULL, "count < 1, or no event loop");
+    return NULL;
+  }
+  NAPI_OR_THROW(env, napi_create_reference(env, argv[2], 1, &run->done));
+  rtcbox_napi_queue_keep_alive(state->queue, +1);
+  run->wakes_before = rtcbox_napi_queue_wake_count(state->queue);
+  rtc_task t = {burst_post_all, NULL, run};
+  return make_int(env, rtc_task_queue_post(run->loop, t));
+}
+
 /* --- the queue itself and accounting --- */
 
 static napi_value CreateQueue(napi_env env, napi_callback_info info) {
@@ -562,6 +667,7 @@ NAPI_MODULE_INIT() {
       {"isPending", IsPending},
       {"postFromThreads", PostFromThreads},
       {"startChain", StartChain},
+      {"postBurstFromEventLoop", PostBurstFromEventLoop},
       {"chainCount", ChainCount},
       {"keepAlive", KeepAlive},
       {"keepAliveCount", KeepAliveCount},

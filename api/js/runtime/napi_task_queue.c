@@ -8,8 +8,10 @@
 #include "rtc_base/alloc.h"
 #include "rtc_base/checks.h"
 #include "rtc_base/clock.h"
+#include "rtc_base/event_loop.h"
 #include "rtc_base/logging.h"
 #include "rtc_base/mutex.h"
+#include "rtc_base/refcount.h"
 #include "rtc_base/task_heap_internal.h"
 #include "rtc_base/thread_checker.h"
 
@@ -20,6 +22,9 @@ typedef struct napi_queue {
   napi_env env;
   napi_threadsafe_function tsfn;
   rtc_thread_checker js_thread;
+  /* The env's reference (dropped by teardown) and one per deferred wake:
+   * the last one frees the memory. */
+  rtc_refcount refs;
 
   rtc_mutex mu;
   /* Every pending task, ready or delayed. */
@@ -28,6 +33,9 @@ typedef struct napi_queue {
   /* A call of the threadsafe function is queued and has not started: the
    * JS thread will look at the heap, so nobody else needs to wake it. */
   bool wake_pending RTC_GUARDED_BY(mu);
+  /* Wakes asked by posts (not by the JS thread's own chaining or the
+   * timer thread), for tests. */
+  uint64_t post_wakes RTC_GUARDED_BY(mu);
   /* Teardown has begun: posts fail with RTC_ERR_CLOSED. */
   bool closed RTC_GUARDED_BY(mu);
   /* The timer thread must exit. */
@@ -63,6 +71,35 @@ static void wake(napi_queue* q) {
     RTC_LOG(WARNING, "napi_call_threadsafe_function failed (%d)", status);
 }
 
+static void queue_unref(napi_queue* q) {
+  if (!rtc_refcount_dec(&q->refs))
+    return;
+  rtc_task_heap_free(&q->heap);
+  pthread_cond_destroy(&q->timer_cv);
+  rtc_mutex_destroy(&q->mu);
+  rtc_free(q);
+}
+
+/* A wake deferred to the end of the posting event loop's round (see
+ * post_tracked). Under mu, so that teardown, which sets `closed` under mu
+ * before it releases the threadsafe function, cannot release it
+ * meanwhile (mu is never held while the host takes its own lock to call
+ * call_js, so the order mu -> the host's lock is the only one). */
+static void deferred_wake(void* arg) {
+  napi_queue* q = arg;
+  rtc_mutex_lock(&q->mu);
+  napi_status status = napi_closing;
+  if (!q->closed)
+    status =
+        napi_call_threadsafe_function(q->tsfn, NULL, napi_tsfn_nonblocking);
+  if (status != napi_ok)
+    q->wake_pending = false;
+  rtc_mutex_unlock(&q->mu);
+  if (status != napi_ok && status != napi_closing)
+    RTC_LOG(WARNING, "napi_call_threadsafe_function failed (%d)", status);
+  queue_unref(q);
+}
+
 static rtc_error post_tracked(napi_queue* q,
                               int64_t delay_us,
                               rtc_task task,
@@ -91,6 +128,8 @@ static rtc_error post_tracked(napi_queue* q,
     if (item.deadline_us <= now) {
       need_wake = !q->wake_pending;
       q->wake_pending = true;
+      if (need_wake)
+        q->post_wakes++; /* now or when the round ends */
     } else if (item.deadline_us < q->timer_deadline_us) {
       q->timer_deadline_us = item.deadline_us;
       signal_timer = true;
@@ -103,8 +142,18 @@ static rtc_error post_tracked(napi_queue* q,
   }
   if (signal_timer)
     pthread_cond_signal(&q->timer_cv);
-  if (need_wake)
-    wake(q);
+  if (!need_wake)
+    return RTC_OK;
+  /* Posted from an event loop's thread (the network thread): the JS
+   * thread is woken when this round of the loop is over, once for every
+   * task the round posts (each wake costs both threads a context switch;
+   * a round that delivers a batch of packets posts many). */
+  if (rtc_event_loop_defer(deferred_wake, q)) {
+    /* It runs on this thread, after this post returns. */
+    rtc_refcount_inc(&q->refs);
+    return RTC_OK;
+  }
+  wake(q);
   return RTC_OK;
 }
 
@@ -286,10 +335,7 @@ static void teardown(void* arg) {
     previous = q->previous_current;
   rtc_task_queue_set_current(previous);
 
-  rtc_task_heap_free(&q->heap);
-  pthread_cond_destroy(&q->timer_cv);
-  rtc_mutex_destroy(&q->mu);
-  rtc_free(q);
+  queue_unref(q);
 }
 
 rtc_error rtcbox_napi_queue_create(napi_env env, rtc_task_queue** out) {
@@ -302,6 +348,7 @@ rtc_error rtcbox_napi_queue_create(napi_env env, rtc_task_queue** out) {
   q->base.clock = rtc_clock_monotonic();
   q->env = env;
   q->timer_deadline_us = NO_DEADLINE;
+  rtc_refcount_init(&q->refs);
   rtc_thread_checker_init(&q->js_thread);
   RTC_CHECK(rtc_thread_checker_is_current(&q->js_thread));
   rtc_mutex_init(&q->mu);
@@ -381,6 +428,14 @@ void rtcbox_napi_queue_keep_alive(rtc_task_queue* queue, int delta) {
 int rtcbox_napi_queue_keep_alive_count(const rtc_task_queue* queue) {
   const napi_queue* q = from_queue((rtc_task_queue*)queue);
   return q->keep_alive;
+}
+
+uint64_t rtcbox_napi_queue_wake_count(rtc_task_queue* queue) {
+  napi_queue* q = from_queue(queue);
+  rtc_mutex_lock(&q->mu);
+  uint64_t count = q->post_wakes;
+  rtc_mutex_unlock(&q->mu);
+  return count;
 }
 
 size_t rtcbox_napi_queue_pending_count(rtc_task_queue* queue) {

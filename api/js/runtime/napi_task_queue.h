@@ -78,6 +78,13 @@ int rtcbox_napi_queue_keep_alive_count(const rtc_task_queue* queue);
  * the count may be out of date by the time it returns). */
 size_t rtcbox_napi_queue_pending_count(rtc_task_queue* queue);
 
+/* How many times posts woke the JS thread (the JS thread then runs the
+ * due tasks one per wake-up of its own, which this does not count). A
+ * burst of tasks posted in one round of an event loop's thread
+ * (rtc_event_loop_create) wakes it once, when the round is over. For tests
+ * and diagnostics. Any thread. */
+uint64_t rtcbox_napi_queue_wake_count(rtc_task_queue* queue);
+
 /* True when `queue` was made by rtcbox_napi_queue_create(). Any thread. */
 bool rtcbox_napi_queue_is_napi(const rtc_task_queue* queue);
 
