@@ -128,8 +128,19 @@ static rtc_error post_tracked(napi_queue* q,
     if (item.deadline_us <= now) {
       need_wake = !q->wake_pending;
       q->wake_pending = true;
-      if (need_wake)
-        q->post_wakes++; /* now or when the round ends */
+      if (need_wake) {
+        q->post_wakes++;
+        /* Posted from an event loop's thread (the network thread): the
+         * JS thread is woken when this round of the loop is over, once
+         * for every task the round posts (each wake costs both threads a
+         * context switch; a round that delivers a batch of packets posts
+         * many). The deferred call holds a reference, taken here, before
+         * teardown can see the post. */
+        if (rtc_event_loop_defer(deferred_wake, q)) {
+          rtc_refcount_inc(&q->refs);
+          need_wake = false;
+        }
+      }
     } else if (item.deadline_us < q->timer_deadline_us) {
       q->timer_deadline_us = item.deadline_us;
       signal_timer = true;
@@ -142,18 +153,8 @@ static rtc_error post_tracked(napi_queue* q,
   }
   if (signal_timer)
     pthread_cond_signal(&q->timer_cv);
-  if (!need_wake)
-    return RTC_OK;
-  /* Posted from an event loop's thread (the network thread): the JS
-   * thread is woken when this round of the loop is over, once for every
-   * task the round posts (each wake costs both threads a context switch;
-   * a round that delivers a batch of packets posts many). */
-  if (rtc_event_loop_defer(deferred_wake, q)) {
-    /* It runs on this thread, after this post returns. */
-    rtc_refcount_inc(&q->refs);
-    return RTC_OK;
-  }
-  wake(q);
+  if (need_wake)
+    wake(q);
   return RTC_OK;
 }
 
