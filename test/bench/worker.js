@@ -221,6 +221,8 @@ async function peerMain(impl) {
       process.exit(0);
     }
   });
+  // The sending process went away without saying so.
+  process.on('disconnect', () => process.exit(0));
   process.send({ type: 'ready' });
 }
 
@@ -266,6 +268,12 @@ function bulkFigures(plan, result, sender, cpu, wallMs, peak, startMs) {
 
 async function bulkTwoProcesses(api, impl, plan) {
   const child = childProcess.fork(__filename, [impl, 'peer', '{}'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // main() exits as soon as the figures are out: the receiving process
+  // must not outlive it (it shares our stderr, which run.js waits on; a
+  // peer whose close() hangs kept run.js waiting for ever).
+  const killChild = () => child.kill('SIGKILL');
+  process.on('exit', killChild);
+  child.on('exit', () => process.off('exit', killChild));
   const messages = [];
   const waiters = [];
   child.on('message', (m) => {
