@@ -529,17 +529,32 @@ static const rtc_stream_socket_observer kStreamObserver = {
 
 /* --- Lifecycle --- */
 
+/* Lets go of the client and whatever carries it to the server (the shared
+ * socket's count, a socket of its own, a stream and its TLS), as at the
+ * end and before a new allocation from another port. */
+static void drop_transport(ice_relay* relay) {
+  if (relay->on_via_socket && relay->via->udp_relay_count > 0)
+    relay->via->udp_relay_count--;
+  relay->on_via_socket = false;
+  rtc_packet_socket_destroy(relay->own_socket);
+  relay->own_socket = NULL;
+  rtc_turn_client_destroy(relay->client);
+  relay->client = NULL;
+  rtc_tls_stream_destroy(relay->tls);
+  relay->tls = NULL;
+  rtc_stream_socket_destroy(relay->stream);
+  relay->stream = NULL;
+  relay->backlog_size = 0;
+  relay->blocked = false;
+  relay->stream_ended = false;
+  relay->stream_error[0] = '\0';
+}
+
 static void relay_free(ice_relay* relay) {
   rtc_timer_stop(&relay->timer);
   rtc_resolve_request_cancel(relay->dns);
   relay->dns = NULL;
-  if (relay->via && relay->server.protocol == RTC_ICE_RELAY_UDP &&
-      relay->on_via_socket && relay->via->udp_relay_count > 0)
-    relay->via->udp_relay_count--;
-  rtc_packet_socket_destroy(relay->own_socket);
-  rtc_turn_client_destroy(relay->client);
-  rtc_tls_stream_destroy(relay->tls);
-  rtc_stream_socket_destroy(relay->stream);
+  drop_transport(relay);
   rtc_free(relay->backlog);
   rtc_free(relay->inbox);
   rtc_free(relay);
@@ -684,23 +699,9 @@ static void allocate_again(ice_relay* relay) {
           "ICE: TURN server %s: 437 (Allocation Mismatch): allocating again "
           "from another port (%d of %d)",
           relay->server.url, relay->mismatch_retries, MAX_MISMATCH_RETRIES);
-  rtc_turn_client_destroy(relay->client);
-  relay->client = NULL;
-  rtc_tls_stream_destroy(relay->tls);
-  relay->tls = NULL;
-  rtc_stream_socket_destroy(relay->stream);
-  relay->stream = NULL;
-  relay->backlog_size = 0;
-  relay->blocked = false;
-  relay->stream_ended = false;
-  relay->stream_error[0] = '\0';
-  /* Whatever else arrives from the server on the shared socket is ICE's
-   * (nothing: the server answers a 5-tuple no client of ours uses). */
-  if (relay->on_via_socket && relay->via->udp_relay_count > 0)
-    relay->via->udp_relay_count--;
-  relay->on_via_socket = false;
-  rtc_packet_socket_destroy(relay->own_socket);
-  relay->own_socket = NULL;
+  /* Whatever else arrives from the server on the shared socket is then
+   * ICE's (nothing: the server answers a 5-tuple no client of ours uses). */
+  drop_transport(relay);
   if (create_client(relay) != RTC_OK) {
     record_failure(relay, 701, "out of memory for a TURN allocation");
     return;
