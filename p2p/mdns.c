@@ -876,6 +876,19 @@ static bool is_uuid_local(const rtc_mdns_name* name) {
          name->wire[43] == 0;
 }
 
+/* Whether an A/AAAA record's address can be a host's: not the
+ * unspecified address, nor a multicast or the limited broadcast one.
+ * Chromium, once it has gathered on an IPv6 socket with no IPv6 address,
+ * announces its names with AAAA "::" too; taken as an answer, that
+ * replaced the name's cached address and ICE checked [::]. */
+static bool host_address(const rtc_socket_address* address) {
+  static const uint8_t kBroadcast[4] = {255, 255, 255, 255};
+  return !rtc_socket_address_is_any(address) &&
+         !rtc_socket_address_is_multicast(address) &&
+         !(address->family == RTC_AF_INET &&
+           memcmp(address->addr, kBroadcast, 4) == 0);
+}
+
 static void handle_response(rtc_mdns* mdns,
                             mdns_socket* s,
                             const rtc_received_packet* packet) {
@@ -891,7 +904,7 @@ static void handle_response(rtc_mdns* mdns,
   bool any = false;
   while (rtc_mdns_reader_next_record(&reader, &r) == RTC_OK) {
     if (r.section == RTC_MDNS_SECTION_AUTHORITY ||
-        r.address.family == RTC_AF_UNSPEC)
+        r.address.family == RTC_AF_UNSPEC || !host_address(&r.address))
       continue;
     rtc_socket_address address = r.address;
     /* A link-local IPv6 address is only usable with its interface. */

@@ -1628,6 +1628,52 @@ TEST_F(MdnsTest, AnnouncementHeardBeforeTheLookupAnswersIt) {
   EXPECT_EQ(RTC_ERR_TIMEOUT, printer.error);
 }
 
+// Chromium 156, once it has gathered on an IPv6 socket with no IPv6
+// address, announces its candidate names with AAAA "::" as well (seen in
+// the interop tests, after an ICE restart). No host is at the unspecified
+// address, nor at a multicast or broadcast one: such records are ignored,
+// and above all they do not replace the address the name has (before,
+// the cached A record was replaced by "::", and the restarted candidate
+// that named it again was checked at [::]: ICE restarts failed).
+TEST_F(MdnsTest, AddressesNoHostHasAreIgnored) {
+  rtc_mdns* b = Create(Host({"192.168.1.20/24"}));
+  RawSocket* raw = Raw(Host({"192.168.1.30/24"}));
+  const std::string name = "0b8e2a9c-3f1d-4c5e-8a7b-6d5c4b3a2f1e.local";
+  raw->Send(Response(name, {"192.168.1.30"}, 120), kGroup4);
+  Run(10 * RTC_US_PER_MS);
+  for (const char* bogus :
+       {"::", "0.0.0.0", "224.0.0.251", "ff02::fb", "255.255.255.255"}) {
+    raw->Send(Response(name, {bogus}, 120), kGroup4);
+    Run(10 * RTC_US_PER_MS);
+    Resolved r;
+    Resolve(b, name, &r);
+    Run(10 * RTC_US_PER_MS);
+    ASSERT_EQ(1, r.calls) << bogus;
+    EXPECT_EQ(RTC_OK, r.error) << bogus;
+    EXPECT_EQ("192.168.1.30", IpText(r.address)) << bogus;
+  }
+  // A lookup answered only with such an address is not answered.
+  const std::string other = "1c9f3b0d-4a2e-4d6f-9b8c-7e6d5c4b3a20.local";
+  Resolved none;
+  Resolve(b, other, &none, RTC_US_PER_SEC);
+  rtc_sim_time_run_until_idle(time_);
+  raw->Send(Response(other, {"::"}, 120), kGroup4);
+  Run(2 * RTC_US_PER_SEC);
+  ASSERT_EQ(1, none.calls);
+  EXPECT_EQ(RTC_ERR_TIMEOUT, none.error);
+  // Nor is one answered with it beside a real address: "::" is not a
+  // second address of the name.
+  const std::string both = "2d0a4c1e-5b3f-4e70-8c9d-8f7e6d5c4b31.local";
+  Resolved one;
+  Resolve(b, both, &one);
+  rtc_sim_time_run_until_idle(time_);
+  raw->Send(Response(both, {"::", "192.168.1.30"}, 120), kGroup4);
+  Run(10 * RTC_US_PER_MS);
+  ASSERT_EQ(1, one.calls);
+  EXPECT_EQ(RTC_OK, one.error);
+  EXPECT_EQ("192.168.1.30", IpText(one.address));
+}
+
 TEST_F(MdnsTest, GoodbyeRemovesCachedAnswer) {
   rtc_mdns* b = Create(Host({"192.168.1.20/24"}));
   RawSocket* raw = Raw(Host({"192.168.1.30/24"}));
