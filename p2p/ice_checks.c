@@ -995,6 +995,25 @@ static void handle_request(rtc_ice_agent* agent,
                   msg->unknown_required_count);
     return;
   }
+  const char* remote_ufrag = colon + 1;
+  size_t remote_len = username_len - local_len - 1;
+  if (gen->has_remote_credentials &&
+      (strlen(gen->remote_ufrag) != remote_len ||
+       memcmp(gen->remote_ufrag, remote_ufrag, remote_len) != 0)) {
+    /* Our ufrag of this generation beside a ufrag of the peer that is not
+     * this generation's: the peer paired a candidate of ours of one
+     * generation with its own of another (Chromium, after it restarts:
+     * its new sockets check our old candidates before our answer). No
+     * pair of ours is made of those, and our next generation's candidates
+     * have the same addresses: a success would let the peer nominate a
+     * pair we do not have, keep it instead of the one with our new
+     * candidate (one per address), and send data we drop. 400 makes
+     * libwebrtc destroy the pair (it retries after a 401). The peer's
+     * requests that came before its description are kept above. */
+    send_response(agent, base, source, msg, RTC_STUN_ERROR_BAD_REQUEST,
+                  gen->local_pwd, NULL, 0);
+    return;
+  }
   uint32_t priority;
   if (rtc_stun_get_priority(msg, &priority) != RTC_OK) {
     send_response(agent, base, source, msg, RTC_STUN_ERROR_BAD_REQUEST,
@@ -1023,8 +1042,6 @@ static void handle_request(rtc_ice_agent* agent,
   }
   send_response(agent, base, source, msg, 0, gen->local_pwd, NULL, 0);
 
-  const char* remote_ufrag = colon + 1;
-  size_t remote_len = username_len - local_len - 1;
   bool use_candidate = rtc_stun_has_use_candidate(msg);
   if (gen != agent->current) {
     /* The old generation only keeps its selected pair alive. */
@@ -1048,9 +1065,6 @@ static void handle_request(rtc_ice_agent* agent,
     }
     return;
   }
-  if (strlen(gen->remote_ufrag) != remote_len ||
-      memcmp(gen->remote_ufrag, remote_ufrag, remote_len) != 0)
-    return; /* another generation of the peer */
   process_request(agent, gen, base, source, priority, use_candidate);
 }
 
