@@ -31,6 +31,14 @@ node_test_report() {
     "$label" "$what" "$pass" "$fail" "$skip" "$secs" "$status" "$note"
   if [ "$fail" -ne 0 ]; then
     grep -E '^ *not ok ' "$log" | head -40
+    # Each failed test with what it printed: the YAML block after its
+    # "not ok" (the error, expected and actual, the stack) and the
+    # diagnostics, which the TAP reporter writes after that block.
+    echo "---- failed tests in $log ----"
+    awk '/^ *not ok / { st = 1; print; next }
+         st == 1 { print; if ($0 ~ /^ *\.\.\.$/) st = 2; next }
+         st == 2 && /^ *(# Subtest:|ok |not ok |1\.\.|# tests )/ { st = 0 }
+         st == 2 { print }' "$log" | head -300
     echo "---- last lines of $log ----"
     tail -40 "$log"
     echo "----"

@@ -19,9 +19,10 @@ function address(candidate) {
   return candidate.candidate.split(' ')[4];
 }
 
-function checkCandidates(t, { fromChromium }, mdns) {
+function checkCandidates(t, { fromChromium, fromRtcbox }, mdns) {
   const errors = fromChromium.filter((c) => c.error);
   assert.deepEqual(errors, [], 'rtcbox refused candidates of Chromium');
+  assert.deepEqual(fromRtcbox.filter((c) => c.error), [], 'Chromium refused candidates of rtcbox');
   const addresses = fromChromium.map(address);
   t.diagnostic(`Chromium's candidates: ${addresses.join(' ')}`);
   assert.ok(addresses.length > 0, 'Chromium sent no candidate');

@@ -32,6 +32,42 @@ async function rtcboxDtlsStats(pc) {
   };
 }
 
+// Both sides' ICE as getStats shows it, and the candidates signaled, as
+// diagnostics: what a test that waited in vain prints before it fails.
+async function diagnoseIce(t, pc, c, signaling) {
+  const brief = (s) => {
+    switch (s.type) {
+      case 'transport':
+        return `transport ${s.id} ice ${s.iceState} dtls ${s.dtlsState} role ${s.iceRole} ` +
+            `ufrag ${s.iceLocalUsernameFragment} selected ${s.selectedCandidatePairId} ` +
+            `changes ${s.selectedCandidatePairChanges}`;
+      case 'candidate-pair':
+        return `pair ${s.id} ${s.state}${s.nominated ? ' nominated' : ''} ${s.localCandidateId} -> ` +
+            `${s.remoteCandidateId} req ${s.requestsSent}/${s.requestsReceived} ` +
+            `resp ${s.responsesSent}/${s.responsesReceived} bytes ${s.bytesSent}/${s.bytesReceived}`;
+      default:
+        return `${s.type} ${s.id} ${s.candidateType} ${s.protocol} ${s.address}:${s.port}` +
+            `${s.usernameFragment ? ' ufrag ' + s.usernameFragment : ''}`;
+    }
+  };
+  const ours = [...(await pc.getStats()).values()].filter((s) =>
+    ['transport', 'candidate-pair', 'local-candidate', 'remote-candidate'].includes(s.type));
+  const theirs = await c.call('iceStats').catch((e) => [{ type: 'error', id: String(e) }]);
+  for (const s of ours) t.diagnostic(`rtcbox   ${brief(s)}`);
+  for (const s of theirs) t.diagnostic(`Chromium ${brief(s)}`);
+  for (const x of signaling.fromChromium) t.diagnostic(`Chromium -> rtcbox ${JSON.stringify(x)}`);
+  for (const x of signaling.fromRtcbox) t.diagnostic(`rtcbox -> Chromium ${JSON.stringify(x)}`);
+}
+
+// The ufrag of the local candidate of the pair Chromium selected.
+async function chromiumSelectedLocalUfrag(c) {
+  const stats = await c.call('iceStats');
+  const transport = stats.find((s) => s.type === 'transport' && s.selectedCandidatePairId);
+  const pair = transport && stats.find((s) => s.id === transport.selectedCandidatePairId);
+  const local = pair && stats.find((s) => s.id === pair.localCandidateId);
+  return local ? local.usernameFragment : null;
+}
+
 // Polls `get` until `ok(value)`, at most `ms`; returns the last value.
 async function poll(get, ok, ms = 10000) {
   const started = performance.now();
@@ -192,12 +228,30 @@ async function iceRestart(t, restarter, mdns) {
   const ourNew = await poll(() => rtcboxDtlsStats(pc), (s) => s.transport &&
       s.transport.iceLocalUsernameFragment === (restarter === 'rtcbox' ? offerUfrags[0] : answerUfrags[0]) &&
       s.transport.selectedCandidatePairChanges > ourPairsBefore);
-  t.diagnostic(`rtcbox selected a pair with the new ufrag ${ourNew.transport.iceLocalUsernameFragment} ` +
-      `${(performance.now() - started).toFixed(0)} ms after restartIce() ` +
-      `(selectedCandidatePairChanges ${ourPairsBefore} -> ${ourNew.transport.selectedCandidatePairChanges})`);
+  const switched = ourNew.transport.selectedCandidatePairChanges > ourPairsBefore;
+  if (!switched || process.env.RTCBOX_INTEROP_DIAGNOSE) await diagnoseIce(t, pc, c, signaling);
   assert.equal(ourNew.transport.iceLocalUsernameFragment,
       restarter === 'rtcbox' ? offerUfrags[0] : answerUfrags[0], 'rtcbox uses the new local ufrag');
-  assert.ok(ourNew.transport.selectedCandidatePairChanges > ourPairsBefore, 'rtcbox selected a new pair');
+  if (switched) {
+    t.diagnostic(`rtcbox selected a pair with the new ufrag ${ourNew.transport.iceLocalUsernameFragment} ` +
+        `${(performance.now() - started).toFixed(0)} ms after restartIce() ` +
+        `(selectedCandidatePairChanges ${ourPairsBefore} -> ${ourNew.transport.selectedCandidatePairChanges})`);
+  } else {
+    // Chromium, controlling after its own restart, chooses the pair. About
+    // one run in thirty it leaves the restart half done: the new pairs
+    // checked (rtcbox's checks on them succeeded; see the diagnostics) but
+    // none nominated in 10 s, its selected pair still the old
+    // generation's. rtcbox, controlled, then rightly keeps the old pair
+    // too. That is all this run can show: both sides on the same, old
+    // pair, and data flowing (below). rtcbox failing to follow a pair
+    // Chromium did select still fails here.
+    const theirs = await chromiumSelectedLocalUfrag(c);
+    assert.equal(restarter, 'chromium', 'rtcbox restarted, controlling, and selected no new pair');
+    assert.ok(oldUfrags.chromium.includes(theirs),
+        `Chromium selected a pair with its new ufrag ${theirs}; rtcbox did not follow`);
+    t.diagnostic(`Chromium nominated no pair of its new generation in 10 s (its selected pair's local ufrag is ` +
+        `still ${theirs}): both sides kept the old pair`);
+  }
   // The new pair ends at the candidate Chromium signaled for its new
   // generation, not at one learned from its checks (peer-reflexive): the
   // candidates it trickled before rtcbox's answer were kept.
@@ -217,6 +271,7 @@ async function iceRestart(t, restarter, mdns) {
   assert.deepEqual(closed, []);
   assert.deepEqual(c.events.filter((e) => e.type === 'channel-close'), []);
   assert.deepEqual(signaling.fromChromium.filter((x) => x.error), [], 'rtcbox refused candidates of Chromium');
+  assert.deepEqual(signaling.fromRtcbox.filter((x) => x.error), [], 'Chromium refused candidates of rtcbox');
   assert.deepEqual(c.pageErrors, []);
 }
 

@@ -57,6 +57,10 @@ const FLAGS = [
 const MEDIA_FLAGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
 const NO_MDNS_FLAGS = ['--disable-features=WebRtcHideLocalIpsWithMdns', '--allow-loopback-in-peer-connection'];
 
+// More flags, for debugging (e.g. "--enable-logging=stderr
+// --vmodule=*/webrtc/*=1" with DEBUG=pw:browser shows libwebrtc's log).
+const EXTRA_FLAGS = (process.env.RTCBOX_INTEROP_CHROMIUM_FLAGS || '').split(/\s+/).filter(Boolean);
+
 // The scripts of the page (page/), in the order it loads them.
 const PAGE_SCRIPTS = ['messages.js', 'bench.js', 'peer.js'];
 
@@ -143,7 +147,7 @@ class Chromium {
         env: { ...process.env, TMPDIR: tmp, RTCBOX_INTEROP_CHROMIUM: CHROMIUM },
         headless: true,
         chromiumSandbox: false,
-        args: mdns ? FLAGS : [...FLAGS, ...MEDIA_FLAGS, ...NO_MDNS_FLAGS],
+        args: [...(mdns ? FLAGS : [...FLAGS, ...MEDIA_FLAGS, ...NO_MDNS_FLAGS]), ...EXTRA_FLAGS],
         handleSIGINT: false,
         handleSIGTERM: false,
         handleSIGHUP: false,
@@ -253,43 +257,72 @@ function newRtcbox(t) {
 }
 
 // Signaling between rtcbox's `pc` and Chromium `c`, for the life of a
-// test: candidates trickle both ways from the start (each held until the
-// other side has a remote description); negotiate() runs one offer/answer
-// exchange. `fromChromium` and `fromRtcbox` list the candidates each side
-// received (a candidate rtcbox refused is recorded as { error, cand }).
+// test: candidates trickle both ways from the start; negotiate() runs one
+// offer/answer exchange. A candidate goes to a side only once that side
+// has applied a remote description with the candidate's ufrag, as
+// webrtc-pc requires (addIceCandidate rejects a ufrag that no applied
+// remote description has): after an ICE restart, the answerer's new
+// candidates would otherwise reach the offerer before the answer, and be
+// refused. Until then it is held. `fromChromium` and `fromRtcbox` list the
+// candidates each side received (a candidate the receiver refused is
+// recorded as { error, cand }).
 class Signaling {
   constructor(pc, c) {
     this.pc = pc;
     this.c = c;
     this.fromChromium = [];
     this.fromRtcbox = [];
-    this.rtcboxHasRemote = false;
-    this.chromiumHasRemote = false;
+    // The ufrags of the remote descriptions each side applied.
+    this.rtcboxKnows = new Set();
+    this.chromiumKnows = new Set();
     this.heldForRtcbox = [];
     this.heldForChromium = [];
     c.onevent = (event) => {
       if (event.type !== 'icecandidate' || !event.candidate) return;
-      this.fromChromium.push(event.candidate);
-      if (this.rtcboxHasRemote) this.toRtcbox(event.candidate);
+      if (this.rtcboxKnows.has(event.candidate.usernameFragment)) this.toRtcbox(event.candidate);
       else this.heldForRtcbox.push(event.candidate);
     };
     pc.addEventListener('icecandidate', (e) => {
       if (!e.candidate) return;
       const cand = e.candidate.toJSON();
-      this.fromRtcbox.push(cand);
-      if (this.chromiumHasRemote) this.toChromium(cand);
+      if (this.chromiumKnows.has(cand.usernameFragment)) this.toChromium(cand);
       else this.heldForChromium.push(cand);
     });
   }
 
   toRtcbox(cand) {
+    this.fromChromium.push(cand);
     return this.pc.addIceCandidate(cand).catch((e) => {
       this.fromChromium.push({ error: String(e), cand });
     });
   }
 
   toChromium(cand) {
-    return this.c.call('addCandidate', cand).catch(() => {});
+    this.fromRtcbox.push(cand);
+    return this.c.call('addCandidate', cand).catch((e) => {
+      this.fromRtcbox.push({ error: String(e), cand });
+    });
+  }
+
+  // Called once `side` applied a remote description: it now knows that
+  // description's ufrags; the candidates held for it that carry one of
+  // them go.
+  applied(side, description) {
+    const knows = side === 'rtcbox' ? this.rtcboxKnows : this.chromiumKnows;
+    for (const m of description.sdp.matchAll(/^a=ice-ufrag:(\S+)/gm)) knows.add(m[1]);
+    const held = side === 'rtcbox' ? this.heldForRtcbox : this.heldForChromium;
+    const keep = [];
+    for (const cand of held.splice(0)) {
+      // A candidate without a ufrag belongs to whatever description is
+      // current (webrtc-pc).
+      if (cand.usernameFragment == null || knows.has(cand.usernameFragment)) {
+        if (side === 'rtcbox') this.toRtcbox(cand);
+        else this.toChromium(cand);
+      } else {
+        keep.push(cand);
+      }
+    }
+    held.push(...keep);
   }
 
   // One offer/answer exchange, `offerer` ('rtcbox' or 'chromium') making
@@ -297,31 +330,24 @@ class Signaling {
   // Resolves with { offer, answer } once both sides applied both.
   async negotiate(offerer) {
     const { pc, c } = this;
-    const release = (held, send) => {
-      for (const cand of held.splice(0)) send.call(this, cand);
-    };
     let offer;
     let answer;
     if (offerer === 'rtcbox') {
       await pc.setLocalDescription(await pc.createOffer());
       offer = pc.localDescription.toJSON();
       await c.call('setRemote', offer);
-      this.chromiumHasRemote = true;
-      release(this.heldForChromium, this.toChromium);
+      this.applied('chromium', offer);
       answer = await c.call('answer');
       await pc.setRemoteDescription(answer);
-      this.rtcboxHasRemote = true;
-      release(this.heldForRtcbox, this.toRtcbox);
+      this.applied('rtcbox', answer);
     } else {
       offer = await c.call('offer');
       await pc.setRemoteDescription(offer);
-      this.rtcboxHasRemote = true;
-      release(this.heldForRtcbox, this.toRtcbox);
+      this.applied('rtcbox', offer);
       await pc.setLocalDescription(await pc.createAnswer());
       answer = pc.localDescription.toJSON();
       await c.call('setRemote', answer);
-      this.chromiumHasRemote = true;
-      release(this.heldForChromium, this.toChromium);
+      this.applied('chromium', answer);
     }
     return { offer, answer };
   }

@@ -235,6 +235,13 @@
       const json = (d) => (d ? d.toJSON() : null);
       return {local: json(pc.currentLocalDescription), remote: json(pc.currentRemoteDescription)};
     },
+    // The ICE side of getStats, for a failing test to show: the
+    // transports, every candidate pair and every candidate.
+    async iceStats() {
+      const report = await pc.getStats();
+      return [...report.values()].filter((s) =>
+        ['transport', 'candidate-pair', 'local-candidate', 'remote-candidate'].includes(s.type));
+    },
     // The DTLS side of getStats (webrtc-stats §8.14, §8.12): the transport
     // with a selected pair, its selected pair and both certificates.
     async dtlsStats() {
