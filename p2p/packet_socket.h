@@ -66,7 +66,11 @@ typedef struct rtc_packet_socket_vtable {
    * RTC_ERR_INVALID_ARGUMENT (destination of the wrong family, packet
    * larger than RTC_MAX_PACKET_SIZE), RTC_ERR_NETWORK (unreachable and
    * similar per-packet errors: that packet is counted as sent, i.e.
-   * dropped, and sending continues), RTC_ERR_CLOSED. */
+   * dropped, and sending continues), RTC_ERR_CLOSED. An implementation
+   * may queue packets and hand them to the network later on the same
+   * thread (the kernel's UDP sockets do, until the end of the event loop
+   * round): a queued packet counts as sent, and a per-packet error it
+   * meets later is not reported (it is a lost packet). */
   rtc_error (*send)(rtc_packet_socket* socket,
                     const rtc_outgoing_packet* packets,
                     size_t count,

@@ -6,6 +6,8 @@
 #define P2P_SYSTEM_FACTORY_INTERNAL_H_
 
 #include <netdb.h>
+#include <stdbool.h>
+#include <stdint.h>
 #ifndef __cplusplus
 #include <stdatomic.h>
 #endif
@@ -72,6 +74,45 @@ typedef struct rtc_system_resolver_stats {
 /* Any thread; a snapshot. */
 void rtc_system_socket_factory_resolver_stats(rtc_socket_factory* factory,
                                               rtc_system_resolver_stats* out);
+
+/* udp_socket.c: what one of the factory's UDP sockets did, for tests and
+ * diagnostics. */
+typedef struct rtc_system_udp_stats {
+  bool gso; /* UDP_SEGMENT is used (the kernel has it and took it so far) */
+  bool gro; /* UDP_GRO is on */
+  /* Sending. */
+  uint64_t send_calls;     /* sendmsg() and sendmmsg() calls made */
+  uint64_t gso_sends;      /* messages sent with UDP_SEGMENT (2+ datagrams) */
+  uint64_t gso_refused;    /* UDP_SEGMENT messages refused, resent without */
+  uint64_t datagrams_sent; /* datagrams the kernel took */
+  uint64_t send_dropped;   /* datagrams dropped by a send error */
+  size_t queued;           /* datagrams waiting in the send queue */
+  bool blocked;            /* the queue waits for the socket to be writable */
+  /* Receiving. */
+  uint64_t gro_buffers;        /* coalesced buffers received and split */
+  uint64_t datagrams_received; /* handed to on_packets */
+  uint64_t dropped_oversized;
+  uint64_t dropped_other_interface;
+} rtc_system_udp_stats;
+
+/* On the socket's queue. `socket` must come from this factory's
+ * create_udp or create_multicast_udp. (transfer none) */
+void rtc_system_udp_socket_stats(rtc_packet_socket* socket,
+                                 rtc_system_udp_stats* out);
+
+/* Faults a test makes a UDP socket see, in place of the kernel's answer. */
+typedef struct rtc_system_udp_faults {
+  /* Non-zero: every send of a UDP_SEGMENT message fails with this errno, as
+   * a kernel that refuses GSO would (EIO, EINVAL, ...). */
+  int gso_errno;
+  /* The next this many send calls fail with EAGAIN (a full send buffer);
+   * the socket is writable again at once. */
+  unsigned eagain_sends;
+} rtc_system_udp_faults;
+
+/* Replaces the socket's faults. On the socket's queue. (transfer none) */
+void rtc_system_udp_socket_set_faults(rtc_packet_socket* socket,
+                                      const rtc_system_udp_faults* faults);
 
 /* tcp_socket.c: the factory's connect_tcp and listen_tcp. */
 rtc_error rtc_system_connect_tcp(rtc_socket_factory* factory,
