@@ -75,6 +75,16 @@ typedef struct rtc_system_resolver_stats {
 void rtc_system_socket_factory_resolver_stats(rtc_socket_factory* factory,
                                               rtc_system_resolver_stats* out);
 
+/* network_interfaces.c: the factory's list_interfaces and
+ * default_route_address (p2p/socket_factory.h). */
+rtc_error rtc_system_list_interfaces(rtc_socket_factory* factory,
+                                     rtc_network_interface* out,
+                                     size_t capacity,
+                                     size_t* count);
+rtc_error rtc_system_default_route_address(rtc_socket_factory* factory,
+                                           rtc_address_family family,
+                                           rtc_socket_address* out);
+
 /* udp_socket.c: what one of the factory's UDP sockets did, for tests and
  * diagnostics. */
 typedef struct rtc_system_udp_stats {
