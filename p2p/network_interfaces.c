@@ -23,22 +23,6 @@
 #include "p2p/system_factory_internal.h"
 #include "rtc_base/alloc.h"
 
-static int to_family(rtc_address_family family) {
-  return family == RTC_AF_INET ? AF_INET : AF_INET6;
-}
-
-static rtc_error socket_errno_to_error(int e) {
-  switch (e) {
-    case ENOMEM:
-    case ENOBUFS:
-      return RTC_ERR_NO_MEMORY;
-    case EAFNOSUPPORT: /* no IPv6 in this kernel: not an address we have */
-      return RTC_ERR_INVALID_ARGUMENT;
-    default:
-      return RTC_ERR_IO;
-  }
-}
-
 /* --- The default route --- */
 
 rtc_error rtc_system_default_route_address(rtc_socket_factory* factory,
@@ -58,10 +42,11 @@ rtc_error rtc_system_default_route_address(rtc_socket_factory* factory,
     rtc_socket_address_set_ipv6(&remote, kPublicV6, 53, 0);
   else
     return RTC_ERR_INVALID_ARGUMENT;
-  int fd = socket(to_family(family), SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  int fd =
+      socket(rtc_system_kernel_family(family), SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return errno == EAFNOSUPPORT ? RTC_ERR_NOT_FOUND
-                                 : socket_errno_to_error(errno);
+                                 : rtc_system_socket_errno_to_error(errno);
   rtc_error err = RTC_OK;
   struct sockaddr_storage ss;
   socklen_t len = rtc_socket_address_to_sockaddr(&remote, &ss);
@@ -392,7 +377,7 @@ static rtc_error nl_dump(int fd,
 static rtc_error list_once(interface_list* list, bool* interrupted) {
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
   if (fd < 0)
-    return socket_errno_to_error(errno);
+    return rtc_system_socket_errno_to_error(errno);
   rtc_error err = RTC_ERR_NO_MEMORY;
   uint8_t* buffer = rtc_malloc(NL_BUFFER_SIZE);
   if (!buffer)

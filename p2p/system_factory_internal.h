@@ -85,6 +85,11 @@ rtc_error rtc_system_default_route_address(rtc_socket_factory* factory,
                                            rtc_address_family family,
                                            rtc_socket_address* out);
 
+/* udp_socket.c: the kernel's address family for one of ours (IPv4 or
+ * IPv6), and the error a failed socket() call stands for. */
+int rtc_system_kernel_family(rtc_address_family family);
+rtc_error rtc_system_socket_errno_to_error(int e);
+
 /* udp_socket.c: what one of the factory's UDP sockets did, for tests and
  * diagnostics. */
 typedef struct rtc_system_udp_stats {

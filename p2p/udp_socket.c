@@ -261,11 +261,11 @@ static int set_int_option(int fd, int level, int name, int value) {
   return setsockopt(fd, level, name, &value, sizeof(value));
 }
 
-static int to_family(rtc_address_family family) {
+int rtc_system_kernel_family(rtc_address_family family) {
   return family == RTC_AF_INET ? AF_INET : AF_INET6;
 }
 
-static rtc_error socket_errno_to_error(int e) {
+rtc_error rtc_system_socket_errno_to_error(int e) {
   switch (e) {
     case ENOMEM:
     case ENOBUFS:
@@ -1228,7 +1228,7 @@ static rtc_error socket_open(system_factory* f,
     goto free_socket;
   s->fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (s->fd < 0) {
-    err = socket_errno_to_error(errno);
+    err = rtc_system_socket_errno_to_error(errno);
     goto release_arena;
   }
   err = RTC_ERR_IO;
@@ -1331,8 +1331,9 @@ static rtc_error sys_create_udp(rtc_socket_factory* factory,
       options->receive_buffer_size < 0 || options->send_buffer_size < 0)
     return RTC_ERR_INVALID_ARGUMENT;
   udp_socket* s;
-  rtc_error err = socket_open((system_factory*)factory, queue,
-                              to_family(local->family), observer, user, &s);
+  rtc_error err =
+      socket_open((system_factory*)factory, queue,
+                  rtc_system_kernel_family(local->family), observer, user, &s);
   if (err != RTC_OK)
     return err;
   /* The kernel clamps the sizes to its limits (net.core.rmem_max ...). */
@@ -1433,7 +1434,7 @@ static rtc_error sys_create_multicast_udp(
       !rtc_socket_address_is_multicast(group) || group->port == 0 ||
       if_index == 0 || if_index > INT32_MAX)
     return RTC_ERR_INVALID_ARGUMENT;
-  int family = to_family(group->family);
+  int family = rtc_system_kernel_family(group->family);
   udp_socket* s;
   rtc_error err =
       socket_open((system_factory*)factory, queue, family, observer, user, &s);

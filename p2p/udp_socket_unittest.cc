@@ -287,6 +287,14 @@ class UdpSocketTest : public testing::Test {
     EXPECT_EQ(Create(local, collector, &s, options), RTC_OK) << local;
     return s;
   }
+  // A socket with a 1 MiB receive buffer, so that a burst a test sends
+  // all fits.
+  rtc_packet_socket* MustCreateReceiver(const std::string& local,
+                                        Collector* collector) {
+    rtc_udp_options big = {};
+    big.receive_buffer_size = 1 << 20;
+    return MustCreate(local, collector, &big);
+  }
   rtc_error CreateMulticast(const std::string& group,
                             uint32_t if_index,
                             Collector* collector,
@@ -629,9 +637,8 @@ TEST_F(UdpSocketTest, DeliversAnEmptyDatagram) {
 
 TEST_F(UdpSocketTest, ABatchOf100ArrivesInOrderInFewerCallbacksThanPackets) {
   Collector &rc = NewCollector(), &sc = NewCollector();
-  rtc_udp_options big = {};
-  big.receive_buffer_size = 1 << 20;  // 100 datagrams must all fit
-  rtc_packet_socket* receiver = MustCreate("127.0.0.1:0", &rc, &big);
+  // 100 datagrams must all fit.
+  rtc_packet_socket* receiver = MustCreateReceiver("127.0.0.1:0", &rc);
   rtc_packet_socket* sender = MustCreate("127.0.0.1:0", &sc);
   ASSERT_TRUE(receiver && sender);
   rtc_socket_address to = Local(receiver);
@@ -963,9 +970,7 @@ TEST_F(UdpSocketTest, SendsOfARoundAreQueuedAndLeaveInOrderAfterTheRound) {
 
 TEST_F(UdpSocketTest, AnEqualSizeBurstLeavesInOneGsoSend) {
   Collector &rc = NewCollector(), &sc = NewCollector();
-  rtc_udp_options big = {};
-  big.receive_buffer_size = 1 << 20;
-  rtc_packet_socket* receiver = MustCreate("127.0.0.1:0", &rc, &big);
+  rtc_packet_socket* receiver = MustCreateReceiver("127.0.0.1:0", &rc);
   rtc_packet_socket* sender = MustCreate("127.0.0.1:0", &sc);
   ASSERT_TRUE(receiver && sender);
   if (!Stats(sender).gso)
@@ -1000,10 +1005,8 @@ TEST_F(UdpSocketTest, AnEqualSizeBurstLeavesInOneGsoSend) {
 
 TEST_F(UdpSocketTest, MixedSizesAndDestinationsArriveIntactInOrderPerPeer) {
   Collector &ac = NewCollector(), &bc = NewCollector(), &sc = NewCollector();
-  rtc_udp_options big = {};
-  big.receive_buffer_size = 1 << 20;
-  rtc_packet_socket* a = MustCreate("127.0.0.1:0", &ac, &big);
-  rtc_packet_socket* b = MustCreate("127.0.0.1:0", &bc, &big);
+  rtc_packet_socket* a = MustCreateReceiver("127.0.0.1:0", &ac);
+  rtc_packet_socket* b = MustCreateReceiver("127.0.0.1:0", &bc);
   rtc_packet_socket* sender = MustCreate("127.0.0.1:0", &sc);
   ASSERT_TRUE(a && b && sender);
   rtc_socket_address to_a = Local(a), to_b = Local(b);
@@ -1057,9 +1060,7 @@ TEST_F(UdpSocketTest, MixedSizesAndDestinationsArriveIntactInOrderPerPeer) {
 TEST_F(UdpSocketTest, DestroyingASocketWithQueuedPacketsFlushesThem) {
   Collector &rc = NewCollector(), &c1 = NewCollector(), &c2 = NewCollector(),
             &c3 = NewCollector();
-  rtc_udp_options big = {};
-  big.receive_buffer_size = 1 << 20;
-  rtc_packet_socket* receiver = MustCreate("127.0.0.1:0", &rc, &big);
+  rtc_packet_socket* receiver = MustCreateReceiver("127.0.0.1:0", &rc);
   rtc_packet_socket* s1 = MustCreate("127.0.0.1:0", &c1);
   rtc_packet_socket* s2 = MustCreate("127.0.0.1:0", &c2);
   rtc_packet_socket* s3 = MustCreate("127.0.0.1:0", &c3);
@@ -1202,9 +1203,7 @@ TEST_F(UdpSocketTest, GsoRefusedIsSentAgainWithoutItAndNothingIsLost) {
         Case{EINVAL, false}, Case{EMSGSIZE, false}}) {
     SCOPED_TRACE(strerror(c.error));
     Collector &rc = NewCollector(), &sc = NewCollector();
-    rtc_udp_options big = {};
-    big.receive_buffer_size = 1 << 20;
-    rtc_packet_socket* receiver = MustCreate("127.0.0.1:0", &rc, &big);
+    rtc_packet_socket* receiver = MustCreateReceiver("127.0.0.1:0", &rc);
     rtc_packet_socket* sender = MustCreate("127.0.0.1:0", &sc);
     ASSERT_TRUE(receiver && sender);
     if (!Stats(sender).gso)
@@ -1252,9 +1251,7 @@ TEST_F(UdpSocketTest, GsoRefusedByTheKernelIsSentAgainWithoutIt) {
   // A real refusal: the kernel will not segment for a socket that sends
   // without UDP checksums (SO_NO_CHECK): EINVAL.
   Collector &rc = NewCollector(), &sc = NewCollector();
-  rtc_udp_options big = {};
-  big.receive_buffer_size = 1 << 20;
-  rtc_packet_socket* receiver = MustCreate("127.0.0.1:0", &rc, &big);
+  rtc_packet_socket* receiver = MustCreateReceiver("127.0.0.1:0", &rc);
   rtc_packet_socket* sender = MustCreate("127.0.0.1:0", &sc);
   ASSERT_TRUE(receiver && sender);
   if (!Stats(sender).gso)
@@ -1332,9 +1329,7 @@ TEST_F(UdpSocketTest, AFullSendBufferKeepsQueuedPacketsAndSendsThemInOrder) {
   // goes on after on_writable. (QueueSurvivesARealFullSendBuffer does the
   // same against a real full buffer.)
   Collector &rc = NewCollector(), &sc = NewCollector();
-  rtc_udp_options big = {};
-  big.receive_buffer_size = 1 << 20;
-  rtc_packet_socket* receiver = MustCreate("127.0.0.1:0", &rc, &big);
+  rtc_packet_socket* receiver = MustCreateReceiver("127.0.0.1:0", &rc);
   rtc_packet_socket* sender = MustCreate("127.0.0.1:0", &sc);
   ASSERT_TRUE(receiver && sender);
   std::vector<std::vector<uint8_t>> payloads = Payloads(400, 300, 2000);
@@ -1401,9 +1396,7 @@ TEST_F(UdpSocketTest, QueueSurvivesARealFullSendBuffer) {
 
 TEST_F(UdpSocketTest, GroReceiverSplitsA64SegmentGsoBufferIntoItsDatagrams) {
   Collector& rc = NewCollector();
-  rtc_udp_options big = {};
-  big.receive_buffer_size = 1 << 20;
-  rtc_packet_socket* receiver = MustCreate("127.0.0.1:0", &rc, &big);
+  rtc_packet_socket* receiver = MustCreateReceiver("127.0.0.1:0", &rc);
   ASSERT_NE(receiver, nullptr);
   ASSERT_TRUE(Stats(receiver).gro) << "UDP_GRO (Linux 5.0) is expected";
   RawSocket sender;
@@ -1436,9 +1429,7 @@ TEST_F(UdpSocketTest, GroReceiverSplitsA64SegmentGsoBufferIntoItsDatagrams) {
 
 TEST_F(UdpSocketTest, GroBatchOfMoreDatagramsThanACallHoldsTakesSeveralCalls) {
   Collector& rc = NewCollector();
-  rtc_udp_options big = {};
-  big.receive_buffer_size = 1 << 20;
-  rtc_packet_socket* receiver = MustCreate("127.0.0.1:0", &rc, &big);
+  rtc_packet_socket* receiver = MustCreateReceiver("127.0.0.1:0", &rc);
   ASSERT_NE(receiver, nullptr);
   RawSocket sender;
   int segment = 200;
@@ -1487,9 +1478,7 @@ TEST_F(UdpSocketTest, GroReceiverTakesDatagramsOfAPlainSender) {
 TEST_F(UdpSocketTest, GsoSenderToGroReceiverOverIpv6) {
   SKIP_WITHOUT_IPV6_LOOPBACK();
   Collector &rc = NewCollector(), &sc = NewCollector();
-  rtc_udp_options big = {};
-  big.receive_buffer_size = 1 << 20;
-  rtc_packet_socket* receiver = MustCreate("[::1]:0", &rc, &big);
+  rtc_packet_socket* receiver = MustCreateReceiver("[::1]:0", &rc);
   rtc_packet_socket* sender = MustCreate("[::1]:0", &sc);
   ASSERT_TRUE(receiver && sender);
   if (!Stats(sender).gso)
@@ -1574,9 +1563,7 @@ TEST_F(UdpSocketTest, IcmpErrorsQueuedWithRecvErrAreConsumedWithoutSpinning) {
 
 TEST_F(UdpSocketTest, DestroyingTheSocketInsideOnPacketsIsSafe) {
   Collector &rc = NewCollector(), &sc = NewCollector();
-  rtc_udp_options big = {};
-  big.receive_buffer_size = 1 << 20;
-  rtc_packet_socket* receiver = MustCreate("127.0.0.1:0", &rc, &big);
+  rtc_packet_socket* receiver = MustCreateReceiver("127.0.0.1:0", &rc);
   rtc_packet_socket* sender = MustCreate("127.0.0.1:0", &sc);
   ASSERT_TRUE(receiver && sender);
   rtc_socket_address to = Local(receiver);
