@@ -189,6 +189,17 @@ class DataChannelTest : public PeerConnectionTest {
         << "\nb: " << testing::PrintToString(b_.log);
   }
 
+  // maxChannels of p's SCTP transport (-1: null, or no transport).
+  int32_t MaxChannels(Peer& p) {
+    int32_t n = -1;
+    OnQueue(p.signaling, [&] {
+      rtc_pc_sctp_transport* sctp = rtc_peer_connection_sctp(p.pc);
+      if (sctp)
+        n = rtc_pc_sctp_transport_max_channels(sctp);
+    });
+    return n;
+  }
+
   // The channel p's peer announced with `label` (NULL if none).
   static Channel* Announced(Peer& p, const std::string& label) {
     for (auto& c : p.remote_channels) {
@@ -476,9 +487,9 @@ TEST_F(DataChannelTest, NegotiatedChannelsTalkWithoutDcep) {
 
 TEST_F(DataChannelTest, NegotiatedChannelsMadeAfterConnectingOpenAtOnce) {
   ASSERT_NO_FATAL_FAILURE(Connect());
-  // Any id, whatever the DTLS role: 2 is even (b's parity), 65534 the
-  // largest (webrtc-pc: 65535 is reserved).
-  for (int32_t id : {2, 65534}) {
+  // Any id, whatever the DTLS role: 2 is even (b's parity), 1023 the
+  // largest the association has (RTC_SCTP_DEFAULT_STREAMS).
+  for (int32_t id : {2, 1023}) {
     rtc_data_channel_init init = Negotiated(id);
     init.ordered = false;
     Channel& na = New(a_, "neg", &init);
@@ -489,6 +500,38 @@ TEST_F(DataChannelTest, NegotiatedChannelsMadeAfterConnectingOpenAtOnce) {
   }
   EXPECT_EQ(b_.remote_channels.size(), 1u);
   EXPECT_EQ(a_.remote_channels.size(), 0u);
+}
+
+// webrtc-pc createDataChannel: once the SCTP transport is connected, an id
+// not below its maxChannels fails with OperationError.
+TEST_F(DataChannelTest, NegotiatedIdBeyondMaxChannelsFailsWithOperationError) {
+  ASSERT_NO_FATAL_FAILURE(Connect());
+  for (Peer* p : {&a_, &b_})
+    EXPECT_EQ(MaxChannels(*p), 1024) << p->name;
+  for (int32_t id : {1024, 65534}) {
+    rtc_data_channel_init init = Negotiated(id);
+    rtc_error err = RTC_OK;
+    EXPECT_EQ(TryNew(a_, "far", &init, &err), nullptr) << id;
+    EXPECT_EQ(err, RTC_ERR_OPERATION) << id;
+  }
+}
+
+// Made before connecting, a negotiated channel with the largest id gets
+// the streams it needs: the association has 65,535 (RFC 8831 §6.2).
+TEST_F(DataChannelTest, NegotiatedId65534MadeBeforeConnectingOpens) {
+  MakePeer(a_, "a", "203.0.113.1");
+  MakePeer(b_, "b", "203.0.113.2");
+  rtc_data_channel_init init = Negotiated(65534);
+  Channel& na = New(a_, "top", &init);
+  Channel& nb = New(b_, "top", &init);
+  Negotiate(a_, b_);
+  ASSERT_TRUE(WaitFor([&] { return IsOpen(na) && IsOpen(nb); }))
+      << "a: " << testing::PrintToString(a_.log)
+      << "\nb: " << testing::PrintToString(b_.log);
+  ExpectCarries(a_, na, nb, "to b on 65534", false);
+  ExpectCarries(b_, nb, na, "to a on 65534", true);
+  for (Peer* p : {&a_, &b_})
+    EXPECT_EQ(MaxChannels(*p), 65535) << p->name;
 }
 
 TEST_F(DataChannelTest, NegotiatedIdInUseFailsWithOperationError) {

@@ -579,8 +579,8 @@ static bool configure_socket(struct socket* sock)
   const uint32_t on = 1;
   const int int_on = 1;
   const int interleave = 0;
-  const struct sctp_initmsg init = {RTC_SCTP_MAX_STREAMS, RTC_SCTP_MAX_STREAMS,
-                                    0, 0};
+  const struct sctp_initmsg init = {RTC_SCTP_DEFAULT_STREAMS,
+                                    RTC_SCTP_DEFAULT_STREAMS, 0, 0};
   if (!set_option(sock, SOL_SOCKET, SO_LINGER, &abort_on_close,
                   sizeof(abort_on_close)) ||
       !set_option(sock, IPPROTO_SCTP, SCTP_ENABLE_STREAM_RESET, &reset,
@@ -731,6 +731,24 @@ void rtc_sctp_transport_destroy(rtc_sctp_transport* t) {
   transport_free(t);
 }
 
+/* The highest stream id of a channel, or -1 without channels. */
+static int32_t highest_channel_id(const rtc_sctp_transport* t) {
+  for (size_t p = RTC_SCTP_PAGE_COUNT; p-- > 0;) {
+    for (size_t s = RTC_SCTP_PAGE_SLOTS; t->pages[p] && s-- > 0;) {
+      if (t->pages[p]->slot[s])
+        return (int32_t)t->pages[p]->slot[s]->id;
+    }
+  }
+  return -1;
+}
+
+/* The streams the INIT announces each way (RTC_SCTP_DEFAULT_STREAMS). */
+static uint16_t streams_to_announce(const rtc_sctp_transport* t) {
+  int32_t needed = highest_channel_id(t) + 1;
+  return needed > RTC_SCTP_DEFAULT_STREAMS ? (uint16_t)needed
+                                           : RTC_SCTP_DEFAULT_STREAMS;
+}
+
 rtc_error rtc_sctp_transport_start(rtc_sctp_transport* t,
                                    uint16_t remote_port,
                                    uint64_t remote_max_message_size) {
@@ -756,8 +774,14 @@ rtc_error rtc_sctp_transport_start(rtc_sctp_transport* t,
    * that has not connected yet. */
   struct sockaddr_conn local = conn_address(t, t->config.local_port);
   struct sockaddr_conn remote_addr = conn_address(t, remote_port);
+  /* usrsctp sizes the association's stream arrays when connect() makes
+   * it, from SCTP_INITMSG. */
+  uint16_t streams = streams_to_announce(t);
+  const struct sctp_initmsg init = {streams, streams, 0, 0};
   rtc_sctp_usrsctp_lock(t);
-  bool ok = usrsctp_bind(t->sock, (struct sockaddr*)&local, sizeof(local)) == 0;
+  bool ok = set_option(t->sock, IPPROTO_SCTP, SCTP_INITMSG, &init,
+                       sizeof(init)) &&
+            usrsctp_bind(t->sock, (struct sockaddr*)&local, sizeof(local)) == 0;
   if (ok) {
     int ret = usrsctp_connect(t->sock, (struct sockaddr*)&remote_addr,
                               sizeof(remote_addr));

@@ -445,6 +445,8 @@ class SctpTest : public testing::Test {
         10 * kSec));
   }
 
+  void ExpectStreamsFollowChannelMadeBeforeStart(uint16_t sid);
+
   rtc_sim_time* time_ = nullptr;
   rtc_task_queue* qa_ = nullptr;
   rtc_task_queue* qb_ = nullptr;
@@ -477,7 +479,7 @@ TEST_F(SctpTest, AssociationComesUpWithMinimumMaxMessageSize) {
                                                       RTC_SCTP_CONNECTED}));
     EXPECT_EQ(rtc_sctp_transport_state(s->transport), RTC_SCTP_CONNECTED);
     EXPECT_EQ(rtc_sctp_transport_max_channels(s->transport),
-              RTC_SCTP_MAX_STREAMS);
+              RTC_SCTP_DEFAULT_STREAMS);
     EXPECT_EQ(rtc_sctp_transport_max_message_size(s->transport), 100u * 1024);
     EXPECT_TRUE(s->errors.empty());
   }
@@ -620,6 +622,70 @@ TEST_F(SctpTest, ChannelsOpenedBeforeStartAreAnnouncedOnceUp) {
   EXPECT_EQ(b_.opens, std::vector<uint16_t>{4});
   // The CONNECTED state comes before the channels.
   EXPECT_EQ(a_.states.back(), RTC_SCTP_CONNECTED);
+}
+
+// The association has as many streams as the ids of the channels made
+// before it started need (each side announces its own), at least
+// RTC_SCTP_DEFAULT_STREAMS.
+void SctpTest::ExpectStreamsFollowChannelMadeBeforeStart(uint16_t sid) {
+  Create(a_);
+  Create(b_);
+  ASSERT_EQ(Open(a_, sid, Params("high", true, -1, -1, true)), RTC_OK);
+  ASSERT_EQ(Open(b_, sid, Params("high", true, -1, -1, true)), RTC_OK);
+  Start(a_);
+  Start(b_);
+  ASSERT_TRUE(RunUntil(
+      [&] { return a_.opens.size() == 1 && b_.opens.size() == 1; },
+      10 * kSec));
+  for (Side* s : {&a_, &b_})
+    EXPECT_EQ(rtc_sctp_transport_max_channels(s->transport), sid + 1);
+  ASSERT_EQ(Send(a_, sid, Payload(1, 10)), RTC_OK);
+  ASSERT_EQ(Send(b_, sid, Payload(2, 20)), RTC_OK);
+  ASSERT_TRUE(RunUntil(
+      [&] { return a_.messages.size() == 1 && b_.messages.size() == 1; },
+      10 * kSec));
+  EXPECT_EQ(b_.messages[0].data, Payload(1, 10));
+  EXPECT_EQ(a_.messages[0].data, Payload(2, 20));
+  for (Side* s : {&a_, &b_})
+    EXPECT_TRUE(s->errors.empty());
+}
+
+TEST_F(SctpTest, ChannelMadeBeforeStartWithId4000Gets4001Streams) {
+  ExpectStreamsFollowChannelMadeBeforeStart(4000);
+  // After connecting, the association's streams are the limit.
+  EXPECT_EQ(Open(a_, 4001, Params("next", true, -1, -1, true)),
+            RTC_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(Open(a_, 3998, Params("below", true, -1, -1, true)), RTC_OK);
+}
+
+TEST_F(SctpTest, ChannelMadeBeforeStartWithId65534GetsAllStreams) {
+  ExpectStreamsFollowChannelMadeBeforeStart(65534);
+}
+
+// A side announces what its own channels need; the association takes the
+// smaller count each way (RFC 9260 §5.1.1). a made channel 3000 before
+// starting, b did not: 1,024 streams, so a's channel closes when the
+// association comes up (webrtc-pc: its id is not below maxChannels), and
+// the one below the limit opens.
+TEST_F(SctpTest, ChannelAboveThePeersStreamsClosesWhenTheAssociationIsUp) {
+  Create(a_);
+  Create(b_);
+  ASSERT_EQ(Open(a_, 3000, Params("high", true, -1, -1, true)), RTC_OK);
+  ASSERT_EQ(Open(a_, 2, Params("low", true, -1, -1, true)), RTC_OK);
+  ASSERT_EQ(Open(b_, 2, Params("low", true, -1, -1, true)), RTC_OK);
+  Start(a_);
+  Start(b_);
+  ASSERT_TRUE(RunUntil(
+      [&] { return a_.opens.size() == 1 && a_.closed.size() == 1; },
+      10 * kSec));
+  EXPECT_EQ(a_.opens, std::vector<uint16_t>{2});
+  EXPECT_EQ(a_.closed, std::vector<uint16_t>{3000});
+  for (Side* s : {&a_, &b_})
+    EXPECT_EQ(rtc_sctp_transport_max_channels(s->transport),
+              RTC_SCTP_DEFAULT_STREAMS);
+  // The id is free again, and beyond the association's streams.
+  EXPECT_EQ(Open(a_, 3000, Params("again", true, -1, -1, true)),
+            RTC_ERR_INVALID_ARGUMENT);
 }
 
 TEST_F(SctpTest, MessagesGoBothWaysByteExact) {

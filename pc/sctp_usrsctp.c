@@ -184,7 +184,8 @@ void rtc_sctp_usrsctp_acquire(void) {
      * many chunks there per association (its default, made explicit: the
      * bound must not depend on how a distribution builds it). */
     usrsctp_sysctl_set_sctp_max_chunks_on_queue(512);
-    usrsctp_sysctl_set_sctp_nr_outgoing_streams_default(RTC_SCTP_MAX_STREAMS);
+    usrsctp_sysctl_set_sctp_nr_outgoing_streams_default(
+        RTC_SCTP_DEFAULT_STREAMS);
     g_initialized = true;
   }
   g_users++;

@@ -78,7 +78,7 @@ static struct {
   uint8_t header[SCTP_HEADER_SIZE];
   bool have_header;
   /* The association lives across inputs (setting one up costs more than
-   * most inputs: usrsctp makes 65535 streams); these track it. */
+   * most inputs); these track it. */
   bool connected;
   int64_t live_before_connect;
   int inputs;

@@ -84,6 +84,10 @@ async function run(t, offerer, mdns) {
   const candidates = await connect(pc, c, offerer);
   const connectedMs = performance.now() - started;
   await exchange(pc, c, offerer);
+  // rtcbox announces 1,024 streams each way (pc/sctp_transport.h), Chromium
+  // 65,535: both see the smaller.
+  assert.equal(pc.sctp.maxChannels, 1024);
+  assert.equal((await c.call('sctp')).maxChannels, 1024);
   t.diagnostic(`connected in ${connectedMs.toFixed(0)} ms; messages exchanged at ` +
       `${(performance.now() - started).toFixed(0)} ms`);
   checkCandidates(t, candidates, mdns);

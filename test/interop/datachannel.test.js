@@ -135,13 +135,14 @@ test('a negotiated channel with id 7 opens on both sides without DCEP and carrie
   assert.equal(c.events.some((e) => e.type === 'datachannel'), false);
 });
 
-// Ids far above the first streams: each side sends on streams it may have
-// to add (RFC 6525 §5.1.5) before it can use them; the peer must take the
-// request. Chromium's SCTP offers 65,535 streams each way.
+// Ids far above the first streams, made before connecting: rtcbox
+// announces the streams they need (65,535 here: pc/sctp_transport.h,
+// RTC_SCTP_DEFAULT_STREAMS otherwise), and Chromium's SCTP offers 65,535
+// each way.
 test('negotiated channels with ids 300, 1023, 4000 and 65534 carry messages both ways', opts, async (t) => {
   const ids = [300, 1023, 4000, 65534];
   const dcs = [];
-  const { c } = await pair(t, async (pc, c) => {
+  const { c, pc } = await pair(t, async (pc, c) => {
     for (const id of ids) {
       const init = { negotiated: true, id };
       dcs.push(pc.createDataChannel(`id${id}`, init));
@@ -160,6 +161,8 @@ test('negotiated channels with ids 300, 1023, 4000 and 65534 carry messages both
     await c.call('send', label, `to rtcbox on ${ids[i]}`);
     assert.equal((await reply).data, `to rtcbox on ${ids[i]}`);
   }
+  assert.equal(pc.sctp.maxChannels, 65535);
+  assert.equal((await c.call('sctp')).maxChannels, 65535);
 });
 
 // Sends messages 0..COUNT-1 on `dc`, keeping bufferedAmount bounded.

@@ -217,6 +217,11 @@
       return {connectionState: pc.connectionState, iceConnectionState: pc.iceConnectionState,
         signalingState: pc.signalingState};
     },
+    // RTCSctpTransport's figures (null before there is one).
+    sctp() {
+      const t = pc.sctp;
+      return t && {state: t.state, maxChannels: t.maxChannels, maxMessageSize: t.maxMessageSize};
+    },
     close() {
       if (pc) pc.close();
     },
