@@ -130,7 +130,7 @@ const BENCHES = [
     id: `IDLE-${pairs}`, title: `${pairs} idle connected pair(s) with an open channel; per RTCPeerConnection`,
     bench: 'idle', params: { pairs }, runs: pairs === 500 ? 1 : Math.min(RUNS, 3),
     metrics: [M('rssKiBPerPc', 'RSS', 'KiB', 'low', 0), M('threadsPerPc', 'threads', '', 'low', 2),
-      M('fdsPerPc', 'fds', '', 'low', 1)],
+      M('fdsPerPc', 'fds', '', 'low', 1), M('fdsLeftAfterClose', 'fds left after close', '', 'low', 0)],
     // 500 pairs: one run, no retry (@roamhq/wrtc needs some 43 fds per
     // RTCPeerConnection, over the 20000 of this machine's RLIMIT_NOFILE).
     timeout: pairs === 500 ? 150 : 90, skipQuick: pairs === 500, noRetry: pairs === 500,
@@ -484,7 +484,8 @@ function markdown(results) {
       `${SWEEP / MiB} MiB (64 KiB: DC-BULK-64K's runs), to keep the whole run under 15 minutes.`,
     'SETUP-100 and IDLE-500: one attempt per run, no retry; SETUP-100 gives up after 30 s.',
     'IDLE: (after − before) / RTCPeerConnections, before = the module loaded and one pair made and closed; ' +
-      'RSS and threads from /proc/self/status, fds from /proc/self/fd; pairs made 10 at a time, a pair not open ' +
+      'RSS and threads from /proc/self/status, fds from /proc/self/fd; fds left after close: the process\'s fds ' +
+      '2 s after every pair was closed, less before (all of them, not per connection); pairs made 10 at a time, a pair not open ' +
       'within 10 s closed and made again (up to 3 times; retries in results.json); a run stops early when the ' +
       'pairs still to make would go past the process\'s open-file limit.',
     ...notes,

@@ -485,10 +485,18 @@ async function idle(api, impl, { pairs = 10, batch = 10 }) {
   const after = status();
   const pcs = 2 * pairs;
   for (const p of open) p.close();
+  // What closing leaves: the fds still open 2 s later (an implementation
+  // may release its sockets on another thread after close() returns).
+  let closed = status();
+  for (let waited = 0; closed.fds > before.fds && waited < 2000; waited += 100) {
+    await sleep(100);
+    closed = status();
+  }
   return {
     rssKiBPerPc: (after.rssKiB - before.rssKiB) / pcs,
     threadsPerPc: (after.threads - before.threads) / pcs,
     fdsPerPc: (after.fds - before.fds) / pcs,
+    fdsLeftAfterClose: closed.fds - before.fds,
     threads: after.threads,
     rssMiB: after.rssKiB / 1024,
     retries: stats.retries,
