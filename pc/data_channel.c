@@ -576,7 +576,9 @@ rtc_error rtc_data_channel_send(rtc_data_channel* c,
   if (check != RTC_OK)
     return check;
   rtc_peer_connection* pc = c->pc;
-  send_args* a = rtc_malloc(sizeof(*a) + size);
+  if (size > SIZE_MAX - sizeof(send_args))
+    return RTC_ERR_NO_MEMORY;
+  send_args* a = pc_network_call_new(pc, net_send, sizeof(*a) + size);
   if (!a)
     return RTC_ERR_NO_MEMORY;
   a->stream_id = (uint16_t)c->id;
@@ -584,7 +586,7 @@ rtc_error rtc_data_channel_send(rtc_data_channel* c,
   a->size = size;
   if (size)
     memcpy(a->data, data, size);
-  rtc_error err = pc_post_to_network(pc, net_send, a, rtc_free);
+  rtc_error err = pc_post_network_call(pc, a);
   if (err != RTC_OK)
     return err;
   c->submitted += size;

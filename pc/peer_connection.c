@@ -4,6 +4,8 @@
  */
 #include "api/rtc_peer_connection.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -518,8 +520,9 @@ void pc_close_transport_later(rtc_peer_connection* pc,
 typedef struct net_call {
   pc_bridge* bridge;
   void (*fn)(pc_network* net, void* arg);
-  void* arg;
+  void* arg; /* `inline_arg` for pc_network_call_new */
   void (*free_arg)(void* arg);
+  max_align_t inline_arg[];
 } net_call;
 
 static void net_call_run(void* arg) {
@@ -555,6 +558,29 @@ rtc_error pc_post_to_network(rtc_peer_connection* pc,
   return rtc_task_queue_post(pc->network, task);
 }
 
+void* pc_network_call_new(rtc_peer_connection* pc,
+                          void (*fn)(pc_network* net, void* arg),
+                          size_t arg_size) {
+  if (arg_size > SIZE_MAX - sizeof(net_call))
+    return NULL;
+  net_call* c = rtc_malloc(sizeof(*c) + arg_size);
+  if (!c)
+    return NULL;
+  c->bridge = pc->bridge;
+  rtc_refcount_inc(&pc->bridge->refs);
+  c->fn = fn;
+  c->arg = c->inline_arg;
+  c->free_arg = NULL;
+  return c->inline_arg;
+}
+
+rtc_error pc_post_network_call(rtc_peer_connection* pc, void* arg) {
+  net_call* c = (net_call*)((char*)arg - offsetof(net_call, inline_arg));
+  RTC_DCHECK(c->arg == arg && c->bridge == pc->bridge);
+  rtc_task task = {net_call_run, net_call_destroy, c};
+  return rtc_task_queue_post(pc->network, task);
+}
+
 /* --- Events from the network thread --- */
 
 typedef enum net_event_kind {
@@ -569,7 +595,6 @@ typedef enum net_event_kind {
   EV_SCTP_STATE,
   EV_PEER_CHANNEL,
   EV_CHANNEL_OPEN,
-  EV_MESSAGE,
   EV_CHANNEL_CLOSED,
   EV_SCTP_ERROR,
 } net_event_kind;
@@ -777,23 +802,55 @@ static void ev_channel_closed(void* user, uint16_t stream_id) {
   ev_stream(user, EV_CHANNEL_CLOSED, stream_id);
 }
 
+/* A received message, in one allocation with its bytes: messages are the
+ * one event that comes at the network's rate (a net_event is 3.8 KB, and
+ * its data another allocation). */
+typedef struct message_event {
+  pc_bridge* bridge;
+  uint16_t stream_id;
+  bool binary;
+  size_t size;
+  uint8_t data[];
+} message_event;
+
+static void message_event_run(void* arg) {
+  message_event* m = arg;
+  /* As handle_event: nothing after close. */
+  if (rtc_safety_flag_alive(m->bridge->flag) && !m->bridge->pc->closed)
+    pc_data_channel_on_message(m->bridge->pc, m->stream_id, m->binary, m->data,
+                               m->size);
+}
+
+static void message_event_destroy(void* arg) {
+  message_event* m = arg;
+  bridge_unref(m->bridge);
+  rtc_free(m);
+}
+
 static void ev_message(void* user,
                        uint16_t stream_id,
                        bool binary,
                        const uint8_t* data,
                        size_t size) {
-  net_event* e = new_event(user, EV_MESSAGE, NULL);
-  if (!e)
+  pc_bridge* b = user;
+  if (size > SIZE_MAX - sizeof(message_event))
     return;
-  e->stream_id = stream_id;
-  e->binary = binary;
-  e->size = size;
-  e->data = rtc_memdup(data, size);
-  if (!e->data) {
-    event_destroy(e);
+  message_event* m = rtc_malloc(sizeof(*m) + size);
+  if (!m) {
+    RTC_LOG(WARNING, "peer connection: a message was lost (no memory)");
     return;
   }
-  post_event(e);
+  m->bridge = b;
+  rtc_refcount_inc(&b->refs);
+  m->stream_id = stream_id;
+  m->binary = binary;
+  m->size = size;
+  if (size)
+    memcpy(m->data, data, size);
+  rtc_task task = {message_event_run, message_event_destroy, m};
+  rtc_error err = pc_bridge_post_signaling(b, task);
+  if (err != RTC_OK && err != RTC_ERR_CLOSED)
+    RTC_LOG(WARNING, "peer connection: an event was lost");
 }
 
 /* Applies the sent totals gathered since it was posted (signaling). */
@@ -1291,9 +1348,6 @@ static void handle_event(rtc_peer_connection* pc, net_event* e) {
       return;
     case EV_CHANNEL_OPEN:
       pc_data_channel_on_open(pc, e->stream_id);
-      return;
-    case EV_MESSAGE:
-      pc_data_channel_on_message(pc, e->stream_id, e->binary, e->data, e->size);
       return;
     case EV_CHANNEL_CLOSED:
       pc_data_channel_on_closed(pc, e->stream_id);

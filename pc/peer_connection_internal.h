@@ -366,6 +366,15 @@ rtc_error pc_post_to_network(rtc_peer_connection* pc,
                              void (*fn)(pc_network* net, void* arg),
                              void* arg,
                              void (*free_arg)(void* arg));
+/* A call of fn on the network thread whose argument, `arg_size` bytes
+ * (max_align_t-aligned, uninitialised), lives in the call's own allocation:
+ * one allocation and one free per call, for the calls made per message.
+ * Fill *arg, then post it with pc_post_network_call (which takes it, also
+ * when it fails). NULL without memory. */
+void* pc_network_call_new(rtc_peer_connection* pc,
+                          void (*fn)(pc_network* net, void* arg),
+                          size_t arg_size);
+rtc_error pc_post_network_call(rtc_peer_connection* pc, void* arg);
 void pc_update_negotiation_needed(rtc_peer_connection* pc);
 void pc_set_signaling_state(rtc_peer_connection* pc, rtc_signaling_state s);
 pc_transport_state* pc_transport(rtc_peer_connection* pc, const char* name);
