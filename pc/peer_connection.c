@@ -563,7 +563,7 @@ void* pc_network_call_new(rtc_peer_connection* pc,
                           size_t arg_size) {
   if (arg_size > SIZE_MAX - sizeof(net_call))
     return NULL;
-  net_call* c = rtc_malloc(sizeof(*c) + arg_size);
+  net_call* c = rtc_handoff_malloc(sizeof(*c) + arg_size);
   if (!c)
     return NULL;
   c->bridge = pc->bridge;
@@ -574,10 +574,16 @@ void* pc_network_call_new(rtc_peer_connection* pc,
   return c->inline_arg;
 }
 
+static void inline_call_destroy(void* arg) {
+  net_call* c = arg;
+  bridge_unref(c->bridge);
+  rtc_handoff_free(c);
+}
+
 rtc_error pc_post_network_call(rtc_peer_connection* pc, void* arg) {
   net_call* c = (net_call*)((char*)arg - offsetof(net_call, inline_arg));
   RTC_DCHECK(c->arg == arg && c->bridge == pc->bridge);
-  rtc_task task = {net_call_run, net_call_destroy, c};
+  rtc_task task = {net_call_run, inline_call_destroy, c};
   return rtc_task_queue_post(pc->network, task);
 }
 
@@ -824,7 +830,7 @@ static void message_event_run(void* arg) {
 static void message_event_destroy(void* arg) {
   message_event* m = arg;
   bridge_unref(m->bridge);
-  rtc_free(m);
+  rtc_handoff_free(m);
 }
 
 static void ev_message(void* user,
@@ -835,7 +841,7 @@ static void ev_message(void* user,
   pc_bridge* b = user;
   if (size > SIZE_MAX - sizeof(message_event))
     return;
-  message_event* m = rtc_malloc(sizeof(*m) + size);
+  message_event* m = rtc_handoff_malloc(sizeof(*m) + size);
   if (!m) {
     RTC_LOG(WARNING, "peer connection: a message was lost (no memory)");
     return;

@@ -1,7 +1,9 @@
 #include "rtc_base/alloc.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,6 +81,143 @@ void rtc_free(void* ptr) {
   free(ptr);
 }
 
+/* --- Blocks that cross threads --- */
+
+typedef struct handoff_home handoff_home;
+
+/* Before each block of rtc_handoff_malloc. */
+typedef union handoff_header {
+  struct {
+    handoff_home* home; /* NULL: freed where it is, whatever the thread */
+    union handoff_header* next; /* in home->returned */
+  } h;
+  max_align_t align;
+} handoff_header;
+
+/* A thread's list of blocks given back. Homes are never freed (a block
+ * may still point at one): a thread's home goes to g_spare when it exits,
+ * for the next new thread. Plain calloc: a home is not an rtcbox object
+ * (tests compare rtc_alloc_live_count before and after). */
+struct handoff_home {
+  _Atomic(handoff_header*) returned;
+  atomic_int_fast64_t returned_count; /* blocks in `returned` */
+  atomic_bool live;                   /* its thread runs */
+  handoff_home* next_spare;           /* under g_home_mu */
+  handoff_home* next_all;             /* every home: g_homes */
+};
+
+static pthread_mutex_t g_home_mu = PTHREAD_MUTEX_INITIALIZER;
+static handoff_home* g_spare; /* under g_home_mu */
+static handoff_home* g_homes; /* under g_home_mu; keeps homes reachable */
+static pthread_once_t g_home_once = PTHREAD_ONCE_INIT;
+static pthread_key_t g_home_key;
+static bool g_home_key_ok;
+static _Thread_local handoff_home* t_home;
+static _Thread_local bool t_home_failed;
+
+/* Frees the blocks given back to `home` so far (any thread). */
+static void free_returned(handoff_home* home) {
+  handoff_header* b = atomic_exchange(&home->returned, NULL);
+  int64_t n = 0;
+  while (b) {
+    handoff_header* next = b->h.next;
+    free(b);
+    b = next;
+    n++;
+  }
+  atomic_fetch_sub_explicit(&home->returned_count, n, memory_order_relaxed);
+}
+
+/* Thread exit: later blocks are freed where they are (see
+ * rtc_handoff_free), and this home waits for another thread. */
+static void home_exit(void* arg) {
+  handoff_home* home = arg;
+  atomic_store(&home->live, false);
+  free_returned(home);
+  pthread_mutex_lock(&g_home_mu);
+  home->next_spare = g_spare;
+  g_spare = home;
+  pthread_mutex_unlock(&g_home_mu);
+}
+
+static void home_key_init(void) {
+  g_home_key_ok = pthread_key_create(&g_home_key, home_exit) == 0;
+}
+
+/* This thread's home, NULL when it cannot have one (no memory). */
+static handoff_home* this_home(void) {
+  if (t_home || t_home_failed)
+    return t_home;
+  pthread_once(&g_home_once, home_key_init);
+  handoff_home* home = NULL;
+  if (g_home_key_ok) {
+    pthread_mutex_lock(&g_home_mu);
+    home = g_spare;
+    if (home) {
+      g_spare = home->next_spare;
+    } else if ((home = calloc(1, sizeof(*home)))) {
+      home->next_all = g_homes;
+      g_homes = home;
+    }
+    pthread_mutex_unlock(&g_home_mu);
+  }
+  if (home && pthread_setspecific(g_home_key, home) != 0) {
+    pthread_mutex_lock(&g_home_mu);
+    home->next_spare = g_spare;
+    g_spare = home;
+    pthread_mutex_unlock(&g_home_mu);
+    home = NULL;
+  }
+  if (!home) {
+    t_home_failed = true;
+    return NULL;
+  }
+  /* A spare home may hold blocks of its last thread: they are freed like
+   * the ones given back from now on. */
+  atomic_store(&home->live, true);
+  t_home = home;
+  return home;
+}
+
+void* rtc_handoff_malloc(size_t size) {
+  handoff_home* home = this_home();
+  if (home && atomic_load_explicit(&home->returned, memory_order_relaxed))
+    free_returned(home);
+  if (should_fail())
+    return NULL;
+  if (size > SIZE_MAX - sizeof(handoff_header))
+    return NULL;
+  handoff_header* b = malloc(sizeof(*b) + (size ? size : 1));
+  if (!b)
+    return NULL;
+  atomic_fetch_add(&g_live, 1);
+  b->h.home = home;
+  return b + 1;
+}
+
+void rtc_handoff_free(void* ptr) {
+  if (!ptr)
+    return;
+  atomic_fetch_sub(&g_live, 1);
+  handoff_header* b = (handoff_header*)ptr - 1;
+  handoff_home* home = b->h.home;
+  if (!home || home == t_home || !atomic_load(&home->live)) {
+    free(b);
+    return;
+  }
+  handoff_header* head =
+      atomic_load_explicit(&home->returned, memory_order_relaxed);
+  do {
+    b->h.next = head;
+  } while (!atomic_compare_exchange_weak_explicit(
+      &home->returned, &head, b, memory_order_release, memory_order_relaxed));
+  atomic_fetch_add_explicit(&home->returned_count, 1, memory_order_relaxed);
+  /* Its thread may have exited since the check above, after freeing what
+   * it had: then nobody else frees this block. */
+  if (!atomic_load(&home->live))
+    free_returned(home);
+}
+
 char* rtc_strdup(const char* s) {
   return rtc_memdup(s, strlen(s) + 1);
 }
@@ -98,6 +237,15 @@ void* rtc_memdup(const void* data, size_t size) {
   if (copy && size)
     memcpy(copy, data, size);
   return copy;
+}
+
+int64_t rtc_handoff_returned_count(void) {
+  int64_t n = 0;
+  pthread_mutex_lock(&g_home_mu);
+  for (handoff_home* h = g_homes; h; h = h->next_all)
+    n += atomic_load(&h->returned_count);
+  pthread_mutex_unlock(&g_home_mu);
+  return n;
 }
 
 int64_t rtc_alloc_live_count(void) {

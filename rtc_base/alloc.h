@@ -35,6 +35,26 @@ void* rtc_realloc_array(void* ptr, size_t count, size_t size)
 /* Frees memory from any function above. NULL is ignored. */
 void rtc_free(void* ptr);
 
+/* --- Blocks that cross threads ---
+ *
+ * For what one thread allocates and another frees at a high rate (data
+ * channel messages between the network thread and the signaling thread).
+ * glibc's free() of a block from another thread's arena takes that arena's
+ * lock, which its own thread takes on every malloc() of more than 1,032
+ * bytes (tcache's limit); with 1 KiB messages going both ways the two
+ * threads spent about a tenth of their time waking each other on those
+ * locks. rtc_handoff_free() on a thread other than the allocating one
+ * gives the block back to that thread (one atomic push), which frees what
+ * came back, in its own arena, at its next rtc_handoff_malloc() (one
+ * atomic exchange for all of it), or when it exits. The accounting below
+ * counts a block given back as freed.
+ *
+ * rtc_handoff_malloc: as rtc_malloc (a size of 0 allocates 1 byte; fails
+ * when a test says so). (transfer full) */
+void* rtc_handoff_malloc(size_t size) RTC_MALLOC_LIKE;
+/* Frees a block of rtc_handoff_malloc, on any thread. NULL is ignored. */
+void rtc_handoff_free(void* ptr);
+
 /* Copies of strings and bytes. (transfer full) */
 char* rtc_strdup(const char* s) RTC_MALLOC_LIKE;
 /* Copies at most n bytes of s and always NUL-terminates. */
@@ -49,6 +69,10 @@ int64_t rtc_alloc_live_count(void);
 uint64_t rtc_alloc_attempt_count(void);
 /* Allocation attempts that failed because a test asked for it. */
 uint64_t rtc_alloc_injected_failure_count(void);
+
+/* Blocks given back to their thread (rtc_handoff_free) and not yet freed
+ * there, process-wide. */
+int64_t rtc_handoff_returned_count(void);
 
 /* Makes the n-th allocation attempt from now fail (n = 1: the next one).
  * If `sticky` is non-zero, that attempt and every later one fail until
