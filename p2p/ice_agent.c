@@ -43,6 +43,7 @@ void rtc_ice_agent_config_init(rtc_ice_agent_config* config) {
   config->obfuscate_host_addresses = true;
   config->tcp_candidates = true;
   rtc_interface_filter_init(&config->interfaces);
+  config->udp.receive_buffer_size = RTC_ICE_UDP_RECEIVE_BUFFER;
 }
 
 int64_t ice_now(const rtc_ice_agent* agent) {

@@ -52,6 +52,14 @@
 extern "C" {
 #endif
 
+/* SO_RCVBUF of the agent's UDP sockets: the kernel's default (208 KiB,
+ * about 90 full-size datagrams with their overhead) overflowed under the
+ * bursts of an SCTP window of 1 MiB (pc/sctp_transport.c), and every drop
+ * cost a retransmission timeout: 64 KiB bulk between two processes went
+ * from 170-180 MB/s to 280-320 with 1 MiB. Memory is charged only while
+ * datagrams wait. */
+#define RTC_ICE_UDP_RECEIVE_BUFFER (1 << 20)
+
 typedef struct rtc_mdns rtc_mdns;
 typedef struct rtc_mdns_group rtc_mdns_group;
 typedef struct rtc_ice_agent rtc_ice_agent;
@@ -171,6 +179,9 @@ typedef struct rtc_ice_agent_config {
   bool tcp_candidates;
   /* Which interfaces (tests include loopback). */
   rtc_interface_filter interfaces;
+  /* The sockets' options. rtc_ice_agent_config_init asks for a receive
+   * buffer of RTC_ICE_UDP_RECEIVE_BUFFER (the kernel caps it at
+   * net.core.rmem_max). */
   rtc_udp_options udp;
   /* STUN servers, by address (transfer none: copied; at most
    * RTC_ICE_MAX_STUN_SERVERS). */

@@ -145,6 +145,17 @@ std::vector<rtc_candidate> Udp(const std::vector<rtc_candidate>& list) {
 
 // --- Gathering ---
 
+// The agent's UDP sockets ask for a 1 MiB receive buffer (the system
+// factory applies it: UdpSocketTest); the kernel's default dropped
+// datagrams under SCTP's bursts.
+TEST(IceAgentConfig, AsksFor1MiBReceiveBuffers) {
+  rtc_ice_agent_config config;
+  rtc_ice_agent_config_init(&config);
+  EXPECT_EQ(config.udp.receive_buffer_size, RTC_ICE_UDP_RECEIVE_BUFFER);
+  EXPECT_EQ(RTC_ICE_UDP_RECEIVE_BUFFER, 1 << 20);
+  EXPECT_EQ(config.udp.send_buffer_size, 0);
+}
+
 TEST_F(IceSimTest, IP04_GathersObfuscatedHostAndReflexiveCandidates) {
   rtc_sim_host* host = AddHost(Nat::kPort, "203.0.113.1", "192.168.1.10");
   MakePeer(a_, "a", host, Config(RTC_ICE_ROLE_CONTROLLING));

@@ -581,7 +581,13 @@ static bool configure_socket(struct socket* sock)
   const int interleave = 0;
   const struct sctp_initmsg init = {RTC_SCTP_DEFAULT_STREAMS,
                                     RTC_SCTP_DEFAULT_STREAMS, 0, 0};
-  if (!set_option(sock, SOL_SOCKET, SO_LINGER, &abort_on_close,
+  /* usrsctp's default send and receive buffers (256 KiB, whatever a
+   * distribution's build says) bound the window: 1 MiB each way, as
+   * Firefox. They are limits, not allocations. */
+  const int buffer = RTC_SCTP_SOCKET_BUFFER;
+  if (!set_option(sock, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof(buffer)) ||
+      !set_option(sock, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof(buffer)) ||
+      !set_option(sock, SOL_SOCKET, SO_LINGER, &abort_on_close,
                   sizeof(abort_on_close)) ||
       !set_option(sock, IPPROTO_SCTP, SCTP_ENABLE_STREAM_RESET, &reset,
                   sizeof(reset)) ||
@@ -779,9 +785,9 @@ rtc_error rtc_sctp_transport_start(rtc_sctp_transport* t,
   uint16_t streams = streams_to_announce(t);
   const struct sctp_initmsg init = {streams, streams, 0, 0};
   rtc_sctp_usrsctp_lock(t);
-  bool ok = set_option(t->sock, IPPROTO_SCTP, SCTP_INITMSG, &init,
-                       sizeof(init)) &&
-            usrsctp_bind(t->sock, (struct sockaddr*)&local, sizeof(local)) == 0;
+  bool ok =
+      set_option(t->sock, IPPROTO_SCTP, SCTP_INITMSG, &init, sizeof(init)) &&
+      usrsctp_bind(t->sock, (struct sockaddr*)&local, sizeof(local)) == 0;
   if (ok) {
     int ret = usrsctp_connect(t->sock, (struct sockaddr*)&remote_addr,
                               sizeof(remote_addr));

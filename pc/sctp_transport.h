@@ -64,6 +64,8 @@ typedef enum rtc_sctp_state {
  * negotiated: channels with a higher id are closed when it comes up
  * (webrtc-pc: RTCSctpTransport.maxChannels). */
 #define RTC_SCTP_DEFAULT_STREAMS 1024
+/* SO_SNDBUF and SO_RCVBUF of the usrsctp socket. */
+#define RTC_SCTP_SOCKET_BUFFER (1 << 20)
 
 typedef struct rtc_data_channel_params {
   const char* label;    /* UTF-8, may be empty */
