@@ -27,7 +27,8 @@
  * TURN ChannelData overheads, less SCTP's 12-byte common header. */
 #define CEILING_SCTP_MTU 1191
 #define CEILING_PORT 5000
-#define CEILING_STREAMS 1024
+#define CEILING_STREAMS 1024            /* RTC_SCTP_DEFAULT_STREAMS */
+#define CEILING_SOCKET_BUFFER (1 << 20) /* RTC_SCTP_SOCKET_BUFFER */
 
 /* A packet on its way from one association to the other. */
 typedef struct ceiling_packet {
@@ -107,7 +108,12 @@ static struct socket* open_end(uint16_t port, uint16_t remote_port) {
   const uint32_t on = 1;
   const int int_on = 1;
   const struct sctp_initmsg init = {CEILING_STREAMS, CEILING_STREAMS, 0, 0};
+  const int buffer = CEILING_SOCKET_BUFFER;
   if (usrsctp_set_non_blocking(s, 1) < 0 ||
+      usrsctp_setsockopt(s, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof(buffer)) <
+          0 ||
+      usrsctp_setsockopt(s, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof(buffer)) <
+          0 ||
       usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_NODELAY, &on, sizeof(on)) < 0 ||
       usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_RECVRCVINFO, &int_on,
                          sizeof(int_on)) < 0 ||
