@@ -273,8 +273,8 @@ struct rtc_peer_connection {
   rtc_configuration config;
   rtc_certificate* certificate;
   rtc_fingerprint fingerprint;
-  pc_ice_servers servers; /* from config.ice_servers */
-  uint64_t jitter_seed;   /* tests */
+  pc_ice_servers* servers; /* from config.ice_servers (NULL: none) */
+  uint64_t jitter_seed;    /* tests */
 
   bool closed;
   rtc_signaling_state signaling_state;
