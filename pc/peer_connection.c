@@ -981,6 +981,17 @@ pc_transport_state* pc_transport(rtc_peer_connection* pc, const char* name) {
     return found;
   if (pc->transport_count == PC_MAX_TRANSPORTS)
     return NULL;
+  if (pc->transport_count == pc->transport_capacity) {
+    size_t cap = pc->transport_capacity ? pc->transport_capacity * 2 : 1;
+    if (cap > PC_MAX_TRANSPORTS)
+      cap = PC_MAX_TRANSPORTS;
+    pc_transport_state* grown =
+        rtc_realloc_array(pc->transports, cap, sizeof(*grown));
+    if (!grown)
+      return NULL;
+    pc->transports = grown;
+    pc->transport_capacity = cap;
+  }
   pc_transport_state* t = &pc->transports[pc->transport_count++];
   memset(t, 0, sizeof(*t));
   snprintf(t->name, sizeof(t->name), "%s", name);
@@ -1616,6 +1627,7 @@ void rtc_peer_connection_destroy(rtc_peer_connection* pc) {
   rtc_free(pc->channels);
   for (size_t i = 0; i < pc->transport_count; i++)
     rtc_pc_dtls_transport_unref(pc->transports[i].object);
+  rtc_free(pc->transports);
   rtc_pc_sctp_transport_unref(pc->sctp_object);
   clear_configuration(&pc->config);
   rtc_certificate_unref(pc->certificate);
