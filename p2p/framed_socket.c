@@ -10,6 +10,12 @@
 
 #define FRAME_HEADER 2
 #define MAX_FRAME (FRAME_HEADER + RTC_FRAMED_MAX_PACKET)
+/* The send buffer a socket keeps between frames: room for the STUN, DTLS
+ * and SCTP packets that make up nearly all traffic. A larger frame gets a
+ * buffer of its own size, freed once the stream has taken it, so that an
+ * idle connection (ICE-TCP keeps two per peer connection) does not hold
+ * 64 KiB. */
+#define OUT_KEEP 2048
 
 typedef struct framed_socket {
   rtc_packet_socket base; /* first */
@@ -19,8 +25,10 @@ typedef struct framed_socket {
   /* A frame arriving in pieces (allocated with the first one). */
   uint8_t* in;
   size_t in_len;
-  /* A frame the stream took only part of: out[out_sent..out_len). */
+  /* A frame the stream took only part of: out[out_sent..out_len).
+   * Allocated by the first send, out_capacity bytes. */
   uint8_t* out;
+  size_t out_capacity;
   size_t out_len;
   size_t out_sent;
   bool blocked; /* a send was refused: on_writable once the frame is out */
@@ -108,6 +116,33 @@ static void on_stream_data(void* user,
   }
 }
 
+/* A buffer for a frame of `size` bytes; false without memory. */
+static bool reserve_out(framed_socket* f, size_t size) {
+  if (size <= f->out_capacity)
+    return true;
+  size_t capacity = size > OUT_KEEP ? size : OUT_KEEP;
+  /* Nothing in it is pending (the caller flushed): no copy needed. */
+  uint8_t* out = rtc_malloc(capacity);
+  if (!out)
+    return false;
+  rtc_free(f->out);
+  f->out = out;
+  f->out_capacity = capacity;
+  return true;
+}
+
+/* The stream has taken the whole frame: a buffer larger than what is kept
+ * goes. */
+static void out_drained(framed_socket* f) {
+  if (f->out_capacity <= OUT_KEEP)
+    return;
+  rtc_free(f->out);
+  f->out = NULL;
+  f->out_capacity = 0;
+  f->out_len = 0;
+  f->out_sent = 0;
+}
+
 /* Hands the stream what is left of a frame; true when nothing is left. */
 static bool flush(framed_socket* f) {
   if (f->out_sent == f->out_len)
@@ -118,7 +153,10 @@ static bool flush(framed_socket* f) {
   if (err != RTC_OK)
     return false;
   f->out_sent += accepted;
-  return f->out_sent == f->out_len;
+  if (f->out_sent != f->out_len)
+    return false;
+  out_drained(f);
+  return true;
 }
 
 static void on_stream_writable(void* user, rtc_stream_socket* stream) {
@@ -173,6 +211,8 @@ static rtc_error framed_send(rtc_packet_socket* socket,
       f->blocked = true;
       return RTC_ERR_WOULD_BLOCK;
     }
+    if (!reserve_out(f, FRAME_HEADER + p->size))
+      return RTC_ERR_NO_MEMORY; /* nothing of it sent: framing holds */
     f->out[0] = (uint8_t)(p->size >> 8);
     f->out[1] = (uint8_t)p->size;
     if (p->size)
@@ -194,6 +234,8 @@ static rtc_error framed_send(rtc_packet_socket* socket,
       return err;
     }
     f->out_sent = accepted;
+    if (accepted == f->out_len)
+      out_drained(f);
     /* Taken in part or not at all: it is ours to finish, so the packet
      * counts as sent. */
     (*sent)++;
@@ -238,9 +280,6 @@ rtc_error rtc_framed_socket_create(rtc_stream_socket* stream,
   f = rtc_calloc(1, sizeof(*f));
   if (!f)
     goto fail;
-  f->out = rtc_malloc(MAX_FRAME);
-  if (!f->out)
-    goto fail;
   if (rtc_stream_socket_local_address(stream, &f->local) != RTC_OK ||
       rtc_stream_socket_remote_address(stream, &f->remote) != RTC_OK) {
     err = RTC_ERR_INVALID_ARGUMENT;
@@ -256,8 +295,6 @@ rtc_error rtc_framed_socket_create(rtc_stream_socket* stream,
   return RTC_OK;
 
 fail:
-  if (f)
-    rtc_free(f->out);
   rtc_free(f);
   rtc_stream_socket_destroy(stream);
   return err;

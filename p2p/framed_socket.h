@@ -9,7 +9,10 @@
  * frame of 0 carries nothing and is skipped. Sending never splits a
  * packet: when the stream takes part of a frame, the rest waits in the
  * framed socket and further sends are refused (RTC_ERR_WOULD_BLOCK) until
- * on_writable. The connection's end or failure is on_closed.
+ * on_writable. The connection's end or failure is on_closed. The send
+ * buffer is allocated as frames need it (a large frame's is freed once
+ * the stream has taken it); without memory a send gives RTC_ERR_NO_MEMORY
+ * and nothing of that packet goes out.
  *
  * Threads: the stream socket's queue.
  */

@@ -203,6 +203,45 @@ TEST_F(FramedSocketTest, AFrameTakenInPartIsFinishedBeforeTheNext) {
   EXPECT_EQ(stream_.sent, Frame("abcdef") + Frame("next"));
 }
 
+// The send buffer grows for a frame of the largest size, taken by the
+// stream in pieces, and the frames around it come out intact.
+TEST_F(FramedSocketTest, ALargestFrameAfterSmallOnesIsSentIntact) {
+  EXPECT_EQ(Send("small"), RTC_OK);
+  std::string big(RTC_FRAMED_MAX_PACKET, '\0');
+  for (size_t i = 0; i < big.size(); i++)
+    big[i] = static_cast<char>(i * 7 + i / 256);
+  stream_.room = 1000;
+  EXPECT_EQ(Send(big), RTC_OK);
+  EXPECT_EQ(Send("after"), RTC_ERR_WOULD_BLOCK);
+  while (stream_.sent.size() < Frame("small").size() + Frame(big).size()) {
+    stream_.room = 4000;
+    stream_.Writable();
+  }
+  EXPECT_EQ(writable_, 1);
+  stream_.room = SIZE_MAX;
+  EXPECT_EQ(Send("after"), RTC_OK);
+  EXPECT_EQ(Send(big), RTC_OK);  // taken whole at once
+  EXPECT_EQ(Send(""), RTC_OK);
+  EXPECT_EQ(stream_.sent, Frame("small") + Frame(big) + Frame("after") +
+                              Frame(big) + Frame(""));
+}
+
+// Without memory for its buffer a packet is refused whole: the stream sees
+// nothing of it, and the next packet goes out framed as ever.
+TEST_F(FramedSocketTest, APacketWithoutMemoryIsRefusedWhole) {
+  rtc_alloc_fail_nth(1, 0);
+  EXPECT_EQ(Send("lost"), RTC_ERR_NO_MEMORY);
+  rtc_alloc_clear_failure();
+  EXPECT_EQ(stream_.sent, "");
+  EXPECT_EQ(Send("kept"), RTC_OK);
+  std::string big(RTC_FRAMED_MAX_PACKET, 'b');
+  rtc_alloc_fail_nth(1, 0);
+  EXPECT_EQ(Send(big), RTC_ERR_NO_MEMORY);
+  rtc_alloc_clear_failure();
+  EXPECT_EQ(Send("next"), RTC_OK);
+  EXPECT_EQ(stream_.sent, Frame("kept") + Frame("next"));
+}
+
 TEST_F(FramedSocketTest, TheStreamsEndClosesIt) {
   stream_.End(RTC_OK);
   EXPECT_EQ(closed_, 1);

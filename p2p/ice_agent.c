@@ -108,6 +108,7 @@ void ice_generation_free(rtc_ice_agent* agent, ice_generation* gen) {
     ice_remote_free(agent, gen->remotes[i]);
   for (size_t i = 0; i < gen->local_count; i++)
     rtc_free(gen->locals[i]);
+  rtc_free(gen->early);
   rtc_free(gen);
   /* Connections its pairs used may be unused now. */
   ice_tcp_sweep_soon(agent);

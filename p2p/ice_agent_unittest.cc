@@ -772,6 +772,35 @@ TEST_F(IceSimTest, EarlyChecksBeforeRemoteCredentialsStillConnect) {
   EXPECT_EQ(a_.selected.remote.address.family, RTC_AF_UNSPEC);
 }
 
+// The early checks a generation holds (allocated with the first) are freed
+// with it when the peer's credentials never come.
+TEST_F(IceSimTest, EarlyChecksHeldAtDestroyAreFreed) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hb = AddHost(Nat::kNone, "203.0.113.2", nullptr);
+  rtc_ice_agent_config ca = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  rtc_ice_agent_config cb = Config(RTC_ICE_ROLE_CONTROLLED, false);
+  ca.obfuscate_host_addresses = cb.obfuscate_host_addresses = false;
+  int64_t live = rtc_alloc_live_count();
+  MakePeer(a_, "a", ha, ca);
+  MakePeer(b_, "b", hb, cb);
+  // b's candidates reach a, which knows b's credentials and checks b; b
+  // never learns a's, so it holds a's checks as early requests.
+  a_.other = nullptr;
+  b_.other = &a_;
+  char ub[RTC_ICE_UFRAG_SIZE], pb[RTC_ICE_PWD_SIZE];
+  OnQueue(b_.queue, [&] { rtc_ice_agent_local_credentials(b_.agent, ub, pb); });
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_set_remote_credentials(a_.agent, ub, pb), RTC_OK);
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+  });
+  OnQueue(b_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(b_.agent), RTC_OK); });
+  Run(kSec);
+  DestroyPeer(a_);
+  DestroyPeer(b_);
+  Run(kSec);
+  EXPECT_EQ(rtc_alloc_live_count(), live);
+}
+
 // --- Restart ---
 
 TEST_F(IceSimTest, RestartKeepsTrafficFlowingUntilTheNewPairIsSelected) {

@@ -948,6 +948,8 @@ void ice_process_early_requests(rtc_ice_agent* agent, ice_generation* gen) {
                       r->use_candidate);
   }
   gen->early_count = 0;
+  rtc_free(gen->early);
+  gen->early = NULL;
 }
 
 static void handle_request(rtc_ice_agent* agent,
@@ -1053,7 +1055,12 @@ static void handle_request(rtc_ice_agent* agent,
   if (!gen->has_remote_credentials) {
     /* RFC 8445 §7.3: before the peer's description, remember the request
      * to check back once the credentials are known. */
-    if (gen->early_count < ICE_MAX_EARLY_REQUESTS &&
+    if (!gen->early && remote_len < RTC_ICE_UFRAG_SIZE)
+      gen->early =
+          rtc_malloc_array(ICE_MAX_EARLY_REQUESTS, sizeof(*gen->early));
+    /* Without memory the request is not remembered, as when the list is
+     * full: the peer retransmits it. */
+    if (gen->early && gen->early_count < ICE_MAX_EARLY_REQUESTS &&
         remote_len < RTC_ICE_UFRAG_SIZE) {
       ice_early_request* r = &gen->early[gen->early_count++];
       r->base = base;

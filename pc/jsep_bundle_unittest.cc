@@ -569,6 +569,35 @@ TEST_F(JsepBundleTest, GathersCandidatesForTheSectionsThePolicyNames) {
   }
 }
 
+// Without BUNDLE every section has a transport of its own, up to 16 a
+// peer connection runs: the table of them grows one by one from none, and
+// the sections past the 16th have no transport (sender.transport null).
+TEST_F(JsepBundleTest, MaxCompatRunsATransportPerSectionUpToSixteen) {
+  Make(a_, kMaxCompat);
+  a_.gathering_complete = false;
+  for (int i = 0; i < 18; i++)
+    transceivers_.push_back(AddTransceiver(a_, RTC_MEDIA_AUDIO));
+  ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, "").err, RTC_OK);
+  ASSERT_TRUE(RunUntil([&] { return a_.gathering_complete; }, 10 * kSec));
+  EXPECT_EQ(TransportCount(a_), 16u);
+  std::vector<rtc_pc_dtls_transport*> seen;
+  OnQueue(a_.signaling, [&] {
+    for (size_t i = 0; i < transceivers_.size(); i++) {
+      rtc_pc_dtls_transport* t =
+          rtc_rtp_transceiver_transport(transceivers_[i].get());
+      if (i >= 16) {
+        EXPECT_EQ(t, nullptr) << i;
+        continue;
+      }
+      ASSERT_NE(t, nullptr) << i;
+      for (rtc_pc_dtls_transport* other : seen)
+        EXPECT_NE(t, other) << i;
+      seen.push_back(t);
+    }
+  });
+  transceivers_.clear();
+}
+
 // --- 2. Subsequent offers (§5.2.2) ---
 
 // Once BUNDLE is negotiated, "unbundling is no longer possible": a section

@@ -682,6 +682,76 @@ TEST_F(JsepTest, ORG07_ChangedIcePolicyRestartsIceInTheNextOffer) {
   EXPECT_EQ(ufrag(CreateAnswer(b_).sdp), ufrag(answer2));
 }
 
+// STUN and TURN servers beyond what the ICE agents take (the first 8 of
+// each kind) are accepted, the lists compare equal when unchanged (no
+// restart) and differ when one server changes; setConfiguration without
+// memory fails whole and keeps the configuration in effect.
+TEST_F(JsepTest, ManyIceServersAreKeptComparedAndFailWholeWithoutMemory) {
+  auto ufrag = [](const std::string& sdp) {
+    size_t at = sdp.find("a=ice-ufrag:") + 12;
+    return sdp.substr(at, sdp.find("\r\n", at) - at);
+  };
+  std::string offer = OfferWithChannel();
+  ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, offer).err, RTC_OK);
+  rtc_sim_time_run_until_idle(time_);
+  std::vector<std::string> urls;
+  for (int i = 1; i <= 10; i++) {
+    urls.push_back("stun:198.51.100." + std::to_string(i) + ":3478");
+    urls.push_back("stun:stun" + std::to_string(i) + ".example.org");
+    urls.push_back("turn:203.0.113." + std::to_string(i) + "?transport=tcp");
+  }
+  std::vector<const char*> ptrs;
+  for (const std::string& u : urls)
+    ptrs.push_back(u.c_str());
+  rtc_ice_server servers[2] = {
+      {ptrs.data(), 15, "user", "secret"},
+      {ptrs.data() + 15, ptrs.size() - 15, "user", "secret"},
+  };
+  rtc_configuration config;
+  rtc_configuration_init(&config);
+  config.ice_servers = servers;
+  config.ice_server_count = 2;
+  rtc_error_info info;
+  Run([&] {
+    ASSERT_EQ(rtc_peer_connection_set_configuration(a_, &config, &info),
+              RTC_OK);
+  });
+  std::string restart = CreateOffer(a_).sdp;
+  EXPECT_NE(ufrag(restart), ufrag(offer)) << "servers changed";
+  ASSERT_EQ(SetLocal(a_, RTC_SDP_OFFER, restart).err, RTC_OK);
+  rtc_sim_time_run_until_idle(time_);
+  Run([&] {
+    ASSERT_EQ(rtc_peer_connection_set_configuration(a_, &config, &info),
+              RTC_OK);
+  });
+  EXPECT_EQ(ufrag(CreateOffer(a_).sdp), ufrag(restart)) << "same servers";
+  // One TURN server's credential changes: each allocation of the call fails
+  // in turn (a failure it survives still counts as done only without one).
+  servers[1].credential = "other";
+  bool done = false;
+  for (uint64_t n = 1; n < 100 && !done; n++) {
+    Run([&] {
+      uint64_t injected = rtc_alloc_injected_failure_count();
+      rtc_alloc_fail_nth(n, 0);
+      rtc_error err = rtc_peer_connection_set_configuration(a_, &config, &info);
+      rtc_alloc_clear_failure();
+      if (err != RTC_OK) {
+        EXPECT_EQ(err, RTC_ERR_NO_MEMORY) << n;
+        rtc_configuration* copy = nullptr;
+        ASSERT_EQ(rtc_peer_connection_get_configuration(a_, &copy), RTC_OK);
+        ASSERT_EQ(copy->ice_server_count, 2u);
+        EXPECT_STREQ(copy->ice_servers[1].credential, "secret") << n;
+        rtc_configuration_free(copy);
+        return;
+      }
+      done = rtc_alloc_injected_failure_count() == injected;
+    });
+  }
+  EXPECT_TRUE(done);
+  rtc_sim_time_run_until_idle(time_);
+  EXPECT_NE(ufrag(CreateOffer(a_).sdp), ufrag(restart)) << "credential";
+}
+
 TEST_F(JsepTest, IceRestartChangesCredentials) {
   std::string offer = OfferWithChannel();
   auto ufrag = [](const std::string& sdp) {

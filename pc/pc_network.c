@@ -437,6 +437,20 @@ static void transport_destroy(pc_transport* t) {
   rtc_free(t);
 }
 
+/* Gathering from now on uses `servers` (referenced). */
+static void use_servers(pc_network* net, pc_ice_servers* servers) {
+  pc_ice_servers_ref(servers);
+  pc_ice_servers_unref(net->config.servers);
+  net->config.servers = servers;
+  rtc_ice_agent_config* ice = &net->config.ice;
+  ice->stun_servers = servers ? servers->stun : NULL;
+  ice->stun_server_count = servers ? servers->stun_count : 0;
+  ice->turn_servers = servers ? servers->turn : NULL;
+  ice->turn_server_count = servers ? servers->turn_count : 0;
+  ice->stun_server_names = servers ? servers->stun_names : NULL;
+  ice->stun_server_name_count = servers ? servers->stun_name_count : 0;
+}
+
 rtc_error pc_network_create(rtc_task_queue* queue,
                             const pc_network_config* config,
                             const pc_network_events* events,
@@ -448,12 +462,8 @@ rtc_error pc_network_create(rtc_task_queue* queue,
     return RTC_ERR_NO_MEMORY;
   net->queue = queue;
   net->config = *config;
-  net->config.ice.stun_servers = net->config.servers.stun;
-  net->config.ice.stun_server_count = config->servers.stun_count;
-  net->config.ice.turn_servers = net->config.servers.turn;
-  net->config.ice.turn_server_count = config->servers.turn_count;
-  net->config.ice.stun_server_names = net->config.servers.stun_names;
-  net->config.ice.stun_server_name_count = config->servers.stun_name_count;
+  net->config.servers = NULL;
+  use_servers(net, config->servers);
   net->events = events;
   net->user = user;
   rtc_certificate_ref(config->certificate);
@@ -463,7 +473,30 @@ rtc_error pc_network_create(rtc_task_queue* queue,
   return RTC_OK;
 }
 
+pc_ice_servers* pc_ice_servers_new(void) {
+  pc_ice_servers* servers = rtc_calloc(1, sizeof(*servers));
+  if (servers)
+    rtc_refcount_init(&servers->refs);
+  return servers;
+}
+
+pc_ice_servers* pc_ice_servers_ref(pc_ice_servers* servers) {
+  if (servers)
+    rtc_refcount_inc(&servers->refs);
+  return servers;
+}
+
+void pc_ice_servers_unref(pc_ice_servers* servers) {
+  if (servers && rtc_refcount_dec(&servers->refs))
+    rtc_free(servers);
+}
+
 bool pc_ice_servers_equal(const pc_ice_servers* a, const pc_ice_servers* b) {
+  static const pc_ice_servers kNone;
+  if (!a)
+    a = &kNone;
+  if (!b)
+    b = &kNone;
   if (a->stun_count != b->stun_count || a->turn_count != b->turn_count ||
       a->stun_name_count != b->stun_name_count)
     return false;
@@ -491,22 +524,16 @@ bool pc_ice_servers_equal(const pc_ice_servers* a, const pc_ice_servers* b) {
 
 void pc_network_set_gathering_config(pc_network* net,
                                      rtc_ice_transport_policy policy,
-                                     const pc_ice_servers* servers) {
+                                     pc_ice_servers* servers) {
   RTC_DCHECK(rtc_task_queue_is_current(net->queue));
-  net->config.servers = *servers;
-  net->config.ice.stun_servers = net->config.servers.stun;
-  net->config.ice.stun_server_count = servers->stun_count;
-  net->config.ice.turn_servers = net->config.servers.turn;
-  net->config.ice.turn_server_count = servers->turn_count;
-  net->config.ice.stun_server_names = net->config.servers.stun_names;
-  net->config.ice.stun_server_name_count = servers->stun_name_count;
+  use_servers(net, servers);
+  const rtc_ice_agent_config* ice = &net->config.ice;
   net->config.ice.transport_policy = policy;
   for (size_t i = 0; i < net->transport_count; i++) {
     rtc_ice_agent_set_gathering_config(
-        net->transports[i]->ice, policy, net->config.servers.stun,
-        servers->stun_count, net->config.servers.stun_names,
-        servers->stun_name_count, net->config.servers.turn,
-        servers->turn_count);
+        net->transports[i]->ice, policy, ice->stun_servers,
+        ice->stun_server_count, ice->stun_server_names,
+        ice->stun_server_name_count, ice->turn_servers, ice->turn_server_count);
   }
 }
 
@@ -556,6 +583,7 @@ void pc_network_destroy(pc_network* net) {
   rtc_free(net->accounts);
   rtc_certificate_unref(net->config.certificate);
   rtc_mdns_group_unref(net->config.ice.mdns_group);
+  pc_ice_servers_unref(net->config.servers);
   rtc_free(net);
 }
 

@@ -29,6 +29,7 @@
 #include "p2p/socket_factory.h"
 #include "pc/sctp_transport.h"
 #include "rtc_base/error.h"
+#include "rtc_base/refcount.h"
 #include "rtc_base/task_queue.h"
 
 #ifdef __cplusplus
@@ -92,8 +93,12 @@ typedef struct pc_network_events {
 } pc_network_events;
 
 /* The STUN and TURN servers of an RTCConfiguration, as the ICE agents take
- * them: a plain value. */
+ * them. 13 KB, never changed once filled, so shared by reference: the
+ * signaling half of a peer connection and its network half hold the same
+ * one, and a configuration without servers holds none (NULL) at all.
+ * Threads: any (the count is atomic). */
 typedef struct pc_ice_servers {
+  rtc_refcount refs;
   rtc_socket_address stun[RTC_ICE_MAX_STUN_SERVERS];
   size_t stun_count;
   rtc_ice_server_name stun_names[RTC_ICE_MAX_STUN_SERVERS];
@@ -102,6 +107,12 @@ typedef struct pc_ice_servers {
   size_t turn_count;
 } pc_ice_servers;
 
+/* An empty list with one reference; NULL without memory. */
+pc_ice_servers* pc_ice_servers_new(void);
+/* Both take NULL; ref returns its argument. */
+pc_ice_servers* pc_ice_servers_ref(pc_ice_servers* servers);
+void pc_ice_servers_unref(pc_ice_servers* servers);
+/* NULL is the empty list. */
 bool pc_ice_servers_equal(const pc_ice_servers* a, const pc_ice_servers* b);
 
 typedef struct pc_network_config {
@@ -110,7 +121,7 @@ typedef struct pc_network_config {
   /* ICE settings shared by every transport (role, credentials and the
    * jitter seed are per transport). */
   rtc_ice_agent_config ice;
-  pc_ice_servers servers;
+  pc_ice_servers* servers; /* (transfer none: referenced) NULL: none */
 } pc_network_config;
 
 rtc_error pc_network_create(rtc_task_queue* queue,
@@ -168,11 +179,12 @@ rtc_error pc_network_send(pc_network* net,
                           size_t size);
 rtc_error pc_network_close_channel(pc_network* net, uint16_t stream_id);
 
-/* A new ICE transport policy and STUN and TURN servers (copied) for the
+/* A new ICE transport policy and STUN and TURN servers (transfer none:
+ * referenced; NULL: none) for the
  * next gathering phase of every transport, existing or future. */
 void pc_network_set_gathering_config(pc_network* net,
                                      rtc_ice_transport_policy policy,
-                                     const pc_ice_servers* servers);
+                                     pc_ice_servers* servers);
 
 /* Stops every transport (close_notify, SCTP abort) without events. */
 void pc_network_close(pc_network* net);

@@ -134,12 +134,17 @@ static bool turn_server_from_url(const rtc_ice_url* url,
   return true;
 }
 
-/* webrtc-pc §4.4.1.6 "set a configuration", the checks that do not depend
- * on the current configuration. Fills the STUN and TURN server lists. */
-static rtc_error validate_configuration(const rtc_configuration* config,
-                                        pc_ice_servers* servers,
-                                        rtc_error_info* info) {
-  memset(servers, 0, sizeof(*servers));
+/* The server list *servers, made on first use. */
+static pc_ice_servers* servers_made(pc_ice_servers** servers) {
+  if (!*servers)
+    *servers = pc_ice_servers_new();
+  return *servers;
+}
+
+/* validate_configuration, which may leave a list behind on failure. */
+static rtc_error check_configuration(const rtc_configuration* config,
+                                     pc_ice_servers** list,
+                                     rtc_error_info* info) {
   int64_t now_ms = rtc_time_utc_us() / 1000;
   for (size_t i = 0; i < config->certificate_count; i++) {
     const rtc_certificate* c = config->certificates[i];
@@ -172,12 +177,18 @@ static rtc_error validate_configuration(const rtc_configuration* config,
               info, RTC_ERR_INVALID_ACCESS,
               "TURN server %s needs a username and a credential",
               server->urls[u]);
+        pc_ice_servers* servers = servers_made(list);
+        if (!servers)
+          return rtc_error_set(info, RTC_ERR_NO_MEMORY, NULL);
         if (servers->turn_count < RTC_ICE_MAX_TURN_SERVERS &&
             turn_server_from_url(&url, server->urls[u], server,
                                  &servers->turn[servers->turn_count]))
           servers->turn_count++;
         continue;
       }
+      pc_ice_servers* servers = servers_made(list);
+      if (!servers)
+        return rtc_error_set(info, RTC_ERR_NO_MEMORY, NULL);
       if (!url.host_is_ip) {
         /* Looked up by the ICE agents when they gather (through the
          * socket factory). */
@@ -194,6 +205,22 @@ static rtc_error validate_configuration(const rtc_configuration* config,
     }
   }
   return RTC_OK;
+}
+
+/* webrtc-pc §4.4.1.6 "set a configuration", the checks that do not depend
+ * on the current configuration. Makes the STUN and TURN server list
+ * (*servers: one reference; NULL when no server is configured, and on
+ * failure). */
+static rtc_error validate_configuration(const rtc_configuration* config,
+                                        pc_ice_servers** servers,
+                                        rtc_error_info* info) {
+  *servers = NULL;
+  rtc_error err = check_configuration(config, servers, info);
+  if (err != RTC_OK) {
+    pc_ice_servers_unref(*servers);
+    *servers = NULL;
+  }
+  return err;
 }
 
 static char* dup_or_null(const char* s) {
@@ -342,12 +369,18 @@ static bool same_certificates(const rtc_peer_connection* pc,
 
 typedef struct gathering_args {
   rtc_ice_transport_policy policy;
-  pc_ice_servers servers;
+  pc_ice_servers* servers; /* referenced */
 } gathering_args;
 
 static void net_set_gathering(pc_network* net, void* arg) {
   gathering_args* a = arg;
-  pc_network_set_gathering_config(net, a->policy, &a->servers);
+  pc_network_set_gathering_config(net, a->policy, a->servers);
+}
+
+static void gathering_args_free(void* arg) {
+  gathering_args* a = arg;
+  pc_ice_servers_unref(a->servers);
+  rtc_free(a);
 }
 
 /* Whether the ICE servers or the ICE transports setting of `config` (with
@@ -356,7 +389,7 @@ static bool gathering_changed(const rtc_peer_connection* pc,
                               const rtc_configuration* config,
                               const pc_ice_servers* servers) {
   if (config->ice_transport_policy != pc->config.ice_transport_policy ||
-      !pc_ice_servers_equal(servers, &pc->servers) ||
+      !pc_ice_servers_equal(servers, pc->servers) ||
       config->ice_server_count != pc->config.ice_server_count)
     return true;
   for (size_t i = 0; i < config->ice_server_count; i++) {
@@ -394,19 +427,15 @@ rtc_error rtc_peer_connection_set_configuration(rtc_peer_connection* pc,
     return rtc_error_set(info, RTC_ERR_INVALID_MODIFICATION,
                          "iceCandidatePoolSize cannot change after "
                          "setLocalDescription");
-  pc_ice_servers* servers = rtc_malloc(sizeof(*servers));
-  if (!servers)
-    return rtc_error_set(info, RTC_ERR_NO_MEMORY, NULL);
-  rtc_error err = validate_configuration(config, servers, info);
-  if (err != RTC_OK) {
-    rtc_free(servers);
+  pc_ice_servers* servers;
+  rtc_error err = validate_configuration(config, &servers, info);
+  if (err != RTC_OK)
     return err;
-  }
   rtc_configuration copy;
   err = copy_configuration(config, &copy);
   if (err != RTC_OK) {
     clear_configuration(&copy);
-    rtc_free(servers);
+    pc_ice_servers_unref(servers);
     return rtc_error_set(info, err, NULL);
   }
   /* webrtc-pc "set a configuration": a new ICE transports setting or ICE
@@ -420,12 +449,12 @@ rtc_error rtc_peer_connection_set_configuration(rtc_peer_connection* pc,
     gathering_args* g = rtc_calloc(1, sizeof(*g));
     if (!g) {
       clear_configuration(&copy);
-      rtc_free(servers);
+      pc_ice_servers_unref(servers);
       return rtc_error_set(info, RTC_ERR_NO_MEMORY, NULL);
     }
     g->policy = config->ice_transport_policy;
-    g->servers = *servers;
-    pc_post_to_network(pc, net_set_gathering, g, rtc_free);
+    g->servers = pc_ice_servers_ref(servers);
+    pc_post_to_network(pc, net_set_gathering, g, gathering_args_free);
     if (pc->current_local || pc->pending_local)
       pc->needs_ice_restart = true;
   }
@@ -439,8 +468,8 @@ rtc_error rtc_peer_connection_set_configuration(rtc_peer_connection* pc,
   }
   clear_configuration(&pc->config);
   pc->config = copy;
-  pc->servers = *servers;
-  rtc_free(servers);
+  pc_ice_servers_unref(pc->servers);
+  pc->servers = servers;
   return RTC_OK;
 }
 
@@ -958,6 +987,17 @@ pc_transport_state* pc_transport(rtc_peer_connection* pc, const char* name) {
     return found;
   if (pc->transport_count == PC_MAX_TRANSPORTS)
     return NULL;
+  if (pc->transport_count == pc->transport_capacity) {
+    size_t cap = pc->transport_capacity ? pc->transport_capacity * 2 : 1;
+    if (cap > PC_MAX_TRANSPORTS)
+      cap = PC_MAX_TRANSPORTS;
+    pc_transport_state* grown =
+        rtc_realloc_array(pc->transports, cap, sizeof(*grown));
+    if (!grown)
+      return NULL;
+    pc->transports = grown;
+    pc->transport_capacity = cap;
+  }
   pc_transport_state* t = &pc->transports[pc->transport_count++];
   memset(t, 0, sizeof(*t));
   snprintf(t->name, sizeof(t->name), "%s", name);
@@ -1119,8 +1159,8 @@ static const rtc_ice_turn_server* relay_server(const rtc_peer_connection* pc,
                                                const rtc_candidate* c) {
   if (c->type != RTC_CANDIDATE_RELAY || c->address.family == RTC_AF_UNSPEC)
     return NULL;
-  for (size_t i = 0; i < pc->servers.turn_count; i++) {
-    const rtc_ice_turn_server* s = &pc->servers.turn[i];
+  for (size_t i = 0; pc->servers && i < pc->servers->turn_count; i++) {
+    const rtc_ice_turn_server* s = &pc->servers->turn[i];
     char foundation[RTC_CANDIDATE_MAX_FOUNDATION + 1];
     rtc_ice_relay_foundation(&c->address, &s->address, s->protocol, foundation);
     if (strcmp(foundation, c->foundation) == 0)
@@ -1168,8 +1208,10 @@ static void add_local_candidate(rtc_peer_connection* pc,
                                 const char* transport,
                                 const rtc_candidate* c) {
   if (pc->local_candidate_count == pc->local_candidate_capacity) {
+    /* From one: a candidate is 1.4 KiB and a bundled connection gathers
+     * few (a host candidate per interface and protocol). */
     size_t cap =
-        pc->local_candidate_capacity ? pc->local_candidate_capacity * 2 : 8;
+        pc->local_candidate_capacity ? pc->local_candidate_capacity * 2 : 1;
     pc_local_candidate* grown =
         rtc_realloc_array(pc->local_candidates, cap, sizeof(*grown));
     if (!grown)
@@ -1389,6 +1431,7 @@ static void create_net_destroy(void* arg) {
   create_net_args* a = arg;
   rtc_certificate_unref(a->config.certificate);
   rtc_mdns_group_unref(a->config.ice.mdns_group);
+  pc_ice_servers_unref(a->config.servers);
   bridge_unref(a->bridge);
   rtc_free(a);
 }
@@ -1477,7 +1520,7 @@ rtc_error rtc_peer_connection_create(
   a->config.ice.mdns_group = rtc_context_mdns_group(context);
   rtc_mdns_group_ref(a->config.ice.mdns_group);
   a->config.ice.tls_ca_file = rtc_context_tls_ca_file(context);
-  a->config.servers = pc->servers;
+  a->config.servers = pc_ice_servers_ref(pc->servers);
   rtc_task task = {create_net_task, create_net_destroy, a};
   err = rtc_task_queue_post(pc->network, task);
   if (err != RTC_OK)
@@ -1496,6 +1539,7 @@ free_certificate:
 free_config:
   clear_configuration(&pc->config);
 free_pc:
+  pc_ice_servers_unref(pc->servers);
   rtc_free(pc);
   return rtc_error_set(info, err, NULL);
 }
@@ -1584,10 +1628,12 @@ void rtc_peer_connection_destroy(rtc_peer_connection* pc) {
   rtc_free(pc->last_offer);
   rtc_free(pc->last_answer);
   rtc_free(pc->local_candidates);
+  pc_ice_servers_unref(pc->servers);
   rtc_free(pc->transceivers);
   rtc_free(pc->channels);
   for (size_t i = 0; i < pc->transport_count; i++)
     rtc_pc_dtls_transport_unref(pc->transports[i].object);
+  rtc_free(pc->transports);
   rtc_pc_sctp_transport_unref(pc->sctp_object);
   clear_configuration(&pc->config);
   rtc_certificate_unref(pc->certificate);

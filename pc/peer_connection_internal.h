@@ -273,8 +273,8 @@ struct rtc_peer_connection {
   rtc_configuration config;
   rtc_certificate* certificate;
   rtc_fingerprint fingerprint;
-  pc_ice_servers servers; /* from config.ice_servers */
-  uint64_t jitter_seed;   /* tests */
+  pc_ice_servers* servers; /* from config.ice_servers (NULL: none) */
+  uint64_t jitter_seed;    /* tests */
 
   bool closed;
   rtc_signaling_state signaling_state;
@@ -310,8 +310,11 @@ struct rtc_peer_connection {
    * (without negotiationneeded, unlike restartIce()). */
   bool needs_ice_restart;
   bool is_offerer; /* ICE role: controlling */
-  pc_transport_state transports[PC_MAX_TRANSPORTS];
+  /* At most PC_MAX_TRANSPORTS, grown as needed (one with BUNDLE): a
+   * pointer into it is good until the next pc_transport(). */
+  pc_transport_state* transports;
   size_t transport_count;
+  size_t transport_capacity;
   pc_local_candidate* local_candidates;
   size_t local_candidate_count;
   size_t local_candidate_capacity;
@@ -377,6 +380,8 @@ void* pc_network_call_new(rtc_peer_connection* pc,
 rtc_error pc_post_network_call(rtc_peer_connection* pc, void* arg);
 void pc_update_negotiation_needed(rtc_peer_connection* pc);
 void pc_set_signaling_state(rtc_peer_connection* pc, rtc_signaling_state s);
+/* The signaling-side state of transport `name`, made if absent; NULL when
+ * PC_MAX_TRANSPORTS exist or without memory. */
 pc_transport_state* pc_transport(rtc_peer_connection* pc, const char* name);
 void pc_recompute_states(rtc_peer_connection* pc);
 const rtc_sdp_session* pc_local_description(const rtc_peer_connection* pc);
