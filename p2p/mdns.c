@@ -927,8 +927,12 @@ static void handle_response(rtc_mdns* mdns,
        * when it registers it, before the candidate naming it reaches us,
        * and then may not multicast the record again for a second (§6).
        * Kept (the cache is bounded), so that the lookup that follows is
-       * answered at once. Only names ICE would resolve. */
-      if (is_uuid_local(&r.name))
+       * answered at once. Only names ICE would resolve, and not those of
+       * our group: they resolve from it (group_find), and with many peer
+       * connections in a process each would keep all the others' names
+       * (IDLE-100 measured 20 KiB of cache per connection). */
+      rtc_socket_address in_group;
+      if (is_uuid_local(&r.name) && !group_find(mdns, &r.name, &in_group))
         cache_put(mdns, &r.name, &address, r.ttl);
       continue;
     }

@@ -2303,6 +2303,46 @@ TEST_P(MdnsNetworkTest, GroupResolvesItsOwnNamesWithoutAQuery) {
   EXPECT_GE(CountQueriesFor(sniffer, name), 2u);
 }
 
+// Announcements of names another rtc_mdns of the group registered are not
+// cached: they resolve from the group (with 100 peer connections in a
+// process, each cached all the others' names: 20 KiB each). Here another
+// host claims a's name for its own address; once a unregisters it, b has
+// nothing cached and asks the link (before, it answered from the cache).
+// An rtc_mdns outside the group keeps the claim.
+TEST_F(MdnsTest, AnnouncementsOfTheGroupsNamesAreNotCached) {
+  rtc_mdns_group* group = nullptr;
+  ASSERT_EQ(RTC_OK, rtc_mdns_group_create(100, &group));
+  options_.group = group;
+  rtc_mdns* a = Create(Host({"192.168.1.10/24"}));
+  rtc_mdns* b = Create(Host({"192.168.1.20/24"}));
+  options_.group = nullptr;
+  rtc_mdns_group_unref(group);
+  rtc_mdns* outsider = Create(Host({"192.168.1.40/24"}));
+  ASSERT_TRUE(a && b && outsider);
+  RawSocket* raw = Raw(Host({"192.168.1.30/24"}));
+  std::string name = Register(a, "192.168.1.10");
+  Run(10 * RTC_US_PER_MS);
+  raw->Send(Response(name, {"192.168.1.30"}, 120), kGroup4);
+  Run(10 * RTC_US_PER_MS);
+  rtc_mdns_unregister(a, name.c_str());
+  Run(10 * RTC_US_PER_MS);
+  size_t queries =
+      CountSent([&](const SentPacket& p) { return IsQueryFor(p, name); });
+  Resolved cached;
+  Resolve(outsider, name, &cached, RTC_US_PER_SEC);
+  Run(10 * RTC_US_PER_MS);
+  ASSERT_EQ(1, cached.calls);
+  EXPECT_EQ("192.168.1.30", IpText(cached.address));
+  Resolved asked;
+  Resolve(b, name, &asked, RTC_US_PER_SEC);
+  Run(2 * RTC_US_PER_SEC);
+  ASSERT_EQ(1, asked.calls);
+  EXPECT_EQ(RTC_ERR_TIMEOUT, asked.error);
+  EXPECT_LT(queries, CountSent([&](const SentPacket& p) {
+              return IsQueryFor(p, name);
+            }));
+}
+
 TEST(MdnsNameTest, UuidNamesAreRecognised) {
   auto is = [](const char* name) {
     return rtc_mdns_is_uuid_name(name, name ? strlen(name) : 0);

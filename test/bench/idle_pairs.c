@@ -8,7 +8,9 @@
  *   idle_pairs [pairs]   (default 50)
  *
  * IDLE_NO_TCP set: without ICE-TCP candidates (rtc_configuration
- * tcp_candidates false), to see what they cost.
+ * tcp_candidates false), to see what they cost. IDLE_DEFAULTS set: the
+ * default configuration, as the JavaScript IDLE (mDNS names, no loopback);
+ * otherwise loopback addresses without mDNS.
  *
  * A plain C program, so heap profilers work on it (heaptrack, valgrind
  * --tool=massif): the Node addon is loaded with RTLD_DEEPBIND, which keeps
@@ -157,8 +159,10 @@ static void start_pair(void* arg) {
   pair* p = arg;
   rtc_configuration config;
   rtc_configuration_init(&config);
-  config.interfaces.include_loopback = true;
-  config.obfuscate_host_addresses = false;
+  if (!getenv("IDLE_DEFAULTS")) {
+    config.interfaces.include_loopback = true;
+    config.obfuscate_host_addresses = false;
+  }
   if (getenv("IDLE_NO_TCP"))
     config.tcp_candidates = false;
   rtc_error_info info;
