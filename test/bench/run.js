@@ -169,6 +169,14 @@ const CEILINGS = [
     metrics: [C('receivedPerSec', 'received', 'datagrams/s', 0), C('sentPerSec', 'sent', 'datagrams/s', 0),
       C('mbps', 'received', 'MB/s', 0)],
   })),
+  // Not a ceiling: rtcbox's IDLE without JavaScript, where V8's heap does
+  // not grow with the few pairs of IDLE-1 and IDLE-10.
+  ...[1, 10, 100].map((pairs) => ({
+    id: `IDLE-C-${pairs}`, title: `rtcbox's IDLE in C (test/bench/idle_pairs, the default configuration as in JavaScript: ` +
+      `mDNS host names, ICE-TCP), ${pairs} pair(s) beside one more kept open from the start; per RTCPeerConnection`,
+    program: 'idle_pairs', args: [String(pairs)], env: { IDLE_DEFAULTS: '1' },
+    metrics: [C('rssKiBPerPc', 'RSS', 'KiB', 0), C('fdsPerPc', 'fds', '', 1)],
+  })),
 ];
 
 const selected = opts.only ? opts.only.split(',') : null;
@@ -215,8 +223,9 @@ function peerVersions() {
 function runWorker(impl, bench) {
   return new Promise((resolve) => {
     const env = { ...process.env, RTCBOX_BENCH_BUILD: BUILD, ...(ENV[impl] || {}) };
-    const child = childProcess.spawn(process.execPath, [path.join(__dirname, 'worker.js'), impl, bench.bench,
-      JSON.stringify(bench.params)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // --expose-gc: IDLE collects V8's garbage before it reads RSS.
+    const child = childProcess.spawn(process.execPath, ['--expose-gc', path.join(__dirname, 'worker.js'), impl,
+      bench.bench, JSON.stringify(bench.params)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => { out += d; });
@@ -241,7 +250,8 @@ function runWorker(impl, bench) {
 }
 
 function runProgram(ceiling) {
-  const r = childProcess.spawnSync(path.join(BUILD, ceiling.program), ceiling.args, { encoding: 'utf8', timeout: 180000 });
+  const r = childProcess.spawnSync(path.join(BUILD, ceiling.program), ceiling.args,
+    { encoding: 'utf8', timeout: 180000, env: { ...process.env, ...(ceiling.env || {}) } });
   const line = (r.stdout || '').trim().split('\n').pop();
   if (r.status === 0 && line) {
     try {
@@ -436,7 +446,7 @@ function markdown(results) {
   }
   if (results.ceilings.length) {
     lines.push('');
-    lines.push('Ceilings on the same run (C programs of test/bench; median (min–max) of the same number of runs):');
+    lines.push('Ceilings, and IDLE without JavaScript, on the same run (C programs of test/bench; median (min–max) of the same number of runs):');
     lines.push('');
     lines.push('| ceiling | figure | median (min–max) | rtcbox / ceiling |');
     lines.push('|---|---|---:|---:|');
@@ -483,7 +493,10 @@ function markdown(results) {
     `DC-BULK-1K sends ${BULK_1K / MiB} MiB, not the 256 MiB of the issue, and the SWEEP sizes other than 64 KiB ` +
       `${SWEEP / MiB} MiB (64 KiB: DC-BULK-64K's runs), to keep the whole run under 15 minutes.`,
     'SETUP-100 and IDLE-500: one attempt per run, no retry; SETUP-100 gives up after 30 s.',
-    'IDLE: (after − before) / RTCPeerConnections, before = the module loaded and one pair made and closed; ' +
+    'IDLE: (after − before) / RTCPeerConnections, before = the module loaded and one pair connected and kept open ' +
+      '(not counted: what a process pays once, threads and per-thread buffers, is in the baseline), each read after ' +
+      'a full V8 garbage collection (global.gc(), node --expose-gc: the negotiations\' garbage is not what an idle ' +
+      'connection keeps); ' +
       'RSS and threads from /proc/self/status, fds from /proc/self/fd; fds left after close: the process\'s fds ' +
       '2 s after every pair was closed, less before (all of them, not per connection); pairs made 10 at a time, a pair not open ' +
       'within 10 s closed and made again (up to 3 times; retries in results.json); a run stops early when the ' +
