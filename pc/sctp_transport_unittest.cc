@@ -653,8 +653,7 @@ void SctpTest::ExpectStreamsFollowChannelMadeBeforeStart(uint16_t sid) {
   Start(a_);
   Start(b_);
   ASSERT_TRUE(RunUntil(
-      [&] { return a_.opens.size() == 1 && b_.opens.size() == 1; },
-      10 * kSec));
+      [&] { return a_.opens.size() == 1 && b_.opens.size() == 1; }, 10 * kSec));
   for (Side* s : {&a_, &b_})
     EXPECT_EQ(rtc_sctp_transport_max_channels(s->transport), sid + 1);
   ASSERT_EQ(Send(a_, sid, Payload(1, 10)), RTC_OK);
@@ -693,9 +692,9 @@ TEST_F(SctpTest, ChannelAboveThePeersStreamsClosesWhenTheAssociationIsUp) {
   ASSERT_EQ(Open(b_, 2, Params("low", true, -1, -1, true)), RTC_OK);
   Start(a_);
   Start(b_);
-  ASSERT_TRUE(RunUntil(
-      [&] { return a_.opens.size() == 1 && a_.closed.size() == 1; },
-      10 * kSec));
+  ASSERT_TRUE(
+      RunUntil([&] { return a_.opens.size() == 1 && a_.closed.size() == 1; },
+               10 * kSec));
   EXPECT_EQ(a_.opens, std::vector<uint16_t>{2});
   EXPECT_EQ(a_.closed, std::vector<uint16_t>{3000});
   for (Side* s : {&a_, &b_})
