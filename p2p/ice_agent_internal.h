@@ -73,7 +73,9 @@ typedef struct ice_tcp_conn ice_tcp_conn;
  * base of a relayed candidate is that candidate itself"); or one ICE-TCP
  * connection (RFC 6544), the transport of one pair: its local candidate is
  * the active or passive TCP candidate of the host base whose address it
- * uses. Connection bases live outside agent->bases (ice_tcp.c). */
+ * uses. Connection bases live outside agent->bases (ice_tcp.c). Each one
+ * is an allocation of its own: pairs, candidates, relays and transactions
+ * point at it, so it never moves. */
 struct ice_base {
   rtc_ice_agent* agent;
   rtc_packet_socket* socket; /* NULL for a relay and a TCP connection */
@@ -241,7 +243,9 @@ struct rtc_ice_agent {
   rtc_ice_agent_config config;
   rtc_socket_address stun_servers[RTC_ICE_MAX_STUN_SERVERS];
   size_t stun_server_count;
-  rtc_ice_server_name stun_names[RTC_ICE_MAX_STUN_SERVERS];
+  /* [stun_name_count], NULL when none (the usual case: names are 2 KB
+   * that most agents would carry for nothing). */
+  rtc_ice_server_name* stun_names;
   size_t stun_name_count;
   struct ice_stun_lookup* stun_lookups; /* running, for any generation */
   rtc_ice_turn_server* turn_servers;    /* [turn_server_count] */
@@ -257,7 +261,9 @@ struct rtc_ice_agent {
   uint64_t tie_breaker;
   rtc_prng jitter;
 
-  ice_base bases[ICE_MAX_BASES];
+  /* Each allocated when made (idle agents have a few of the 32), freed by
+   * ice_bases_destroy. */
+  ice_base* bases[ICE_MAX_BASES];
   size_t base_count;
   bool bases_created;
 

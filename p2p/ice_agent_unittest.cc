@@ -1513,6 +1513,133 @@ TEST_F(IceSimTest, CreateFailsCleanlyWithoutMemory) {
   DestroyPeer(p);
 }
 
+// --- Memory: what an agent allocates follows what it uses ---
+
+// Each base (a socket, an allocation) is an allocation of its own, made as
+// an interface is found: a host with more interfaces than the agent takes
+// gets 16 bases, and destroy frees them all.
+TEST_F(IceSimTest, AHostWithManyInterfacesGetsSixteenBasesAllFreed) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  for (int i = 2; i <= 20; i++) {
+    std::string ip = "203.0.113." + std::to_string(i);
+    rtc_socket_address a = Ip(ip.c_str());
+    ASSERT_EQ(rtc_sim_host_add_address(ha, &a), RTC_OK);
+  }
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  config.obfuscate_host_addresses = false;
+  int64_t live = rtc_alloc_live_count();
+  MakePeer(a_, "a", ha, config);
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, 5 * kSec));
+  std::vector<rtc_candidate> udp = Udp(a_.candidates);
+  EXPECT_EQ(udp.size(), 16u);  // ICE_MAX_HOST_BASES
+  // Distinct local preferences, the first address highest (ordering).
+  for (size_t i = 1; i < udp.size(); i++)
+    EXPECT_LT(udp[i].priority, udp[i - 1].priority);
+  DestroyPeer(a_);
+  Run(kSec);
+  EXPECT_EQ(rtc_alloc_live_count(), live);
+}
+
+// Every allocation of gathering, pairing and checking may fail: the agent
+// carries on with what it has and destroy frees everything, wherever the
+// failure struck.
+TEST_F(IceSimTest, GatheringAndPairingSurviveOutOfMemoryAnywhere) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  for (const char* ip : {"203.0.113.2", "203.0.113.3"}) {
+    rtc_socket_address a = Ip(ip);
+    ASSERT_EQ(rtc_sim_host_add_address(ha, &a), RTC_OK);
+  }
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING);
+  config.obfuscate_host_addresses = false;
+  bool injected = true;
+  uint64_t n = 1;
+  for (; injected && n < 2000; n++) {
+    int64_t live = rtc_alloc_live_count();
+    MakePeer(a_, "a", ha, config);
+    uint64_t failures = rtc_alloc_injected_failure_count();
+    OnQueue(a_.queue, [&] {
+      rtc_alloc_fail_nth(n, 0);
+      rtc_ice_agent_set_remote_credentials(a_.agent, "peer",
+                                           "peerpasswordpeerpassword");
+      rtc_ice_agent_gather(a_.agent);
+      for (int i = 0; i < 4; i++) {
+        rtc_candidate c;
+        rtc_candidate_init(&c);
+        snprintf(c.foundation, sizeof(c.foundation), "%d", i);
+        c.priority = static_cast<uint32_t>(1000 + i);
+        c.address = Ip("198.18.0.1:1000");
+        c.address.port = static_cast<uint16_t>(1000 + i);
+        rtc_ice_agent_add_remote_candidate(a_.agent, &c);
+      }
+      rtc_alloc_clear_failure();
+    });
+    injected = rtc_alloc_injected_failure_count() > failures;
+    Run(200 * kMs);
+    DestroyPeer(a_);
+    a_ = IcePeer();
+    Run(kSec);
+    EXPECT_EQ(rtc_alloc_live_count(), live) << "failing allocation " << n;
+  }
+  EXPECT_FALSE(injected);  // the sweep reached an attempt that never came
+  EXPECT_GT(n, 20u);
+}
+
+// STUN server names are copied into an allocation of their own, only when
+// there are some: creating under memory pressure fails cleanly, and a new
+// configuration that cannot be copied leaves the old one in place.
+TEST_F(IceSimTest, StunServerNamesOutOfMemoryKeepTheConfiguration) {
+  rtc_socket_address ip = Ip("198.51.100.1");
+  ASSERT_EQ(rtc_sim_network_add_dns_name(net_, "stun.sim.test", &ip), RTC_OK);
+  rtc_sim_host* host = AddHost(Nat::kPort, "203.0.113.1", "192.168.1.10");
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  rtc_ice_server_name names[2] = {};
+  snprintf(names[0].host, sizeof(names[0].host), "stun.sim.test");
+  snprintf(names[1].host, sizeof(names[1].host), "nowhere.sim.test");
+  names[0].port = names[1].port = 3478;
+  config.stun_server_names = names;
+  config.stun_server_name_count = 2;
+  int64_t live = rtc_alloc_live_count();
+  IcePeer p;
+  ASSERT_EQ(rtc_sim_time_create_queue(time_, "p", &p.queue), RTC_OK);
+  p.factory = rtc_sim_host_socket_factory(host);
+  for (uint64_t n = 1; n < 10; n++) {
+    rtc_error err = RTC_OK;
+    OnQueue(p.queue, [&] {
+      rtc_alloc_fail_nth(n, 0);
+      err = p.Create(config);
+      rtc_alloc_clear_failure();
+    });
+    if (err == RTC_OK)
+      break;
+    EXPECT_EQ(err, RTC_ERR_NO_MEMORY);
+    EXPECT_EQ(p.agent, nullptr);
+  }
+  DestroyPeer(p);
+  EXPECT_EQ(rtc_alloc_live_count(), live);
+
+  MakePeer(a_, "a", host, config);
+  rtc_ice_server_name other = {};
+  snprintf(other.host, sizeof(other.host), "other.sim.test");
+  other.port = 3478;
+  OnQueue(a_.queue, [&] {
+    rtc_alloc_fail_nth(1, 0);
+    EXPECT_EQ(
+        rtc_ice_agent_set_gathering_config(a_.agent, RTC_ICE_POLICY_ALL,
+                                           nullptr, 0, &other, 1, nullptr, 0),
+        RTC_ERR_NO_MEMORY);
+    rtc_alloc_clear_failure();
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+  });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, 5 * kSec));
+  // The names of the creation: one resolves (a reflexive candidate), one
+  // does not (701).
+  EXPECT_EQ(stun_.requests(), 1);
+  EXPECT_EQ(rtc_sim_network_dns_query_count(net_), 2u);
+  ASSERT_EQ(a_.candidate_errors.size(), 1u);
+  EXPECT_STREQ(a_.candidate_errors[0].url, "stun:nowhere.sim.test:3478");
+}
+
 // --- Review findings: each test failed before its fix ---
 
 // RFC 7675 consent checks can be answered with an authenticated 487: the

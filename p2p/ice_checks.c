@@ -236,7 +236,7 @@ static void pair_remote(rtc_ice_agent* agent,
     return;
   }
   for (size_t i = 0; i < agent->base_count; i++)
-    ice_add_pair(agent, gen, &agent->bases[i], remote);
+    ice_add_pair(agent, gen, agent->bases[i], remote);
 }
 
 void ice_pair_local_added(rtc_ice_agent* agent,
