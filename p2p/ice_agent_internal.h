@@ -119,6 +119,23 @@ typedef enum ice_pair_state {
   ICE_PAIR_FAILED,
 } ice_pair_state;
 
+/* The counters of rtc_ice_pair_info, which ice_pair_info() completes with
+ * the candidates: a pair holding a whole rtc_ice_pair_info carried two
+ * candidates it never read (2.8 KB of its 3 KB). */
+typedef struct ice_pair_counters {
+  int64_t total_rtt_us;
+  uint64_t rtt_measurements;
+  uint64_t requests_sent;
+  uint64_t responses_received;
+  uint64_t requests_received;
+  uint64_t responses_sent;
+  uint64_t consent_requests_sent;
+  uint64_t packets_sent;
+  uint64_t packets_received;
+  uint64_t bytes_sent;
+  uint64_t bytes_received;
+} ice_pair_counters;
+
 struct ice_pair {
   ice_generation* gen;
   ice_base* base;
@@ -141,7 +158,7 @@ struct ice_pair {
   rtc_socket_address mapped; /* what the peer saw (XOR-MAPPED-ADDRESS) */
   int64_t rtt_us;            /* -1 unknown */
   int64_t last_received_us;
-  rtc_ice_pair_info stats;
+  ice_pair_counters stats;
 };
 
 typedef struct ice_early_request {

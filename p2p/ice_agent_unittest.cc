@@ -1640,6 +1640,52 @@ TEST_F(IceSimTest, StunServerNamesOutOfMemoryKeepTheConfiguration) {
   EXPECT_STREQ(a_.candidate_errors[0].url, "stun:nowhere.sim.test:3478");
 }
 
+// A pair keeps only its counters (not a whole rtc_ice_pair_info): the
+// info built from them has every counter, the candidates and the state.
+TEST_F(IceSimTest, PairInfoCarriesEveryCounterOfThePair) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hb = AddHost(Nat::kNone, "203.0.113.2", nullptr);
+  rtc_ice_agent_config ca = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  rtc_ice_agent_config cb = Config(RTC_ICE_ROLE_CONTROLLED, false);
+  ca.obfuscate_host_addresses = cb.obfuscate_host_addresses = false;
+  ca.tcp_candidates = cb.tcp_candidates = false;
+  MakePeer(a_, "a", ha, ca);
+  MakePeer(b_, "b", hb, cb);
+  Start();
+  ASSERT_TRUE(BothConnected(10 * kSec));
+  for (const char* text : {"one", "three"})
+    EXPECT_EQ(Send(a_, text), RTC_OK);
+  Run(12 * kSec);  // two consent checks (every 4 to 6 s)
+  ASSERT_EQ(b_.received.size(), 2u);
+  rtc_ice_pair_info sa = {}, sb = {};
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_selected_pair(a_.agent, &sa), RTC_OK);
+  });
+  OnQueue(b_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_selected_pair(b_.agent, &sb), RTC_OK);
+  });
+  EXPECT_EQ(rtc_test::AddressString(sa.local.address),
+            "203.0.113.1:" + std::to_string(sa.local.address.port));
+  EXPECT_TRUE(
+      ContainsIp(rtc_test::AddressString(sa.remote.address), "203.0.113.2"));
+  EXPECT_STREQ(sa.state, "succeeded");
+  EXPECT_TRUE(sa.nominated);
+  EXPECT_GT(sa.priority, 0u);
+  EXPECT_GE(sa.current_rtt_us, 0);
+  EXPECT_GE(sa.consent_requests_sent, 2u);
+  EXPECT_GE(sa.requests_sent, 1u + sa.consent_requests_sent);
+  EXPECT_GE(sa.responses_received, 3u);
+  EXPECT_GE(sa.rtt_measurements, 3u);
+  EXPECT_GE(sa.total_rtt_us, sa.current_rtt_us);
+  EXPECT_EQ(sa.packets_sent, 2u);
+  EXPECT_EQ(sa.bytes_sent, 4u + 6u);  // each with its 0x17 byte
+  EXPECT_EQ(sb.packets_received, 2u);
+  EXPECT_EQ(sb.bytes_received, 4u + 6u);
+  EXPECT_GE(sb.requests_received, sa.responses_received);
+  EXPECT_EQ(sb.responses_sent, sb.requests_received);
+  EXPECT_EQ(sa.packets_received, 0u);
+}
+
 // --- Review findings: each test failed before its fix ---
 
 // RFC 7675 consent checks can be answered with an authenticated 487: the

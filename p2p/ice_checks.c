@@ -284,7 +284,20 @@ void ice_remote_exposed(const ice_remote* remote, rtc_candidate* out) {
 }
 
 void ice_pair_info(const ice_pair* pair, rtc_ice_pair_info* out) {
-  *out = pair->stats;
+  const ice_pair_counters* s = &pair->stats;
+  *out = (rtc_ice_pair_info){
+      .total_rtt_us = s->total_rtt_us,
+      .rtt_measurements = s->rtt_measurements,
+      .requests_sent = s->requests_sent,
+      .responses_received = s->responses_received,
+      .requests_received = s->requests_received,
+      .responses_sent = s->responses_sent,
+      .consent_requests_sent = s->consent_requests_sent,
+      .packets_sent = s->packets_sent,
+      .packets_received = s->packets_received,
+      .bytes_sent = s->bytes_sent,
+      .bytes_received = s->bytes_received,
+  };
   out->local = pair->local->c;
   /* RFC 8828 mode 3: a host candidate that is never signaled (a private
    * address) does not show up in stats either. */
