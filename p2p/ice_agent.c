@@ -81,6 +81,26 @@ ice_generation* ice_generation_new(rtc_ice_agent* agent) {
   return gen;
 }
 
+void* ice_grow_array(void* array,
+                     size_t* capacity,
+                     size_t count,
+                     size_t limit,
+                     size_t size) {
+  RTC_DCHECK(count < limit);
+  if (count < *capacity)
+    return array;
+  /* From 4: an idle bundled connection has about three candidates of each
+   * side and two pairs. */
+  size_t grown = *capacity ? *capacity * 2 : 4;
+  if (grown > limit)
+    grown = limit;
+  void* moved = rtc_realloc_array(array, grown, size);
+  if (!moved)
+    return NULL;
+  *capacity = grown;
+  return moved;
+}
+
 void ice_generation_free(rtc_ice_agent* agent, ice_generation* gen) {
   if (!gen)
     return;
@@ -108,6 +128,10 @@ void ice_generation_free(rtc_ice_agent* agent, ice_generation* gen) {
     ice_remote_free(agent, gen->remotes[i]);
   for (size_t i = 0; i < gen->local_count; i++)
     rtc_free(gen->locals[i]);
+  rtc_free(gen->pairs);
+  rtc_free(gen->triggered);
+  rtc_free(gen->remotes);
+  rtc_free(gen->locals);
   rtc_free(gen->early);
   rtc_free(gen);
   /* Connections its pairs used may be unused now. */

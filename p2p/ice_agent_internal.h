@@ -181,14 +181,23 @@ struct ice_generation {
   bool gather_started;
   bool gather_done;
   bool remote_end_of_candidates;
-  ice_local* locals[ICE_MAX_LOCAL];
+  /* The arrays grow as candidates and pairs come (ice_grow_array), up to
+   * ICE_MAX_LOCAL, ICE_MAX_REMOTE and RTC_ICE_MAX_PAIRS: room for the
+   * limits was 3.2 KB a generation, where an idle one has a few of each. */
+  ice_local** locals;
   size_t local_count;
-  ice_remote* remotes[ICE_MAX_REMOTE];
+  size_t local_capacity;
+  ice_remote** remotes;
   size_t remote_count;
-  ice_pair* pairs[RTC_ICE_MAX_PAIRS];
+  size_t remote_capacity;
+  ice_pair** pairs;
   size_t pair_count;
-  ice_pair* triggered[RTC_ICE_MAX_PAIRS]; /* FIFO */
+  size_t pair_capacity;
+  /* FIFO of pairs of `pairs`, each at most once: ice_add_pair keeps room
+   * for every pair, so queuing one never allocates. */
+  ice_pair** triggered;
   size_t triggered_count;
+  size_t triggered_capacity;
   ice_pair* selected;
   bool nominated; /* controlling: a nomination is under way or done */
   bool checks_started;
@@ -372,6 +381,15 @@ rtc_error ice_send_stun(ice_base* base,
 int64_t ice_now(const rtc_ice_agent* agent);
 void ice_generation_free(rtc_ice_agent* agent, ice_generation* gen);
 ice_generation* ice_generation_new(rtc_ice_agent* agent);
+/* Makes room for at least `count` + 1 elements of `size` bytes in `array`
+ * (of `*capacity`), growing it geometrically up to `limit` (> count):
+ * returns the array (perhaps moved) and updates *capacity, or NULL (the
+ * array untouched) when out of memory. */
+void* ice_grow_array(void* array,
+                     size_t* capacity,
+                     size_t count,
+                     size_t limit,
+                     size_t size);
 
 /* ice_gather.c */
 rtc_error ice_gather_start(rtc_ice_agent* agent, ice_generation* gen);

@@ -1640,6 +1640,74 @@ TEST_F(IceSimTest, StunServerNamesOutOfMemoryKeepTheConfiguration) {
   EXPECT_STREQ(a_.candidate_errors[0].url, "stun:nowhere.sim.test:3478");
 }
 
+// The candidate and pair arrays grow as they fill, to the same limits as
+// before (128 remote candidates, 100 pairs: a better pair then replaces
+// the worst unchecked one), and each growth may fail: the candidate is
+// refused (RTC_ERR_NO_MEMORY) or left unpaired, and nothing leaks.
+TEST_F(IceSimTest, CandidateAndPairArraysGrowToTheirLimitsEvenOutOfMemory) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  config.obfuscate_host_addresses = false;
+  config.tcp_candidates = false;
+  int64_t live = rtc_alloc_live_count();
+  MakePeer(a_, "a", ha, config);
+  auto candidate = [&](int i) {
+    rtc_candidate c;
+    rtc_candidate_init(&c);
+    snprintf(c.foundation, sizeof(c.foundation), "%d", i);
+    c.priority = static_cast<uint32_t>(1000 + i);
+    c.address = Ip("198.18.0.1:1000");
+    c.address.port = static_cast<uint16_t>(1000 + i);
+    return c;
+  };
+  size_t remotes = 0, pairs = 0;
+  auto count = [&] {
+    remotes = rtc_ice_agent_remote_candidates(a_.agent, nullptr, 0);
+    pairs = rtc_ice_agent_pairs(a_.agent, nullptr, 0);
+  };
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_set_remote_credentials(a_.agent, "peer",
+                                                   "peerpasswordpeerpassword"),
+              RTC_OK);
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+    for (int i = 0; i < 200; i++) {
+      rtc_candidate c = candidate(i);
+      // The next allocation fails: the array's growth or the candidate.
+      count();
+      size_t before = remotes;
+      rtc_alloc_fail_nth(1, 0);
+      rtc_error err = rtc_ice_agent_add_remote_candidate(a_.agent, &c);
+      rtc_alloc_clear_failure();
+      count();
+      if (before < 128) {
+        EXPECT_EQ(err, RTC_ERR_NO_MEMORY) << i;
+        EXPECT_EQ(remotes, before) << i;
+      } else {
+        EXPECT_EQ(err, RTC_OK) << i;  // over the limit: ignored, as before
+      }
+      // Now and then the second or third attempt fails: the pairing's
+      // (the pair array, the triggered queue, the pair) when the candidate
+      // was made; the candidate stays, unpaired.
+      if (i % 7 == 3) {
+        rtc_alloc_fail_nth(static_cast<uint64_t>(2 + i % 2), 0);
+        err = rtc_ice_agent_add_remote_candidate(a_.agent, &c);
+        rtc_alloc_clear_failure();
+        EXPECT_TRUE(err == RTC_OK || err == RTC_ERR_NO_MEMORY) << i;
+      }
+      ASSERT_EQ(rtc_ice_agent_add_remote_candidate(a_.agent, &c), RTC_OK);
+      count();
+      EXPECT_EQ(remotes, std::min<size_t>(i + 1, 128)) << i;
+      EXPECT_LE(pairs, std::min<size_t>(i + 1, RTC_ICE_MAX_PAIRS)) << i;
+    }
+  });
+  EXPECT_EQ(remotes, 128u);
+  EXPECT_EQ(pairs, static_cast<size_t>(RTC_ICE_MAX_PAIRS));
+  Run(2 * kSec);  // checks go out to the 100 (and fail: nobody is there)
+  DestroyPeer(a_);
+  Run(kSec);
+  EXPECT_EQ(rtc_alloc_live_count(), live);
+}
+
 // A pair keeps only its counters (not a whole rtc_ice_pair_info): the
 // info built from them has every counter, the candidates and the state.
 TEST_F(IceSimTest, PairInfoCarriesEveryCounterOfThePair) {

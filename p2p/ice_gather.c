@@ -205,6 +205,12 @@ static ice_local* add_local(rtc_ice_agent* agent,
                             rtc_tcp_type tcp_type) {
   if (gen->local_count == ICE_MAX_LOCAL)
     return NULL;
+  ice_local** locals =
+      ice_grow_array(gen->locals, &gen->local_capacity, gen->local_count,
+                     ICE_MAX_LOCAL, sizeof(*locals));
+  if (!locals)
+    return NULL;
+  gen->locals = locals;
   ice_local* l = rtc_calloc(1, sizeof(*l));
   if (!l)
     return NULL;
