@@ -81,6 +81,26 @@ ice_generation* ice_generation_new(rtc_ice_agent* agent) {
   return gen;
 }
 
+void* ice_grow_array(void* array,
+                     size_t* capacity,
+                     size_t count,
+                     size_t limit,
+                     size_t size) {
+  RTC_DCHECK(count < limit);
+  if (count < *capacity)
+    return array;
+  /* From 4: an idle bundled connection has about three candidates of each
+   * side and two pairs. */
+  size_t grown = *capacity ? *capacity * 2 : 4;
+  if (grown > limit)
+    grown = limit;
+  void* moved = rtc_realloc_array(array, grown, size);
+  if (!moved)
+    return NULL;
+  *capacity = grown;
+  return moved;
+}
+
 void ice_generation_free(rtc_ice_agent* agent, ice_generation* gen) {
   if (!gen)
     return;
@@ -108,6 +128,10 @@ void ice_generation_free(rtc_ice_agent* agent, ice_generation* gen) {
     ice_remote_free(agent, gen->remotes[i]);
   for (size_t i = 0; i < gen->local_count; i++)
     rtc_free(gen->locals[i]);
+  rtc_free(gen->pairs);
+  rtc_free(gen->triggered);
+  rtc_free(gen->remotes);
+  rtc_free(gen->locals);
   rtc_free(gen->early);
   rtc_free(gen);
   /* Connections its pairs used may be unused now. */
@@ -544,13 +568,27 @@ const rtc_packet_socket_observer kIceSocketObserver = {
 
 /* --- Lifecycle --- */
 
-static void set_stun_names(rtc_ice_agent* agent,
-                           const rtc_ice_server_name* names,
-                           size_t count) {
+/* A copy of `names` (NULL when count is 0), terminated whatever the caller
+ * left in the arrays; NULL with count > 0: out of memory. */
+static rtc_ice_server_name* copy_stun_names(const rtc_ice_server_name* names,
+                                            size_t count) {
+  if (count == 0)
+    return NULL;
+  rtc_ice_server_name* copy = rtc_malloc_array(count, sizeof(*copy));
+  if (!copy)
+    return NULL;
   for (size_t i = 0; i < count; i++) {
-    agent->stun_names[i] = names[i];
-    agent->stun_names[i].host[sizeof(names[i].host) - 1] = '\0';
+    copy[i] = names[i];
+    copy[i].host[sizeof(copy[i].host) - 1] = '\0';
   }
+  return copy;
+}
+
+static void set_stun_names(rtc_ice_agent* agent,
+                           rtc_ice_server_name* copy,
+                           size_t count) {
+  rtc_free(agent->stun_names);
+  agent->stun_names = copy;
   agent->stun_name_count = count;
 }
 
@@ -614,10 +652,16 @@ rtc_error rtc_ice_agent_create(rtc_socket_factory* factory,
   for (size_t i = 0; i < config->stun_server_count; i++)
     agent->stun_servers[i] = config->stun_servers[i];
   agent->stun_server_count = config->stun_server_count;
-  set_stun_names(agent, config->stun_server_names,
-                 config->stun_server_name_count);
   agent->config.stun_server_names = NULL;
-  rtc_error err =
+  rtc_error err = RTC_OK;
+  rtc_ice_server_name* names = copy_stun_names(config->stun_server_names,
+                                               config->stun_server_name_count);
+  if (!names && config->stun_server_name_count) {
+    err = RTC_ERR_NO_MEMORY;
+    goto free_agent;
+  }
+  set_stun_names(agent, names, config->stun_server_name_count);
+  err =
       set_turn_servers(agent, config->turn_servers, config->turn_server_count);
   if (err != RTC_OK)
     goto free_agent;
@@ -678,6 +722,7 @@ rtc_error rtc_ice_agent_create(rtc_socket_factory* factory,
 free_flag:
   rtc_safety_flag_unref(agent->flag);
 free_agent:
+  rtc_free(agent->stun_names);
   rtc_free(agent->turn_servers);
   rtc_free(agent->tls_ca_file);
   rtc_free(agent);
@@ -713,6 +758,7 @@ void rtc_ice_agent_destroy(rtc_ice_agent* agent) {
   if (agent->owns_mdns)
     rtc_mdns_destroy(agent->mdns);
   rtc_mdns_group_unref(agent->config.mdns_group);
+  rtc_free(agent->stun_names);
   rtc_free(agent->turn_servers);
   rtc_free(agent->tls_ca_file);
   rtc_free(agent->events);
@@ -849,10 +895,17 @@ rtc_error rtc_ice_agent_set_gathering_config(
       turn_server_count > RTC_ICE_MAX_TURN_SERVERS ||
       (turn_server_count && !turn_servers))
     return RTC_ERR_INVALID_ARGUMENT;
+  /* Copied first: out of memory, the configuration stays as it was. */
+  rtc_ice_server_name* names =
+      copy_stun_names(stun_server_names, stun_server_name_count);
+  if (!names && stun_server_name_count)
+    return RTC_ERR_NO_MEMORY;
   rtc_error err = set_turn_servers(agent, turn_servers, turn_server_count);
-  if (err != RTC_OK)
+  if (err != RTC_OK) {
+    rtc_free(names);
     return err;
-  set_stun_names(agent, stun_server_names, stun_server_name_count);
+  }
+  set_stun_names(agent, names, stun_server_name_count);
   agent->config.transport_policy = policy;
   for (size_t i = 0; i < stun_server_count; i++)
     agent->stun_servers[i] = stun_servers[i];

@@ -329,7 +329,7 @@ rtc_ice_role rtc_ice_agent_role(const rtc_ice_agent* agent);
  * configuration": "no action will be taken until the next gathering
  * phase"): the candidates gathered so far stay. Agent's queue. Errors:
  * RTC_ERR_INVALID_ARGUMENT (more than 8 servers, or a count without
- * servers). */
+ * servers), RTC_ERR_NO_MEMORY (the configuration is then unchanged). */
 rtc_error rtc_ice_agent_set_gathering_config(
     rtc_ice_agent* agent,
     rtc_ice_transport_policy policy,

@@ -73,7 +73,9 @@ typedef struct ice_tcp_conn ice_tcp_conn;
  * base of a relayed candidate is that candidate itself"); or one ICE-TCP
  * connection (RFC 6544), the transport of one pair: its local candidate is
  * the active or passive TCP candidate of the host base whose address it
- * uses. Connection bases live outside agent->bases (ice_tcp.c). */
+ * uses. Connection bases live outside agent->bases (ice_tcp.c). Each one
+ * is an allocation of its own: pairs, candidates, relays and transactions
+ * point at it, so it never moves. */
 struct ice_base {
   rtc_ice_agent* agent;
   rtc_packet_socket* socket; /* NULL for a relay and a TCP connection */
@@ -117,6 +119,23 @@ typedef enum ice_pair_state {
   ICE_PAIR_FAILED,
 } ice_pair_state;
 
+/* The counters of rtc_ice_pair_info, which ice_pair_info() completes with
+ * the candidates: a pair holding a whole rtc_ice_pair_info carried two
+ * candidates it never read (2.8 KB of its 3 KB). */
+typedef struct ice_pair_counters {
+  int64_t total_rtt_us;
+  uint64_t rtt_measurements;
+  uint64_t requests_sent;
+  uint64_t responses_received;
+  uint64_t requests_received;
+  uint64_t responses_sent;
+  uint64_t consent_requests_sent;
+  uint64_t packets_sent;
+  uint64_t packets_received;
+  uint64_t bytes_sent;
+  uint64_t bytes_received;
+} ice_pair_counters;
+
 struct ice_pair {
   ice_generation* gen;
   ice_base* base;
@@ -139,7 +158,7 @@ struct ice_pair {
   rtc_socket_address mapped; /* what the peer saw (XOR-MAPPED-ADDRESS) */
   int64_t rtt_us;            /* -1 unknown */
   int64_t last_received_us;
-  rtc_ice_pair_info stats;
+  ice_pair_counters stats;
 };
 
 typedef struct ice_early_request {
@@ -162,14 +181,23 @@ struct ice_generation {
   bool gather_started;
   bool gather_done;
   bool remote_end_of_candidates;
-  ice_local* locals[ICE_MAX_LOCAL];
+  /* The arrays grow as candidates and pairs come (ice_grow_array), up to
+   * ICE_MAX_LOCAL, ICE_MAX_REMOTE and RTC_ICE_MAX_PAIRS: room for the
+   * limits was 3.2 KB a generation, where an idle one has a few of each. */
+  ice_local** locals;
   size_t local_count;
-  ice_remote* remotes[ICE_MAX_REMOTE];
+  size_t local_capacity;
+  ice_remote** remotes;
   size_t remote_count;
-  ice_pair* pairs[RTC_ICE_MAX_PAIRS];
+  size_t remote_capacity;
+  ice_pair** pairs;
   size_t pair_count;
-  ice_pair* triggered[RTC_ICE_MAX_PAIRS]; /* FIFO */
+  size_t pair_capacity;
+  /* FIFO of pairs of `pairs`, each at most once: ice_add_pair keeps room
+   * for every pair, so queuing one never allocates. */
+  ice_pair** triggered;
   size_t triggered_count;
+  size_t triggered_capacity;
   ice_pair* selected;
   bool nominated; /* controlling: a nomination is under way or done */
   bool checks_started;
@@ -241,7 +269,9 @@ struct rtc_ice_agent {
   rtc_ice_agent_config config;
   rtc_socket_address stun_servers[RTC_ICE_MAX_STUN_SERVERS];
   size_t stun_server_count;
-  rtc_ice_server_name stun_names[RTC_ICE_MAX_STUN_SERVERS];
+  /* [stun_name_count], NULL when none (the usual case: names are 2 KB
+   * that most agents would carry for nothing). */
+  rtc_ice_server_name* stun_names;
   size_t stun_name_count;
   struct ice_stun_lookup* stun_lookups; /* running, for any generation */
   rtc_ice_turn_server* turn_servers;    /* [turn_server_count] */
@@ -257,7 +287,9 @@ struct rtc_ice_agent {
   uint64_t tie_breaker;
   rtc_prng jitter;
 
-  ice_base bases[ICE_MAX_BASES];
+  /* Each allocated when made (idle agents have a few of the 32), freed by
+   * ice_bases_destroy. */
+  ice_base* bases[ICE_MAX_BASES];
   size_t base_count;
   bool bases_created;
 
@@ -349,6 +381,15 @@ rtc_error ice_send_stun(ice_base* base,
 int64_t ice_now(const rtc_ice_agent* agent);
 void ice_generation_free(rtc_ice_agent* agent, ice_generation* gen);
 ice_generation* ice_generation_new(rtc_ice_agent* agent);
+/* Makes room for at least `count` + 1 elements of `size` bytes in `array`
+ * (of `*capacity`), growing it geometrically up to `limit` (> count):
+ * returns the array (perhaps moved) and updates *capacity, or NULL (the
+ * array untouched) when out of memory. */
+void* ice_grow_array(void* array,
+                     size_t* capacity,
+                     size_t count,
+                     size_t limit,
+                     size_t size);
 
 /* ice_gather.c */
 rtc_error ice_gather_start(rtc_ice_agent* agent, ice_generation* gen);

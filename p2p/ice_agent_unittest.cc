@@ -1513,6 +1513,247 @@ TEST_F(IceSimTest, CreateFailsCleanlyWithoutMemory) {
   DestroyPeer(p);
 }
 
+// --- Memory: what an agent allocates follows what it uses ---
+
+// Each base (a socket, an allocation) is an allocation of its own, made as
+// an interface is found: a host with more interfaces than the agent takes
+// gets 16 bases, and destroy frees them all.
+TEST_F(IceSimTest, AHostWithManyInterfacesGetsSixteenBasesAllFreed) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  for (int i = 2; i <= 20; i++) {
+    std::string ip = "203.0.113." + std::to_string(i);
+    rtc_socket_address a = Ip(ip.c_str());
+    ASSERT_EQ(rtc_sim_host_add_address(ha, &a), RTC_OK);
+  }
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  config.obfuscate_host_addresses = false;
+  int64_t live = rtc_alloc_live_count();
+  MakePeer(a_, "a", ha, config);
+  OnQueue(a_.queue, [&] { ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK); });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, 5 * kSec));
+  std::vector<rtc_candidate> udp = Udp(a_.candidates);
+  EXPECT_EQ(udp.size(), 16u);  // ICE_MAX_HOST_BASES
+  // Distinct local preferences, the first address highest (ordering).
+  for (size_t i = 1; i < udp.size(); i++)
+    EXPECT_LT(udp[i].priority, udp[i - 1].priority);
+  DestroyPeer(a_);
+  Run(kSec);
+  EXPECT_EQ(rtc_alloc_live_count(), live);
+}
+
+// Every allocation of gathering, pairing and checking may fail: the agent
+// carries on with what it has and destroy frees everything, wherever the
+// failure struck.
+TEST_F(IceSimTest, GatheringAndPairingSurviveOutOfMemoryAnywhere) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  for (const char* ip : {"203.0.113.2", "203.0.113.3"}) {
+    rtc_socket_address a = Ip(ip);
+    ASSERT_EQ(rtc_sim_host_add_address(ha, &a), RTC_OK);
+  }
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING);
+  config.obfuscate_host_addresses = false;
+  bool injected = true;
+  uint64_t n = 1;
+  for (; injected && n < 2000; n++) {
+    int64_t live = rtc_alloc_live_count();
+    MakePeer(a_, "a", ha, config);
+    uint64_t failures = rtc_alloc_injected_failure_count();
+    OnQueue(a_.queue, [&] {
+      rtc_alloc_fail_nth(n, 0);
+      rtc_ice_agent_set_remote_credentials(a_.agent, "peer",
+                                           "peerpasswordpeerpassword");
+      rtc_ice_agent_gather(a_.agent);
+      for (int i = 0; i < 4; i++) {
+        rtc_candidate c;
+        rtc_candidate_init(&c);
+        snprintf(c.foundation, sizeof(c.foundation), "%d", i);
+        c.priority = static_cast<uint32_t>(1000 + i);
+        c.address = Ip("198.18.0.1:1000");
+        c.address.port = static_cast<uint16_t>(1000 + i);
+        rtc_ice_agent_add_remote_candidate(a_.agent, &c);
+      }
+      rtc_alloc_clear_failure();
+    });
+    injected = rtc_alloc_injected_failure_count() > failures;
+    Run(200 * kMs);
+    DestroyPeer(a_);
+    a_ = IcePeer();
+    Run(kSec);
+    EXPECT_EQ(rtc_alloc_live_count(), live) << "failing allocation " << n;
+  }
+  EXPECT_FALSE(injected);  // the sweep reached an attempt that never came
+  EXPECT_GT(n, 20u);
+}
+
+// STUN server names are copied into an allocation of their own, only when
+// there are some: creating under memory pressure fails cleanly, and a new
+// configuration that cannot be copied leaves the old one in place.
+TEST_F(IceSimTest, StunServerNamesOutOfMemoryKeepTheConfiguration) {
+  rtc_socket_address ip = Ip("198.51.100.1");
+  ASSERT_EQ(rtc_sim_network_add_dns_name(net_, "stun.sim.test", &ip), RTC_OK);
+  rtc_sim_host* host = AddHost(Nat::kPort, "203.0.113.1", "192.168.1.10");
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  rtc_ice_server_name names[2] = {};
+  snprintf(names[0].host, sizeof(names[0].host), "stun.sim.test");
+  snprintf(names[1].host, sizeof(names[1].host), "nowhere.sim.test");
+  names[0].port = names[1].port = 3478;
+  config.stun_server_names = names;
+  config.stun_server_name_count = 2;
+  int64_t live = rtc_alloc_live_count();
+  IcePeer p;
+  ASSERT_EQ(rtc_sim_time_create_queue(time_, "p", &p.queue), RTC_OK);
+  p.factory = rtc_sim_host_socket_factory(host);
+  for (uint64_t n = 1; n < 10; n++) {
+    rtc_error err = RTC_OK;
+    OnQueue(p.queue, [&] {
+      rtc_alloc_fail_nth(n, 0);
+      err = p.Create(config);
+      rtc_alloc_clear_failure();
+    });
+    if (err == RTC_OK)
+      break;
+    EXPECT_EQ(err, RTC_ERR_NO_MEMORY);
+    EXPECT_EQ(p.agent, nullptr);
+  }
+  DestroyPeer(p);
+  EXPECT_EQ(rtc_alloc_live_count(), live);
+
+  MakePeer(a_, "a", host, config);
+  rtc_ice_server_name other = {};
+  snprintf(other.host, sizeof(other.host), "other.sim.test");
+  other.port = 3478;
+  OnQueue(a_.queue, [&] {
+    rtc_alloc_fail_nth(1, 0);
+    EXPECT_EQ(
+        rtc_ice_agent_set_gathering_config(a_.agent, RTC_ICE_POLICY_ALL,
+                                           nullptr, 0, &other, 1, nullptr, 0),
+        RTC_ERR_NO_MEMORY);
+    rtc_alloc_clear_failure();
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+  });
+  ASSERT_TRUE(RunUntil([&] { return a_.end_of_candidates; }, 5 * kSec));
+  // The names of the creation: one resolves (a reflexive candidate), one
+  // does not (701).
+  EXPECT_EQ(stun_.requests(), 1);
+  EXPECT_EQ(rtc_sim_network_dns_query_count(net_), 2u);
+  ASSERT_EQ(a_.candidate_errors.size(), 1u);
+  EXPECT_STREQ(a_.candidate_errors[0].url, "stun:nowhere.sim.test:3478");
+}
+
+// The candidate and pair arrays grow as they fill, to the same limits as
+// before (128 remote candidates, 100 pairs: a better pair then replaces
+// the worst unchecked one), and each growth may fail: the candidate is
+// refused (RTC_ERR_NO_MEMORY) or left unpaired, and nothing leaks.
+TEST_F(IceSimTest, CandidateAndPairArraysGrowToTheirLimitsEvenOutOfMemory) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_ice_agent_config config = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  config.obfuscate_host_addresses = false;
+  config.tcp_candidates = false;
+  int64_t live = rtc_alloc_live_count();
+  MakePeer(a_, "a", ha, config);
+  auto candidate = [&](int i) {
+    rtc_candidate c;
+    rtc_candidate_init(&c);
+    snprintf(c.foundation, sizeof(c.foundation), "%d", i);
+    c.priority = static_cast<uint32_t>(1000 + i);
+    c.address = Ip("198.18.0.1:1000");
+    c.address.port = static_cast<uint16_t>(1000 + i);
+    return c;
+  };
+  size_t remotes = 0, pairs = 0;
+  auto count = [&] {
+    remotes = rtc_ice_agent_remote_candidates(a_.agent, nullptr, 0);
+    pairs = rtc_ice_agent_pairs(a_.agent, nullptr, 0);
+  };
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_set_remote_credentials(a_.agent, "peer",
+                                                   "peerpasswordpeerpassword"),
+              RTC_OK);
+    ASSERT_EQ(rtc_ice_agent_gather(a_.agent), RTC_OK);
+    for (int i = 0; i < 200; i++) {
+      rtc_candidate c = candidate(i);
+      // The next allocation fails: the array's growth or the candidate.
+      count();
+      size_t before = remotes;
+      rtc_alloc_fail_nth(1, 0);
+      rtc_error err = rtc_ice_agent_add_remote_candidate(a_.agent, &c);
+      rtc_alloc_clear_failure();
+      count();
+      if (before < 128) {
+        EXPECT_EQ(err, RTC_ERR_NO_MEMORY) << i;
+        EXPECT_EQ(remotes, before) << i;
+      } else {
+        EXPECT_EQ(err, RTC_OK) << i;  // over the limit: ignored, as before
+      }
+      // Now and then the second or third attempt fails: the pairing's
+      // (the pair array, the triggered queue, the pair) when the candidate
+      // was made; the candidate stays, unpaired.
+      if (i % 7 == 3) {
+        rtc_alloc_fail_nth(static_cast<uint64_t>(2 + i % 2), 0);
+        err = rtc_ice_agent_add_remote_candidate(a_.agent, &c);
+        rtc_alloc_clear_failure();
+        EXPECT_TRUE(err == RTC_OK || err == RTC_ERR_NO_MEMORY) << i;
+      }
+      ASSERT_EQ(rtc_ice_agent_add_remote_candidate(a_.agent, &c), RTC_OK);
+      count();
+      EXPECT_EQ(remotes, std::min<size_t>(i + 1, 128)) << i;
+      EXPECT_LE(pairs, std::min<size_t>(i + 1, RTC_ICE_MAX_PAIRS)) << i;
+    }
+  });
+  EXPECT_EQ(remotes, 128u);
+  EXPECT_EQ(pairs, static_cast<size_t>(RTC_ICE_MAX_PAIRS));
+  Run(2 * kSec);  // checks go out to the 100 (and fail: nobody is there)
+  DestroyPeer(a_);
+  Run(kSec);
+  EXPECT_EQ(rtc_alloc_live_count(), live);
+}
+
+// A pair keeps only its counters (not a whole rtc_ice_pair_info): the
+// info built from them has every counter, the candidates and the state.
+TEST_F(IceSimTest, PairInfoCarriesEveryCounterOfThePair) {
+  rtc_sim_host* ha = AddHost(Nat::kNone, "203.0.113.1", nullptr);
+  rtc_sim_host* hb = AddHost(Nat::kNone, "203.0.113.2", nullptr);
+  rtc_ice_agent_config ca = Config(RTC_ICE_ROLE_CONTROLLING, false);
+  rtc_ice_agent_config cb = Config(RTC_ICE_ROLE_CONTROLLED, false);
+  ca.obfuscate_host_addresses = cb.obfuscate_host_addresses = false;
+  ca.tcp_candidates = cb.tcp_candidates = false;
+  MakePeer(a_, "a", ha, ca);
+  MakePeer(b_, "b", hb, cb);
+  Start();
+  ASSERT_TRUE(BothConnected(10 * kSec));
+  for (const char* text : {"one", "three"})
+    EXPECT_EQ(Send(a_, text), RTC_OK);
+  Run(12 * kSec);  // two consent checks (every 4 to 6 s)
+  ASSERT_EQ(b_.received.size(), 2u);
+  rtc_ice_pair_info sa = {}, sb = {};
+  OnQueue(a_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_selected_pair(a_.agent, &sa), RTC_OK);
+  });
+  OnQueue(b_.queue, [&] {
+    ASSERT_EQ(rtc_ice_agent_selected_pair(b_.agent, &sb), RTC_OK);
+  });
+  EXPECT_EQ(rtc_test::AddressString(sa.local.address),
+            "203.0.113.1:" + std::to_string(sa.local.address.port));
+  EXPECT_TRUE(
+      ContainsIp(rtc_test::AddressString(sa.remote.address), "203.0.113.2"));
+  EXPECT_STREQ(sa.state, "succeeded");
+  EXPECT_TRUE(sa.nominated);
+  EXPECT_GT(sa.priority, 0u);
+  EXPECT_GE(sa.current_rtt_us, 0);
+  EXPECT_GE(sa.consent_requests_sent, 2u);
+  EXPECT_GE(sa.requests_sent, 1u + sa.consent_requests_sent);
+  EXPECT_GE(sa.responses_received, 3u);
+  EXPECT_GE(sa.rtt_measurements, 3u);
+  EXPECT_GE(sa.total_rtt_us, sa.current_rtt_us);
+  EXPECT_EQ(sa.packets_sent, 2u);
+  EXPECT_EQ(sa.bytes_sent, 4u + 6u);  // each with its 0x17 byte
+  EXPECT_EQ(sb.packets_received, 2u);
+  EXPECT_EQ(sb.bytes_received, 4u + 6u);
+  EXPECT_GE(sb.requests_received, sa.responses_received);
+  EXPECT_EQ(sb.responses_sent, sb.requests_received);
+  EXPECT_EQ(sa.packets_received, 0u);
+}
+
 // --- Review findings: each test failed before its fix ---
 
 // RFC 7675 consent checks can be answered with an authenticated 487: the

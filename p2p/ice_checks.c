@@ -204,6 +204,20 @@ ice_pair* ice_add_pair(rtc_ice_agent* agent,
       return NULL;
     remove_pair(agent, gen, victim);
   }
+  /* Room for the pair in the check list and in the triggered-check queue
+   * (enqueue_triggered then never fails for want of memory). */
+  ice_pair** pairs =
+      ice_grow_array(gen->pairs, &gen->pair_capacity, gen->pair_count,
+                     RTC_ICE_MAX_PAIRS, sizeof(*pairs));
+  if (!pairs)
+    return NULL;
+  gen->pairs = pairs;
+  ice_pair** triggered =
+      ice_grow_array(gen->triggered, &gen->triggered_capacity, gen->pair_count,
+                     RTC_ICE_MAX_PAIRS, sizeof(*triggered));
+  if (!triggered)
+    return NULL;
+  gen->triggered = triggered;
   ice_pair* pair = rtc_calloc(1, sizeof(*pair));
   if (!pair)
     return NULL;
@@ -236,7 +250,7 @@ static void pair_remote(rtc_ice_agent* agent,
     return;
   }
   for (size_t i = 0; i < agent->base_count; i++)
-    ice_add_pair(agent, gen, &agent->bases[i], remote);
+    ice_add_pair(agent, gen, agent->bases[i], remote);
 }
 
 void ice_pair_local_added(rtc_ice_agent* agent,
@@ -284,7 +298,20 @@ void ice_remote_exposed(const ice_remote* remote, rtc_candidate* out) {
 }
 
 void ice_pair_info(const ice_pair* pair, rtc_ice_pair_info* out) {
-  *out = pair->stats;
+  const ice_pair_counters* s = &pair->stats;
+  *out = (rtc_ice_pair_info){
+      .total_rtt_us = s->total_rtt_us,
+      .rtt_measurements = s->rtt_measurements,
+      .requests_sent = s->requests_sent,
+      .responses_received = s->responses_received,
+      .requests_received = s->requests_received,
+      .responses_sent = s->responses_sent,
+      .consent_requests_sent = s->consent_requests_sent,
+      .packets_sent = s->packets_sent,
+      .packets_received = s->packets_received,
+      .bytes_sent = s->bytes_sent,
+      .bytes_received = s->bytes_received,
+  };
   out->local = pair->local->c;
   /* RFC 8828 mode 3: a host candidate that is never signaled (a private
    * address) does not show up in stats either. */
@@ -300,6 +327,17 @@ void ice_pair_info(const ice_pair* pair, rtc_ice_pair_info* out) {
 }
 
 /* --- Remote candidates --- */
+
+/* Room for one more remote candidate (below ICE_MAX_REMOTE). */
+static bool reserve_remote(ice_generation* gen) {
+  ice_remote** remotes =
+      ice_grow_array(gen->remotes, &gen->remote_capacity, gen->remote_count,
+                     ICE_MAX_REMOTE, sizeof(*remotes));
+  if (!remotes)
+    return false;
+  gen->remotes = remotes;
+  return true;
+}
 
 void ice_remote_free(rtc_ice_agent* agent, ice_remote* remote) {
   if (remote->query && agent->mdns)
@@ -419,6 +457,8 @@ rtc_error ice_add_remote(rtc_ice_agent* agent,
   }
   if (gen->remote_count == ICE_MAX_REMOTE)
     return RTC_OK;
+  if (!reserve_remote(gen))
+    return RTC_ERR_NO_MEMORY;
   ice_remote* remote = rtc_calloc(1, sizeof(*remote));
   if (!remote)
     return RTC_ERR_NO_MEMORY;
@@ -523,12 +563,16 @@ static void send_check(rtc_ice_agent* agent, ice_pair* pair) {
 }
 
 static void enqueue_triggered(ice_generation* gen, ice_pair* pair) {
+  RTC_DCHECK(pair->gen == gen);
   for (size_t i = 0; i < gen->triggered_count; i++) {
     if (gen->triggered[i] == pair)
       return;
   }
-  if (gen->triggered_count < RTC_ICE_MAX_PAIRS)
+  if (gen->triggered_count < RTC_ICE_MAX_PAIRS) {
+    /* Distinct pairs of the check list, which has room for them all. */
+    RTC_CHECK(gen->triggered_count < gen->triggered_capacity);
     gen->triggered[gen->triggered_count++] = pair;
+  }
 }
 
 /* §6.1.4.2: the next ordinary check. */
@@ -878,7 +922,7 @@ static void process_request(rtc_ice_agent* agent,
   ice_remote* remote = find_remote(gen, source, protocol);
   if (!remote) {
     /* §7.3.1.3: a peer-reflexive remote candidate. */
-    if (gen->remote_count == ICE_MAX_REMOTE)
+    if (gen->remote_count == ICE_MAX_REMOTE || !reserve_remote(gen))
       return;
     remote = rtc_calloc(1, sizeof(*remote));
     if (!remote)

@@ -129,8 +129,11 @@ static void create_bases(rtc_ice_agent* agent) {
   size_t n = allowed_addresses(agent, list);
   order_addresses(list, n);
   for (size_t i = 0; i < n && agent->base_count < ICE_MAX_HOST_BASES; i++) {
-    ice_base* base = &agent->bases[agent->base_count];
-    memset(base, 0, sizeof(*base));
+    ice_base* base = rtc_calloc(1, sizeof(*base));
+    if (!base) {
+      RTC_LOG(WARNING, "ICE: out of memory for a base");
+      break;
+    }
     base->agent = agent;
     base->iface = list[i];
     rtc_socket_address bind = list[i].address;
@@ -142,11 +145,13 @@ static void create_bases(rtc_ice_agent* agent) {
       char text[RTC_SOCKET_ADDRESS_STRLEN];
       rtc_ip_address_format(&bind, text, sizeof(text));
       RTC_LOG(WARNING, "ICE: no socket on %s: %s", text, rtc_error_name(err));
+      rtc_free(base);
       continue;
     }
     if (rtc_packet_socket_local_address(base->socket, &base->address) !=
         RTC_OK) {
       rtc_packet_socket_destroy(base->socket);
+      rtc_free(base);
       continue;
     }
     /* Distinct local preferences, highest for the first address. */
@@ -154,7 +159,7 @@ static void create_bases(rtc_ice_agent* agent) {
     base->announce_host = agent->config.ip_handling !=
                               RTC_IP_HANDLING_DEFAULT_ROUTE_PUBLIC_ONLY ||
                           is_public(&base->address);
-    agent->base_count++;
+    agent->bases[agent->base_count++] = base;
   }
 }
 
@@ -162,12 +167,12 @@ void ice_bases_destroy(rtc_ice_agent* agent) {
   ice_tcp_destroy(agent);
   ice_relays_destroy(agent);
   for (size_t i = 0; i < agent->base_count; i++) {
-    ice_base* base = &agent->bases[i];
+    ice_base* base = agent->bases[i];
     rtc_packet_socket_destroy(base->socket);
-    base->socket = NULL;
     if (base->mdns_registered && agent->mdns)
       rtc_mdns_unregister(agent->mdns, base->mdns_name);
-    base->mdns_registered = false;
+    rtc_free(base);
+    agent->bases[i] = NULL;
   }
   agent->base_count = 0;
 }
@@ -200,6 +205,12 @@ static ice_local* add_local(rtc_ice_agent* agent,
                             rtc_tcp_type tcp_type) {
   if (gen->local_count == ICE_MAX_LOCAL)
     return NULL;
+  ice_local** locals =
+      ice_grow_array(gen->locals, &gen->local_capacity, gen->local_count,
+                     ICE_MAX_LOCAL, sizeof(*locals));
+  if (!locals)
+    return NULL;
+  gen->locals = locals;
   ice_local* l = rtc_calloc(1, sizeof(*l));
   if (!l)
     return NULL;
@@ -377,7 +388,7 @@ static void srflx_from_bases(rtc_ice_agent* agent,
                              ice_generation* gen,
                              const rtc_socket_address* server) {
   for (size_t i = 0; i < agent->base_count; i++) {
-    ice_base* base = &agent->bases[i];
+    ice_base* base = agent->bases[i];
     if (base->socket && !base->relay && !base->tcp &&
         ice_local_for_base(gen, base) &&
         server->family == base->address.family &&
@@ -499,7 +510,7 @@ rtc_error ice_gather_start(rtc_ice_agent* agent, ice_generation* gen) {
   if (!agent->bases_created)
     create_bases(agent);
   for (size_t i = 0; i < agent->base_count && !relay_only; i++) {
-    ice_base* base = &agent->bases[i];
+    ice_base* base = agent->bases[i];
     if (!base->socket)
       continue; /* a relay: below */
     /* The name is registered (and announced on the link) only once a host

@@ -345,8 +345,10 @@ static ice_base* add_relay_base(ice_relay* relay) {
   rtc_ice_agent* agent = relay->agent;
   if (agent->base_count == ICE_MAX_BASES)
     return NULL;
-  ice_base* base = &agent->bases[agent->base_count++];
-  memset(base, 0, sizeof(*base));
+  ice_base* base = rtc_calloc(1, sizeof(*base));
+  if (!base)
+    return NULL;
+  agent->bases[agent->base_count++] = base;
   base->agent = agent;
   base->relay = relay;
   base->address = rtc_turn_client_relayed_address(relay->client);
@@ -568,7 +570,7 @@ static ice_base* via_base(rtc_ice_agent* agent,
                           const rtc_socket_address* server) {
   ice_base* any = NULL;
   for (size_t i = 0; i < agent->base_count; i++) {
-    ice_base* b = &agent->bases[i];
+    ice_base* b = agent->bases[i];
     if (!b->socket || b->address.family != server->family)
       continue;
     if (rtc_socket_address_is_loopback(&b->address) ==

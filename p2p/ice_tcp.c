@@ -513,8 +513,8 @@ void ice_tcp_destroy(rtc_ice_agent* agent) {
   }
   agent->tcp_conn_count = 0;
   for (size_t i = 0; i < agent->base_count; i++) {
-    rtc_stream_listener_destroy(agent->bases[i].tcp_listener);
-    agent->bases[i].tcp_listener = NULL;
+    rtc_stream_listener_destroy(agent->bases[i]->tcp_listener);
+    agent->bases[i]->tcp_listener = NULL;
   }
   rtc_timer_stop(&agent->tcp_timer);
 }
