@@ -81,26 +81,6 @@ ice_generation* ice_generation_new(rtc_ice_agent* agent) {
   return gen;
 }
 
-void* ice_grow_array(void* array,
-                     size_t* capacity,
-                     size_t count,
-                     size_t limit,
-                     size_t size) {
-  RTC_DCHECK(count < limit);
-  if (count < *capacity)
-    return array;
-  /* From 4: an idle bundled connection has about three candidates of each
-   * side and two pairs. */
-  size_t grown = *capacity ? *capacity * 2 : 4;
-  if (grown > limit)
-    grown = limit;
-  void* moved = rtc_realloc_array(array, grown, size);
-  if (!moved)
-    return NULL;
-  *capacity = grown;
-  return moved;
-}
-
 void ice_generation_free(rtc_ice_agent* agent, ice_generation* gen) {
   if (!gen)
     return;

@@ -59,6 +59,11 @@ extern "C" {
 #define ICE_CONSENT_RESPONSE_TIMEOUT_US (1000 * 1000)
 #define ICE_CONSENT_MISSES_DISCONNECTED 3
 
+/* The first size of a generation's candidate and pair arrays: an idle
+ * bundled connection has about three candidates of each side and two
+ * pairs. */
+#define ICE_ARRAY_FIRST 4
+
 typedef struct ice_base ice_base;
 typedef struct ice_local ice_local;
 typedef struct ice_remote ice_remote;
@@ -181,9 +186,10 @@ struct ice_generation {
   bool gather_started;
   bool gather_done;
   bool remote_end_of_candidates;
-  /* The arrays grow as candidates and pairs come (ice_grow_array), up to
-   * ICE_MAX_LOCAL, ICE_MAX_REMOTE and RTC_ICE_MAX_PAIRS: room for the
-   * limits was 3.2 KB a generation, where an idle one has a few of each. */
+  /* The arrays grow as candidates and pairs come (rtc_grow_array, from
+   * ICE_ARRAY_FIRST), up to ICE_MAX_LOCAL, ICE_MAX_REMOTE and
+   * RTC_ICE_MAX_PAIRS: room for the limits was 3.2 KB a generation, where an
+   * idle one has a few of each. */
   ice_local** locals;
   size_t local_count;
   size_t local_capacity;
@@ -381,15 +387,6 @@ rtc_error ice_send_stun(ice_base* base,
 int64_t ice_now(const rtc_ice_agent* agent);
 void ice_generation_free(rtc_ice_agent* agent, ice_generation* gen);
 ice_generation* ice_generation_new(rtc_ice_agent* agent);
-/* Makes room for at least `count` + 1 elements of `size` bytes in `array`
- * (of `*capacity`), growing it geometrically up to `limit` (> count):
- * returns the array (perhaps moved) and updates *capacity, or NULL (the
- * array untouched) when out of memory. */
-void* ice_grow_array(void* array,
-                     size_t* capacity,
-                     size_t count,
-                     size_t limit,
-                     size_t size);
 
 /* ice_gather.c */
 rtc_error ice_gather_start(rtc_ice_agent* agent, ice_generation* gen);

@@ -207,14 +207,14 @@ ice_pair* ice_add_pair(rtc_ice_agent* agent,
   /* Room for the pair in the check list and in the triggered-check queue
    * (enqueue_triggered then never fails for want of memory). */
   ice_pair** pairs =
-      ice_grow_array(gen->pairs, &gen->pair_capacity, gen->pair_count,
-                     RTC_ICE_MAX_PAIRS, sizeof(*pairs));
+      rtc_grow_array(gen->pairs, &gen->pair_capacity, gen->pair_count,
+                     ICE_ARRAY_FIRST, RTC_ICE_MAX_PAIRS, sizeof(*pairs));
   if (!pairs)
     return NULL;
   gen->pairs = pairs;
   ice_pair** triggered =
-      ice_grow_array(gen->triggered, &gen->triggered_capacity, gen->pair_count,
-                     RTC_ICE_MAX_PAIRS, sizeof(*triggered));
+      rtc_grow_array(gen->triggered, &gen->triggered_capacity, gen->pair_count,
+                     ICE_ARRAY_FIRST, RTC_ICE_MAX_PAIRS, sizeof(*triggered));
   if (!triggered)
     return NULL;
   gen->triggered = triggered;
@@ -331,8 +331,8 @@ void ice_pair_info(const ice_pair* pair, rtc_ice_pair_info* out) {
 /* Room for one more remote candidate (below ICE_MAX_REMOTE). */
 static bool reserve_remote(ice_generation* gen) {
   ice_remote** remotes =
-      ice_grow_array(gen->remotes, &gen->remote_capacity, gen->remote_count,
-                     ICE_MAX_REMOTE, sizeof(*remotes));
+      rtc_grow_array(gen->remotes, &gen->remote_capacity, gen->remote_count,
+                     ICE_ARRAY_FIRST, ICE_MAX_REMOTE, sizeof(*remotes));
   if (!remotes)
     return false;
   gen->remotes = remotes;

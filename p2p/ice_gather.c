@@ -206,8 +206,8 @@ static ice_local* add_local(rtc_ice_agent* agent,
   if (gen->local_count == ICE_MAX_LOCAL)
     return NULL;
   ice_local** locals =
-      ice_grow_array(gen->locals, &gen->local_capacity, gen->local_count,
-                     ICE_MAX_LOCAL, sizeof(*locals));
+      rtc_grow_array(gen->locals, &gen->local_capacity, gen->local_count,
+                     ICE_ARRAY_FIRST, ICE_MAX_LOCAL, sizeof(*locals));
   if (!locals)
     return NULL;
   gen->locals = locals;

@@ -985,19 +985,13 @@ pc_transport_state* pc_transport(rtc_peer_connection* pc, const char* name) {
   pc_transport_state* found = find_transport(pc, name);
   if (found)
     return found;
-  if (pc->transport_count == PC_MAX_TRANSPORTS)
+  /* From one: with BUNDLE, one is used. */
+  pc_transport_state* grown =
+      rtc_grow_array(pc->transports, &pc->transport_capacity,
+                     pc->transport_count, 1, PC_MAX_TRANSPORTS, sizeof(*grown));
+  if (!grown)
     return NULL;
-  if (pc->transport_count == pc->transport_capacity) {
-    size_t cap = pc->transport_capacity ? pc->transport_capacity * 2 : 1;
-    if (cap > PC_MAX_TRANSPORTS)
-      cap = PC_MAX_TRANSPORTS;
-    pc_transport_state* grown =
-        rtc_realloc_array(pc->transports, cap, sizeof(*grown));
-    if (!grown)
-      return NULL;
-    pc->transports = grown;
-    pc->transport_capacity = cap;
-  }
+  pc->transports = grown;
   pc_transport_state* t = &pc->transports[pc->transport_count++];
   memset(t, 0, sizeof(*t));
   snprintf(t->name, sizeof(t->name), "%s", name);
@@ -1207,18 +1201,14 @@ static void fire_candidate(rtc_peer_connection* pc,
 static void add_local_candidate(rtc_peer_connection* pc,
                                 const char* transport,
                                 const rtc_candidate* c) {
-  if (pc->local_candidate_count == pc->local_candidate_capacity) {
-    /* From one: a candidate is 1.4 KiB and a bundled connection gathers
-     * few (a host candidate per interface and protocol). */
-    size_t cap =
-        pc->local_candidate_capacity ? pc->local_candidate_capacity * 2 : 1;
-    pc_local_candidate* grown =
-        rtc_realloc_array(pc->local_candidates, cap, sizeof(*grown));
-    if (!grown)
-      return;
-    pc->local_candidates = grown;
-    pc->local_candidate_capacity = cap;
-  }
+  /* From one: a candidate is 1.4 KiB and a bundled connection gathers
+   * few (a host candidate per interface and protocol). */
+  pc_local_candidate* grown = rtc_grow_array(
+      pc->local_candidates, &pc->local_candidate_capacity,
+      pc->local_candidate_count, 1, SIZE_MAX / sizeof(*grown), sizeof(*grown));
+  if (!grown)
+    return;
+  pc->local_candidates = grown;
   pc_local_candidate* lc = &pc->local_candidates[pc->local_candidate_count++];
   snprintf(lc->transport, sizeof(lc->transport), "%s", transport);
   lc->candidate = *c;

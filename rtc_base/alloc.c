@@ -195,6 +195,27 @@ void* rtc_realloc_array(void* ptr, size_t count, size_t size) {
   return rtc_realloc(ptr, total);
 }
 
+void* rtc_grow_array(void* array,
+                     size_t* capacity,
+                     size_t count,
+                     size_t first,
+                     size_t limit,
+                     size_t size) {
+  if (count < *capacity)
+    return array;
+  if (count >= limit)
+    return NULL;
+  size_t grown = *capacity ? (*capacity > limit / 2 ? limit : *capacity * 2)
+                           : (first < limit ? first : limit);
+  if (grown <= count)
+    grown = count + 1;
+  void* moved = rtc_realloc_array(array, grown, size);
+  if (!moved)
+    return NULL;
+  *capacity = grown;
+  return moved;
+}
+
 void rtc_free(void* ptr) {
   if (!ptr)
     return;

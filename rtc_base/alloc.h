@@ -32,6 +32,16 @@ void* rtc_realloc(void* ptr, size_t size) __attribute__((warn_unused_result));
 /* rtc_realloc(ptr, count * size), NULL (ptr untouched) on overflow. */
 void* rtc_realloc_array(void* ptr, size_t count, size_t size)
     __attribute__((warn_unused_result));
+/* Room for element `count` of an array of `*capacity` elements of `size`
+ * bytes that doubles as it fills, from `first` elements up to `limit`
+ * (count < limit): returns the array (perhaps moved; *capacity updated),
+ * or NULL when out of memory (the array untouched). */
+void* rtc_grow_array(void* array,
+                     size_t* capacity,
+                     size_t count,
+                     size_t first,
+                     size_t limit,
+                     size_t size) __attribute__((warn_unused_result));
 /* Frees memory from any function above. NULL is ignored. */
 void rtc_free(void* ptr);
 

@@ -141,6 +141,45 @@ TEST(Alloc, CountsAreExactUnderConcurrency) {
   EXPECT_EQ(rtc_alloc_live_count(), before);
 }
 
+// rtc_grow_array: doubles from `first`, stops at `limit`, and leaves the
+// array as it was when memory runs out.
+TEST(Alloc, GrowArrayDoublesUpToTheLimit) {
+  int* a = nullptr;
+  size_t capacity = 0;
+  std::vector<size_t> capacities;
+  for (size_t count = 0; count < 10; count++) {
+    int* grown = static_cast<int*>(
+        rtc_grow_array(a, &capacity, count, 3, 10, sizeof(int)));
+    ASSERT_NE(grown, nullptr) << count;
+    a = grown;
+    a[count] = static_cast<int>(count);
+    if (capacities.empty() || capacities.back() != capacity)
+      capacities.push_back(capacity);
+  }
+  EXPECT_EQ(capacities, (std::vector<size_t>{3, 6, 10}));
+  for (int i = 0; i < 10; i++)
+    EXPECT_EQ(a[i], i);
+  // Full: no room for an eleventh, the array unchanged.
+  EXPECT_EQ(rtc_grow_array(a, &capacity, 10, 3, 10, sizeof(int)), nullptr);
+  EXPECT_EQ(capacity, 10u);
+  rtc_free(a);
+
+  // Out of memory: NULL, and the array and its capacity as they were.
+  int* b = static_cast<int*>(
+      rtc_grow_array(nullptr, &(capacity = 0), 0, 1, SIZE_MAX, sizeof(int)));
+  ASSERT_NE(b, nullptr);
+  b[0] = 7;
+  rtc_alloc_fail_nth(1, 0);
+  EXPECT_EQ(rtc_grow_array(b, &capacity, 1, 1, SIZE_MAX, sizeof(int)), nullptr);
+  rtc_alloc_clear_failure();
+  EXPECT_EQ(capacity, 1u);
+  EXPECT_EQ(b[0], 7);
+  // Overflowing sizes are refused.
+  EXPECT_EQ(rtc_grow_array(b, &capacity, 1, 1, SIZE_MAX, SIZE_MAX / 2),
+            nullptr);
+  rtc_free(b);
+}
+
 // --- rtc_handoff_malloc / rtc_handoff_free ---
 
 // A thread that runs the functions given to it, one at a time, until
