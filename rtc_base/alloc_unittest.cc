@@ -175,7 +175,7 @@ TEST(Alloc, GrowArrayDoublesUpToTheLimit) {
   EXPECT_EQ(capacity, 1u);
   EXPECT_EQ(b[0], 7);
   // Overflowing sizes are refused.
-  EXPECT_EQ(rtc_grow_array(b, &capacity, 1, 1, SIZE_MAX, SIZE_MAX / 2),
+  EXPECT_EQ(rtc_grow_array(b, &capacity, 1, 1, SIZE_MAX, SIZE_MAX / 2 + 1),
             nullptr);
   rtc_free(b);
 }
