@@ -429,6 +429,31 @@ TEST_F(DtlsTransportTest, ApplicationDataFlowsBothWaysUpToOneRecord) {
   EXPECT_EQ("one", b_.data.back());
 }
 
+// BoringSSL's error queue is per thread and shared with whatever else runs
+// there: an error another library left on it must not be taken for a
+// failure of ours (SSL_get_error reads the queue), and ours are not left on
+// it. The transport clears the queue only when it holds something.
+TEST_F(DtlsTransportTest, StrayErrorsOnTheThreadsQueueAreNotOurs) {
+  Connect();
+  for (int round = 0; round < 3; ++round) {
+    ERR_put_error(ERR_LIB_SSL, 0, SSL_R_DECODE_ERROR, __FILE__, __LINE__);
+    ASSERT_NE(0u, ERR_peek_error());
+    EXPECT_EQ(RTC_OK, SendData(a_, "from a " + std::to_string(round)));
+    EXPECT_EQ(0u, ERR_peek_error());
+    ERR_put_error(ERR_LIB_SSL, 0, SSL_R_DECODE_ERROR, __FILE__, __LINE__);
+    EXPECT_EQ(RTC_OK, SendData(b_, "from b " + std::to_string(round)));
+    // Received records are read with the stray error on the queue.
+    ERR_put_error(ERR_LIB_SSL, 0, SSL_R_DECODE_ERROR, __FILE__, __LINE__);
+    Advance(10 * kMs);
+    EXPECT_EQ(0u, ERR_peek_error());
+    EXPECT_EQ(RTC_DTLS_CONNECTED, rtc_dtls_transport_state(a_.transport));
+    EXPECT_EQ(RTC_DTLS_CONNECTED, rtc_dtls_transport_state(b_.transport));
+    ASSERT_EQ(static_cast<size_t>(round + 1), b_.data.size());
+    ASSERT_EQ(static_cast<size_t>(round + 1), a_.data.size());
+    EXPECT_EQ("from a " + std::to_string(round), b_.data.back());
+    EXPECT_EQ("from b " + std::to_string(round), a_.data.back());
+  }
+}
 TEST_F(DtlsTransportTest, SendBeforeConnectedIsInvalidState) {
   Create(a_);
   Create(b_);
