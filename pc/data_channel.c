@@ -529,17 +529,26 @@ void rtc_data_channel_set_buffered_amount_low_threshold(rtc_data_channel* c,
   c->low_threshold = threshold;
 }
 
+/* The bytes are copied once, here on the signaling thread, into the
+ * message that the SCTP transport queues: the network thread, which every
+ * connection shares, does not copy them again. */
 typedef struct send_args {
   uint16_t stream_id;
   bool binary;
-  size_t size;
-  uint8_t data[];
+  rtc_sctp_message* message; /* NULL once the network thread took it */
 } send_args;
+
+static void send_args_drop(void* arg) {
+  send_args* a = arg;
+  rtc_sctp_message_free(a->message);
+}
 
 static void net_send(pc_network* net, void* arg) {
   send_args* a = arg;
+  rtc_sctp_message* message = a->message;
+  a->message = NULL;
   rtc_error err =
-      pc_network_send(net, a->stream_id, a->binary, a->data, a->size);
+      pc_network_send_message(net, a->stream_id, a->binary, message);
   if (err != RTC_OK)
     RTC_LOG(WARNING, "data channel %u: send failed: %s", a->stream_id,
             rtc_error_name(err));
@@ -576,16 +585,20 @@ rtc_error rtc_data_channel_send(rtc_data_channel* c,
   if (check != RTC_OK)
     return check;
   rtc_peer_connection* pc = c->pc;
-  if (size > SIZE_MAX - sizeof(send_args))
+  rtc_sctp_message* message = rtc_sctp_message_new(size);
+  if (!message)
     return RTC_ERR_NO_MEMORY;
-  send_args* a = pc_network_call_new(pc, net_send, sizeof(*a) + size);
-  if (!a)
+  if (size)
+    memcpy(rtc_sctp_message_data(message), data, size);
+  send_args* a = pc_network_call_new(pc, net_send, sizeof(*a));
+  if (!a) {
+    rtc_sctp_message_free(message);
     return RTC_ERR_NO_MEMORY;
+  }
   a->stream_id = (uint16_t)c->id;
   a->binary = binary;
-  a->size = size;
-  if (size)
-    memcpy(a->data, data, size);
+  a->message = message;
+  pc_network_call_on_drop(a, send_args_drop);
   rtc_error err = pc_post_network_call(pc, a);
   if (err != RTC_OK)
     return err;

@@ -170,11 +170,12 @@ static void on_sctp_channel_open(void* user, uint16_t stream_id) {
 static void on_sctp_message(void* user,
                             uint16_t stream_id,
                             bool binary,
-                            const uint8_t* data,
-                            size_t size) {
+                            rtc_sctp_message* message) {
   pc_network* net = user;
   if (net->events->on_message)
-    net->events->on_message(net->user, stream_id, binary, data, size);
+    net->events->on_message(net->user, stream_id, binary, message);
+  else
+    rtc_sctp_message_free(message);
 }
 
 static void on_sctp_buffered(void* user, uint16_t stream_id, size_t amount) {
@@ -765,6 +766,30 @@ rtc_error pc_network_send(pc_network* net,
     return RTC_ERR_NO_MEMORY;
   rtc_error err =
       rtc_sctp_transport_send(net->sctp, stream_id, binary, data, size);
+  if (err != RTC_OK)
+    return err;
+  a->queued_total += size;
+  report_sent(net, stream_id,
+              rtc_sctp_transport_buffered_amount(net->sctp, stream_id));
+  return RTC_OK;
+}
+
+rtc_error pc_network_send_message(pc_network* net,
+                                  uint16_t stream_id,
+                                  bool binary,
+                                  rtc_sctp_message* message) {
+  if (!net->sctp) {
+    rtc_sctp_message_free(message);
+    return RTC_ERR_INVALID_STATE;
+  }
+  stream_account* a = account(net, stream_id);
+  if (!a) {
+    rtc_sctp_message_free(message);
+    return RTC_ERR_NO_MEMORY;
+  }
+  size_t size = rtc_sctp_message_size(message);
+  rtc_error err =
+      rtc_sctp_transport_send_message(net->sctp, stream_id, binary, message);
   if (err != RTC_OK)
     return err;
   a->queued_total += size;

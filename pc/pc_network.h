@@ -76,11 +76,11 @@ typedef struct pc_network_events {
                                     uint16_t stream_id,
                                     const rtc_data_channel_params* params);
   void (*on_channel_open)(void* user, uint16_t stream_id);
+  /* Takes the message (rtc_sctp_transport_observer.on_message). */
   void (*on_message)(void* user,
                      uint16_t stream_id,
                      bool binary,
-                     const uint8_t* data,
-                     size_t size);
+                     rtc_sctp_message* message);
   /* Total bytes of this channel that SCTP has taken since it opened. */
   void (*on_sent)(void* user, uint16_t stream_id, uint64_t total_sent);
   void (*on_channel_closed)(void* user, uint16_t stream_id);
@@ -172,6 +172,12 @@ rtc_error pc_network_set_sctp(pc_network* net,
 rtc_error pc_network_open_channel(pc_network* net,
                                   uint16_t stream_id,
                                   const rtc_data_channel_params* params);
+/* pc_network_send of a message whose bytes were written in place
+ * (rtc_sctp_message_new); takes it, whatever it returns. */
+rtc_error pc_network_send_message(pc_network* net,
+                                  uint16_t stream_id,
+                                  bool binary,
+                                  rtc_sctp_message* message);
 rtc_error pc_network_send(pc_network* net,
                           uint16_t stream_id,
                           bool binary,

@@ -603,8 +603,16 @@ void* pc_network_call_new(rtc_peer_connection* pc,
   return c->inline_arg;
 }
 
+void pc_network_call_on_drop(void* arg, void (*free_arg)(void* arg)) {
+  net_call* c = (net_call*)((char*)arg - offsetof(net_call, inline_arg));
+  RTC_DCHECK(c->arg == arg);
+  c->free_arg = free_arg;
+}
+
 static void inline_call_destroy(void* arg) {
   net_call* c = arg;
+  if (c->free_arg)
+    c->free_arg(c->arg);
   bridge_unref(c->bridge);
   rtc_handoff_free(c);
 }
@@ -837,27 +845,28 @@ static void ev_channel_closed(void* user, uint16_t stream_id) {
   ev_stream(user, EV_CHANNEL_CLOSED, stream_id);
 }
 
-/* A received message, in one allocation with its bytes: messages are the
- * one event that comes at the network's rate (a net_event is 3.8 KB, and
- * its data another allocation). */
+/* A received message on its way to the signaling thread: its bytes stay
+ * in the SCTP transport's message, copied once out of usrsctp (messages are
+ * the one event that comes at the network's rate; a net_event is 3.8 KB). */
 typedef struct message_event {
   pc_bridge* bridge;
   uint16_t stream_id;
   bool binary;
-  size_t size;
-  uint8_t data[];
+  rtc_sctp_message* message;
 } message_event;
 
 static void message_event_run(void* arg) {
   message_event* m = arg;
   /* As handle_event: nothing after close. */
   if (rtc_safety_flag_alive(m->bridge->flag) && !m->bridge->pc->closed)
-    pc_data_channel_on_message(m->bridge->pc, m->stream_id, m->binary, m->data,
-                               m->size);
+    pc_data_channel_on_message(m->bridge->pc, m->stream_id, m->binary,
+                               rtc_sctp_message_data(m->message),
+                               rtc_sctp_message_size(m->message));
 }
 
 static void message_event_destroy(void* arg) {
   message_event* m = arg;
+  rtc_sctp_message_free(m->message);
   bridge_unref(m->bridge);
   rtc_handoff_free(m);
 }
@@ -865,13 +874,11 @@ static void message_event_destroy(void* arg) {
 static void ev_message(void* user,
                        uint16_t stream_id,
                        bool binary,
-                       const uint8_t* data,
-                       size_t size) {
+                       rtc_sctp_message* message) {
   pc_bridge* b = user;
-  if (size > SIZE_MAX - sizeof(message_event))
-    return;
-  message_event* m = rtc_handoff_malloc(sizeof(*m) + size);
+  message_event* m = rtc_handoff_malloc(sizeof(*m));
   if (!m) {
+    rtc_sctp_message_free(message);
     RTC_LOG(WARNING, "peer connection: a message was lost (no memory)");
     return;
   }
@@ -879,9 +886,7 @@ static void ev_message(void* user,
   rtc_refcount_inc(&b->refs);
   m->stream_id = stream_id;
   m->binary = binary;
-  m->size = size;
-  if (size)
-    memcpy(m->data, data, size);
+  m->message = message;
   rtc_task task = {message_event_run, message_event_destroy, m};
   rtc_error err = pc_bridge_post_signaling(b, task);
   if (err != RTC_OK && err != RTC_ERR_CLOSED)

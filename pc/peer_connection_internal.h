@@ -378,6 +378,9 @@ void* pc_network_call_new(rtc_peer_connection* pc,
                           void (*fn)(pc_network* net, void* arg),
                           size_t arg_size);
 rtc_error pc_post_network_call(rtc_peer_connection* pc, void* arg);
+/* free_arg(arg) runs when the call is dropped or done, after fn if it ran:
+ * for what *arg owns until fn takes it. */
+void pc_network_call_on_drop(void* arg, void (*free_arg)(void* arg));
 void pc_update_negotiation_needed(rtc_peer_connection* pc);
 void pc_set_signaling_state(rtc_peer_connection* pc, rtc_signaling_state s);
 /* The signaling-side state of transport `name`, made if absent; NULL when

@@ -76,7 +76,7 @@ static void handle_open(rtc_sctp_transport* t,
     ch = rtc_sctp_channel_new(t, sid);
   if (!ch) {
     rtc_sctp_event_free(ev);
-    rtc_free(ack);
+    rtc_sctp_message_free(ack);
     rtc_sctp_fail(t, "out of memory");
     return;
   }
@@ -164,7 +164,7 @@ static void handle_dcep(rtc_sctp_transport* t,
 }
 
 /* A whole message from the peer. `owned` (may be NULL) is an rtc_malloc
- * buffer holding `data`, taken over. */
+ * buffer holding `data`, freed here. */
 static void handle_message(rtc_sctp_transport* t,
                            uint16_t sid,
                            uint32_t ppid,
@@ -209,20 +209,20 @@ static void handle_message(rtc_sctp_transport* t,
   if (ch->state == RTC_SCTP_CH_OPENING)
     mark_open(t, ch);
   ch->peer_heard = true;
-  rtc_sctp_event* ev =
-      rtc_sctp_event_new(RTC_SCTP_EV_MESSAGE, sid, owned ? 0 : size);
-  if (!ev) {
+  rtc_sctp_event* ev = rtc_sctp_event_new(RTC_SCTP_EV_MESSAGE, sid, 0);
+  rtc_sctp_message* message = ev ? rtc_sctp_message_new(size) : NULL;
+  if (!message) {
+    rtc_sctp_event_free(ev);
     rtc_free(owned);
     rtc_sctp_fail(t, "out of memory");
     return;
   }
+  if (size)
+    memcpy(rtc_sctp_message_data(message), data, size);
+  rtc_free(owned);
   ev->binary = binary;
   ev->size = size;
-  if (owned) {
-    ev->owned = owned;
-  } else if (size) {
-    memcpy(ev->inline_data, data, size);
-  }
+  ev->message = message;
   rtc_sctp_push_event(t, ev);
 }
 

@@ -96,7 +96,7 @@ void rtc_sctp_channel_free(rtc_sctp_transport* t, rtc_sctp_channel* ch) {
     rtc_free(*page);
     *page = NULL;
   }
-  rtc_free(ch->deferred_open);
+  rtc_sctp_message_free(ch->deferred_open);
   rtc_free(ch);
 }
 
@@ -149,7 +149,7 @@ rtc_sctp_event* rtc_sctp_event_new(rtc_sctp_event_type type,
 void rtc_sctp_event_free(rtc_sctp_event* ev) {
   if (!ev)
     return;
-  rtc_free(ev->owned);
+  rtc_sctp_message_free(ev->message);
   rtc_free(ev);
 }
 
@@ -233,24 +233,46 @@ static void close_socket(rtc_sctp_transport* t) {
   t->sock = NULL;
 }
 
+/* Messages are made on the signaling thread and freed on the network
+ * thread: rtc_handoff_malloc, whose blocks go back to their own thread. */
+rtc_sctp_message* rtc_sctp_message_new(size_t size) {
+  size_t wire = size ? size : 1;
+  if (wire > SIZE_MAX - sizeof(rtc_sctp_pending))
+    return NULL;
+  rtc_sctp_pending* m = rtc_handoff_malloc(sizeof(rtc_sctp_pending) + wire);
+  if (!m)
+    return NULL;
+  memset(m, 0, sizeof(*m));
+  m->size = wire;
+  m->empty = size == 0;
+  if (!size)
+    m->data[0] = 0; /* RFC 8831 §6.6: an empty message is one zero byte */
+  return m;
+}
+
+uint8_t* rtc_sctp_message_data(rtc_sctp_message* message) {
+  return message->data;
+}
+
+size_t rtc_sctp_message_size(const rtc_sctp_message* message) {
+  return message->empty ? 0 : message->size;
+}
+
+void rtc_sctp_message_free(rtc_sctp_message* message) {
+  rtc_handoff_free(message);
+}
+
 rtc_sctp_pending* rtc_sctp_pending_new(uint16_t sid,
                                        uint32_t ppid,
                                        const uint8_t* data,
                                        size_t size) {
-  size_t wire = size ? size : 1;
-  if (wire > SIZE_MAX - sizeof(rtc_sctp_pending))
-    return NULL;
-  rtc_sctp_pending* m = rtc_malloc(sizeof(rtc_sctp_pending) + wire);
+  rtc_sctp_pending* m = rtc_sctp_message_new(size);
   if (!m)
     return NULL;
-  memset(m, 0, sizeof(*m));
   m->sid = sid;
   m->ppid = ppid;
-  m->size = wire;
   if (size && data)
     memcpy(m->data, data, size);
-  else if (!size)
-    m->data[0] = 0; /* RFC 8831 §6.6: an empty message is one zero byte */
   return m;
 }
 
@@ -269,7 +291,7 @@ static void drop_pending(rtc_sctp_transport* t) {
       ch->queued = 0;
       ch->buffered = 0;
     }
-    rtc_free(m);
+    rtc_sctp_message_free(m);
     m = next;
   }
   t->send_head = NULL;
@@ -335,7 +357,7 @@ static void push_pending(rtc_sctp_transport* t) {
     if (!t->send_head)
       t->send_tail = &t->send_head;
     ch->queued--;
-    rtc_free(m);
+    rtc_sctp_message_free(m);
   }
 }
 
@@ -440,7 +462,7 @@ static void process(rtc_sctp_transport* t) {
 
 static void transport_free(rtc_sctp_transport* t);
 
-static void dispatch(rtc_sctp_transport* t, const rtc_sctp_event* ev) {
+static void dispatch(rtc_sctp_transport* t, rtc_sctp_event* ev) {
   const rtc_sctp_transport_observer* o = &t->observer;
   switch (ev->type) {
     case RTC_SCTP_EV_STATE:
@@ -456,9 +478,11 @@ static void dispatch(rtc_sctp_transport* t, const rtc_sctp_event* ev) {
         o->on_channel_open(t->user, ev->sid);
       break;
     case RTC_SCTP_EV_MESSAGE:
-      if (o->on_message)
-        o->on_message(t->user, ev->sid, ev->binary,
-                      ev->owned ? ev->owned : ev->inline_data, ev->size);
+      if (o->on_message) {
+        rtc_sctp_message* message = ev->message;
+        ev->message = NULL;
+        o->on_message(t->user, ev->sid, ev->binary, message);
+      }
       break;
     case RTC_SCTP_EV_BUFFERED: {
       /* The amount at delivery, not when the event was queued: events of
@@ -987,7 +1011,7 @@ rtc_error rtc_sctp_transport_open_channel(
   }
   rtc_sctp_channel* ch = rtc_sctp_channel_new(t, stream_id);
   if (!ch) {
-    rtc_free(open);
+    rtc_sctp_message_free(open);
     rtc_sctp_event_free(ev);
     return RTC_ERR_NO_MEMORY;
   }
@@ -1015,11 +1039,11 @@ rtc_error rtc_sctp_transport_open_channel(
   return RTC_OK;
 }
 
-rtc_error rtc_sctp_transport_send(rtc_sctp_transport* t,
-                                  uint16_t stream_id,
-                                  bool binary,
-                                  const uint8_t* data,
-                                  size_t size) {
+/* The checks of rtc_sctp_transport_send, before anything is copied. */
+static rtc_error check_send(rtc_sctp_transport* t,
+                            uint16_t stream_id,
+                            size_t size,
+                            rtc_sctp_channel** out) {
   RTC_DCHECK(rtc_task_queue_is_current(t->queue));
   rtc_sctp_channel* ch = rtc_sctp_channel_find(t, stream_id);
   /* RFC 8832 §6: "the sender MAY start sending messages containing user
@@ -1028,21 +1052,63 @@ rtc_error rtc_sctp_transport_send(rtc_sctp_transport* t,
   if (!ch || !ch->announced || ch->closing ||
       ch->state == RTC_SCTP_CH_WAITING || t->state != RTC_SCTP_CONNECTED)
     return RTC_ERR_INVALID_STATE;
-  if (size > t->max_message_size || (size && !data))
+  if (size > t->max_message_size)
     return RTC_ERR_INVALID_ARGUMENT;
   if (size > t->config.max_buffered_amount - ch->buffered)
     return RTC_ERR_OPERATION;
-  uint32_t ppid = binary ? (size ? RTC_PPID_BINARY : RTC_PPID_BINARY_EMPTY)
-                         : (size ? RTC_PPID_STRING : RTC_PPID_STRING_EMPTY);
-  rtc_sctp_pending* m = rtc_sctp_pending_new(stream_id, ppid, data, size);
-  if (!m)
-    return RTC_ERR_NO_MEMORY;
+  *out = ch;
+  return RTC_OK;
+}
+
+static void queue_message(rtc_sctp_transport* t,
+                          rtc_sctp_channel* ch,
+                          bool binary,
+                          rtc_sctp_pending* m) {
+  size_t size = rtc_sctp_message_size(m);
+  m->sid = ch->id;
+  m->ppid = binary ? (size ? RTC_PPID_BINARY : RTC_PPID_BINARY_EMPTY)
+                   : (size ? RTC_PPID_STRING : RTC_PPID_STRING_EMPTY);
   m->counted = size > 0;
   ch->buffered += size;
   ch->queued++;
   rtc_sctp_enqueue(t, m);
   process(t);
   post_deliver(t);
+}
+
+rtc_error rtc_sctp_transport_send(rtc_sctp_transport* t,
+                                  uint16_t stream_id,
+                                  bool binary,
+                                  const uint8_t* data,
+                                  size_t size) {
+  if (size && !data)
+    return RTC_ERR_INVALID_ARGUMENT;
+  rtc_sctp_channel* ch = NULL;
+  rtc_error err = check_send(t, stream_id, size, &ch);
+  if (err != RTC_OK)
+    return err;
+  rtc_sctp_pending* m = rtc_sctp_message_new(size);
+  if (!m)
+    return RTC_ERR_NO_MEMORY;
+  if (size)
+    memcpy(m->data, data, size);
+  queue_message(t, ch, binary, m);
+  return RTC_OK;
+}
+
+rtc_error rtc_sctp_transport_send_message(rtc_sctp_transport* t,
+                                          uint16_t stream_id,
+                                          bool binary,
+                                          rtc_sctp_message* message) {
+  if (!message)
+    return RTC_ERR_INVALID_ARGUMENT;
+  rtc_sctp_channel* ch = NULL;
+  rtc_error err = check_send(t, stream_id, rtc_sctp_message_size(message), &ch);
+  if (err != RTC_OK) {
+    rtc_sctp_message_free(message);
+    return err;
+  }
+  queue_message(t, ch, binary, message);
   return RTC_OK;
 }
 

@@ -77,6 +77,9 @@ typedef struct rtc_data_channel_params {
   bool negotiated;
 } rtc_data_channel_params;
 
+/* A data channel message: rtc_sctp_message_new below. */
+typedef struct rtc_sctp_pending rtc_sctp_message;
+
 typedef struct rtc_sctp_transport_observer {
   void (*on_state)(void* user, rtc_sctp_state state);
   /* The peer opened a channel in-band (we have already ACKed it).
@@ -87,11 +90,13 @@ typedef struct rtc_sctp_transport_observer {
   /* A channel we opened is open (ACK received, or negotiated and the
    * association is up). */
   void (*on_channel_open)(void* user, uint16_t stream_id);
+  /* A whole message from the peer, which the observer takes (and frees
+   * with rtc_sctp_message_free, on any thread): its bytes are copied once on
+   * the network thread, out of usrsctp. */
   void (*on_message)(void* user,
                      uint16_t stream_id,
                      bool binary,
-                     const uint8_t* data,
-                     size_t size);
+                     rtc_sctp_message* message);
   /* The channel's bytes queued for sending went down (to `amount`). */
   void (*on_buffered_amount)(void* user, uint16_t stream_id, size_t amount);
   /* Both directions of the stream are reset: the channel is closed. */
@@ -163,9 +168,27 @@ rtc_error rtc_sctp_transport_open_channel(
     rtc_sctp_transport* transport,
     uint16_t stream_id,
     const rtc_data_channel_params* params);
-/* Queues a message. Errors: RTC_ERR_INVALID_STATE (channel not open),
- * RTC_ERR_INVALID_ARGUMENT (larger than the
- * max message size), RTC_ERR_OPERATION (the channel's buffer is full). */
+/* A message to send whose bytes the caller writes in place, on any thread
+ * (the signaling thread, where the application's bytes are), so that the
+ * network thread does not copy them again: rtc_sctp_transport_send_message
+ * takes it. `size` may be 0 (an empty message). Made, written and freed
+ * (rtc_sctp_message_free, if it is not sent) on any thread; NULL without
+ * memory. */
+rtc_sctp_message* rtc_sctp_message_new(size_t size);
+/* Its `size` bytes, to be written before it is sent. */
+uint8_t* rtc_sctp_message_data(rtc_sctp_message* message);
+/* The `size` it was made with. */
+size_t rtc_sctp_message_size(const rtc_sctp_message* message);
+void rtc_sctp_message_free(rtc_sctp_message* message);
+/* rtc_sctp_transport_send for a message made by rtc_sctp_message_new, which
+ * it takes whatever it returns. */
+rtc_error rtc_sctp_transport_send_message(rtc_sctp_transport* transport,
+                                          uint16_t stream_id,
+                                          bool binary,
+                                          rtc_sctp_message* message);
+/* Queues a message (a copy of `data`). Errors: RTC_ERR_INVALID_STATE (channel
+ * not open), RTC_ERR_INVALID_ARGUMENT (larger than the max message size),
+ * RTC_ERR_OPERATION (the channel's buffer is full). */
 rtc_error rtc_sctp_transport_send(rtc_sctp_transport* transport,
                                   uint16_t stream_id,
                                   bool binary,

@@ -47,6 +47,7 @@ typedef struct rtc_sctp_pending {
   bool control; /* DCEP: ordered, reliable, not in bufferedAmount */
   bool counted; /* its bytes are in the channel's bufferedAmount */
   bool started; /* a first part went to usrsctp: snd_flags are fixed */
+  bool empty;   /* an empty message: its one byte is not the application's */
   uint16_t snd_flags;
   size_t size; /* on the wire (1 for an empty message) */
   size_t offset;
@@ -106,8 +107,8 @@ typedef struct rtc_sctp_event {
   uint16_t sid;
   rtc_sctp_state state;
   bool binary;
-  size_t size;    /* message size, or buffered amount */
-  uint8_t* owned; /* message bytes allocated apart, or NULL */
+  size_t size;               /* message size, or buffered amount */
+  rtc_sctp_message* message; /* RTC_SCTP_EV_MESSAGE's, until dispatched */
   union {
     rtc_data_channel_params params;
     rtc_error_info error;
@@ -222,7 +223,8 @@ void rtc_sctp_channel_close(rtc_sctp_transport* t, rtc_sctp_channel* ch);
 bool rtc_sctp_channel_needs_reset(const rtc_sctp_channel* ch);
 
 /* A message for the send queue: `size` bytes of `data` (NULL: left
- * uninitialized), or one zero byte when size is 0. NULL without memory. */
+ * uninitialized), or one zero byte when size is 0. NULL without memory.
+ * Freed with rtc_sctp_message_free (it is an rtc_sctp_message). */
 rtc_sctp_pending* rtc_sctp_pending_new(uint16_t sid,
                                        uint32_t ppid,
                                        const uint8_t* data,

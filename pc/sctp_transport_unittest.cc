@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -150,8 +151,12 @@ void OnOpen(void* user, uint16_t sid) {
 void OnMessage(void* user,
                uint16_t sid,
                bool binary,
-               const uint8_t* data,
-               size_t size) {
+               rtc_sctp_message* message) {
+  // The observer takes the message: freed when this returns.
+  std::unique_ptr<rtc_sctp_message, void (*)(rtc_sctp_message*)> owned(
+      message, rtc_sctp_message_free);
+  const uint8_t* data = rtc_sctp_message_data(message);
+  size_t size = rtc_sctp_message_size(message);
   Side* s = S(user);
   Record(s, [&] {
     s->bytes_received += size;
@@ -764,6 +769,53 @@ TEST_F(SctpTest, RejectsMessageOverMaxMessageSize) {
   EXPECT_EQ(Send(a_, 1, std::vector<uint8_t>(max)), RTC_OK);
   ASSERT_TRUE(RunUntil([&] { return b_.messages.size() == 1; }, 10 * kSec));
   EXPECT_EQ(b_.messages[0].data.size(), max);
+}
+
+// rtc_sctp_message_new: bytes written in place (on the signaling thread in
+// the peer connection), queued without a copy; a refused message is freed.
+TEST_F(SctpTest, MessagesWrittenInPlaceAreSentAndRefusedOnesFreed) {
+  Connect();
+  OpenNegotiated(1, Params("n", true, -1, -1, true));
+  const std::vector<uint8_t> payload = Payload(7, 70000);
+  // Made and written on this thread, sent on the transport's queue.
+  rtc_sctp_message* big = rtc_sctp_message_new(payload.size());
+  ASSERT_NE(big, nullptr);
+  EXPECT_EQ(rtc_sctp_message_size(big), payload.size());
+  memcpy(rtc_sctp_message_data(big), payload.data(), payload.size());
+  rtc_sctp_message* empty = rtc_sctp_message_new(0);
+  ASSERT_NE(empty, nullptr);
+  EXPECT_EQ(rtc_sctp_message_size(empty), 0u);
+  rtc_error sent_big = RTC_ERR_INTERNAL, sent_empty = RTC_ERR_INTERNAL;
+  OnQueue(qa_, [&] {
+    sent_big = rtc_sctp_transport_send_message(a_.transport, 1, true, big);
+    sent_empty = rtc_sctp_transport_send_message(a_.transport, 1, false, empty);
+  });
+  EXPECT_EQ(sent_big, RTC_OK);
+  EXPECT_EQ(sent_empty, RTC_OK);
+  ASSERT_TRUE(RunUntil([&] { return b_.messages.size() == 2; }, 10 * kSec));
+  EXPECT_TRUE(b_.messages[0].binary);
+  EXPECT_TRUE(b_.messages[0].data == payload);
+  EXPECT_FALSE(b_.messages[1].binary);
+  EXPECT_TRUE(b_.messages[1].data.empty());
+  ASSERT_TRUE(RunUntil([&] { return Buffered(a_, 1) == 0; }, 10 * kSec));
+
+  // Refused: taken and freed all the same, nothing queued.
+  uint64_t max = rtc_sctp_transport_max_message_size(a_.transport);
+  OnQueue(qa_, [&] {
+    int64_t live = rtc_alloc_live_count();
+    EXPECT_EQ(rtc_sctp_transport_send_message(a_.transport, 1, true, nullptr),
+              RTC_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(rtc_sctp_transport_send_message(a_.transport, 1, true,
+                                              rtc_sctp_message_new(max + 1)),
+              RTC_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(rtc_sctp_transport_send_message(a_.transport, 9, true,
+                                              rtc_sctp_message_new(10)),
+              RTC_ERR_INVALID_STATE);
+    EXPECT_EQ(rtc_alloc_live_count(), live);
+    EXPECT_EQ(rtc_sctp_transport_buffered_amount(a_.transport, 1), 0u);
+  });
+  ASSERT_EQ(Send(a_, 1, Payload(8, 10)), RTC_OK);
+  ASSERT_TRUE(RunUntil([&] { return b_.messages.size() == 3; }, 10 * kSec));
 }
 
 TEST_F(SctpTest, OrderedReliableChannelDeliversEverythingInOrderUnderLoss) {

@@ -97,12 +97,14 @@ static void on_state(void* user, rtc_sctp_state state) {
 static void on_message(void* user,
                        uint16_t sid,
                        bool binary,
-                       const uint8_t* data,
-                       size_t size) {
+                       rtc_sctp_message* message) {
   side* s = user;
   s->messages++;
+  size_t size = rtc_sctp_message_size(message);
   if (s->index == 1 && size <= 1024)
-    (void)rtc_sctp_transport_send(s->transport, sid, binary, data, size);
+    (void)rtc_sctp_transport_send(s->transport, sid, binary,
+                                  rtc_sctp_message_data(message), size);
+  rtc_sctp_message_free(message);
 }
 
 static const rtc_sctp_transport_observer kObserver = {

@@ -198,9 +198,12 @@ const rtc_sctp_transport_observer kObserver = {
       E(u)->opened_by_peer.emplace_back(sid, p->label);
     },
     [](void*, uint16_t) {},
-    [](void* u, uint16_t sid, bool, const uint8_t* data, size_t size) {
+    [](void* u, uint16_t sid, bool, rtc_sctp_message* m) {
       E(u)->messages.emplace_back(
-          sid, std::string(reinterpret_cast<const char*>(data), size));
+          sid,
+          std::string(reinterpret_cast<const char*>(rtc_sctp_message_data(m)),
+                      rtc_sctp_message_size(m)));
+      rtc_sctp_message_free(m);
     },
     [](void*, uint16_t, size_t) {},
     [](void* u, uint16_t sid) { E(u)->closed.push_back(sid); },
