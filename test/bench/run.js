@@ -149,13 +149,21 @@ const BENCHES = [
 ].filter((b) => !(QUICK && b.skipQuick));
 
 // The ceilings: C programs of test/bench (BUILD.gn), run RUNS times each
-// like a fourth implementation; `against` names the benchmark whose rtcbox
-// median they are set against.
+// like a fourth implementation; `against` names the benchmark (or lists the
+// benchmarks) whose rtcbox median they are set against.
 const C = (key, label, unit, digits) => ({ key, label, unit, digits });
+// rtcbox's 64 KiB bulk in one process and in two, against each SCTP ceiling.
+const BULK_64K_BOTH = ['DC-BULK-64K', 'DC-BULK-64K-2P'];
 const CEILINGS = [
   {
     id: 'CEIL-SCTP-64K', title: `usrsctp alone over AF_CONN (no DTLS, no ICE, one thread), ${BULK / MiB} MiB of 64 KiB messages`,
-    program: 'sctp_ceiling', args: [String(64 * KiB), String(BULK)], against: 'DC-BULK-64K',
+    program: 'sctp_ceiling', args: [String(64 * KiB), String(BULK)], against: BULK_64K_BOTH,
+    metrics: [C('mbps', 'goodput', 'MB/s', 1), C('cpuPerGB', 'CPU', 's/GB', 1)],
+  },
+  {
+    id: 'CEIL-DTLS-SCTP-64K', title: `usrsctp and BoringSSL DTLS 1.2 together (both ends in one thread, no ICE, no sockets), ` +
+      `${BULK / MiB} MiB of 64 KiB messages`,
+    program: 'dtls_sctp_ceiling', args: [String(64 * KiB), String(BULK)], against: BULK_64K_BOTH,
     metrics: [C('mbps', 'goodput', 'MB/s', 1), C('cpuPerGB', 'CPU', 's/GB', 1)],
   },
   {
@@ -456,10 +464,13 @@ function markdown(results) {
         continue;
       }
       for (const m of c.metrics) {
-        let ratio = '–';
-        const b = c.against && results.benches.find((x) => x.id === c.against);
-        const r = b && b.impls.rtcbox && b.impls.rtcbox.summary && b.impls.rtcbox.summary[m.key];
-        if (r && c.summary[m.key]) ratio = `${(r.median / c.summary[m.key].median).toFixed(2)} (${c.against})`;
+        const ratios = [];
+        for (const against of [].concat(c.against || [])) {
+          const b = results.benches.find((x) => x.id === against);
+          const r = b && b.impls.rtcbox && b.impls.rtcbox.summary && b.impls.rtcbox.summary[m.key];
+          if (r && c.summary[m.key]) ratios.push(`${(r.median / c.summary[m.key].median).toFixed(2)} (${against})`);
+        }
+        const ratio = ratios.length ? ratios.join(', ') : '–';
         lines.push(`| ${c.id} | ${m.label}${m.unit ? ` ${m.unit}` : ''} | ${cell(c.summary[m.key], m)} | ${ratio} |`);
       }
       if (c.failures.length) notes.push(`${c.id}: ${c.failures.length} failed run(s): ${c.failures[0]}.`);
