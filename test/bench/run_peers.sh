@@ -22,7 +22,7 @@ out=${RTCBOX_BENCH_OUT:-out/release}
 if [ ! -f "$out/build.ninja" ]; then
   gn gen "$out" --args='is_debug=false' || exit 1
 fi
-ninja -C "$out" rtcbox.node sctp_ceiling dtls_sctp_ceiling udp_ceiling idle_pairs || {
+ninja -C "$out" rtcbox.node sctp_ceiling udp_ceiling idle_pairs || {
   echo "run_peers.sh: building $out/rtcbox.node and the ceilings failed" >&2
   exit 1
 }

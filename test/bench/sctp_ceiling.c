@@ -1,17 +1,49 @@
 /*
- * The SCTP ceiling of make bench (test/bench/run.js): usrsctp alone, two
- * associations in one thread joined over AF_CONN by in-memory queues, no
- * DTLS, no ICE, no sockets. The same usrsctp (Debian's libusrsctp) and the
- * same socket options and MTU as rtcbox's SCTP transport (pc/), so that
- * rtcbox's bulk goodput can be read against what its SCTP stack does on its
- * own on this machine.
+ * The SCTP ceilings of make bench (test/bench/run.js): both ends of a data
+ * channel's SCTP association in one thread and one process, joined in
+ * memory: no ICE, no sockets, no task queues. rtcbox's bulk goodput is read
+ * against them.
  *
- *   sctp_ceiling [message bytes (65536)] [total bytes (268435456)]
+ *   sctp_ceiling [--dtls] [message bytes (65536)] [total bytes (268435456)]
  *
- * Prints one line of JSON: {"mbps": goodput at the receiver (10^6 bytes/s,
- * start of sending to the last byte), "cpuPerGB": CPU seconds per 10^9
- * bytes, "seconds": ...}. Exits 1 when the association does not come up or
- * the data does not all arrive.
+ * Without --dtls (CEIL-SCTP-64K, CEIL-SCTP-1K): usrsctp alone, each packet
+ * it outputs handed to the other end's usrsctp_conninput. What rtcbox's
+ * SCTP stack does on its own on this machine.
+ *
+ * With --dtls (CEIL-DTLS-SCTP-64K): the same with BoringSSL's DTLS 1.2 in
+ * between. What any design that runs both ends of a data channel on one
+ * network thread can reach: every byte is encrypted once and decrypted
+ * once, and SCTP runs twice, on one core. The difference from the first is
+ * the cost of DTLS.
+ *
+ * Both ends do what rtcbox's do and nothing more, in both modes:
+ * - usrsctp is configured as pc/sctp_usrsctp.c and pc/sctp_transport.c do
+ *   (sysctls, CRC32c offload, socket options, MTU, streams, 1 MiB buffers),
+ *   and the CRC32c of each outgoing packet is rtcbox's own
+ *   (rtc_sctp_set_checksum, pc/sctp_crc32c.c). usrsctp's own CRC32c, which
+ *   computes and checks the checksum of every packet in portable C, is not
+ *   what rtcbox runs: with it the SCTP ceiling measured about half as much
+ *   (the README's runs until 28 November 2026 used it).
+ * - with --dtls each end has a BoringSSL DTLS 1.2 SSL configured as
+ *   p2p/dtls_transport.c configures it (method, version, cipher suites,
+ *   groups, SRTP profiles, MTU, mutual authentication with ECDSA P-256
+ *   certificates, no session resumption), fed one datagram at a time
+ *   through a custom BIO as rtcbox feeds it; each SCTP packet usrsctp
+ *   outputs becomes one SSL_write, one record, one datagram, queued in
+ *   memory to the other end, whose SSL_read gives the SCTP packet back for
+ *   usrsctp_conninput. The handshake runs first, in memory, before the SCTP
+ *   association starts, and is not timed.
+ * Not here (rtcbox's own costs, not DTLS's or SCTP's): the task queues and
+ * the signaling thread, UDP sockets, usrsctp's lock and upcalls, the checks
+ * of incoming SCTP packets, wiping the plaintext.
+ *
+ * Prints (--dtls) the negotiated cipher suite on stderr and one line of
+ * JSON on stdout: {"mbps": goodput at the receiver (10^6 bytes/s, start of
+ * sending to the last byte), "cpuPerGB": CPU seconds per 10^9 bytes,
+ * "seconds": ...}. Exits 1 when the handshake fails or negotiates another
+ * cipher suite than rtcbox does with itself, on an SSL or allocation error,
+ * when the association does not come up or the data does not all arrive;
+ * 2 on bad arguments.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -20,8 +52,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <time.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bytestring.h>
+#include <openssl/ec.h>
+#include <openssl/ec_key.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/mem.h>
+#include <openssl/nid.h>
+#include <openssl/pool.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <usrsctp.h>
+
+#include "pc/sctp_crc32c.h"
 
 /* As pc/sctp_transport.c: a 1280-byte IPv6 MTU minus IPv6, UDP, DTLS and
  * TURN ChannelData overheads, less SCTP's 12-byte common header. */
@@ -29,21 +77,102 @@
 #define CEILING_PORT 5000
 #define CEILING_STREAMS 1024            /* RTC_SCTP_DEFAULT_STREAMS */
 #define CEILING_SOCKET_BUFFER (1 << 20) /* RTC_SCTP_SOCKET_BUFFER */
+#define CEILING_MAX_CHUNKS_ON_QUEUE 512 /* pc/sctp_usrsctp.c */
 
-/* A packet on its way from one association to the other. */
-typedef struct ceiling_packet {
-  struct ceiling_packet* next;
-  uintptr_t to;
+/* As p2p/dtls_transport.c: its default MTU (what pc/pc_network.c uses) and
+ * initial retransmission timeout, the record size limit, the BIO type. */
+#define CEILING_DTLS_MTU 1200
+#define CEILING_DTLS_TIMEOUT_MS 100
+#define CEILING_RECORD_PLAINTEXT 16384
+#define CEILING_BIO_TYPE ((BIO_TYPE_START + 0x52) | BIO_TYPE_SOURCE_SINK)
+/* What rtcbox negotiates with itself: the first suite of its list, which
+ * its ECDSA certificates allow. */
+#define CEILING_CIPHER "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+/* Flights of a DTLS 1.2 handshake without loss: a handful. */
+#define CEILING_HANDSHAKE_ROUNDS 16
+
+/* p2p/dtls_transport.c's lists and its default SRTP profiles. */
+static const char kCipherList[] =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384";
+static const char kCurveList[] = "X25519:P-256:P-384";
+static const char kSrtpProfiles[] =
+    "SRTP_AEAD_AES_128_GCM:SRTP_AEAD_AES_256_GCM:SRTP_AES128_CM_SHA1_80";
+
+/* An SCTP packet on its way to DTLS, or a DTLS datagram on its way to the
+ * other end. */
+typedef struct ceiling_buffer {
+  struct ceiling_buffer* next;
+  uintptr_t from; /* packets: the AF_CONN address of the sending end */
   size_t size;
   uint8_t data[];
-} ceiling_packet;
+} ceiling_buffer;
 
-static ceiling_packet* g_head;
-static ceiling_packet* g_tail;
+typedef struct ceiling_queue {
+  ceiling_buffer* head;
+  ceiling_buffer* tail;
+} ceiling_queue;
 
-/* usrsctp's output: queue the packet, fed back into the same usrsctp stack
- * outside this callback (as rtcbox does), which hands it to the other end
- * by its port: both ends have AF_CONN address 1, ports 5000 and 5001. */
+/* One end: an SCTP socket over a DTLS SSL. */
+typedef struct ceiling_end {
+  uintptr_t addr; /* AF_CONN address: 1 or 2, as rtcbox's transport ids */
+  struct ceiling_end* peer;
+  SSL_CTX* ctx;
+  SSL* ssl;
+  struct socket* sock;
+  ceiling_queue inbox; /* DTLS datagrams from the peer */
+  /* The datagram being processed, handed to BoringSSL by the BIO once. */
+  const uint8_t* in_data;
+  size_t in_size;
+} ceiling_end;
+
+static ceiling_end g_ends[2];
+static ceiling_queue g_packets; /* what usrsctp output, not yet in DTLS */
+static BIO_METHOD* g_bio_method;
+static bool g_out_of_memory; /* a datagram could not be queued */
+static bool g_dtls;          /* --dtls */
+
+static void push(ceiling_queue* q, ceiling_buffer* b) {
+  b->next = NULL;
+  if (q->tail)
+    q->tail->next = b;
+  else
+    q->head = b;
+  q->tail = b;
+}
+
+static ceiling_buffer* pop(ceiling_queue* q) {
+  ceiling_buffer* b = q->head;
+  if (b) {
+    q->head = b->next;
+    if (!q->head)
+      q->tail = NULL;
+  }
+  return b;
+}
+
+static void drop_all(ceiling_queue* q) {
+  ceiling_buffer* b;
+  while ((b = pop(q)))
+    free(b);
+}
+
+static ceiling_buffer* buffer_new(const void* data, size_t size) {
+  ceiling_buffer* b = malloc(sizeof(*b) + size);
+  if (!b)
+    return NULL;
+  b->next = NULL;
+  b->from = 0;
+  b->size = size;
+  memcpy(b->data, data, size);
+  return b;
+}
+
+/* --- SCTP --- */
+
+/* usrsctp's output: copy the packet and put rtcbox's checksum in it
+ * (pc/sctp_usrsctp.c conn_output), queue it for DTLS outside this callback,
+ * as rtcbox does. `addr` is the sending end's AF_CONN address. */
 static int conn_output(void* addr,
                        void* buffer,
                        size_t length,
@@ -51,31 +180,415 @@ static int conn_output(void* addr,
                        uint8_t set_df) {
   (void)tos;
   (void)set_df;
-  ceiling_packet* p = malloc(sizeof(*p) + length);
+  ceiling_buffer* p = buffer_new(buffer, length);
   if (!p)
-    return ENOMEM;
-  p->next = NULL;
-  p->to = (uintptr_t)addr;
-  p->size = length;
-  memcpy(p->data, buffer, length);
-  if (g_tail)
-    g_tail->next = p;
-  else
-    g_head = p;
-  g_tail = p;
+    return ENOMEM; /* usrsctp counts it lost and retransmits */
+  p->from = (uintptr_t)addr;
+  rtc_sctp_set_checksum(p->data, p->size);
+  push(&g_packets, p);
   return 0;
 }
 
-static void deliver(void) {
-  while (g_head) {
-    ceiling_packet* p = g_head;
-    g_head = p->next;
-    if (!g_head)
-      g_tail = NULL;
-    usrsctp_conninput((void*)p->to, p->data, p->size, 0);
-    free(p);
+/* As pc/sctp_usrsctp.c rtc_sctp_usrsctp_acquire. */
+static void usrsctp_start(void) {
+  usrsctp_init_nothreads(0, conn_output, NULL);
+  usrsctp_enable_crc32c_offload();
+  usrsctp_sysctl_set_sctp_ecn_enable(0);
+  usrsctp_sysctl_set_sctp_asconf_enable(0);
+  usrsctp_sysctl_set_sctp_auth_enable(0);
+  usrsctp_sysctl_set_sctp_max_chunks_on_queue(CEILING_MAX_CHUNKS_ON_QUEUE);
+  usrsctp_sysctl_set_sctp_nr_outgoing_streams_default(CEILING_STREAMS);
+}
+
+/* As pc/sctp_transport.c conn_address: the end's own address on both
+ * sides, the ports tell the ends apart. */
+static struct sockaddr_conn conn_address(const ceiling_end* e) {
+  struct sockaddr_conn a;
+  memset(&a, 0, sizeof(a));
+  a.sconn_family = AF_CONN;
+  a.sconn_port = htons(CEILING_PORT);
+  a.sconn_addr = (void*)e->addr;
+  return a;
+}
+
+/* rtcbox's socket (pc/sctp_transport.c rtc_sctp_transport_create,
+ * configure_socket and start), without the upcall: this loop polls. */
+static bool open_end(ceiling_end* e) {
+  usrsctp_register_address((void*)e->addr);
+  e->sock =
+      usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, NULL, NULL, 0, NULL);
+  if (!e->sock)
+    return false;
+  const struct linger abort_on_close = {1, 0};
+  const struct sctp_assoc_value reset = {SCTP_FUTURE_ASSOC,
+                                         SCTP_ENABLE_RESET_STREAM_REQ};
+  const uint32_t on = 1;
+  const int int_on = 1;
+  const int interleave = 0;
+  const struct sctp_initmsg init = {CEILING_STREAMS, CEILING_STREAMS, 0, 0};
+  const int buffer = CEILING_SOCKET_BUFFER;
+  struct socket* s = e->sock;
+  if (usrsctp_set_non_blocking(s, 1) < 0 ||
+      usrsctp_setsockopt(s, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof(buffer)) <
+          0 ||
+      usrsctp_setsockopt(s, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof(buffer)) <
+          0 ||
+      usrsctp_setsockopt(s, SOL_SOCKET, SO_LINGER, &abort_on_close,
+                         sizeof(abort_on_close)) < 0 ||
+      usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_ENABLE_STREAM_RESET, &reset,
+                         sizeof(reset)) < 0 ||
+      usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_NODELAY, &on, sizeof(on)) < 0 ||
+      usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_EXPLICIT_EOR, &on, sizeof(on)) <
+          0 ||
+      usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_RECVRCVINFO, &int_on,
+                         sizeof(int_on)) < 0 ||
+      usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_FRAGMENT_INTERLEAVE, &interleave,
+                         sizeof(interleave)) < 0 ||
+      usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_INITMSG, &init, sizeof(init)) <
+          0)
+    return false;
+  static const uint16_t kEvents[] = {
+      SCTP_ASSOC_CHANGE,          SCTP_PEER_ADDR_CHANGE,
+      SCTP_REMOTE_ERROR,          SCTP_SHUTDOWN_EVENT,
+      SCTP_ADAPTATION_INDICATION, SCTP_SEND_FAILED_EVENT,
+      SCTP_STREAM_RESET_EVENT,    SCTP_SENDER_DRY_EVENT,
+      SCTP_STREAM_CHANGE_EVENT,
+  };
+  for (size_t i = 0; i < sizeof(kEvents) / sizeof(kEvents[0]); i++) {
+    struct sctp_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.se_assoc_id = SCTP_FUTURE_ASSOC;
+    ev.se_type = kEvents[i];
+    ev.se_on = 1;
+    if (usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_EVENT, &ev, sizeof(ev)) < 0)
+      return false;
+  }
+  struct sockaddr_conn local = conn_address(e);
+  struct sockaddr_conn remote = conn_address(e);
+  if (usrsctp_bind(s, (struct sockaddr*)&local, sizeof(local)) < 0)
+    return false;
+  if (usrsctp_connect(s, (struct sockaddr*)&remote, sizeof(remote)) < 0 &&
+      errno != EINPROGRESS)
+    return false;
+  struct sctp_paddrparams params;
+  memset(&params, 0, sizeof(params));
+  memcpy(&params.spp_address, &remote, sizeof(remote));
+  params.spp_flags = SPP_PMTUD_DISABLE;
+  params.spp_pathmtu = CEILING_SCTP_MTU - 12;
+  usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &params,
+                     sizeof(params));
+  return true;
+}
+
+/* --- The datagram BIO (as p2p/dtls_transport.c's) --- */
+
+/* A datagram out of this end's SSL: queued to the other end (where a UDP
+ * socket would copy it into the kernel). */
+static int bio_write(BIO* bio, const char* data, int len) {
+  BIO_clear_retry_flags(bio);
+  ceiling_end* e = BIO_get_data(bio);
+  if (len < 0)
+    return -1;
+  ceiling_buffer* d = buffer_new(data, (size_t)len);
+  if (!d) {
+    g_out_of_memory = true;
+    return -1;
+  }
+  push(&e->peer->inbox, d);
+  return len;
+}
+
+/* Returns the datagram being processed, once (one datagram per read, as a
+ * UDP socket would). */
+static int bio_read(BIO* bio, char* out, int len) {
+  BIO_clear_retry_flags(bio);
+  ceiling_end* e = BIO_get_data(bio);
+  if (!e->in_data || len < 0) {
+    BIO_set_retry_read(bio);
+    return -1;
+  }
+  size_t n = e->in_size < (size_t)len ? e->in_size : (size_t)len;
+  memcpy(out, e->in_data, n);
+  e->in_data = NULL;
+  e->in_size = 0;
+  return (int)n;
+}
+
+static long bio_ctrl(BIO* bio, int cmd, long num, void* ptr) {
+  (void)num;
+  (void)ptr;
+  ceiling_end* e = BIO_get_data(bio);
+  switch (cmd) {
+    case BIO_CTRL_FLUSH:
+      return 1;
+    case BIO_CTRL_PENDING:
+      return e && e->in_data ? (long)e->in_size : 0;
+    default:
+      return 0;
   }
 }
+
+/* --- DTLS --- */
+
+/* Prints what BoringSSL's error queue says, and empties it. */
+static void print_ssl_error(const char* what, int ssl_error) {
+  char reason[160] = "no reason given";
+  uint32_t packed = ERR_get_error();
+  if (packed)
+    ERR_error_string_n(packed, reason, sizeof(reason));
+  else if (g_out_of_memory)
+    snprintf(reason, sizeof(reason), "out of memory for a datagram");
+  ERR_clear_error();
+  fprintf(stderr, "sctp_ceiling: %s failed (SSL error %d): %s\n", what,
+          ssl_error, reason);
+}
+
+/* DTLS timers on the monotonic clock, as rtcbox's (its task queue's). */
+static void current_time(const SSL* ssl, struct timeval* out) {
+  (void)ssl;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  out->tv_sec = ts.tv_sec;
+  out->tv_usec = (suseconds_t)(ts.tv_nsec / 1000);
+}
+
+/* rtcbox records alerts here; nothing to record without errors. */
+static void info_callback(const SSL* ssl, int type, int value) {
+  (void)ssl;
+  (void)type;
+  (void)value;
+}
+
+/* Mutual authentication: the peer must present a certificate, which is
+ * accepted (rtcbox compares its digest with the remote a=fingerprint, once
+ * per handshake). */
+static enum ssl_verify_result_t verify_peer(SSL* ssl, uint8_t* out_alert) {
+  const STACK_OF(CRYPTO_BUFFER)* chain = SSL_get0_peer_certificates(ssl);
+  if (!chain || sk_CRYPTO_BUFFER_num(chain) == 0) {
+    *out_alert = SSL_AD_BAD_CERTIFICATE;
+    return ssl_verify_invalid;
+  }
+  return ssl_verify_ok;
+}
+
+/* A self-signed ECDSA P-256 certificate, as rtcbox's default
+ * (p2p/certificate.c): its key in *key, its DER in the returned buffer. */
+static CRYPTO_BUFFER* make_certificate(uint64_t serial, EVP_PKEY** key) {
+  CRYPTO_BUFFER* leaf = NULL;
+  uint8_t* der = NULL;
+  X509* x509 = NULL;
+  X509_NAME* name = NULL;
+  EC_KEY* ec = EC_KEY_new_by_curve_name(NID_X9_62_prime256v1);
+  *key = EVP_PKEY_new();
+  if (!ec || !*key || !EC_KEY_generate_key(ec) ||
+      !EVP_PKEY_assign_EC_KEY(*key, ec))
+    goto free_key;
+  ec = NULL; /* the key owns it */
+  x509 = X509_new();
+  name = X509_NAME_new();
+  static const char kName[] = "sctp_ceiling";
+  if (!x509 || !name || !X509_set_version(x509, X509_VERSION_3) ||
+      !ASN1_INTEGER_set_uint64(X509_get_serialNumber(x509), serial) ||
+      !X509_NAME_add_entry_by_NID(name, NID_commonName, MBSTRING_UTF8,
+                                  (const uint8_t*)kName, -1, -1, 0) ||
+      !X509_set_subject_name(x509, name) || !X509_set_issuer_name(x509, name) ||
+      !X509_gmtime_adj(X509_getm_notBefore(x509), -24 * 3600) ||
+      !X509_gmtime_adj(X509_getm_notAfter(x509), 30 * 24 * 3600) ||
+      !X509_set_pubkey(x509, *key) || !X509_sign(x509, *key, EVP_sha256()))
+    goto free_key;
+  int len = i2d_X509(x509, &der);
+  if (len <= 0)
+    goto free_key;
+  leaf = CRYPTO_BUFFER_new(der, (size_t)len, NULL);
+  OPENSSL_free(der);
+  if (leaf)
+    goto free_x509;
+
+free_key:
+  EVP_PKEY_free(*key);
+  *key = NULL;
+free_x509:
+  X509_NAME_free(name);
+  X509_free(x509);
+  EC_KEY_free(ec);
+  return leaf;
+}
+
+/* p2p/dtls_transport.c setup_ssl, with this end's certificate. */
+static bool setup_ssl(ceiling_end* e, uint64_t serial) {
+  e->ctx = SSL_CTX_new(DTLS_with_buffers_method());
+  if (!e->ctx)
+    return false;
+  EVP_PKEY* key = NULL;
+  CRYPTO_BUFFER* leaf = make_certificate(serial, &key);
+  if (!leaf)
+    return false;
+  bool ok = SSL_CTX_set_chain_and_key(e->ctx, &leaf, 1, key, NULL) &&
+            SSL_CTX_set_min_proto_version(e->ctx, DTLS1_2_VERSION) &&
+            SSL_CTX_set_max_proto_version(e->ctx, DTLS1_2_VERSION) &&
+            SSL_CTX_set_strict_cipher_list(e->ctx, kCipherList) &&
+            SSL_CTX_set1_curves_list(e->ctx, kCurveList) &&
+            SSL_CTX_set_tlsext_use_srtp(e->ctx, kSrtpProfiles) == 0;
+  CRYPTO_BUFFER_free(leaf);
+  EVP_PKEY_free(key); /* the context holds its own references */
+  if (!ok)
+    return false;
+  SSL_CTX_set_custom_verify(
+      e->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_peer);
+  SSL_CTX_set_current_time_cb(e->ctx, current_time);
+  SSL_CTX_set_info_callback(e->ctx, info_callback);
+  SSL_CTX_set_session_cache_mode(e->ctx, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_options(e->ctx, SSL_OP_NO_TICKET);
+
+  e->ssl = SSL_new(e->ctx);
+  if (!e->ssl)
+    return false;
+  SSL_set_options(e->ssl, SSL_OP_NO_QUERY_MTU);
+  if (!SSL_set_mtu(e->ssl, CEILING_DTLS_MTU))
+    return false;
+  DTLSv1_set_initial_timeout_duration(e->ssl, CEILING_DTLS_TIMEOUT_MS);
+  SSL_set_renegotiate_mode(e->ssl, ssl_renegotiate_never);
+  BIO* bio = BIO_new(g_bio_method);
+  if (!bio)
+    return false;
+  BIO_set_data(bio, e);
+  BIO_set_init(bio, 1);
+  SSL_set_bio(e->ssl, bio, bio); /* takes the reference */
+  return true;
+}
+
+/* The whole handshake, in memory: each end takes the datagrams the other
+ * sent, until both are done (end 0 is the client, a=setup:active). */
+static bool handshake(void) {
+  SSL_set_connect_state(g_ends[0].ssl);
+  SSL_set_accept_state(g_ends[1].ssl);
+  bool done[2] = {false, false};
+  for (int round = 0; round < CEILING_HANDSHAKE_ROUNDS; round++) {
+    for (int i = 0; i < 2; i++) {
+      ceiling_end* e = &g_ends[i];
+      if (done[i])
+        continue;
+      do {
+        ceiling_buffer* d = pop(&e->inbox);
+        e->in_data = d ? d->data : NULL;
+        e->in_size = d ? d->size : 0;
+        int ret = SSL_do_handshake(e->ssl);
+        int ssl_error = ret == 1 ? SSL_ERROR_NONE : SSL_get_error(e->ssl, ret);
+        e->in_data = NULL;
+        free(d);
+        if (ret == 1) {
+          done[i] = true;
+        } else if (ssl_error != SSL_ERROR_WANT_READ &&
+                   ssl_error != SSL_ERROR_WANT_WRITE) {
+          print_ssl_error(i == 0 ? "client handshake" : "server handshake",
+                          ssl_error);
+          return false;
+        }
+      } while (!done[i] && e->inbox.head);
+    }
+    if (done[0] && done[1])
+      return true;
+  }
+  fprintf(stderr, "sctp_ceiling: no handshake after %d flights\n",
+          CEILING_HANDSHAKE_ROUNDS);
+  return false;
+}
+
+/* Checks the handshake gave what rtcbox gets with itself, and says it. */
+static bool check_negotiated(void) {
+  for (int i = 0; i < 2; i++) {
+    const SSL_CIPHER* cipher = SSL_get_current_cipher(g_ends[i].ssl);
+    const char* name = cipher ? SSL_CIPHER_standard_name(cipher) : NULL;
+    if (SSL_version(g_ends[i].ssl) != DTLS1_2_VERSION || !name ||
+        strcmp(name, CEILING_CIPHER) != 0) {
+      fprintf(stderr,
+              "sctp_ceiling: negotiated %s, not DTLS 1.2 with %s as "
+              "rtcbox does\n",
+              name ? name : "no cipher suite", CEILING_CIPHER);
+      return false;
+    }
+  }
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(g_ends[0].ssl);
+  uint16_t group = SSL_get_curve_id(g_ends[0].ssl);
+  const char* group_name = group ? SSL_get_curve_name(group) : NULL;
+  fprintf(stderr, "sctp_ceiling: DTLS 1.2, %s (%s), %s\n",
+          SSL_CIPHER_get_name(cipher), SSL_CIPHER_standard_name(cipher),
+          group_name ? group_name : "no group");
+  return true;
+}
+
+/* Decrypts the datagram `d` at `e` and gives the SCTP packet(s) in it to
+ * usrsctp. */
+static bool open_datagram(ceiling_end* e, const ceiling_buffer* d) {
+  /* On the stack, as rtcbox's read_app_data. */
+  uint8_t plain[CEILING_RECORD_PLAINTEXT];
+  e->in_data = d->data;
+  e->in_size = d->size;
+  for (;;) {
+    int n = SSL_read(e->ssl, plain, sizeof(plain));
+    if (n > 0) {
+      usrsctp_conninput((void*)e->addr, plain, (size_t)n, 0);
+      /* The datagram is all read (rtcbox asks once more, to be told
+       * SSL_ERROR_WANT_READ). */
+      if (!e->in_data && !SSL_has_pending(e->ssl))
+        break;
+      continue;
+    }
+    int ssl_error = SSL_get_error(e->ssl, n);
+    if (ssl_error == SSL_ERROR_WANT_READ)
+      break;
+    e->in_data = NULL;
+    print_ssl_error("SSL_read", ssl_error);
+    return false;
+  }
+  e->in_data = NULL;
+  return true;
+}
+
+static bool open_inbox(ceiling_end* e) {
+  ceiling_buffer* d;
+  while ((d = pop(&e->inbox))) {
+    bool ok = open_datagram(e, d);
+    free(d);
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+/* Moves every SCTP packet through DTLS to the other end, and what that
+ * makes usrsctp send back, until nothing is left in flight. */
+static bool deliver(void) {
+  for (;;) {
+    ceiling_buffer* p = pop(&g_packets);
+    if (p && !g_dtls) {
+      ceiling_end* e = &g_ends[p->from == g_ends[0].addr ? 0 : 1];
+      usrsctp_conninput((void*)e->peer->addr, p->data, p->size, 0);
+      free(p);
+      continue;
+    }
+    if (p) {
+      ceiling_end* e = &g_ends[p->from == g_ends[0].addr ? 0 : 1];
+      /* One SCTP packet, one SSL_write, one record, one datagram. */
+      int n = SSL_write(e->ssl, p->data, (int)p->size);
+      free(p);
+      if (n <= 0) {
+        print_ssl_error("SSL_write", SSL_get_error(e->ssl, n));
+        return false;
+      }
+      if (!open_inbox(e->peer))
+        return false;
+      continue;
+    }
+    /* Datagrams that no SCTP packet made (the handshake's last flight). */
+    if (!g_ends[0].inbox.head && !g_ends[1].inbox.head)
+      return true;
+    if (!open_inbox(&g_ends[0]) || !open_inbox(&g_ends[1]))
+      return false;
+  }
+}
+
+/* --- The measurement --- */
 
 static double now_s(void) {
   struct timespec ts;
@@ -90,53 +603,6 @@ static double cpu_s(void) {
          (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-static struct sockaddr_conn conn_address(uint16_t port) {
-  struct sockaddr_conn a;
-  memset(&a, 0, sizeof(a));
-  a.sconn_family = AF_CONN;
-  a.sconn_port = htons(port);
-  a.sconn_addr = (void*)1;
-  return a;
-}
-
-/* rtcbox's options (pc/sctp_transport.c configure_socket). */
-static struct socket* open_end(uint16_t port, uint16_t remote_port) {
-  struct socket* s =
-      usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, NULL, NULL, 0, NULL);
-  if (!s)
-    return NULL;
-  const uint32_t on = 1;
-  const int int_on = 1;
-  const struct sctp_initmsg init = {CEILING_STREAMS, CEILING_STREAMS, 0, 0};
-  const int buffer = CEILING_SOCKET_BUFFER;
-  if (usrsctp_set_non_blocking(s, 1) < 0 ||
-      usrsctp_setsockopt(s, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof(buffer)) <
-          0 ||
-      usrsctp_setsockopt(s, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof(buffer)) <
-          0 ||
-      usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_NODELAY, &on, sizeof(on)) < 0 ||
-      usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_RECVRCVINFO, &int_on,
-                         sizeof(int_on)) < 0 ||
-      usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_INITMSG, &init, sizeof(init)) <
-          0)
-    return NULL;
-  struct sockaddr_conn local = conn_address(port);
-  struct sockaddr_conn remote = conn_address(remote_port);
-  if (usrsctp_bind(s, (struct sockaddr*)&local, sizeof(local)) < 0)
-    return NULL;
-  if (usrsctp_connect(s, (struct sockaddr*)&remote, sizeof(remote)) < 0 &&
-      errno != EINPROGRESS)
-    return NULL;
-  struct sctp_paddrparams params;
-  memset(&params, 0, sizeof(params));
-  memcpy(&params.spp_address, &remote, sizeof(remote));
-  params.spp_flags = SPP_PMTUD_DISABLE;
-  params.spp_pathmtu = CEILING_SCTP_MTU - 12;
-  usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &params,
-                     sizeof(params));
-  return s;
-}
-
 static bool parse_size(const char* text, size_t* out) {
   char* end = NULL;
   errno = 0;
@@ -147,43 +613,23 @@ static bool parse_size(const char* text, size_t* out) {
   return true;
 }
 
-int main(int argc, char** argv) {
-  size_t size = 65536;
-  size_t total = 268435456;
-  if ((argc > 1 && !parse_size(argv[1], &size)) ||
-      (argc > 2 && !parse_size(argv[2], &total))) {
-    fprintf(stderr, "usage: sctp_ceiling [message bytes] [total bytes]\n");
-    return 2;
-  }
-  size_t count = total / size;
-  uint8_t* msg = calloc(1, size);
-  uint8_t* buf = malloc(size + 1);
-  if (!msg || !buf)
-    return 1;
-
-  usrsctp_init_nothreads(0, conn_output, NULL);
-  usrsctp_sysctl_set_sctp_ecn_enable(0);
-  usrsctp_sysctl_set_sctp_asconf_enable(0);
-  usrsctp_sysctl_set_sctp_auth_enable(0);
-  usrsctp_register_address((void*)1);
-  struct socket* a = open_end(CEILING_PORT, CEILING_PORT + 1);
-  struct socket* b = open_end(CEILING_PORT + 1, CEILING_PORT);
-  if (!a || !b) {
-    fprintf(stderr, "sctp_ceiling: cannot open the associations: %s\n",
-            strerror(errno));
-    return 1;
-  }
-
+/* Sends `count` messages of `size` bytes from end 0 to end 1 and prints the
+ * figures. False (after saying why) when they do not all arrive. */
+static bool transfer(uint8_t* msg, uint8_t* buf, size_t size, size_t count) {
+  struct socket* a = g_ends[0].sock;
+  struct socket* b = g_ends[1].sock;
   double last_tick = now_s();
   double start = 0;
   double cpu0 = 0;
   size_t sent = 0;
+  size_t offset = 0; /* of the message usrsctp took in part */
   size_t received = 0;
   size_t bytes = 0;
   bool up = false;
   const double deadline = now_s() + 120;
   while (received < count) {
-    deliver();
+    if (!deliver())
+      return false;
     double t = now_s();
     if (t - last_tick >= 0.01) {
       usrsctp_handle_timers((uint32_t)((t - last_tick) * 1000));
@@ -192,16 +638,20 @@ int main(int argc, char** argv) {
     if (t > deadline) {
       fprintf(stderr, "sctp_ceiling: %zu of %zu messages after 120 s\n",
               received, count);
-      return 1;
+      return false;
     }
     /* The sender: whole messages on stream 0 until the send buffer is
-     * full (EWOULDBLOCK), or before the association is up (ENOTCONN). */
+     * full (EWOULDBLOCK), or before the association is up (ENOTCONN). With
+     * SCTP_EXPLICIT_EOR usrsctp may take part of a message: the rest goes
+     * in the next calls (pc/sctp_transport.c push_pending). */
     while (sent < count) {
-      struct sctp_sndinfo info;
-      memset(&info, 0, sizeof(info));
-      info.snd_ppid = htonl(53); /* WebRTC Binary */
-      ssize_t n = usrsctp_sendv(a, msg, size, NULL, 0, &info, sizeof(info),
-                                SCTP_SENDV_SNDINFO, 0);
+      struct sctp_sendv_spa spa;
+      memset(&spa, 0, sizeof(spa));
+      spa.sendv_flags = SCTP_SEND_SNDINFO_VALID;
+      spa.sendv_sndinfo.snd_ppid = htonl(53); /* WebRTC Binary */
+      spa.sendv_sndinfo.snd_flags = SCTP_EOR;
+      ssize_t n = usrsctp_sendv(a, msg + offset, size - offset, NULL, 0, &spa,
+                                (socklen_t)sizeof(spa), SCTP_SENDV_SPA, 0);
       if (n < 0)
         break;
       if (!up) {
@@ -209,6 +659,10 @@ int main(int argc, char** argv) {
         start = now_s();
         cpu0 = cpu_s();
       }
+      offset += (size_t)n;
+      if (offset < size)
+        break;
+      offset = 0;
       sent++;
     }
     /* The receiver: everything there is. */
@@ -235,14 +689,82 @@ int main(int argc, char** argv) {
   if (bytes != count * size) {
     fprintf(stderr, "sctp_ceiling: %zu bytes received, expected %zu\n", bytes,
             count * size);
-    return 1;
+    return false;
   }
   printf("{\"mbps\":%.3f,\"cpuPerGB\":%.3f,\"seconds\":%.3f}\n",
          (double)bytes / seconds / 1e6, cpu / ((double)bytes / 1e9), seconds);
-  usrsctp_close(a);
-  usrsctp_close(b);
-  deliver();
+  return true;
+}
+
+int main(int argc, char** argv) {
+  size_t size = 65536;
+  size_t total = 268435456;
+  int arg = 1;
+  if (arg < argc && strcmp(argv[arg], "--dtls") == 0) {
+    g_dtls = true;
+    arg++;
+  }
+  if ((arg < argc && !parse_size(argv[arg], &size)) ||
+      (arg + 1 < argc && !parse_size(argv[arg + 1], &total)) ||
+      arg + 2 < argc) {
+    fprintf(stderr,
+            "usage: sctp_ceiling [--dtls] [message bytes] [total bytes]\n");
+    return 2;
+  }
+  int status = 1;
+  size_t count = total / size;
+  uint8_t* msg = calloc(1, size);
+  uint8_t* buf = malloc(size + 1);
+  if (!msg || !buf) {
+    fprintf(stderr, "sctp_ceiling: out of memory\n");
+    goto free_buffers;
+  }
+
+  for (int i = 0; i < 2; i++) {
+    g_ends[i].addr = (uintptr_t)(i + 1);
+    g_ends[i].peer = &g_ends[1 - i];
+  }
+  if (g_dtls) {
+    g_bio_method = BIO_meth_new(CEILING_BIO_TYPE, "sctp_ceiling");
+    if (!g_bio_method || !BIO_meth_set_write(g_bio_method, bio_write) ||
+        !BIO_meth_set_read(g_bio_method, bio_read) ||
+        !BIO_meth_set_ctrl(g_bio_method, bio_ctrl) ||
+        !setup_ssl(&g_ends[0], 1) || !setup_ssl(&g_ends[1], 2)) {
+      print_ssl_error("setting up DTLS", 0);
+      goto free_ssl;
+    }
+    if (!handshake() || !check_negotiated())
+      goto free_ssl;
+  }
+
+  usrsctp_start();
+  if (!open_end(&g_ends[0]) || !open_end(&g_ends[1])) {
+    fprintf(stderr, "sctp_ceiling: cannot open the associations: %s\n",
+            strerror(errno));
+    goto close_sctp;
+  }
+  if (transfer(msg, buf, size, count))
+    status = 0;
+
+close_sctp:
+  for (int i = 0; i < 2; i++) {
+    if (g_ends[i].sock)
+      usrsctp_close(g_ends[i].sock); /* SO_LINGER 0: an ABORT */
+    usrsctp_deregister_address((void*)g_ends[i].addr);
+  }
+  drop_all(&g_packets); /* the ABORTs: nobody is listening */
+  if (usrsctp_finish() != 0)
+    fprintf(stderr, "sctp_ceiling: usrsctp_finish refused\n");
+free_ssl:
+  for (int i = 0; i < 2; i++) {
+    drop_all(&g_ends[i].inbox);
+    SSL_free(g_ends[i].ssl); /* frees the BIO */
+    SSL_CTX_free(g_ends[i].ctx);
+  }
+  BIO_meth_free(g_bio_method);
+  ERR_clear_error();
+free_buffers:
   free(msg);
   free(buf);
-  return 0;
+  return status;
 }
