@@ -454,6 +454,42 @@ TEST_F(DtlsTransportTest, StrayErrorsOnTheThreadsQueueAreNotOurs) {
     EXPECT_EQ("from b " + std::to_string(round), a_.data.back());
   }
 }
+// RFC 6347 §4.1.1: a datagram may carry several records. Every one of them
+// is read before the next datagram, which BoringSSL would not read while
+// records of this one wait (the transport stops reading a datagram when
+// BoringSSL has nothing of it left, without asking once more).
+TEST_F(DtlsTransportTest, EveryRecordOfADatagramIsRead) {
+  Connect();
+  std::vector<std::string> taken;
+  a_.tap = [&](const std::string& d) { taken.push_back(d); };
+  ASSERT_EQ(RTC_OK, SendData(a_, "one"));
+  ASSERT_EQ(RTC_OK, SendData(a_, "two"));
+  ASSERT_EQ(RTC_OK, SendData(a_, "three"));
+  ASSERT_EQ(3u, taken.size());
+  std::string two_records = taken[0] + taken[1];
+  Receive(b_, reinterpret_cast<const uint8_t*>(two_records.data()),
+          two_records.size());
+  ASSERT_EQ(2u, b_.data.size());
+  EXPECT_EQ("one", b_.data[0]);
+  EXPECT_EQ("two", b_.data[1]);
+  // The next datagram is read as well.
+  Receive(b_, reinterpret_cast<const uint8_t*>(taken[2].data()),
+          taken[2].size());
+  ASSERT_EQ(3u, b_.data.size());
+  EXPECT_EQ("three", b_.data[2]);
+  // Data and close_notify in one datagram: both taken.
+  taken.clear();
+  ASSERT_EQ(RTC_OK, SendData(a_, "last"));
+  RunOn(a_, [&] { rtc_dtls_transport_close(a_.transport); });
+  ASSERT_EQ(2u, taken.size());
+  std::string data_and_alert = taken[0] + taken[1];
+  Receive(b_, reinterpret_cast<const uint8_t*>(data_and_alert.data()),
+          data_and_alert.size());
+  ASSERT_EQ(4u, b_.data.size());
+  EXPECT_EQ("last", b_.data[3]);
+  EXPECT_EQ(RTC_DTLS_CLOSED, rtc_dtls_transport_state(b_.transport));
+}
+
 TEST_F(DtlsTransportTest, SendBeforeConnectedIsInvalidState) {
   Create(a_);
   Create(b_);
