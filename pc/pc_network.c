@@ -754,30 +754,12 @@ rtc_error pc_network_open_channel(pc_network* net,
   return rtc_sctp_transport_open_channel(net->sctp, stream_id, params);
 }
 
-rtc_error pc_network_send(pc_network* net,
-                          uint16_t stream_id,
-                          bool binary,
-                          const uint8_t* data,
-                          size_t size) {
-  if (!net->sctp)
-    return RTC_ERR_INVALID_STATE;
-  stream_account* a = account(net, stream_id);
-  if (!a)
-    return RTC_ERR_NO_MEMORY;
-  rtc_error err =
-      rtc_sctp_transport_send(net->sctp, stream_id, binary, data, size);
-  if (err != RTC_OK)
-    return err;
-  a->queued_total += size;
-  report_sent(net, stream_id,
-              rtc_sctp_transport_buffered_amount(net->sctp, stream_id));
-  return RTC_OK;
-}
-
 rtc_error pc_network_send_message(pc_network* net,
                                   uint16_t stream_id,
                                   bool binary,
                                   rtc_sctp_message* message) {
+  if (!message)
+    return RTC_ERR_INVALID_ARGUMENT;
   if (!net->sctp) {
     rtc_sctp_message_free(message);
     return RTC_ERR_INVALID_STATE;

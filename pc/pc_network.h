@@ -172,17 +172,14 @@ rtc_error pc_network_set_sctp(pc_network* net,
 rtc_error pc_network_open_channel(pc_network* net,
                                   uint16_t stream_id,
                                   const rtc_data_channel_params* params);
-/* pc_network_send of a message whose bytes were written in place
- * (rtc_sctp_message_new); takes it, whatever it returns. */
+/* Network thread. Queues a message whose bytes were written in place
+ * (rtc_sctp_message_new) on the channel (transfer full: taken whatever it
+ * returns); the errors of rtc_sctp_transport_send_message, and
+ * RTC_ERR_INVALID_STATE without an SCTP transport. */
 rtc_error pc_network_send_message(pc_network* net,
                                   uint16_t stream_id,
                                   bool binary,
                                   rtc_sctp_message* message);
-rtc_error pc_network_send(pc_network* net,
-                          uint16_t stream_id,
-                          bool binary,
-                          const uint8_t* data,
-                          size_t size);
 rtc_error pc_network_close_channel(pc_network* net, uint16_t stream_id);
 
 /* A new ICE transport policy and STUN and TURN servers (transfer none:

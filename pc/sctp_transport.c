@@ -1081,12 +1081,12 @@ rtc_error rtc_sctp_transport_send(rtc_sctp_transport* t,
                                   bool binary,
                                   const uint8_t* data,
                                   size_t size) {
-  if (size && !data)
-    return RTC_ERR_INVALID_ARGUMENT;
   rtc_sctp_channel* ch = NULL;
   rtc_error err = check_send(t, stream_id, size, &ch);
   if (err != RTC_OK)
     return err;
+  if (size && !data)
+    return RTC_ERR_INVALID_ARGUMENT;
   rtc_sctp_pending* m = rtc_sctp_message_new(size);
   if (!m)
     return RTC_ERR_NO_MEMORY;

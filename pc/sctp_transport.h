@@ -173,15 +173,16 @@ rtc_error rtc_sctp_transport_open_channel(
  * network thread does not copy them again: rtc_sctp_transport_send_message
  * takes it. `size` may be 0 (an empty message). Made, written and freed
  * (rtc_sctp_message_free, if it is not sent) on any thread; NULL without
- * memory. */
+ * memory. (transfer full) */
 rtc_sctp_message* rtc_sctp_message_new(size_t size);
 /* Its `size` bytes, to be written before it is sent. */
 uint8_t* rtc_sctp_message_data(rtc_sctp_message* message);
 /* The `size` it was made with. */
 size_t rtc_sctp_message_size(const rtc_sctp_message* message);
 void rtc_sctp_message_free(rtc_sctp_message* message);
-/* rtc_sctp_transport_send for a message made by rtc_sctp_message_new, which
- * it takes whatever it returns. */
+/* The transport's queue. rtc_sctp_transport_send for a message made by
+ * rtc_sctp_message_new (transfer full: taken whatever it returns; NULL is
+ * RTC_ERR_INVALID_ARGUMENT). */
 rtc_error rtc_sctp_transport_send_message(rtc_sctp_transport* transport,
                                           uint16_t stream_id,
                                           bool binary,
