@@ -163,19 +163,16 @@ static void handle_dcep(rtc_sctp_transport* t,
   handle_open(t, sid, &open);
 }
 
-/* A whole message from the peer. `owned` (may be NULL) is an rtc_malloc
- * buffer holding `data`, freed here. */
+/* A whole message from the peer. */
 static void handle_message(rtc_sctp_transport* t,
                            uint16_t sid,
                            uint32_t ppid,
                            const uint8_t* data,
-                           size_t size,
-                           uint8_t* owned) {
+                           size_t size) {
   bool binary = false;
   switch (ppid) {
     case RTC_PPID_DCEP:
       handle_dcep(t, sid, data, size);
-      rtc_free(owned);
       return;
     case RTC_PPID_STRING:
     case RTC_PPID_STRING_PARTIAL: /* deprecated: taken as whole messages */
@@ -195,13 +192,11 @@ static void handle_message(rtc_sctp_transport* t,
     default:
       RTC_LOG(WARNING, "sctp: unknown PPID %u on stream %u: dropped", ppid,
               sid);
-      rtc_free(owned);
       return;
   }
   rtc_sctp_channel* ch = rtc_sctp_channel_find(t, sid);
   if (!ch || !ch->announced || ch->in_reset_done) {
     RTC_LOG(WARNING, "sctp: message on unused stream %u: dropped", sid);
-    rtc_free(owned);
     return;
   }
   /* RFC 8832 §6: any message on the channel means the peer saw our OPEN
@@ -213,15 +208,12 @@ static void handle_message(rtc_sctp_transport* t,
   rtc_sctp_message* message = ev ? rtc_sctp_message_new(size) : NULL;
   if (!message) {
     rtc_sctp_event_free(ev);
-    rtc_free(owned);
     rtc_sctp_fail(t, "out of memory");
     return;
   }
   if (size)
     memcpy(rtc_sctp_message_data(message), data, size);
-  rtc_free(owned);
   ev->binary = binary;
-  ev->size = size;
   ev->message = message;
   rtc_sctp_push_event(t, ev);
 }
@@ -250,7 +242,7 @@ static void handle_data(rtc_sctp_transport* t,
       rtc_sctp_fail(t, "message larger than our max-message-size");
       return;
     }
-    handle_message(t, sid, ppid, data, size, NULL);
+    handle_message(t, sid, ppid, data, size);
     return;
   }
   /* A message bigger than we announced in a=max-message-size: libwebrtc
@@ -291,7 +283,8 @@ static void handle_data(rtc_sctp_transport* t,
   t->partial = NULL;
   t->partial_len = t->partial_cap = 0;
   t->partial_active = false;
-  handle_message(t, sid, whole_ppid, whole, whole_len, whole);
+  handle_message(t, sid, whole_ppid, whole, whole_len);
+  rtc_free(whole);
 }
 
 static void on_assoc_change(rtc_sctp_transport* t,

@@ -107,13 +107,13 @@ typedef struct rtc_sctp_event {
   uint16_t sid;
   rtc_sctp_state state;
   bool binary;
-  size_t size;               /* message size, or buffered amount */
+  size_t size;               /* RTC_SCTP_EV_BUFFERED: the amount */
   rtc_sctp_message* message; /* RTC_SCTP_EV_MESSAGE's, until dispatched */
   union {
     rtc_data_channel_params params;
     rtc_error_info error;
   } u;
-  uint8_t inline_data[]; /* message bytes or channel strings */
+  uint8_t inline_data[]; /* channel strings */
 } rtc_sctp_event;
 
 struct rtc_sctp_transport {
