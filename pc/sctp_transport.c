@@ -592,8 +592,7 @@ static bool set_option(struct socket* sock,
   return false;
 }
 
-static bool configure_socket(struct socket* sock)
-    RTC_REQUIRES(rtc_sctp_usrsctp_mu) {
+bool rtc_sctp_configure_socket(struct socket* sock) {
   if (usrsctp_set_non_blocking(sock, 1) < 0)
     return false;
   /* Closing aborts the association: nothing lingers after destroy. */
@@ -640,6 +639,19 @@ static bool configure_socket(struct socket* sock)
       return false;
   }
   return true;
+}
+
+bool rtc_sctp_configure_path(struct socket* sock,
+                             const struct sockaddr_conn* remote) {
+  /* The MTU for DTLS over UDP, without path MTU discovery (usrsctp has
+   * none without ICMP); only effective once connecting. */
+  struct sctp_paddrparams params;
+  memset(&params, 0, sizeof(params));
+  memcpy(&params.spp_address, remote, sizeof(*remote));
+  params.spp_flags = SPP_PMTUD_DISABLE;
+  params.spp_pathmtu = SCTP_MTU - sizeof(struct sctp_common_header);
+  return set_option(sock, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &params,
+                    sizeof(params));
 }
 
 static void teardown(rtc_sctp_transport* t);
@@ -703,7 +715,8 @@ rtc_error rtc_sctp_transport_create(rtc_task_queue* queue,
   t->registered = true;
   t->sock =
       usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, NULL, NULL, 0, NULL);
-  bool ok = t->sock && configure_socket(t->sock) && rtc_sctp_set_upcall(t);
+  bool ok =
+      t->sock && rtc_sctp_configure_socket(t->sock) && rtc_sctp_set_upcall(t);
   rtc_sctp_usrsctp_unlock(t);
   if (!ok) {
     RTC_LOG(ERROR, "sctp: usrsctp refused the socket: %s", strerror(errno));
@@ -817,17 +830,8 @@ rtc_error rtc_sctp_transport_start(rtc_sctp_transport* t,
                               sizeof(remote_addr));
     ok = ret == 0 || errno == EINPROGRESS;
   }
-  if (ok) {
-    /* The MTU for DTLS over UDP, without path MTU discovery (usrsctp has
-     * none without ICMP); only effective once connecting. */
-    struct sctp_paddrparams params;
-    memset(&params, 0, sizeof(params));
-    memcpy(&params.spp_address, &remote_addr, sizeof(remote_addr));
-    params.spp_flags = SPP_PMTUD_DISABLE;
-    params.spp_pathmtu = SCTP_MTU - sizeof(struct sctp_common_header);
-    set_option(t->sock, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &params,
-               sizeof(params));
-  }
+  if (ok)
+    rtc_sctp_configure_path(t->sock, &remote_addr);
   int err = errno;
   rtc_sctp_usrsctp_unlock(t);
   if (!ok) {

@@ -185,6 +185,21 @@ void rtc_sctp_usrsctp_unlock(rtc_sctp_transport* t)
 void rtc_sctp_usrsctp_acquire(void) RTC_EXCLUDES(rtc_sctp_usrsctp_mu);
 void rtc_sctp_usrsctp_release(void) RTC_EXCLUDES(rtc_sctp_usrsctp_mu);
 
+struct socket;        /* usrsctp's */
+struct sockaddr_conn; /* usrsctp's */
+
+/* How rtcbox runs usrsctp, in three parts that test/bench/sctp_ceiling
+ * shares so that its ceilings run usrsctp exactly as rtcbox does: the
+ * stack's settings (once, after usrsctp_init_nothreads), a new socket's
+ * options, and the path to the peer (after connect). False (logged) when
+ * usrsctp refuses an option. */
+void rtc_sctp_configure_usrsctp(void) RTC_REQUIRES(rtc_sctp_usrsctp_mu);
+bool rtc_sctp_configure_socket(struct socket* sock)
+    RTC_REQUIRES(rtc_sctp_usrsctp_mu);
+bool rtc_sctp_configure_path(struct socket* sock,
+                             const struct sockaddr_conn* remote)
+    RTC_REQUIRES(rtc_sctp_usrsctp_mu);
+
 /* Makes usrsctp tell `t` (its socket) when the socket has something to
  * read, room to write or an error. */
 bool rtc_sctp_set_upcall(rtc_sctp_transport* t)

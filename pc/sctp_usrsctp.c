@@ -166,26 +166,29 @@ static void debug_printf(const char* format, ...) {
   RTC_LOG(VERBOSE, "usrsctp: %s", line);
 }
 
+void rtc_sctp_configure_usrsctp(void) {
+  /* We compute the checksum of what we send (conn_output: with the CPU's
+   * crc32 instruction, usrsctp's loop is slow) and usrsctp checks none of
+   * what it receives: DTLS has (pc/sctp_crc32c.h). */
+  usrsctp_enable_crc32c_offload();
+  /* As libwebrtc: no ECN, and neither ASCONF nor AUTH, which data channels
+   * do not use (less attack surface). */
+  usrsctp_sysctl_set_sctp_ecn_enable(0);
+  usrsctp_sysctl_set_sctp_asconf_enable(0);
+  usrsctp_sysctl_set_sctp_auth_enable(0);
+  /* Security checklist DC-07: a peer that starts messages and never ends
+   * them fills the reassembly queues. usrsctp holds at most this many
+   * chunks there per association (its default, made explicit: the bound
+   * must not depend on how a distribution builds it). */
+  usrsctp_sysctl_set_sctp_max_chunks_on_queue(512);
+  usrsctp_sysctl_set_sctp_nr_outgoing_streams_default(RTC_SCTP_DEFAULT_STREAMS);
+}
+
 void rtc_sctp_usrsctp_acquire(void) {
   rtc_sctp_usrsctp_lock(NULL);
   if (!g_initialized) {
     usrsctp_init_nothreads(0, conn_output, debug_printf);
-    /* We compute the checksum of what we send (conn_output: with the
-     * CPU's crc32 instruction, usrsctp's loop is slow) and usrsctp checks
-     * none of what it receives: DTLS has (pc/sctp_crc32c.h). */
-    usrsctp_enable_crc32c_offload();
-    /* As libwebrtc: no ECN, and neither ASCONF nor AUTH, which data
-     * channels do not use (less attack surface). */
-    usrsctp_sysctl_set_sctp_ecn_enable(0);
-    usrsctp_sysctl_set_sctp_asconf_enable(0);
-    usrsctp_sysctl_set_sctp_auth_enable(0);
-    /* Security checklist DC-07: a peer that starts messages and never
-     * ends them fills the reassembly queues. usrsctp holds at most this
-     * many chunks there per association (its default, made explicit: the
-     * bound must not depend on how a distribution builds it). */
-    usrsctp_sysctl_set_sctp_max_chunks_on_queue(512);
-    usrsctp_sysctl_set_sctp_nr_outgoing_streams_default(
-        RTC_SCTP_DEFAULT_STREAMS);
+    rtc_sctp_configure_usrsctp();
     g_initialized = true;
   }
   g_users++;

@@ -17,13 +17,13 @@
  * the cost of DTLS.
  *
  * Both ends do what rtcbox's do and nothing more, in both modes:
- * - usrsctp is configured as pc/sctp_usrsctp.c and pc/sctp_transport.c do
- *   (sysctls, CRC32c offload, socket options, MTU, streams, 1 MiB buffers),
- *   and the CRC32c of each outgoing packet is rtcbox's own
- *   (rtc_sctp_set_checksum, pc/sctp_crc32c.c). usrsctp's own CRC32c, which
- *   computes and checks the checksum of every packet in portable C, is not
- *   what rtcbox runs: with it the SCTP ceiling measured about half as much
- *   (the README's runs until 28 November 2026 used it).
+ * - usrsctp is configured by rtcbox's own functions (pc/sctp_usrsctp.c
+ *   and pc/sctp_transport.c: sysctls, CRC32c offload, socket options, MTU,
+ *   streams, 1 MiB buffers), and the CRC32c of each outgoing packet is
+ *   rtcbox's own (rtc_sctp_set_checksum, pc/sctp_crc32c.c). usrsctp's own
+ *   CRC32c, which computes and checks the checksum of every packet in
+ *   portable C, is not what rtcbox runs: with it the SCTP ceiling measured
+ *   about half as much (the README's runs until 28 November 2026 used it).
  * - with --dtls each end has a BoringSSL DTLS 1.2 SSL configured as
  *   p2p/dtls_transport.c configures it (method, version, cipher suites,
  *   groups, SRTP profiles, MTU, mutual authentication with ECDSA P-256
@@ -70,14 +70,9 @@
 #include <usrsctp.h>
 
 #include "pc/sctp_crc32c.h"
+#include "pc/sctp_transport_internal.h"
 
-/* As pc/sctp_transport.c: a 1280-byte IPv6 MTU minus IPv6, UDP, DTLS and
- * TURN ChannelData overheads, less SCTP's 12-byte common header. */
-#define CEILING_SCTP_MTU 1191
 #define CEILING_PORT 5000
-#define CEILING_STREAMS 1024            /* RTC_SCTP_DEFAULT_STREAMS */
-#define CEILING_SOCKET_BUFFER (1 << 20) /* RTC_SCTP_SOCKET_BUFFER */
-#define CEILING_MAX_CHUNKS_ON_QUEUE 512 /* pc/sctp_usrsctp.c */
 
 /* As p2p/dtls_transport.c: its default MTU (what pc/pc_network.c uses) and
  * initial retransmission timeout, the record size limit, the BIO type. */
@@ -189,15 +184,13 @@ static int conn_output(void* addr,
   return 0;
 }
 
-/* As pc/sctp_usrsctp.c rtc_sctp_usrsctp_acquire. */
+/* As pc/sctp_usrsctp.c rtc_sctp_usrsctp_acquire, with this program's
+ * packet output. */
 static void usrsctp_start(void) {
   usrsctp_init_nothreads(0, conn_output, NULL);
-  usrsctp_enable_crc32c_offload();
-  usrsctp_sysctl_set_sctp_ecn_enable(0);
-  usrsctp_sysctl_set_sctp_asconf_enable(0);
-  usrsctp_sysctl_set_sctp_auth_enable(0);
-  usrsctp_sysctl_set_sctp_max_chunks_on_queue(CEILING_MAX_CHUNKS_ON_QUEUE);
-  usrsctp_sysctl_set_sctp_nr_outgoing_streams_default(CEILING_STREAMS);
+  rtc_sctp_usrsctp_lock(NULL);
+  rtc_sctp_configure_usrsctp();
+  rtc_sctp_usrsctp_unlock(NULL);
 }
 
 /* As pc/sctp_transport.c conn_address: the end's own address on both
@@ -211,58 +204,21 @@ static struct sockaddr_conn conn_address(const ceiling_end* e) {
   return a;
 }
 
-/* rtcbox's socket (pc/sctp_transport.c rtc_sctp_transport_create,
- * configure_socket and start), without the upcall: this loop polls. */
+/* rtcbox's socket (pc/sctp_transport.c rtc_sctp_transport_create and
+ * start, with its rtc_sctp_configure_socket and rtc_sctp_configure_path),
+ * without the upcall: this loop polls. */
 static bool open_end(ceiling_end* e) {
   usrsctp_register_address((void*)e->addr);
   e->sock =
       usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, NULL, NULL, 0, NULL);
   if (!e->sock)
     return false;
-  const struct linger abort_on_close = {1, 0};
-  const struct sctp_assoc_value reset = {SCTP_FUTURE_ASSOC,
-                                         SCTP_ENABLE_RESET_STREAM_REQ};
-  const uint32_t on = 1;
-  const int int_on = 1;
-  const int interleave = 0;
-  const struct sctp_initmsg init = {CEILING_STREAMS, CEILING_STREAMS, 0, 0};
-  const int buffer = CEILING_SOCKET_BUFFER;
   struct socket* s = e->sock;
-  if (usrsctp_set_non_blocking(s, 1) < 0 ||
-      usrsctp_setsockopt(s, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof(buffer)) <
-          0 ||
-      usrsctp_setsockopt(s, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof(buffer)) <
-          0 ||
-      usrsctp_setsockopt(s, SOL_SOCKET, SO_LINGER, &abort_on_close,
-                         sizeof(abort_on_close)) < 0 ||
-      usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_ENABLE_STREAM_RESET, &reset,
-                         sizeof(reset)) < 0 ||
-      usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_NODELAY, &on, sizeof(on)) < 0 ||
-      usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_EXPLICIT_EOR, &on, sizeof(on)) <
-          0 ||
-      usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_RECVRCVINFO, &int_on,
-                         sizeof(int_on)) < 0 ||
-      usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_FRAGMENT_INTERLEAVE, &interleave,
-                         sizeof(interleave)) < 0 ||
-      usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_INITMSG, &init, sizeof(init)) <
-          0)
+  rtc_sctp_usrsctp_lock(NULL);
+  bool ok = rtc_sctp_configure_socket(s);
+  rtc_sctp_usrsctp_unlock(NULL);
+  if (!ok)
     return false;
-  static const uint16_t kEvents[] = {
-      SCTP_ASSOC_CHANGE,          SCTP_PEER_ADDR_CHANGE,
-      SCTP_REMOTE_ERROR,          SCTP_SHUTDOWN_EVENT,
-      SCTP_ADAPTATION_INDICATION, SCTP_SEND_FAILED_EVENT,
-      SCTP_STREAM_RESET_EVENT,    SCTP_SENDER_DRY_EVENT,
-      SCTP_STREAM_CHANGE_EVENT,
-  };
-  for (size_t i = 0; i < sizeof(kEvents) / sizeof(kEvents[0]); i++) {
-    struct sctp_event ev;
-    memset(&ev, 0, sizeof(ev));
-    ev.se_assoc_id = SCTP_FUTURE_ASSOC;
-    ev.se_type = kEvents[i];
-    ev.se_on = 1;
-    if (usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_EVENT, &ev, sizeof(ev)) < 0)
-      return false;
-  }
   struct sockaddr_conn local = conn_address(e);
   struct sockaddr_conn remote = conn_address(e);
   if (usrsctp_bind(s, (struct sockaddr*)&local, sizeof(local)) < 0)
@@ -270,14 +226,10 @@ static bool open_end(ceiling_end* e) {
   if (usrsctp_connect(s, (struct sockaddr*)&remote, sizeof(remote)) < 0 &&
       errno != EINPROGRESS)
     return false;
-  struct sctp_paddrparams params;
-  memset(&params, 0, sizeof(params));
-  memcpy(&params.spp_address, &remote, sizeof(remote));
-  params.spp_flags = SPP_PMTUD_DISABLE;
-  params.spp_pathmtu = CEILING_SCTP_MTU - 12;
-  usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &params,
-                     sizeof(params));
-  return true;
+  rtc_sctp_usrsctp_lock(NULL);
+  ok = rtc_sctp_configure_path(s, &remote);
+  rtc_sctp_usrsctp_unlock(NULL);
+  return ok;
 }
 
 /* --- The datagram BIO (as p2p/dtls_transport.c's) --- */
