@@ -1296,6 +1296,44 @@ TEST_F(DataChannelTest, CreateDataChannelWithoutMemoryFailsOrOpens) {
   EXPECT_TRUE(WaitFor([&] { return b_.remote_channels.size() == made + 1; }));
 }
 
+// send() makes the message and the network call that carries it: without
+// memory for either it fails with nothing counted or left allocated, and
+// the send that finally succeeds arrives once.
+TEST_F(DataChannelTest, SendWithoutMemoryFailsWithNothingLeftBehind) {
+  ASSERT_NO_FATAL_FAILURE(Connect());
+  const std::string m(1000, 'm');
+  bool succeeded_without_failure = false;
+  int failures = 0;
+  for (uint64_t n = 1; n < 20 && !succeeded_without_failure; n++) {
+    rtc_error err = RTC_OK;
+    uint64_t injected = rtc_alloc_injected_failure_count();
+    OnQueue(a_.signaling, [&] {
+      int64_t live = rtc_alloc_live_count();
+      rtc_alloc_fail_nth(n, 0);
+      err = rtc_data_channel_send(boot_->channel, true,
+                                  reinterpret_cast<const uint8_t*>(m.data()),
+                                  m.size());
+      rtc_alloc_clear_failure();
+      if (err != RTC_OK) {
+        EXPECT_EQ(rtc_alloc_live_count(), live) << n;
+        EXPECT_EQ(rtc_data_channel_buffered_amount(boot_->channel), 0u) << n;
+      }
+    });
+    if (err != RTC_OK) {
+      EXPECT_EQ(err, RTC_ERR_NO_MEMORY) << n;
+      failures++;
+      continue;
+    }
+    succeeded_without_failure = rtc_alloc_injected_failure_count() == injected;
+  }
+  EXPECT_TRUE(succeeded_without_failure);
+  EXPECT_GE(failures, 2);  // the message, then the call
+  ASSERT_TRUE(WaitFor([&] { return !boot_remote_->messages.empty(); }));
+  ASSERT_TRUE(WaitFor(
+      [&] { return rtc_data_channel_buffered_amount(boot_->channel) == 0; }));
+  EXPECT_EQ(boot_remote_->messages.size(), 1u);
+}
+
 // Closing an open channel needs a task to the network thread. Without
 // memory for it the channel stays closing (its stream is still in use: the
 // id is not reused) and the next createDataChannel() posts the reset.
