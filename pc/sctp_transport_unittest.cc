@@ -1247,6 +1247,52 @@ TEST_F(SctpTest, OpenAndSendReportOutOfMemory) {
   ASSERT_TRUE(RunUntil([&] { return b_.messages.size() == 1; }, 10 * kSec));
 }
 
+// A message arriving when memory runs out from our n-th allocation on
+// (the packet's handling, the message's event, its bytes, ...; n past the
+// last one: none fails): the association fails with sctp-failure and
+// nothing is delivered, or, when nothing failed, the message arrives.
+// Nothing is left allocated once the transports are gone (TearDown; ASan).
+class SctpReceiveWithoutMemoryTest
+    : public SctpTest,
+      public testing::WithParamInterface<uint64_t> {};
+
+TEST_P(SctpReceiveWithoutMemoryTest, FailsTheAssociationOrDelivers) {
+  Connect();
+  OpenNegotiated(1, Params("n", true, -1, -1, true));
+  std::vector<std::vector<uint8_t>> held;
+  a_.drop_if = [&](const uint8_t* data, size_t size) {
+    if (!CarriesData(data, size, RTC_PPID_BINARY, -1))
+      return false;
+    held.emplace_back(data, data + size);
+    return true;
+  };
+  ASSERT_EQ(Send(a_, 1, Payload(3, 100)), RTC_OK);
+  ASSERT_EQ(held.size(), 1u);
+  a_.drop_if = nullptr;
+  uint64_t injected = rtc_alloc_injected_failure_count();
+  OnQueue(b_.queue, [&] {
+    // usrsctp allocates with malloc: the n-th of our allocations fails,
+    // and every one after it.
+    rtc_alloc_fail_nth(GetParam(), 1);
+    rtc_sctp_transport_receive(b_.transport, held[0].data(), held[0].size());
+    rtc_alloc_clear_failure();
+  });
+  if (rtc_alloc_injected_failure_count() == injected) {
+    ASSERT_TRUE(RunUntil([&] { return b_.messages.size() == 1; }, 10 * kSec));
+    EXPECT_TRUE(b_.messages[0].data == Payload(3, 100));
+    EXPECT_TRUE(b_.errors.empty());
+    return;
+  }
+  ASSERT_TRUE(RunUntil([&] { return !b_.errors.empty(); }, 10 * kSec));
+  EXPECT_EQ(b_.errors[0].code, RTC_ERR_SCTP_FAILURE);
+  EXPECT_TRUE(b_.messages.empty());
+}
+
+// 1 to 8: every allocation of the path (4 today), and past them.
+INSTANTIATE_TEST_SUITE_P(EachAllocation,
+                         SctpReceiveWithoutMemoryTest,
+                         testing::Range<uint64_t>(1, 9));
+
 // Not a timing assertion: prints how fast a reliable ordered channel moves
 // 50 MB between two transports on one simulated queue, in wall-clock time.
 TEST_F(SctpTest, ThroughputOfReliableChannel) {
