@@ -364,6 +364,49 @@ test('without a global MessageEvent, message events are Events with its attribut
   assert.ok(Object.isFrozen(e.ports));
 });
 
+test('the realm\'s Blob, Event, dispatchEvent and resizable getter are used, not what the page puts in their place', opts, async (t) => {
+  const { dc1, dc2 } = await openPair(t);
+  dc2.binaryType = 'arraybuffer';
+  const saved = {
+    Blob: Object.getOwnPropertyDescriptor(globalThis, 'Blob'),
+    Event: Object.getOwnPropertyDescriptor(globalThis, 'Event'),
+    dispatchEvent: Object.getOwnPropertyDescriptor(EventTarget.prototype, 'dispatchEvent'),
+    resizable: Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'resizable'),
+  };
+  const RealBlob = Blob;
+  const RealEvent = Event;
+  const restore = () => {
+    Object.defineProperty(globalThis, 'Blob', saved.Blob);
+    Object.defineProperty(globalThis, 'Event', saved.Event);
+    Object.defineProperty(EventTarget.prototype, 'dispatchEvent', saved.dispatchEvent);
+    if (saved.resizable) Object.defineProperty(ArrayBuffer.prototype, 'resizable', saved.resizable);
+    else delete ArrayBuffer.prototype.resizable;
+  };
+  t.after(restore);
+  let intercepted = 0;
+  globalThis.Blob = class FakeBlob {};
+  globalThis.Event = class FakeEvent {};
+  EventTarget.prototype.dispatchEvent = function () { intercepted++; return true; };
+  Object.defineProperty(ArrayBuffer.prototype, 'resizable', { configurable: true, get() { return true; } });
+  dc1.bufferedAmountLowThreshold = 0;
+  const low = new Promise((resolve) => { dc1.onbufferedamountlow = resolve; });
+  const got = nextMessages(dc2, 3);
+  // A real Blob is still a Blob; a fixed-length ArrayBuffer is not
+  // resizable whatever the property says; the FakeBlob is no Blob (it is
+  // converted to a string).
+  dc1.send(new RealBlob(['blob']));
+  dc1.send(new Uint8Array([1, 2, 3]).buffer);
+  dc1.send(new globalThis.Blob());
+  const r = await got;
+  const e = await low;
+  restore();
+  assert.deepEqual(bytes(r[0]), bytes(new TextEncoder().encode('blob')));
+  assert.deepEqual(bytes(r[1]), [1, 2, 3]);
+  assert.equal(r[2], '[object Object]');
+  assert.ok(e instanceof RealEvent);
+  assert.equal(intercepted, 0);
+});
+
 test('binary: ArrayBuffer, views send only their bytes, empty, received as ArrayBuffer', opts, async (t) => {
   const { dc1, dc2 } = await openPair(t);
   const buf = new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).buffer;

@@ -122,8 +122,7 @@ static rtc_error fire_message_event(rtcbox_RTCDataChannel* s,
       napi_set_named_property(env, init, "data", data) != napi_ok)
     return RTC_ERR_INTERNAL;
   if (has_message_event)
-    return rtcbox_fire_host_event(&s->h.wrapper, "MessageEvent", "message",
-                                  init);
+    return rtcbox_fire_event_of(&s->h.wrapper, ctor, "message", init);
   napi_value event_ctor, argv[1], event, origin, last_event_id, source, ports;
   if (napi_get_named_property(env, global, "Event", &event_ctor) != napi_ok ||
       napi_create_string_utf8(env, "message", NAPI_AUTO_LENGTH, &argv[0]) !=

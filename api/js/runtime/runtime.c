@@ -73,6 +73,27 @@ struct blob_read {
   void* user_data;
 };
 
+/* Globals the runtime uses on hot paths (every message sent or received),
+ * taken from the realm once when the runtime starts, as a browser's engine
+ * holds its realm's intrinsics: a page replacing or deleting the global
+ * afterwards changes nothing, and nothing is looked up by name per call.
+ * MessageEvent is not among them: it is looked up when fired (a host may
+ * lack it; then message events are Events, data_channel.c). */
+enum {
+  INTRINSIC_BLOB,
+  INTRINSIC_EVENT,
+  INTRINSIC_SHARED_ARRAY_BUFFER,
+  INTRINSIC_UINT8_ARRAY,
+  INTRINSIC_COUNT
+};
+
+static const char* const kIntrinsics[INTRINSIC_COUNT] = {
+    "Blob",
+    "Event",
+    "SharedArrayBuffer",
+    "Uint8Array",
+};
+
 struct rtcbox_env {
   napi_env env;
   const rtcbox_module_info* module;
@@ -81,7 +102,12 @@ struct rtcbox_env {
   napi_ref token;
   napi_ref iterator_symbol;
   napi_ref property_is_enumerable;
-  int refcount; /* the instance data + one per link */
+  /* The realm's values of kIntrinsics, as found when the runtime started
+   * (NULL: it had none; then looked up on the global object each time). */
+  napi_ref intrinsics[INTRINSIC_COUNT];
+  napi_ref dispatch_event;   /* EventTarget.prototype.dispatchEvent */
+  napi_ref resizable_getter; /* of ArrayBuffer.prototype.resizable */
+  int refcount;              /* the instance data + one per link */
   bool tearing_down;
   bool hook_registered;
   handle_node links;
@@ -126,11 +152,38 @@ static rtcbox_env* env_data(napi_env env) {
   return (rtcbox_env*)data;
 }
 
+static bool get_global_property(napi_env env,
+                                const char* name,
+                                napi_value* out);
+
+/* The global `name`: the realm's value taken when the runtime started
+ * when it is one of kIntrinsics, else the global object's property now. */
+static bool get_realm_global(napi_env env, const char* name, napi_value* out) {
+  rtcbox_env* envd = env_data(env);
+  for (int i = 0; envd && i < INTRINSIC_COUNT; i++) {
+    if (envd->intrinsics[i] && strcmp(kIntrinsics[i], name) == 0)
+      return napi_get_reference_value(env, envd->intrinsics[i], out) ==
+                 napi_ok &&
+             *out;
+  }
+  return get_global_property(env, name, out);
+}
+
 static void delete_ref(napi_env env, napi_ref* ref) {
   if (*ref) {
     napi_delete_reference(env, *ref);
     *ref = NULL;
   }
+}
+
+/* What cache_realm_values took. */
+static void delete_realm_refs(napi_env env, rtcbox_env* envd) {
+  delete_ref(env, &envd->iterator_symbol);
+  delete_ref(env, &envd->property_is_enumerable);
+  for (int i = 0; i < INTRINSIC_COUNT; i++)
+    delete_ref(env, &envd->intrinsics[i]);
+  delete_ref(env, &envd->dispatch_event);
+  delete_ref(env, &envd->resizable_getter);
 }
 
 static void env_unref(rtcbox_env* envd) {
@@ -194,8 +247,7 @@ static void env_finalize(napi_env env, void* data, void* hint) {
     delete_ref(env, &envd->brands[i]);
   }
   delete_ref(env, &envd->token);
-  delete_ref(env, &envd->iterator_symbol);
-  delete_ref(env, &envd->property_is_enumerable);
+  delete_realm_refs(env, envd);
   /* Links still alive belong to objects Node-API has not finalized yet;
    * they keep envd (without its JS state) until then. */
   env_unref(envd);
@@ -667,6 +719,30 @@ static napi_value register_classes(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* The getter of ArrayBuffer.prototype.resizable, false when there is none
+ * (an engine without resizable ArrayBuffers). */
+static bool resizable_getter(napi_env env, napi_value* out) {
+  napi_value ab, proto, object, describe, argv[2], desc, get;
+  napi_valuetype t;
+  if (!get_global_property(env, "ArrayBuffer", &ab) ||
+      napi_get_named_property(env, ab, "prototype", &proto) != napi_ok ||
+      !get_global_property(env, "Object", &object) ||
+      napi_get_named_property(env, object, "getOwnPropertyDescriptor",
+                              &describe) != napi_ok ||
+      !is_function(env, describe))
+    return false;
+  argv[0] = proto;
+  argv[1] = make_string(env, "resizable");
+  if (!argv[1] ||
+      napi_call_function(env, object, describe, 2, argv, &desc) != napi_ok ||
+      napi_typeof(env, desc, &t) != napi_ok || t != napi_object ||
+      napi_get_named_property(env, desc, "get", &get) != napi_ok ||
+      !is_function(env, get))
+    return false;
+  *out = get;
+  return true;
+}
+
 static bool cache_realm_values(napi_env env, rtcbox_env* envd) {
   napi_value symbol, iterator, object, proto, fn;
   if (!get_global_property(env, "Symbol", &symbol) ||
@@ -676,8 +752,31 @@ static bool cache_realm_values(napi_env env, rtcbox_env* envd) {
       napi_get_named_property(env, proto, "propertyIsEnumerable", &fn) !=
           napi_ok)
     return false;
-  return store_ref(env, iterator, &envd->iterator_symbol) &&
-         store_ref(env, fn, &envd->property_is_enumerable);
+  if (!store_ref(env, iterator, &envd->iterator_symbol) ||
+      !store_ref(env, fn, &envd->property_is_enumerable))
+    return false;
+  /* The rest only when the host has them (a host without one: looked up
+   * by name each time, as before it existed). */
+  for (int i = 0; i < INTRINSIC_COUNT; i++) {
+    napi_value v;
+    if (get_global_property(env, kIntrinsics[i], &v) && is_function(env, v) &&
+        !store_ref(env, v, &envd->intrinsics[i]))
+      return false;
+  }
+  napi_value et, dispatch;
+  if (get_global_property(env, "EventTarget", &et) && is_function(env, et) &&
+      napi_get_named_property(env, et, "prototype", &proto) == napi_ok &&
+      napi_get_named_property(env, proto, "dispatchEvent", &dispatch) ==
+          napi_ok &&
+      is_function(env, dispatch) &&
+      !store_ref(env, dispatch, &envd->dispatch_event))
+    return false;
+  napi_value getter;
+  if (resizable_getter(env, &getter) &&
+      !store_ref(env, getter, &envd->resizable_getter))
+    return false;
+  rtcbox_clear_exception(env);
+  return true;
 }
 
 bool rtcbox_runtime_init(napi_env env,
@@ -714,8 +813,7 @@ bool rtcbox_runtime_init(napi_env env,
   return true;
 
 fail_refs:
-  delete_ref(env, &envd->iterator_symbol);
-  delete_ref(env, &envd->property_is_enumerable);
+  delete_realm_refs(env, envd);
 fail_env:
   rtc_free(envd->ctors);
   rtc_free(envd->brands);
@@ -968,7 +1066,7 @@ bool rtcbox_is_host_instance(rtcbox_ctx* ctx,
   if (!rtcbox_is_object(ctx, value))
     return true;
   napi_value ctor;
-  if (!get_global_property(ctx->env, name, &ctor))
+  if (!get_realm_global(ctx->env, name, &ctor))
     return rtcbox_throw_status(ctx, napi_generic_failure);
   if (!is_function(ctx->env, ctor))
     return true;
@@ -1013,12 +1111,17 @@ rtc_error rtcbox_dispatch_event(rtcbox_wrapper* target, napi_value event) {
   napi_env env = target->link->envd->env;
   /* EventTarget.prototype.dispatchEvent of the realm, not obj's own
    * property (a page cannot intercept the browser's dispatch). */
-  napi_value et, proto, dispatch, result;
-  if (!get_global_property(env, "EventTarget", &et) ||
-      napi_get_named_property(env, et, "prototype", &proto) != napi_ok ||
-      napi_get_named_property(env, proto, "dispatchEvent", &dispatch) !=
-          napi_ok ||
-      !is_function(env, dispatch)) {
+  napi_value et, proto, dispatch = NULL, result;
+  if (target->link->envd->dispatch_event) {
+    if (napi_get_reference_value(env, target->link->envd->dispatch_event,
+                                 &dispatch) != napi_ok ||
+        !dispatch)
+      return RTC_ERR_INTERNAL;
+  } else if (!get_global_property(env, "EventTarget", &et) ||
+             napi_get_named_property(env, et, "prototype", &proto) != napi_ok ||
+             napi_get_named_property(env, proto, "dispatchEvent", &dispatch) !=
+                 napi_ok ||
+             !is_function(env, dispatch)) {
     rtcbox_clear_exception(env);
     return RTC_ERR_INTERNAL;
   }
@@ -1036,13 +1139,27 @@ rtc_error rtcbox_fire_host_event(rtcbox_wrapper* target,
   napi_env env = rtcbox_wrapper_env(target);
   if (!env || !rtcbox_wrapper_object(target))
     return RTC_OK;
-  napi_value ctor, argv[2], event;
+  napi_value ctor;
+  if (!get_realm_global(env, class_name, &ctor)) {
+    rtcbox_clear_exception(env);
+    return RTC_ERR_INTERNAL;
+  }
+  return rtcbox_fire_event_of(target, ctor, type, init);
+}
+
+rtc_error rtcbox_fire_event_of(rtcbox_wrapper* target,
+                               napi_value ctor,
+                               const char* type,
+                               napi_value init) {
+  napi_env env = rtcbox_wrapper_env(target);
+  if (!env || !rtcbox_wrapper_object(target))
+    return RTC_OK;
+  napi_value argv[2], event;
   argv[0] = make_string(env, type);
   argv[1] = init;
   if (!argv[1] && napi_get_undefined(env, &argv[1]) != napi_ok)
     return RTC_ERR_INTERNAL;
-  if (!argv[0] || !get_global_property(env, class_name, &ctor) ||
-      !is_function(env, ctor) ||
+  if (!argv[0] || !is_function(env, ctor) ||
       napi_new_instance(env, ctor, 2, argv, &event) != napi_ok) {
     rtcbox_clear_exception(env);
     return RTC_ERR_INTERNAL;
@@ -1066,7 +1183,7 @@ rtc_error rtcbox_fire_event(rtcbox_wrapper* target,
     err = RTC_OK;
     goto done;
   }
-  if (!get_global_property(env, "Event", &ctor) ||
+  if (!get_realm_global(env, "Event", &ctor) ||
       napi_create_object(env, &init) != napi_ok ||
       napi_get_boolean(env, bubbles, &b) != napi_ok ||
       napi_get_boolean(env, cancelable, &c) != napi_ok ||
@@ -1471,7 +1588,7 @@ rtc_error rtcbox_blob_read(rtcbox_blob* blob,
   read->user_data = user_data;
   napi_value value = rtcbox_blob_value(blob);
   napi_value ctor, proto, array_buffer, promise, then, handlers[2], ignored;
-  if (!value || !get_global_property(env, "Blob", &ctor) ||
+  if (!value || !get_realm_global(env, "Blob", &ctor) ||
       napi_get_named_property(env, ctor, "prototype", &proto) != napi_ok ||
       napi_get_named_property(env, proto, "arrayBuffer", &array_buffer) !=
           napi_ok ||
@@ -1896,7 +2013,17 @@ static size_t typedarray_element_size(napi_typedarray_type t) {
 static bool is_resizable(rtcbox_ctx* ctx, napi_value ab, bool* out) {
   napi_value r;
   *out = false;
-  CALL(ctx, napi_get_named_property(ctx->env, ab, "resizable", &r));
+  rtcbox_env* envd = env_data(ctx->env);
+  if (envd && envd->resizable_getter) {
+    /* The realm's getter: what the page did to the property is not
+     * IsResizableArrayBuffer. */
+    napi_value getter;
+    CALL(ctx,
+         napi_get_reference_value(ctx->env, envd->resizable_getter, &getter));
+    CALL(ctx, napi_call_function(ctx->env, ab, getter, 0, NULL, &r));
+  } else {
+    CALL(ctx, napi_get_named_property(ctx->env, ab, "resizable", &r));
+  }
   napi_valuetype t;
   CALL(ctx, napi_typeof(ctx->env, r, &t));
   if (t == napi_boolean)
@@ -1939,7 +2066,7 @@ static bool inspect_buffer(rtcbox_ctx* ctx, napi_value v, buffer_view* view) {
       /* A SharedArrayBuffer is none of the above for Node-API; tell it
        * from other objects by its toStringTag. */
       napi_value sab_ctor;
-      if (get_global_property(ctx->env, "SharedArrayBuffer", &sab_ctor) &&
+      if (get_realm_global(ctx->env, "SharedArrayBuffer", &sab_ctor) &&
           is_function(ctx->env, sab_ctor)) {
         bool is_sab = false;
         CALL(ctx, napi_instanceof(ctx->env, v, sab_ctor, &is_sab));
@@ -1998,7 +2125,7 @@ bool rtcbox_from_js_bytes(rtcbox_ctx* ctx,
     size_t count = 0, offset = 0;
     void* data = NULL;
     napi_value backing;
-    if (!get_global_property(ctx->env, "Uint8Array", &u8))
+    if (!get_realm_global(ctx->env, "Uint8Array", &u8))
       return rtcbox_throw_status(ctx, napi_generic_failure);
     CALL(ctx, napi_new_instance(ctx->env, u8, 1, &v, &arr));
     CALL(ctx, napi_get_typedarray_info(ctx->env, arr, &tt, &count, &data,
