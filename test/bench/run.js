@@ -172,6 +172,20 @@ const CEILINGS = [
     program: 'sctp_ceiling', args: ['--dtls', String(64 * KiB), String(BULK)], against: BULK_64K_BOTH,
     metrics: [C('mbps', 'goodput', 'MB/s', 1), C('cpuPerGB', 'CPU', 's/GB', 1)],
   },
+  {
+    id: 'CEIL-SCTP-64K-2P', title: `CEIL-SCTP-64K with each end in its own process (its own core), over loopback UDP ` +
+      `(connected sockets; sendmmsg with UDP GSO, recvmmsg with GRO, as rtcbox's sockets; no DTLS, no ICE), ` +
+      `${BULK / MiB} MiB of 64 KiB messages`,
+    program: 'sctp_ceiling', args: ['--procs', '2', String(64 * KiB), String(BULK)], against: 'DC-BULK-64K-2P',
+    metrics: [C('mbps', 'goodput', 'MB/s', 1), C('cpuPerGB', 'CPU (both processes)', 's/GB', 1)],
+  },
+  {
+    id: 'CEIL-DTLS-SCTP-64K-2P', title: `CEIL-DTLS-SCTP-64K with each end in its own process, over loopback UDP as ` +
+      `CEIL-SCTP-64K-2P: what a design with one network thread per process can reach, without rtcbox's own costs ` +
+      `(JavaScript, task queues, ICE), ${BULK / MiB} MiB of 64 KiB messages`,
+    program: 'sctp_ceiling', args: ['--dtls', '--procs', '2', String(64 * KiB), String(BULK)], against: 'DC-BULK-64K-2P',
+    metrics: [C('mbps', 'goodput', 'MB/s', 1), C('cpuPerGB', 'CPU (both processes)', 's/GB', 1)],
+  },
   ...['send', 'sendmmsg', 'gso'].map((mode) => ({
     id: `CEIL-UDP-${mode.toUpperCase()}`, title: `loopback UDP, 1200-byte datagrams with ${mode === 'gso' ? 'UDP GSO (UDP_SEGMENT, 54 a call)' : mode === 'sendmmsg' ? 'sendmmsg (64 a call)' : 'send (one a call)'}, receiver on recvmmsg, 1 s`,
     program: 'udp_ceiling', args: [mode, '1', '1200'],
@@ -187,6 +201,8 @@ const CEILINGS = [
     metrics: [C('rssKiBPerPc', 'RSS', 'KiB', 0), C('fdsPerPc', 'fds', '', 1)],
   })),
 ];
+// Progress lines align on the longest benchmark or ceiling id.
+const ID_WIDTH = Math.max(...BENCHES.map((b) => b.id.length), ...CEILINGS.map((c) => c.id.length));
 
 const selected = opts.only ? opts.only.split(',') : null;
 if (selected) {
@@ -299,7 +315,7 @@ async function runCeilings(results) {
         continue;
       }
       entry.samples.push(r.result);
-      process.stderr.write(`${ceiling.id.padEnd(15)} run ${i + 1}/${RUNS}: ` +
+      process.stderr.write(`${ceiling.id.padEnd(ID_WIDTH)} run ${i + 1}/${RUNS}: ` +
         `${ceiling.metrics.map((m) => `${m.label} ${fmt(r.result[m.key], m.digits)} ${m.unit}`).join(', ')}\n`);
     }
     entry.summary = summarize(entry.samples, ceiling.metrics);
@@ -370,7 +386,7 @@ async function main() {
           continue;
         }
         slot.samples.push(r.result);
-        process.stderr.write(`${bench.id.padEnd(15)} ${impl.key.padEnd(6)} run ${i + 1}/${runs}: ` +
+        process.stderr.write(`${bench.id.padEnd(ID_WIDTH)} ${impl.key.padEnd(6)} run ${i + 1}/${runs}: ` +
           `${bench.metrics.map((m) => `${m.label} ${fmt(r.result[m.key], m.digits)} ${m.unit}`).join(', ')}\n`);
       }
     }

@@ -4,7 +4,8 @@
  * memory: no ICE, no sockets, no task queues. rtcbox's bulk goodput is read
  * against them.
  *
- *   sctp_ceiling [--dtls] [message bytes (65536)] [total bytes (268435456)]
+ *   sctp_ceiling [--dtls] [--procs 1|2] [message bytes (65536)]
+ *                [total bytes (268435456)]
  *
  * Without --dtls (CEIL-SCTP-64K, CEIL-SCTP-1K): usrsctp alone, each packet
  * it outputs handed to the other end's usrsctp_conninput. What rtcbox's
@@ -16,7 +17,23 @@
  * once, and SCTP runs twice, on one core. The difference from the first is
  * the cost of DTLS.
  *
- * Both ends do what rtcbox's do and nothing more, in both modes:
+ * With --procs 2 (CEIL-SCTP-64K-2P, CEIL-DTLS-SCTP-64K-2P): each end in its
+ * own process, as DC-BULK-64K-2P runs rtcbox's two peers: the sender here,
+ * the receiver in a child (forked after the DTLS handshake, which still
+ * runs in memory), each with its own usrsctp, joined by two connected UDP
+ * sockets on 127.0.0.1 used as p2p/udp_socket.c uses its own: datagrams
+ * flushed together with sendmmsg, runs of equal sizes as one UDP GSO
+ * message; received with recvmmsg, 32 at a time, up to 4 batches per
+ * wake-up, GRO buffers cut into their datagrams; 1 MiB receive buffers.
+ * Each process waits in poll() when it has nothing to do (usrsctp's timers
+ * every 10 ms), so the CPU figure means something. What a design with one
+ * network thread per process reaches on this machine, its two ends on two
+ * cores, without rtcbox's own costs (JavaScript, task queues, ICE). The
+ * receiver reports its end time (CLOCK_MONOTONIC, system-wide), bytes and
+ * CPU seconds through a pipe; the figures are the sender's start to the
+ * receiver's last byte, and both processes' CPU.
+ *
+ * Both ends do what rtcbox's do and nothing more, in all modes:
  * - usrsctp is configured by rtcbox's own functions (pc/sctp_usrsctp.c
  *   and pc/sctp_transport.c: sysctls, CRC32c offload, socket options, MTU,
  *   streams, 1 MiB buffers), and the CRC32c of each outgoing packet is
@@ -30,30 +47,41 @@
  *   certificates, no session resumption), fed one datagram at a time
  *   through a custom BIO as rtcbox feeds it; each SCTP packet usrsctp
  *   outputs becomes one SSL_write, one record, one datagram, queued in
- *   memory to the other end, whose SSL_read gives the SCTP packet back for
- *   usrsctp_conninput. The handshake runs first, in memory, before the SCTP
- *   association starts, and is not timed.
+ *   memory to the other end (--procs 2: sent on the socket), whose
+ *   SSL_read gives the SCTP packet back for usrsctp_conninput. The
+ *   handshake runs first, in memory, before the SCTP association starts,
+ *   and is not timed.
  * Not here (rtcbox's own costs, not DTLS's or SCTP's): the task queues and
- * the signaling thread, UDP sockets, usrsctp's lock and upcalls, the checks
- * of incoming SCTP packets, wiping the plaintext.
+ * the signaling thread, UDP sockets (--procs 1), usrsctp's lock and
+ * upcalls, the checks of incoming SCTP packets, wiping the plaintext.
  *
  * Prints (--dtls) the negotiated cipher suite on stderr and one line of
  * JSON on stdout: {"mbps": goodput at the receiver (10^6 bytes/s, start of
  * sending to the last byte), "cpuPerGB": CPU seconds per 10^9 bytes,
  * "seconds": ...}. Exits 1 when the handshake fails or negotiates another
  * cipher suite than rtcbox does with itself, on an SSL or allocation error,
- * when the association does not come up or the data does not all arrive;
- * 2 on bad arguments.
+ * when the association does not come up or the data does not all arrive
+ * (--procs 2: also when a socket fails or the other process ends without
+ * its report; the child dies with the parent); 2 on bad arguments.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -85,6 +113,23 @@
 #define CEILING_CIPHER "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
 /* Flights of a DTLS 1.2 handshake without loss: a handful. */
 #define CEILING_HANDSHAKE_ROUNDS 16
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+/* --procs 2, as p2p/udp_socket.c: receive batches (each slot may hold a GRO
+ * buffer), batches per wake-up, UDP GSO limits; the receive buffer ICE
+ * asks for (RTC_ICE_UDP_RECEIVE_BUFFER). */
+#define CEILING_RECV_BATCH 32
+#define CEILING_RECV_SLOT 65536
+#define CEILING_RECV_MAX_BATCHES 4
+#define CEILING_SEND_BATCH 64
+#define CEILING_GSO_MAX_BYTES 65000
+#define CEILING_DATAGRAM_MAX 2048
+#define CEILING_UDP_RECEIVE_BUFFER (1 << 20)
 
 /* p2p/dtls_transport.c's lists and its default SRTP profiles. */
 static const char kCipherList[] =
@@ -126,6 +171,13 @@ static ceiling_queue g_packets; /* what usrsctp output, not yet in DTLS */
 static BIO_METHOD* g_bio_method;
 static bool g_out_of_memory; /* a datagram could not be queued */
 static bool g_dtls;          /* --dtls */
+static int g_procs = 1;      /* --procs */
+/* --procs 2: this process's end and its UDP socket, connected to the
+ * other's (-1 with --procs 1). */
+static ceiling_end* g_self;
+static int g_fd = -1;
+static bool g_gso;       /* the kernel takes UDP_SEGMENT */
+static bool g_udp_error; /* a datagram could not be sent (said why) */
 
 static void push(ceiling_queue* q, ceiling_buffer* b) {
   b->next = NULL;
@@ -232,6 +284,92 @@ static bool open_end(ceiling_end* e) {
   return ok;
 }
 
+/* --- UDP (--procs 2) --- */
+
+/* Datagrams to send, flushed together as p2p/udp_socket.c flushes its send
+ * queue: runs of equal sizes (the last of a run may be shorter) as one UDP
+ * GSO message each, all messages in one sendmmsg. */
+static uint8_t g_out[CEILING_SEND_BATCH][CEILING_DATAGRAM_MAX];
+static size_t g_out_size[CEILING_SEND_BATCH];
+static int g_out_count;
+
+typedef union gso_control {
+  struct cmsghdr align;
+  uint8_t bytes[CMSG_SPACE(sizeof(uint16_t))];
+} gso_control;
+
+static bool udp_flush(void) {
+  struct mmsghdr msgs[CEILING_SEND_BATCH];
+  struct iovec iov[CEILING_SEND_BATCH];
+  gso_control control[CEILING_SEND_BATCH];
+  int m = 0;
+  memset(msgs, 0, sizeof(msgs));
+  for (int i = 0; i < g_out_count;) {
+    size_t segment = g_out_size[i];
+    size_t total = segment;
+    int j = i + 1;
+    while (g_gso && j < g_out_count && g_out_size[j - 1] == segment &&
+           g_out_size[j] <= segment &&
+           total + g_out_size[j] <= CEILING_GSO_MAX_BYTES) {
+      total += g_out_size[j];
+      j++;
+    }
+    for (int k = i; k < j; k++) {
+      iov[k].iov_base = g_out[k];
+      iov[k].iov_len = g_out_size[k];
+    }
+    struct msghdr* h = &msgs[m].msg_hdr;
+    h->msg_iov = &iov[i];
+    h->msg_iovlen = (size_t)(j - i);
+    if (j - i > 1) {
+      memset(&control[m], 0, sizeof(control[m]));
+      h->msg_control = control[m].bytes;
+      h->msg_controllen = sizeof(control[m].bytes);
+      struct cmsghdr* c = CMSG_FIRSTHDR(h);
+      c->cmsg_level = SOL_UDP;
+      c->cmsg_type = UDP_SEGMENT;
+      c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+      uint16_t size16 = (uint16_t)segment;
+      memcpy(CMSG_DATA(c), &size16, sizeof(size16));
+    }
+    m++;
+    i = j;
+  }
+  /* A blocking socket: a full send buffer waits, as rtcbox's waits for
+   * POLLOUT. */
+  for (int sent = 0; sent < m;) {
+    int n = sendmmsg(g_fd, msgs + sent, (unsigned)(m - sent), 0);
+    if (n < 0) {
+      if (errno == EINTR || errno == ENOBUFS)
+        continue;
+      if (errno == ECONNREFUSED) { /* as in udp_receive: one is dropped */
+        sent++;
+        continue;
+      }
+      fprintf(stderr, "sctp_ceiling: sendmmsg: %s\n", strerror(errno));
+      g_udp_error = true;
+      g_out_count = 0;
+      return false;
+    }
+    sent += n;
+  }
+  g_out_count = 0;
+  return true;
+}
+
+static bool udp_add(const void* data, size_t size) {
+  if (size > CEILING_DATAGRAM_MAX) {
+    fprintf(stderr, "sctp_ceiling: a %zu-byte datagram\n", size);
+    g_udp_error = true;
+    return false;
+  }
+  if (g_out_count == CEILING_SEND_BATCH && !udp_flush())
+    return false;
+  memcpy(g_out[g_out_count], data, size);
+  g_out_size[g_out_count++] = size;
+  return true;
+}
+
 /* --- The datagram BIO (as p2p/dtls_transport.c's) --- */
 
 /* A datagram out of this end's SSL: queued to the other end (where a UDP
@@ -241,6 +379,8 @@ static int bio_write(BIO* bio, const char* data, int len) {
   ceiling_end* e = BIO_get_data(bio);
   if (len < 0)
     return -1;
+  if (g_fd >= 0) /* --procs 2: to the socket */
+    return udp_add(data, (size_t)len) ? len : -1;
   ceiling_buffer* d = buffer_new(data, (size_t)len);
   if (!d) {
     g_out_of_memory = true;
@@ -471,11 +611,11 @@ static bool check_negotiated(void) {
 
 /* Decrypts the datagram `d` at `e` and gives the SCTP packet(s) in it to
  * usrsctp. */
-static bool open_datagram(ceiling_end* e, const ceiling_buffer* d) {
+static bool open_datagram(ceiling_end* e, const uint8_t* data, size_t size) {
   /* On the stack, as rtcbox's read_app_data. */
   uint8_t plain[CEILING_RECORD_PLAINTEXT];
-  e->in_data = d->data;
-  e->in_size = d->size;
+  e->in_data = data;
+  e->in_size = size;
   for (;;) {
     int n = SSL_read(e->ssl, plain, sizeof(plain));
     if (n > 0) {
@@ -500,7 +640,7 @@ static bool open_datagram(ceiling_end* e, const ceiling_buffer* d) {
 static bool open_inbox(ceiling_end* e) {
   ceiling_buffer* d;
   while ((d = pop(&e->inbox))) {
-    bool ok = open_datagram(e, d);
+    bool ok = open_datagram(e, d->data, d->size);
     free(d);
     if (!ok)
       return false;
@@ -648,6 +788,368 @@ static bool transfer(uint8_t* msg, uint8_t* buf, size_t size, size_t count) {
   return true;
 }
 
+/* --- Two processes (--procs 2) --- */
+
+/* What the receiving process tells the sending one when it has it all. */
+typedef struct ceiling_report {
+  double end; /* CLOCK_MONOTONIC (the same clock in both processes) */
+  double cpu; /* its CPU seconds from its first byte */
+  size_t bytes;
+} ceiling_report;
+
+static uint8_t g_in[CEILING_RECV_BATCH][CEILING_RECV_SLOT];
+
+/* One datagram from the other process: through DTLS or straight to
+ * usrsctp. */
+static bool take_datagram(const uint8_t* data, size_t size) {
+  if (g_dtls)
+    return open_datagram(g_self, data, size);
+  usrsctp_conninput((void*)g_self->addr, data, size, 0);
+  return true;
+}
+
+/* Reads what the socket has, in recvmmsg batches (at most
+ * CEILING_RECV_MAX_BATCHES, as rtcbox per wake-up), cutting GRO buffers
+ * into their datagrams. The number of datagrams read, -1 on an error. */
+static int udp_receive(void) {
+  struct mmsghdr msgs[CEILING_RECV_BATCH];
+  struct iovec iov[CEILING_RECV_BATCH];
+  union {
+    struct cmsghdr align;
+    uint8_t bytes[CMSG_SPACE(sizeof(int))];
+  } control[CEILING_RECV_BATCH];
+  int total = 0;
+  for (int batch = 0; batch < CEILING_RECV_MAX_BATCHES; batch++) {
+    memset(msgs, 0, sizeof(msgs));
+    for (int i = 0; i < CEILING_RECV_BATCH; i++) {
+      iov[i].iov_base = g_in[i];
+      iov[i].iov_len = CEILING_RECV_SLOT;
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+      msgs[i].msg_hdr.msg_control = control[i].bytes;
+      msgs[i].msg_hdr.msg_controllen = sizeof(control[i].bytes);
+    }
+    int n = recvmmsg(g_fd, msgs, CEILING_RECV_BATCH, MSG_DONTWAIT, NULL);
+    if (n < 0) {
+      /* ECONNREFUSED: a datagram found the other process gone (it
+       * reported and ended): what it tells is the report's. */
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
+          errno == ECONNREFUSED)
+        break;
+      fprintf(stderr, "sctp_ceiling: recvmmsg: %s\n", strerror(errno));
+      return -1;
+    }
+    for (int i = 0; i < n; i++) {
+      size_t size = msgs[i].msg_len;
+      size_t segment = size;
+      struct msghdr* h = &msgs[i].msg_hdr;
+      for (struct cmsghdr* c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+        int gro = 0;
+        if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+          memcpy(&gro, CMSG_DATA(c), sizeof(gro));
+          if (gro > 0)
+            segment = (size_t)gro;
+        }
+      }
+      for (size_t off = 0; off < size; off += segment) {
+        size_t part = size - off < segment ? size - off : segment;
+        if (!take_datagram(g_in[i] + off, part))
+          return -1;
+        total++;
+      }
+    }
+    if (n < CEILING_RECV_BATCH)
+      break;
+  }
+  return total;
+}
+
+/* Everything usrsctp output: through DTLS (whose BIO adds the datagrams)
+ * or as it is, then to the socket. */
+static bool udp_pump(void) {
+  ceiling_buffer* p;
+  while ((p = pop(&g_packets))) {
+    bool ok;
+    if (g_dtls) {
+      int n = SSL_write(g_self->ssl, p->data, (int)p->size);
+      ok = n > 0;
+      if (!ok && !g_udp_error)
+        print_ssl_error("SSL_write", SSL_get_error(g_self->ssl, n));
+    } else {
+      ok = udp_add(p->data, p->size);
+    }
+    free(p);
+    if (!ok)
+      return false;
+  }
+  return g_out_count == 0 || udp_flush();
+}
+
+/* Runs usrsctp's timers every 10 ms, as rtcbox's tick; the milliseconds
+ * until the next one. */
+static int tick(double* last_tick) {
+  double t = now_s();
+  if (t - *last_tick >= 0.01) {
+    usrsctp_handle_timers((uint32_t)((t - *last_tick) * 1000));
+    *last_tick = t;
+  }
+  int ms = (int)((*last_tick + 0.01 - t) * 1000) + 1;
+  return ms < 1 ? 1 : ms > 10 ? 10 : ms;
+}
+
+/* The receiving process: reads until it has `count` messages, then
+ * reports to `report_fd`. */
+static bool receive_all(size_t size,
+                        size_t count,
+                        uint8_t* buf,
+                        int report_fd) {
+  struct socket* b = g_self->sock;
+  double last_tick = now_s();
+  const double deadline = now_s() + 120;
+  double cpu0 = 0;
+  size_t received = 0;
+  size_t bytes = 0;
+  while (received < count) {
+    int got = udp_receive();
+    if (got < 0)
+      return false;
+    int wait_ms = tick(&last_tick);
+    for (;;) {
+      struct sockaddr_conn from;
+      socklen_t from_len = sizeof(from);
+      struct sctp_rcvinfo rcv;
+      socklen_t info_len = sizeof(rcv);
+      unsigned int info_type = 0;
+      int flags = 0;
+      ssize_t n = usrsctp_recvv(b, buf, size + 1, (struct sockaddr*)&from,
+                                &from_len, &rcv, &info_len, &info_type, &flags);
+      if (n <= 0)
+        break;
+      if (flags & MSG_NOTIFICATION)
+        continue;
+      if (bytes == 0)
+        cpu0 = cpu_s();
+      bytes += (size_t)n;
+      if (flags & MSG_EOR)
+        received++;
+    }
+    if (!udp_pump())
+      return false;
+    if (now_s() > deadline) {
+      fprintf(stderr, "sctp_ceiling: %zu of %zu messages after 120 s\n",
+              received, count);
+      return false;
+    }
+    if (got == 0 && received < count) {
+      struct pollfd pfd = {.fd = g_fd, .events = POLLIN};
+      poll(&pfd, 1, wait_ms);
+    }
+  }
+  ceiling_report r = {.end = now_s(), .cpu = cpu_s() - cpu0, .bytes = bytes};
+  if (write(report_fd, &r, sizeof(r)) != (ssize_t)sizeof(r)) {
+    fprintf(stderr, "sctp_ceiling: cannot report: %s\n", strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+/* The sending process: sends `count` messages, until the receiver reports
+ * (or fails: `report_fd` ends without a report), then prints the figures. */
+static bool send_all(const uint8_t* msg,
+                     size_t size,
+                     size_t count,
+                     int report_fd) {
+  struct socket* a = g_self->sock;
+  double last_tick = now_s();
+  const double deadline = now_s() + 120;
+  double start = 0;
+  double cpu0 = 0;
+  size_t sent = 0;
+  size_t offset = 0;
+  bool up = false;
+  ceiling_report r;
+  for (;;) {
+    int got = udp_receive();
+    if (got < 0)
+      return false;
+    int wait_ms = tick(&last_tick);
+    bool progressed = got > 0;
+    while (sent < count) {
+      struct sctp_sendv_spa spa;
+      memset(&spa, 0, sizeof(spa));
+      spa.sendv_flags = SCTP_SEND_SNDINFO_VALID;
+      spa.sendv_sndinfo.snd_ppid = htonl(53); /* WebRTC Binary */
+      spa.sendv_sndinfo.snd_flags = SCTP_EOR;
+      ssize_t n = usrsctp_sendv(a, msg + offset, size - offset, NULL, 0, &spa,
+                                (socklen_t)sizeof(spa), SCTP_SENDV_SPA, 0);
+      if (n < 0)
+        break;
+      if (!up) {
+        up = true;
+        start = now_s();
+        cpu0 = cpu_s();
+      }
+      progressed = true;
+      offset += (size_t)n;
+      if (offset < size)
+        break;
+      offset = 0;
+      sent++;
+    }
+    if (!udp_pump())
+      return false;
+    if (now_s() > deadline) {
+      fprintf(stderr, "sctp_ceiling: %zu of %zu messages sent after 120 s\n",
+              sent, count);
+      return false;
+    }
+    struct pollfd pfd[2] = {{.fd = g_fd, .events = POLLIN},
+                            {.fd = report_fd, .events = POLLIN}};
+    if (poll(pfd, 2, progressed ? 0 : wait_ms) > 0 && pfd[1].revents)
+      break;
+  }
+  ssize_t n = read(report_fd, &r, sizeof(r));
+  if (n != (ssize_t)sizeof(r)) {
+    fprintf(stderr,
+            "sctp_ceiling: the receiving process ended without "
+            "a report\n");
+    return false;
+  }
+  double cpu = cpu_s() - cpu0 + r.cpu;
+  double seconds = r.end - start;
+  if (!up || r.bytes != count * size || seconds <= 0) {
+    fprintf(stderr, "sctp_ceiling: %zu bytes received, expected %zu\n", r.bytes,
+            count * size);
+    return false;
+  }
+  printf("{\"mbps\":%.3f,\"cpuPerGB\":%.3f,\"seconds\":%.3f}\n",
+         (double)r.bytes / seconds / 1e6, cpu / ((double)r.bytes / 1e9),
+         seconds);
+  return true;
+}
+
+/* Two UDP sockets on 127.0.0.1, each connected to the other, with the
+ * receive buffer ICE asks for and GRO (best effort). */
+static bool udp_pair(int fds[2]) {
+  struct sockaddr_in addr[2];
+  fds[0] = fds[1] = -1;
+  for (int i = 0; i < 2; i++) {
+    fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fds[i] < 0)
+      return false;
+    memset(&addr[i], 0, sizeof(addr[i]));
+    addr[i].sin_family = AF_INET;
+    addr[i].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr[i]);
+    int buffer = CEILING_UDP_RECEIVE_BUFFER;
+    int one = 1;
+    if (bind(fds[i], (struct sockaddr*)&addr[i], sizeof(addr[i])) < 0 ||
+        getsockname(fds[i], (struct sockaddr*)&addr[i], &len) < 0 ||
+        setsockopt(fds[i], SOL_SOCKET, SO_RCVBUF, &buffer, sizeof(buffer)) < 0)
+      return false;
+    (void)setsockopt(fds[i], SOL_UDP, UDP_GRO, &one, sizeof(one));
+  }
+  for (int i = 0; i < 2; i++) {
+    if (connect(fds[i], (struct sockaddr*)&addr[1 - i], sizeof(addr[i])) < 0)
+      return false;
+  }
+  int segment = 0;
+  socklen_t len = sizeof(segment);
+  g_gso = getsockopt(fds[0], SOL_UDP, UDP_SEGMENT, &segment, &len) == 0;
+  return true;
+}
+
+/* This process's end (0 sends, 1 receives) over its socket; the other's
+ * end stays unused (its SSL is freed with the rest). */
+static bool run_end(int i,
+                    uint8_t* msg,
+                    uint8_t* buf,
+                    size_t size,
+                    size_t count,
+                    int report_fd) {
+  bool ok = false;
+  g_self = &g_ends[i];
+  usrsctp_start();
+  if (!open_end(g_self)) {
+    fprintf(stderr, "sctp_ceiling: cannot open the association: %s\n",
+            strerror(errno));
+  } else {
+    ok = i == 0 ? send_all(msg, size, count, report_fd)
+                : receive_all(size, count, buf, report_fd);
+  }
+  if (g_self->sock)
+    usrsctp_close(g_self->sock); /* SO_LINGER 0: an ABORT, not sent */
+  usrsctp_deregister_address((void*)g_self->addr);
+  drop_all(&g_packets);
+  if (usrsctp_finish() != 0)
+    fprintf(stderr, "sctp_ceiling: usrsctp_finish refused\n");
+  return ok;
+}
+
+/* --procs 2: end 1 in a child process, end 0 here. */
+static bool two_processes(uint8_t* msg,
+                          uint8_t* buf,
+                          size_t size,
+                          size_t count) {
+  int fds[2];
+  int report[2] = {-1, -1};
+  bool ok = false;
+  if (!udp_pair(fds) || pipe2(report, O_CLOEXEC) < 0) {
+    fprintf(stderr, "sctp_ceiling: sockets: %s\n", strerror(errno));
+    goto close_fds;
+  }
+  fflush(NULL);
+  pid_t child = fork();
+  if (child < 0) {
+    fprintf(stderr, "sctp_ceiling: fork: %s\n", strerror(errno));
+    goto close_fds;
+  }
+  if (child == 0) {
+    /* Ends with the parent, whatever happens to it. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() == 1)
+      _exit(1);
+    close(fds[0]);
+    close(report[0]);
+    g_fd = fds[1];
+    bool child_ok = run_end(1, msg, buf, size, count, report[1]);
+    close(g_fd);
+    close(report[1]);
+    for (int i = 0; i < 2; i++) {
+      SSL_free(g_ends[i].ssl);
+      SSL_CTX_free(g_ends[i].ctx);
+    }
+    BIO_meth_free(g_bio_method);
+    free(msg);
+    free(buf);
+    _exit(child_ok ? 0 : 1);
+  }
+  close(fds[1]);
+  fds[1] = -1;
+  close(report[1]);
+  report[1] = -1;
+  g_fd = fds[0];
+  ok = run_end(0, msg, buf, size, count, report[0]);
+  g_fd = -1;
+  if (!ok)
+    kill(child, SIGKILL);
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (ok && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+    fprintf(stderr, "sctp_ceiling: the receiving process failed\n");
+    ok = false;
+  }
+close_fds:
+  for (int i = 0; i < 2; i++) {
+    if (fds[i] >= 0)
+      close(fds[i]);
+    if (report[i] >= 0)
+      close(report[i]);
+  }
+  return ok;
+}
+
 int main(int argc, char** argv) {
   size_t size = 65536;
   size_t total = 268435456;
@@ -656,11 +1158,23 @@ int main(int argc, char** argv) {
     g_dtls = true;
     arg++;
   }
+  if (arg + 1 < argc && strcmp(argv[arg], "--procs") == 0) {
+    if (strcmp(argv[arg + 1], "1") == 0) {
+      g_procs = 1;
+    } else if (strcmp(argv[arg + 1], "2") == 0) {
+      g_procs = 2;
+    } else {
+      fprintf(stderr, "sctp_ceiling: --procs is 1 or 2\n");
+      return 2;
+    }
+    arg += 2;
+  }
   if ((arg < argc && !parse_size(argv[arg], &size)) ||
       (arg + 1 < argc && !parse_size(argv[arg + 1], &total)) ||
       arg + 2 < argc) {
     fprintf(stderr,
-            "usage: sctp_ceiling [--dtls] [message bytes] [total bytes]\n");
+            "usage: sctp_ceiling [--dtls] [--procs 1|2] [message bytes] "
+            "[total bytes]\n");
     return 2;
   }
   int status = 1;
@@ -687,6 +1201,17 @@ int main(int argc, char** argv) {
     }
     if (!handshake() || !check_negotiated())
       goto free_ssl;
+    /* The handshake's last flight, which no SCTP packet carries. */
+    while (g_ends[0].inbox.head || g_ends[1].inbox.head) {
+      if (!open_inbox(&g_ends[0]) || !open_inbox(&g_ends[1]))
+        goto free_ssl;
+    }
+  }
+
+  if (g_procs == 2) {
+    if (two_processes(msg, buf, size, count))
+      status = 0;
+    goto free_ssl;
   }
 
   usrsctp_start();
