@@ -20,18 +20,22 @@
  * With --procs 2 (CEIL-SCTP-64K-2P, CEIL-DTLS-SCTP-64K-2P): each end in its
  * own process, as DC-BULK-64K-2P runs rtcbox's two peers: the sender here,
  * the receiver in a child (forked after the DTLS handshake, which still
- * runs in memory), each with its own usrsctp, joined by two connected UDP
- * sockets on 127.0.0.1 used as p2p/udp_socket.c uses its own: datagrams
- * flushed together with sendmmsg, runs of equal sizes as one UDP GSO
- * message; received with recvmmsg, 32 at a time, up to 4 batches per
- * wake-up, GRO buffers cut into their datagrams; 1 MiB receive buffers.
+ * runs in memory), each with its own usrsctp, joined by two connected,
+ * non-blocking UDP sockets on 127.0.0.1 used as p2p/udp_socket.c uses its
+ * own: datagrams flushed together with sendmmsg, runs of equal sizes as
+ * one UDP GSO message, a full send buffer waiting for POLLOUT; received
+ * with recvmmsg, 32 at a time (each slot a GRO buffer of up to 64 KiB),
+ * up to 4 batches per wake-up, GRO buffers cut into their datagrams;
+ * 1 MiB receive buffers.
  * Each process waits in poll() when it has nothing to do (usrsctp's timers
  * every 10 ms), so the CPU figure means something. What a design with one
  * network thread per process reaches on this machine, its two ends on two
  * cores, without rtcbox's own costs (JavaScript, task queues, ICE). The
  * receiver reports its end time (CLOCK_MONOTONIC, system-wide), bytes and
- * CPU seconds through a pipe; the figures are the sender's start to the
- * receiver's last byte, and both processes' CPU.
+ * CPU seconds (from the end of its setup) through a pipe; the figures are
+ * the sender's start to the receiver's last byte, and both processes' CPU.
+ * Left out besides: a network (the loopback loses nothing and delays
+ * nothing but by its sockets' queues).
  *
  * Both ends do what rtcbox's do and nothing more, in all modes:
  * - usrsctp is configured by rtcbox's own functions (pc/sctp_usrsctp.c
@@ -58,11 +62,13 @@
  * Prints (--dtls) the negotiated cipher suite on stderr and one line of
  * JSON on stdout: {"mbps": goodput at the receiver (10^6 bytes/s, start of
  * sending to the last byte), "cpuPerGB": CPU seconds per 10^9 bytes,
- * "seconds": ...}. Exits 1 when the handshake fails or negotiates another
- * cipher suite than rtcbox does with itself, on an SSL or allocation error,
- * when the association does not come up or the data does not all arrive
- * (--procs 2: also when a socket fails or the other process ends without
- * its report; the child dies with the parent); 2 on bad arguments.
+ * "seconds": ...}; with --procs 2 also, on stderr, each process's CPU as
+ * a share of the time (the one near 100% is the bottleneck). Exits 1 when
+ * the handshake fails or negotiates another cipher suite than rtcbox does
+ * with itself, on an SSL or allocation error, when the association does
+ * not come up or the data does not all arrive (--procs 2: also when a
+ * socket fails or the other process ends without its report; the child
+ * dies with the parent); 2 on bad arguments.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -335,13 +341,19 @@ static bool udp_flush(void) {
     m++;
     i = j;
   }
-  /* A blocking socket: a full send buffer waits, as rtcbox's waits for
-   * POLLOUT. */
+  /* A full send buffer (EAGAIN, or ENOBUFS) waits for POLLOUT, as
+   * rtcbox's sockets wait for writable, in poll (never more than a tick:
+   * ENOBUFS does not always make the socket unwritable). */
   for (int sent = 0; sent < m;) {
     int n = sendmmsg(g_fd, msgs + sent, (unsigned)(m - sent), 0);
     if (n < 0) {
-      if (errno == EINTR || errno == ENOBUFS)
+      if (errno == EINTR)
         continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+        struct pollfd pfd = {.fd = g_fd, .events = POLLOUT};
+        poll(&pfd, 1, 10);
+        continue;
+      }
       if (errno == ECONNREFUSED) { /* as in udp_receive: one is dropped */
         sent++;
         continue;
@@ -793,7 +805,7 @@ static bool transfer(uint8_t* msg, uint8_t* buf, size_t size, size_t count) {
 /* What the receiving process tells the sending one when it has it all. */
 typedef struct ceiling_report {
   double end; /* CLOCK_MONOTONIC (the same clock in both processes) */
-  double cpu; /* its CPU seconds from its first byte */
+  double cpu; /* its CPU seconds from the end of its setup */
   size_t bytes;
 } ceiling_report;
 
@@ -897,8 +909,8 @@ static int tick(double* last_tick) {
   return ms < 1 ? 1 : ms > 10 ? 10 : ms;
 }
 
-/* The receiving process: reads until it has `count` messages, then
- * reports to `report_fd`. */
+/* The receiving process, its end open: reads until it has `count`
+ * messages, then reports to `report_fd`. */
 static bool receive_all(size_t size,
                         size_t count,
                         uint8_t* buf,
@@ -906,7 +918,7 @@ static bool receive_all(size_t size,
   struct socket* b = g_self->sock;
   double last_tick = now_s();
   const double deadline = now_s() + 120;
-  double cpu0 = 0;
+  const double cpu0 = cpu_s();
   size_t received = 0;
   size_t bytes = 0;
   while (received < count) {
@@ -927,8 +939,6 @@ static bool receive_all(size_t size,
         break;
       if (flags & MSG_NOTIFICATION)
         continue;
-      if (bytes == 0)
-        cpu0 = cpu_s();
       bytes += (size_t)n;
       if (flags & MSG_EOR)
         received++;
@@ -953,8 +963,13 @@ static bool receive_all(size_t size,
   return true;
 }
 
+/* What the sending process prints once the receiving one has exited
+ * cleanly. */
+static char g_figures[160];
+
 /* The sending process: sends `count` messages, until the receiver reports
- * (or fails: `report_fd` ends without a report), then prints the figures. */
+ * (or fails: `report_fd` ends without a report), then puts the figures in
+ * g_figures. */
 static bool send_all(const uint8_t* msg,
                      size_t size,
                      size_t count,
@@ -1015,26 +1030,31 @@ static bool send_all(const uint8_t* msg,
             "a report\n");
     return false;
   }
-  double cpu = cpu_s() - cpu0 + r.cpu;
+  double own_cpu = cpu_s() - cpu0;
+  double cpu = own_cpu + r.cpu;
   double seconds = r.end - start;
   if (!up || r.bytes != count * size || seconds <= 0) {
     fprintf(stderr, "sctp_ceiling: %zu bytes received, expected %zu\n", r.bytes,
             count * size);
     return false;
   }
-  printf("{\"mbps\":%.3f,\"cpuPerGB\":%.3f,\"seconds\":%.3f}\n",
-         (double)r.bytes / seconds / 1e6, cpu / ((double)r.bytes / 1e9),
-         seconds);
+  /* Which process is the bottleneck: the one near 100%. */
+  fprintf(stderr, "sctp_ceiling: CPU %.0f%% sending, %.0f%% receiving\n",
+          100 * own_cpu / seconds, 100 * r.cpu / seconds);
+  snprintf(g_figures, sizeof(g_figures),
+           "{\"mbps\":%.3f,\"cpuPerGB\":%.3f,\"seconds\":%.3f}\n",
+           (double)r.bytes / seconds / 1e6, cpu / ((double)r.bytes / 1e9),
+           seconds);
   return true;
 }
 
-/* Two UDP sockets on 127.0.0.1, each connected to the other, with the
- * receive buffer ICE asks for and GRO (best effort). */
+/* Two non-blocking UDP sockets on 127.0.0.1, each connected to the other,
+ * with the receive buffer ICE asks for and GRO (best effort). */
 static bool udp_pair(int fds[2]) {
   struct sockaddr_in addr[2];
   fds[0] = fds[1] = -1;
   for (int i = 0; i < 2; i++) {
-    fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fds[i] < 0)
       return false;
     memset(&addr[i], 0, sizeof(addr[i]));
@@ -1059,8 +1079,8 @@ static bool udp_pair(int fds[2]) {
   return true;
 }
 
-/* This process's end (0 sends, 1 receives) over its socket; the other's
- * end stays unused (its SSL is freed with the rest). */
+/* This process's end (0 sends, 1 receives) over its socket (the other's
+ * SSL is freed already). */
 static bool run_end(int i,
                     uint8_t* msg,
                     uint8_t* buf,
@@ -1086,6 +1106,15 @@ static bool run_end(int i,
   return ok;
 }
 
+/* Frees an end's SSL (and its BIO) and context: after the fork, each
+ * process frees the other's. */
+static void free_end_ssl(ceiling_end* e) {
+  SSL_free(e->ssl);
+  SSL_CTX_free(e->ctx);
+  e->ssl = NULL;
+  e->ctx = NULL;
+}
+
 /* --procs 2: end 1 in a child process, end 0 here. */
 static bool two_processes(uint8_t* msg,
                           uint8_t* buf,
@@ -1098,7 +1127,8 @@ static bool two_processes(uint8_t* msg,
     fprintf(stderr, "sctp_ceiling: sockets: %s\n", strerror(errno));
     goto close_fds;
   }
-  fflush(NULL);
+  fflush(NULL); /* nothing buffered is written twice */
+  const pid_t parent = getpid();
   pid_t child = fork();
   if (child < 0) {
     fprintf(stderr, "sctp_ceiling: fork: %s\n", strerror(errno));
@@ -1107,23 +1137,25 @@ static bool two_processes(uint8_t* msg,
   if (child == 0) {
     /* Ends with the parent, whatever happens to it. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() == 1)
+    if (getppid() != parent)
       _exit(1);
     close(fds[0]);
     close(report[0]);
+    free_end_ssl(&g_ends[0]);
     g_fd = fds[1];
     bool child_ok = run_end(1, msg, buf, size, count, report[1]);
     close(g_fd);
     close(report[1]);
-    for (int i = 0; i < 2; i++) {
-      SSL_free(g_ends[i].ssl);
-      SSL_CTX_free(g_ends[i].ctx);
-    }
+    free_end_ssl(&g_ends[1]);
     BIO_meth_free(g_bio_method);
+    ERR_clear_error();
     free(msg);
     free(buf);
-    _exit(child_ok ? 0 : 1);
+    /* exit, not _exit, so that LeakSanitizer checks this process too (its
+     * stdout holds nothing: flushed before the fork). */
+    exit(child_ok ? 0 : 1);
   }
+  free_end_ssl(&g_ends[1]);
   close(fds[1]);
   fds[1] = -1;
   close(report[1]);
@@ -1140,6 +1172,8 @@ static bool two_processes(uint8_t* msg,
     fprintf(stderr, "sctp_ceiling: the receiving process failed\n");
     ok = false;
   }
+  if (ok)
+    fputs(g_figures, stdout);
 close_fds:
   for (int i = 0; i < 2; i++) {
     if (fds[i] >= 0)
