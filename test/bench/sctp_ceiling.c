@@ -717,86 +717,128 @@ static bool parse_size(const char* text, size_t* out) {
   return true;
 }
 
+/* Where a transfer is, at the sender and at the receiver. */
+typedef struct ceiling_progress {
+  size_t sent;     /* whole messages usrsctp took */
+  size_t offset;   /* of the message usrsctp took in part */
+  bool up;         /* usrsctp took a first message: the clock runs */
+  double start;    /* when it did */
+  double cpu0;     /* the process's CPU seconds then */
+  size_t received; /* whole messages read */
+  size_t bytes;    /* bytes read */
+} ceiling_progress;
+
+/* The sender: whole messages on stream 0 until the send buffer is full
+ * (EWOULDBLOCK), or before the association is up (ENOTCONN). With
+ * SCTP_EXPLICIT_EOR usrsctp may take part of a message: the rest goes in
+ * the next calls (pc/sctp_transport.c push_pending). Whether usrsctp took
+ * anything. */
+static bool send_messages(struct socket* s,
+                          const uint8_t* msg,
+                          size_t size,
+                          size_t count,
+                          ceiling_progress* p) {
+  bool took = false;
+  while (p->sent < count) {
+    struct sctp_sendv_spa spa;
+    memset(&spa, 0, sizeof(spa));
+    spa.sendv_flags = SCTP_SEND_SNDINFO_VALID;
+    spa.sendv_sndinfo.snd_ppid = htonl(53); /* WebRTC Binary */
+    spa.sendv_sndinfo.snd_flags = SCTP_EOR;
+    ssize_t n = usrsctp_sendv(s, msg + p->offset, size - p->offset, NULL, 0,
+                              &spa, (socklen_t)sizeof(spa), SCTP_SENDV_SPA, 0);
+    if (n < 0)
+      break;
+    if (!p->up) {
+      p->up = true;
+      p->start = now_s();
+      p->cpu0 = cpu_s();
+    }
+    took = true;
+    p->offset += (size_t)n;
+    if (p->offset < size)
+      break;
+    p->offset = 0;
+    p->sent++;
+  }
+  return took;
+}
+
+/* The receiver: everything there is. */
+static void read_messages(struct socket* s,
+                          uint8_t* buf,
+                          size_t size,
+                          ceiling_progress* p) {
+  for (;;) {
+    struct sockaddr_conn from;
+    socklen_t from_len = sizeof(from);
+    struct sctp_rcvinfo rcv;
+    socklen_t info_len = sizeof(rcv);
+    unsigned int info_type = 0;
+    int flags = 0;
+    ssize_t n = usrsctp_recvv(s, buf, size + 1, (struct sockaddr*)&from,
+                              &from_len, &rcv, &info_len, &info_type, &flags);
+    if (n <= 0)
+      break;
+    if (flags & MSG_NOTIFICATION)
+      continue;
+    p->bytes += (size_t)n;
+    if (flags & MSG_EOR)
+      p->received++;
+  }
+}
+
+/* Runs usrsctp's timers every 10 ms, as rtcbox's tick; the milliseconds
+ * until the next one. */
+static int tick(double* last_tick) {
+  double t = now_s();
+  if (t - *last_tick >= 0.01) {
+    usrsctp_handle_timers((uint32_t)((t - *last_tick) * 1000));
+    *last_tick = t;
+  }
+  int ms = (int)((*last_tick + 0.01 - t) * 1000) + 1;
+  return ms < 1 ? 1 : ms > 10 ? 10 : ms;
+}
+
+/* The JSON line of the figures. */
+static void format_figures(char* out,
+                           size_t out_size,
+                           size_t bytes,
+                           double seconds,
+                           double cpu) {
+  snprintf(out, out_size,
+           "{\"mbps\":%.3f,\"cpuPerGB\":%.3f,\"seconds\":%.3f}\n",
+           (double)bytes / seconds / 1e6, cpu / ((double)bytes / 1e9), seconds);
+}
+
 /* Sends `count` messages of `size` bytes from end 0 to end 1 and prints the
  * figures. False (after saying why) when they do not all arrive. */
 static bool transfer(uint8_t* msg, uint8_t* buf, size_t size, size_t count) {
-  struct socket* a = g_ends[0].sock;
-  struct socket* b = g_ends[1].sock;
+  ceiling_progress p = {0};
   double last_tick = now_s();
-  double start = 0;
-  double cpu0 = 0;
-  size_t sent = 0;
-  size_t offset = 0; /* of the message usrsctp took in part */
-  size_t received = 0;
-  size_t bytes = 0;
-  bool up = false;
   const double deadline = now_s() + 120;
-  while (received < count) {
+  while (p.received < count) {
     if (!deliver())
       return false;
-    double t = now_s();
-    if (t - last_tick >= 0.01) {
-      usrsctp_handle_timers((uint32_t)((t - last_tick) * 1000));
-      last_tick = t;
-    }
-    if (t > deadline) {
+    tick(&last_tick);
+    if (now_s() > deadline) {
       fprintf(stderr, "sctp_ceiling: %zu of %zu messages after 120 s\n",
-              received, count);
+              p.received, count);
       return false;
     }
-    /* The sender: whole messages on stream 0 until the send buffer is
-     * full (EWOULDBLOCK), or before the association is up (ENOTCONN). With
-     * SCTP_EXPLICIT_EOR usrsctp may take part of a message: the rest goes
-     * in the next calls (pc/sctp_transport.c push_pending). */
-    while (sent < count) {
-      struct sctp_sendv_spa spa;
-      memset(&spa, 0, sizeof(spa));
-      spa.sendv_flags = SCTP_SEND_SNDINFO_VALID;
-      spa.sendv_sndinfo.snd_ppid = htonl(53); /* WebRTC Binary */
-      spa.sendv_sndinfo.snd_flags = SCTP_EOR;
-      ssize_t n = usrsctp_sendv(a, msg + offset, size - offset, NULL, 0, &spa,
-                                (socklen_t)sizeof(spa), SCTP_SENDV_SPA, 0);
-      if (n < 0)
-        break;
-      if (!up) {
-        up = true;
-        start = now_s();
-        cpu0 = cpu_s();
-      }
-      offset += (size_t)n;
-      if (offset < size)
-        break;
-      offset = 0;
-      sent++;
-    }
-    /* The receiver: everything there is. */
-    for (;;) {
-      struct sockaddr_conn from;
-      socklen_t from_len = sizeof(from);
-      struct sctp_rcvinfo rcv;
-      socklen_t info_len = sizeof(rcv);
-      unsigned int info_type = 0;
-      int flags = 0;
-      ssize_t n = usrsctp_recvv(b, buf, size + 1, (struct sockaddr*)&from,
-                                &from_len, &rcv, &info_len, &info_type, &flags);
-      if (n <= 0)
-        break;
-      if (flags & MSG_NOTIFICATION)
-        continue;
-      bytes += (size_t)n;
-      if (flags & MSG_EOR)
-        received++;
-    }
+    send_messages(g_ends[0].sock, msg, size, count, &p);
+    read_messages(g_ends[1].sock, buf, size, &p);
   }
-  double seconds = now_s() - start;
-  double cpu = cpu_s() - cpu0;
-  if (bytes != count * size) {
-    fprintf(stderr, "sctp_ceiling: %zu bytes received, expected %zu\n", bytes,
+  double seconds = now_s() - p.start;
+  double cpu = cpu_s() - p.cpu0;
+  if (p.bytes != count * size) {
+    fprintf(stderr, "sctp_ceiling: %zu bytes received, expected %zu\n", p.bytes,
             count * size);
     return false;
   }
-  printf("{\"mbps\":%.3f,\"cpuPerGB\":%.3f,\"seconds\":%.3f}\n",
-         (double)bytes / seconds / 1e6, cpu / ((double)bytes / 1e9), seconds);
+  char figures[160];
+  format_figures(figures, sizeof(figures), p.bytes, seconds, cpu);
+  fputs(figures, stdout);
   return true;
 }
 
@@ -897,65 +939,35 @@ static bool udp_pump(void) {
   return g_out_count == 0 || udp_flush();
 }
 
-/* Runs usrsctp's timers every 10 ms, as rtcbox's tick; the milliseconds
- * until the next one. */
-static int tick(double* last_tick) {
-  double t = now_s();
-  if (t - *last_tick >= 0.01) {
-    usrsctp_handle_timers((uint32_t)((t - *last_tick) * 1000));
-    *last_tick = t;
-  }
-  int ms = (int)((*last_tick + 0.01 - t) * 1000) + 1;
-  return ms < 1 ? 1 : ms > 10 ? 10 : ms;
-}
-
 /* The receiving process, its end open: reads until it has `count`
  * messages, then reports to `report_fd`. */
 static bool receive_all(size_t size,
                         size_t count,
                         uint8_t* buf,
                         int report_fd) {
-  struct socket* b = g_self->sock;
+  ceiling_progress p = {0};
   double last_tick = now_s();
   const double deadline = now_s() + 120;
   const double cpu0 = cpu_s();
-  size_t received = 0;
-  size_t bytes = 0;
-  while (received < count) {
+  while (p.received < count) {
     int got = udp_receive();
     if (got < 0)
       return false;
     int wait_ms = tick(&last_tick);
-    for (;;) {
-      struct sockaddr_conn from;
-      socklen_t from_len = sizeof(from);
-      struct sctp_rcvinfo rcv;
-      socklen_t info_len = sizeof(rcv);
-      unsigned int info_type = 0;
-      int flags = 0;
-      ssize_t n = usrsctp_recvv(b, buf, size + 1, (struct sockaddr*)&from,
-                                &from_len, &rcv, &info_len, &info_type, &flags);
-      if (n <= 0)
-        break;
-      if (flags & MSG_NOTIFICATION)
-        continue;
-      bytes += (size_t)n;
-      if (flags & MSG_EOR)
-        received++;
-    }
+    read_messages(g_self->sock, buf, size, &p);
     if (!udp_pump())
       return false;
     if (now_s() > deadline) {
       fprintf(stderr, "sctp_ceiling: %zu of %zu messages after 120 s\n",
-              received, count);
+              p.received, count);
       return false;
     }
-    if (got == 0 && received < count) {
+    if (got == 0 && p.received < count) {
       struct pollfd pfd = {.fd = g_fd, .events = POLLIN};
       poll(&pfd, 1, wait_ms);
     }
   }
-  ceiling_report r = {.end = now_s(), .cpu = cpu_s() - cpu0, .bytes = bytes};
+  ceiling_report r = {.end = now_s(), .cpu = cpu_s() - cpu0, .bytes = p.bytes};
   if (write(report_fd, &r, sizeof(r)) != (ssize_t)sizeof(r)) {
     fprintf(stderr, "sctp_ceiling: cannot report: %s\n", strerror(errno));
     return false;
@@ -974,48 +986,22 @@ static bool send_all(const uint8_t* msg,
                      size_t size,
                      size_t count,
                      int report_fd) {
-  struct socket* a = g_self->sock;
+  ceiling_progress p = {0};
   double last_tick = now_s();
   const double deadline = now_s() + 120;
-  double start = 0;
-  double cpu0 = 0;
-  size_t sent = 0;
-  size_t offset = 0;
-  bool up = false;
   ceiling_report r;
   for (;;) {
     int got = udp_receive();
     if (got < 0)
       return false;
     int wait_ms = tick(&last_tick);
-    bool progressed = got > 0;
-    while (sent < count) {
-      struct sctp_sendv_spa spa;
-      memset(&spa, 0, sizeof(spa));
-      spa.sendv_flags = SCTP_SEND_SNDINFO_VALID;
-      spa.sendv_sndinfo.snd_ppid = htonl(53); /* WebRTC Binary */
-      spa.sendv_sndinfo.snd_flags = SCTP_EOR;
-      ssize_t n = usrsctp_sendv(a, msg + offset, size - offset, NULL, 0, &spa,
-                                (socklen_t)sizeof(spa), SCTP_SENDV_SPA, 0);
-      if (n < 0)
-        break;
-      if (!up) {
-        up = true;
-        start = now_s();
-        cpu0 = cpu_s();
-      }
-      progressed = true;
-      offset += (size_t)n;
-      if (offset < size)
-        break;
-      offset = 0;
-      sent++;
-    }
+    bool progressed = send_messages(g_self->sock, msg, size, count, &p);
+    progressed = progressed || got > 0;
     if (!udp_pump())
       return false;
     if (now_s() > deadline) {
       fprintf(stderr, "sctp_ceiling: %zu of %zu messages sent after 120 s\n",
-              sent, count);
+              p.sent, count);
       return false;
     }
     struct pollfd pfd[2] = {{.fd = g_fd, .events = POLLIN},
@@ -1030,10 +1016,10 @@ static bool send_all(const uint8_t* msg,
             "a report\n");
     return false;
   }
-  double own_cpu = cpu_s() - cpu0;
+  double own_cpu = cpu_s() - p.cpu0;
   double cpu = own_cpu + r.cpu;
-  double seconds = r.end - start;
-  if (!up || r.bytes != count * size || seconds <= 0) {
+  double seconds = r.end - p.start;
+  if (!p.up || r.bytes != count * size || seconds <= 0) {
     fprintf(stderr, "sctp_ceiling: %zu bytes received, expected %zu\n", r.bytes,
             count * size);
     return false;
@@ -1041,10 +1027,7 @@ static bool send_all(const uint8_t* msg,
   /* Which process is the bottleneck: the one near 100%. */
   fprintf(stderr, "sctp_ceiling: CPU %.0f%% sending, %.0f%% receiving\n",
           100 * own_cpu / seconds, 100 * r.cpu / seconds);
-  snprintf(g_figures, sizeof(g_figures),
-           "{\"mbps\":%.3f,\"cpuPerGB\":%.3f,\"seconds\":%.3f}\n",
-           (double)r.bytes / seconds / 1e6, cpu / ((double)r.bytes / 1e9),
-           seconds);
+  format_figures(g_figures, sizeof(g_figures), r.bytes, seconds, cpu);
   return true;
 }
 
