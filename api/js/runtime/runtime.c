@@ -152,23 +152,6 @@ static rtcbox_env* env_data(napi_env env) {
   return (rtcbox_env*)data;
 }
 
-static bool get_global_property(napi_env env,
-                                const char* name,
-                                napi_value* out);
-
-/* The global `name`: the realm's value taken when the runtime started
- * when it is one of kIntrinsics, else the global object's property now. */
-static bool get_realm_global(napi_env env, const char* name, napi_value* out) {
-  rtcbox_env* envd = env_data(env);
-  for (int i = 0; envd && i < INTRINSIC_COUNT; i++) {
-    if (envd->intrinsics[i] && strcmp(kIntrinsics[i], name) == 0)
-      return napi_get_reference_value(env, envd->intrinsics[i], out) ==
-                 napi_ok &&
-             *out;
-  }
-  return get_global_property(env, name, out);
-}
-
 static void delete_ref(napi_env env, napi_ref* ref) {
   if (*ref) {
     napi_delete_reference(env, *ref);
@@ -383,6 +366,19 @@ static bool get_global_property(napi_env env,
   if (napi_get_global(env, &global) != napi_ok)
     return false;
   return napi_get_named_property(env, global, name, out) == napi_ok;
+}
+
+/* The global `name`: the realm's value taken when the runtime started
+ * when it is one of kIntrinsics, else the global object's property now. */
+static bool get_realm_global(napi_env env, const char* name, napi_value* out) {
+  rtcbox_env* envd = env_data(env);
+  for (int i = 0; envd && i < INTRINSIC_COUNT; i++) {
+    if (envd->intrinsics[i] && strcmp(kIntrinsics[i], name) == 0)
+      return napi_get_reference_value(env, envd->intrinsics[i], out) ==
+                 napi_ok &&
+             *out;
+  }
+  return get_global_property(env, name, out);
 }
 
 static bool is_function(napi_env env, napi_value v) {
@@ -1130,21 +1126,6 @@ rtc_error rtcbox_dispatch_event(rtcbox_wrapper* target, napi_value event) {
     return RTC_ERR_INTERNAL;
   }
   return RTC_OK;
-}
-
-rtc_error rtcbox_fire_host_event(rtcbox_wrapper* target,
-                                 const char* class_name,
-                                 const char* type,
-                                 napi_value init) {
-  napi_env env = rtcbox_wrapper_env(target);
-  if (!env || !rtcbox_wrapper_object(target))
-    return RTC_OK;
-  napi_value ctor;
-  if (!get_realm_global(env, class_name, &ctor)) {
-    rtcbox_clear_exception(env);
-    return RTC_ERR_INTERNAL;
-  }
-  return rtcbox_fire_event_of(target, ctor, type, init);
 }
 
 rtc_error rtcbox_fire_event_of(rtcbox_wrapper* target,

@@ -347,15 +347,9 @@ rtc_error rtcbox_fire_event(rtcbox_wrapper* target,
                             const char* type,
                             bool bubbles,
                             bool cancelable);
-/* Fires `new globalThis[class_name](type, init)` (a host event class such
- * as MessageEvent; init may be NULL; the realm's own class when it is one
- * the runtime took at start). Needs an open scope (init is a value). */
-rtc_error rtcbox_fire_host_event(rtcbox_wrapper* target,
-                                 const char* class_name,
-                                 const char* type,
-                                 napi_value init);
-
-/* The same with the event class `ctor` already in hand. */
+/* Fires `new ctor(type, init)`, `ctor` a host event class such as
+ * MessageEvent (init may be NULL). Needs an open scope (ctor and init are
+ * values). */
 rtc_error rtcbox_fire_event_of(rtcbox_wrapper* target,
                                napi_value ctor,
                                const char* type,
