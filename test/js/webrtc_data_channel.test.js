@@ -407,6 +407,39 @@ test('the realm\'s Blob, Event, dispatchEvent and resizable getter are used, not
   assert.equal(intercepted, 0);
 });
 
+test('received binary messages are the realm\'s ArrayBuffer or Blob, small or large, whatever the page puts in their place', opts, async (t) => {
+  const { dc1, dc2 } = await openPair(t);
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'Blob');
+  const RealBlob = Blob;
+  t.after(() => Object.defineProperty(globalThis, 'Blob', saved));
+  let constructed = 0;
+  globalThis.Blob = class FakeBlob { constructor() { constructed++; } };
+  // Sizes on both sides of the receiver's copy strategies (one byte to a
+  // whole 64 KiB message and beyond), each with its own pattern.
+  const sizes = [1, 100, 4095, 4096, 4097, 65536, 65537, 200000];
+  const payload = (n, seed) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
+  dc2.binaryType = 'blob';
+  let got = nextMessages(dc2, sizes.length);
+  sizes.forEach((n, k) => dc1.send(payload(n, k)));
+  const blobs = await got;
+  dc2.binaryType = 'arraybuffer';
+  got = nextMessages(dc2, sizes.length);
+  sizes.forEach((n, k) => dc1.send(payload(n, k + 100)));
+  const buffers = await got;
+  Object.defineProperty(globalThis, 'Blob', saved);
+  assert.equal(constructed, 0);
+  for (let k = 0; k < sizes.length; k++) {
+    assert.ok(blobs[k] instanceof RealBlob, `size ${sizes[k]}: a Blob`);
+    assert.equal(blobs[k].size, sizes[k]);
+    assert.deepEqual(await blobBytes(blobs[k]), bytes(payload(sizes[k], k)));
+    const b = buffers[k];
+    assert.equal(Object.getPrototypeOf(b), ArrayBuffer.prototype, `size ${sizes[k]}: an ArrayBuffer`);
+    assert.equal(b.byteLength, sizes[k]);
+    assert.equal(b.resizable, false);
+    assert.deepEqual(bytes(b), bytes(payload(sizes[k], k + 100)));
+  }
+});
+
 test('binary: ArrayBuffer, views send only their bytes, empty, received as ArrayBuffer', opts, async (t) => {
   const { dc1, dc2 } = await openPair(t);
   const buf = new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).buffer;

@@ -173,22 +173,15 @@ static void fire_message(rtcbox_RTCDataChannel* s,
                                 &data) != napi_ok)
       goto done;
   } else {
-    void* copy = NULL;
-    if (napi_create_arraybuffer(env, size, &copy, &data) != napi_ok)
+    data = rtcbox_new_array_buffer_copy(env, bytes, size);
+    if (!data)
       goto done;
-    if (size)
-      memcpy(copy, bytes, size);
     if (s->binary_type == RTCBOX_BinaryType_blob) {
       /* binaryType "blob": "a new Blob object containing rawData as its raw
        * data source" (the realm's Blob). */
-      napi_value global, blob_ctor, parts, blob;
-      if (napi_get_global(env, &global) != napi_ok ||
-          napi_get_named_property(env, global, "Blob", &blob_ctor) != napi_ok ||
-          napi_create_array_with_length(env, 1, &parts) != napi_ok ||
-          napi_set_element(env, parts, 0, data) != napi_ok ||
-          napi_new_instance(env, blob_ctor, 1, &parts, &blob) != napi_ok)
+      data = rtcbox_new_blob(env, data);
+      if (!data)
         goto done;
-      data = blob;
     }
   }
   err = fire_message_event(s, env, data);

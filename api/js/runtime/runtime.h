@@ -484,6 +484,16 @@ bool rtcbox_from_js_blob(rtcbox_ctx* ctx,
                          rtcbox_blob** out);
 /* Glue: the Blob object. */
 napi_value rtcbox_blob_value(rtcbox_blob* blob);
+/* A new Blob of the realm (the Blob class the runtime took when it started,
+ * whatever the page put in globalThis.Blob since) whose one part is `part`
+ * (an ArrayBuffer). NULL with an exception pending on failure. */
+napi_value rtcbox_new_blob(napi_env env, napi_value part);
+/* A new ArrayBuffer of the realm (fixed length, not shared) holding a copy
+ * of `size` bytes of `data`; from a few KiB up the copy is made without
+ * zero-filling the buffer first. NULL on failure. */
+napi_value rtcbox_new_array_buffer_copy(napi_env env,
+                                        const void* data,
+                                        size_t size);
 
 /* ------------------------------------------------------------------------
  * Conversions from JS (WebIDL §3.2), used by the glue. `label` names the
