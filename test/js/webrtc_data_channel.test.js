@@ -13,7 +13,8 @@
 
 const assert = require('node:assert/strict');
 const { test } = require('node:test');
-const { DEEPBIND_SKIP, addonPath } = require('./support.js');
+const path = require('node:path');
+const { DEEPBIND_SKIP, addonPath, runNode } = require('./support.js');
 
 const TIMEOUT_MS = 10000;
 const opts = { skip: DEEPBIND_SKIP, timeout: 20000 };
@@ -344,24 +345,51 @@ test('message events are MessageEvents with the default origin, lastEventId, sou
   assert.equal(e.cancelable, false);
 });
 
-test('without a global MessageEvent, message events are Events with its attributes', opts, async (t) => {
+test('message events are the realm\'s MessageEvents, whatever the page does to globalThis.MessageEvent', opts, async (t) => {
   const { dc1, dc2 } = await openPair(t);
   const saved = Object.getOwnPropertyDescriptor(globalThis, 'MessageEvent');
-  delete globalThis.MessageEvent;
+  const RealMessageEvent = MessageEvent;
   t.after(() => Object.defineProperty(globalThis, 'MessageEvent', saved));
-  const got = once(dc2, 'message');
-  dc1.send('fallback');
-  const e = await got;
+  let constructed = 0;
+  delete globalThis.MessageEvent;
+  let got = once(dc2, 'message');
+  dc1.send('deleted');
+  const deleted = await got;
+  globalThis.MessageEvent = class FakeMessageEvent { constructor() { constructed++; } };
+  got = once(dc2, 'message');
+  dc1.send('replaced');
+  const replaced = await got;
   Object.defineProperty(globalThis, 'MessageEvent', saved);
-  assert.ok(e instanceof Event);
-  assert.ok(!(e instanceof saved.value));
-  assert.equal(e.type, 'message');
-  assert.equal(e.data, 'fallback');
-  assert.equal(e.origin, '');
-  assert.equal(e.lastEventId, '');
-  assert.equal(e.source, null);
-  assert.deepEqual(e.ports, []);
-  assert.ok(Object.isFrozen(e.ports));
+  assert.equal(constructed, 0);
+  for (const [e, data] of [[deleted, 'deleted'], [replaced, 'replaced']]) {
+    assert.ok(e instanceof RealMessageEvent);
+    assert.equal(e.type, 'message');
+    assert.equal(e.data, data);
+    assert.equal(e.origin, '');
+    assert.equal(e.lastEventId, '');
+    assert.equal(e.source, null);
+    assert.deepEqual(e.ports, []);
+  }
+});
+
+test('a host without MessageEvent when rtcbox loads: message events are Events with its attributes', opts, () => {
+  const r = runNode([path.join(__dirname, 'fixtures', 'no_message_event.js')], {
+    env: { RTCBOX_ADDON: addonPath('rtcbox') },
+    timeoutMs: 20000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const e = JSON.parse(r.stdout.trim().split('\n').pop());
+  assert.deepEqual(e, {
+    isEvent: true,
+    hasMessageEvent: false,
+    type: 'message',
+    data: 'fallback',
+    origin: '',
+    lastEventId: '',
+    source: null,
+    ports: [],
+    portsFrozen: true,
+  });
 });
 
 test('the realm\'s Blob, Event, dispatchEvent and resizable getter are used, not what the page puts in their place', opts, async (t) => {

@@ -110,21 +110,13 @@ static void arm_low(rtcbox_RTCDataChannel* s) {
 static rtc_error fire_message_event(rtcbox_RTCDataChannel* s,
                                     napi_env env,
                                     napi_value data) {
-  napi_value global, ctor, init;
-  bool has_message_event = false;
-  if (napi_get_global(env, &global) == napi_ok &&
-      napi_get_named_property(env, global, "MessageEvent", &ctor) == napi_ok) {
-    napi_valuetype type;
-    has_message_event =
-        napi_typeof(env, ctor, &type) == napi_ok && type == napi_function;
-  }
-  if (napi_create_object(env, &init) != napi_ok ||
-      napi_set_named_property(env, init, "data", data) != napi_ok)
-    return RTC_ERR_INTERNAL;
-  if (has_message_event)
-    return rtcbox_fire_event_of(&s->h.wrapper, ctor, "message", init);
+  rtc_error fired = rtcbox_fire_message(&s->h.wrapper, data);
+  if (fired != RTC_ERR_NOT_SUPPORTED)
+    return fired;
+  /* A host without MessageEvent: an Event (the realm's) with
+   * MessageEvent's attributes. */
   napi_value event_ctor, argv[1], event, origin, last_event_id, source, ports;
-  if (napi_get_named_property(env, global, "Event", &event_ctor) != napi_ok ||
+  if (!rtcbox_get_realm_global(env, "Event", &event_ctor) ||
       napi_create_string_utf8(env, "message", NAPI_AUTO_LENGTH, &argv[0]) !=
           napi_ok ||
       napi_new_instance(env, event_ctor, 1, argv, &event) != napi_ok ||

@@ -77,8 +77,8 @@ struct blob_read {
  * taken from the realm once when the runtime starts, as a browser's engine
  * holds its realm's intrinsics: a page replacing or deleting the global
  * afterwards changes nothing, and nothing is looked up by name per call.
- * MessageEvent is not among them: it is looked up when fired (a host may
- * lack it; then message events are Events, data_channel.c). */
+ * MessageEvent is taken apart (fire_message below): a host may lack it,
+ * and then message events are Events (data_channel.c). */
 enum {
   INTRINSIC_BLOB,
   INTRINSIC_EVENT,
@@ -107,6 +107,11 @@ struct rtcbox_env {
   napi_ref intrinsics[INTRINSIC_COUNT];
   napi_ref dispatch_event;   /* EventTarget.prototype.dispatchEvent */
   napi_ref resizable_getter; /* of ArrayBuffer.prototype.resizable */
+  /* (target, data) => dispatches new MessageEvent('message', {data}) at
+   * target, with the realm's MessageEvent, dispatchEvent and Reflect.apply
+   * taken when the runtime started (kFireMessageSource); NULL when the host
+   * has no MessageEvent. */
+  napi_ref fire_message;
   int refcount;              /* the instance data + one per link */
   bool tearing_down;
   bool hook_registered;
@@ -167,6 +172,7 @@ static void delete_realm_refs(napi_env env, rtcbox_env* envd) {
     delete_ref(env, &envd->intrinsics[i]);
   delete_ref(env, &envd->dispatch_event);
   delete_ref(env, &envd->resizable_getter);
+  delete_ref(env, &envd->fire_message);
 }
 
 static void env_unref(rtcbox_env* envd) {
@@ -379,6 +385,10 @@ static bool get_realm_global(napi_env env, const char* name, napi_value* out) {
              *out;
   }
   return get_global_property(env, name, out);
+}
+
+bool rtcbox_get_realm_global(napi_env env, const char* name, napi_value* out) {
+  return get_realm_global(env, name, out);
 }
 
 static bool is_function(napi_env env, napi_value v) {
@@ -739,6 +749,56 @@ static bool resizable_getter(napi_env env, napi_value* out) {
   return true;
 }
 
+/* A message event in one call into JS, where building it from C took ten
+ * Node-API calls per message (the global's lookup, the init dictionary,
+ * the type string, the construction, dispatchEvent's call). Evaluated once
+ * per env; everything it uses is bound when it is made, so that what the
+ * page does later to globalThis.MessageEvent, EventTarget.prototype,
+ * Function.prototype or Reflect changes nothing. The object and array
+ * literals define their properties (no setter of Object.prototype or
+ * Array.prototype runs). */
+static const char kFireMessageSource[] =
+    "(function (apply, dispatch, MessageEvent) {\n"
+    "  'use strict';\n"
+    "  return function fireMessage(target, data) {\n"
+    "    apply(dispatch, target, [new MessageEvent('message', { data: data "
+    "})]);\n"
+    "  };\n"
+    "})";
+
+/* Makes envd->fire_message when the host has MessageEvent and
+ * EventTarget.prototype.dispatchEvent. False only when a reference could
+ * not be kept. */
+static bool make_fire_message(napi_env env, rtcbox_env* envd) {
+  napi_value ctor, reflect, apply, dispatch, source, maker, argv[3], fn;
+  if (!envd->dispatch_event ||
+      !get_global_property(env, "MessageEvent", &ctor) ||
+      !is_function(env, ctor) ||
+      !get_global_property(env, "Reflect", &reflect) ||
+      napi_get_named_property(env, reflect, "apply", &apply) != napi_ok ||
+      !is_function(env, apply) ||
+      napi_get_reference_value(env, envd->dispatch_event, &dispatch) !=
+          napi_ok ||
+      napi_create_string_utf8(env, kFireMessageSource, NAPI_AUTO_LENGTH,
+                              &source) != napi_ok ||
+      napi_run_script(env, source, &maker) != napi_ok ||
+      !is_function(env, maker)) {
+    rtcbox_clear_exception(env);
+    return true; /* without: data_channel.c builds the event itself */
+  }
+  argv[0] = apply;
+  argv[1] = dispatch;
+  argv[2] = ctor;
+  napi_value undefined;
+  if (napi_get_undefined(env, &undefined) != napi_ok ||
+      napi_call_function(env, undefined, maker, 3, argv, &fn) != napi_ok ||
+      !is_function(env, fn)) {
+    rtcbox_clear_exception(env);
+    return true;
+  }
+  return store_ref(env, fn, &envd->fire_message);
+}
+
 static bool cache_realm_values(napi_env env, rtcbox_env* envd) {
   napi_value symbol, iterator, object, proto, fn;
   if (!get_global_property(env, "Symbol", &symbol) ||
@@ -770,6 +830,8 @@ static bool cache_realm_values(napi_env env, rtcbox_env* envd) {
   napi_value getter;
   if (resizable_getter(env, &getter) &&
       !store_ref(env, getter, &envd->resizable_getter))
+    return false;
+  if (!make_fire_message(env, envd))
     return false;
   rtcbox_clear_exception(env);
   return true;
@@ -1128,24 +1190,22 @@ rtc_error rtcbox_dispatch_event(rtcbox_wrapper* target, napi_value event) {
   return RTC_OK;
 }
 
-rtc_error rtcbox_fire_event_of(rtcbox_wrapper* target,
-                               napi_value ctor,
-                               const char* type,
-                               napi_value init) {
-  napi_env env = rtcbox_wrapper_env(target);
-  if (!env || !rtcbox_wrapper_object(target))
+rtc_error rtcbox_fire_message(rtcbox_wrapper* target, napi_value data) {
+  napi_value obj = rtcbox_wrapper_object(target);
+  if (!obj)
     return RTC_OK;
-  napi_value argv[2], event;
-  argv[0] = make_string(env, type);
-  argv[1] = init;
-  if (!argv[1] && napi_get_undefined(env, &argv[1]) != napi_ok)
-    return RTC_ERR_INTERNAL;
-  if (!argv[0] || !is_function(env, ctor) ||
-      napi_new_instance(env, ctor, 2, argv, &event) != napi_ok) {
+  rtcbox_env* envd = target->link->envd;
+  if (!envd->fire_message)
+    return RTC_ERR_NOT_SUPPORTED;
+  napi_env env = envd->env;
+  napi_value fn, undefined, argv[2] = {obj, data}, result;
+  if (napi_get_reference_value(env, envd->fire_message, &fn) != napi_ok ||
+      !fn || napi_get_undefined(env, &undefined) != napi_ok ||
+      napi_call_function(env, undefined, fn, 2, argv, &result) != napi_ok) {
     rtcbox_clear_exception(env);
     return RTC_ERR_INTERNAL;
   }
-  return rtcbox_dispatch_event(target, event);
+  return RTC_OK;
 }
 
 rtc_error rtcbox_fire_event(rtcbox_wrapper* target,

@@ -347,13 +347,18 @@ rtc_error rtcbox_fire_event(rtcbox_wrapper* target,
                             const char* type,
                             bool bubbles,
                             bool cancelable);
-/* Fires `new ctor(type, init)`, `ctor` a host event class such as
- * MessageEvent (init may be NULL). Needs an open scope (ctor and init are
- * values). */
-rtc_error rtcbox_fire_event_of(rtcbox_wrapper* target,
-                               napi_value ctor,
-                               const char* type,
-                               napi_value init);
+/* The global `name` of the realm: for Blob, Event, SharedArrayBuffer and
+ * Uint8Array the value taken when the runtime started (what the page put
+ * in their place since changes nothing), for any other name the global
+ * object's property now. False with nothing in *out when it cannot be
+ * read. */
+bool rtcbox_get_realm_global(napi_env env, const char* name, napi_value* out);
+/* Fires a MessageEvent named "message" whose data is `data`, with the
+ * realm's MessageEvent (taken when the runtime started; see
+ * rtcbox_dispatch_event for what a listener's exception does). Needs an
+ * open scope. Errors: RTC_ERR_NOT_SUPPORTED (the host had no MessageEvent
+ * then: nothing was fired), RTC_ERR_INTERNAL. */
+rtc_error rtcbox_fire_message(rtcbox_wrapper* target, napi_value data);
 
 /* ------------------------------------------------------------------------
  * Promises
