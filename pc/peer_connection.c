@@ -479,6 +479,8 @@ static void bridge_unref(pc_bridge* b) {
   if (b && rtc_refcount_dec(&b->refs)) {
     rtc_free(b->sent);
     rtc_safety_flag_unref(b->flag);
+    RTC_DCHECK(!b->out_head);
+    rtc_mutex_destroy(&b->out_mu);
     rtc_mutex_destroy(&b->mu);
     rtc_free(b);
   }
@@ -547,25 +549,102 @@ void pc_close_transport_later(rtc_peer_connection* pc,
 }
 
 typedef struct net_call {
+  struct net_call* next; /* in the bridge's outbox */
   pc_bridge* bridge;
   void (*fn)(pc_network* net, void* arg);
   void* arg; /* `inline_arg` for pc_network_call_new */
   void (*free_arg)(void* arg);
+  bool handoff; /* from rtc_handoff_malloc (pc_network_call_new) */
   max_align_t inline_arg[];
 } net_call;
 
-static void net_call_run(void* arg) {
-  net_call* c = arg;
-  if (c->bridge->net)
-    c->fn(c->bridge->net, c->arg);
-}
-
-static void net_call_destroy(void* arg) {
-  net_call* c = arg;
+static void net_call_free(net_call* c) {
   if (c->free_arg)
     c->free_arg(c->arg);
   bridge_unref(c->bridge);
-  rtc_free(c);
+  if (c->handoff)
+    rtc_handoff_free(c);
+  else
+    rtc_free(c);
+}
+
+/* Everything in the outbox, in order; the next call posts a new task. */
+static net_call* take_outbox(pc_bridge* b) {
+  rtc_mutex_lock(&b->out_mu);
+  net_call* list = b->out_head;
+  b->out_head = b->out_tail = NULL;
+  b->out_posted = false;
+  rtc_mutex_unlock(&b->out_mu);
+  return list;
+}
+
+/* The network task that runs the outbox. */
+typedef struct outbox_task {
+  pc_bridge* bridge;
+  bool ran;
+} outbox_task;
+
+static void outbox_run(void* arg) {
+  outbox_task* t = arg;
+  t->ran = true;
+  net_call* c = take_outbox(t->bridge);
+  while (c) {
+    net_call* next = c->next;
+    if (c->bridge->net)
+      c->fn(c->bridge->net, c->arg);
+    net_call_free(c);
+    c = next;
+  }
+}
+
+static void outbox_destroy(void* arg) {
+  outbox_task* t = arg;
+  /* Dropped without running (the network queue is closing, or the post
+   * failed): the calls it would have run are dropped with it. */
+  if (!t->ran) {
+    net_call* c = take_outbox(t->bridge);
+    while (c) {
+      net_call* next = c->next;
+      net_call_free(c);
+      c = next;
+    }
+  }
+  bridge_unref(t->bridge);
+  rtc_handoff_free(t);
+}
+
+/* Appends `c` to the outbox and posts the task that runs it if none is
+ * waiting. Signaling thread (the one producer). On failure `c` is
+ * dropped (its free_arg runs), as a task whose post failed. */
+static rtc_error post_call(rtc_peer_connection* pc, net_call* c) {
+  pc_bridge* b = pc->bridge;
+  c->next = NULL;
+  rtc_mutex_lock(&b->out_mu);
+  if (b->out_tail)
+    b->out_tail->next = c;
+  else
+    b->out_head = c;
+  b->out_tail = c;
+  bool post = !b->out_posted;
+  b->out_posted = true;
+  rtc_mutex_unlock(&b->out_mu);
+  if (!post)
+    return RTC_OK;
+  /* No task waits: the outbox held nothing before `c` (only this thread
+   * adds to it). */
+  outbox_task* t = rtc_handoff_malloc(sizeof(*t));
+  if (!t) {
+    net_call* list = take_outbox(b);
+    RTC_DCHECK(list == c && !c->next);
+    net_call_free(list);
+    return RTC_ERR_NO_MEMORY;
+  }
+  t->bridge = b;
+  t->ran = false;
+  rtc_refcount_inc(&b->refs);
+  rtc_task task = {outbox_run, outbox_destroy, t};
+  /* A failed post drops the task: outbox_destroy drops `c`. */
+  return rtc_task_queue_post(pc->network, task);
 }
 
 rtc_error pc_post_to_network(rtc_peer_connection* pc,
@@ -583,8 +662,8 @@ rtc_error pc_post_to_network(rtc_peer_connection* pc,
   c->fn = fn;
   c->arg = arg;
   c->free_arg = free_arg;
-  rtc_task task = {net_call_run, net_call_destroy, c};
-  return rtc_task_queue_post(pc->network, task);
+  c->handoff = false;
+  return post_call(pc, c);
 }
 
 void* pc_network_call_new(rtc_peer_connection* pc,
@@ -600,6 +679,7 @@ void* pc_network_call_new(rtc_peer_connection* pc,
   c->fn = fn;
   c->arg = c->inline_arg;
   c->free_arg = NULL;
+  c->handoff = true;
   return c->inline_arg;
 }
 
@@ -609,19 +689,10 @@ void pc_network_call_on_drop(void* arg, void (*free_arg)(void* arg)) {
   c->free_arg = free_arg;
 }
 
-static void inline_call_destroy(void* arg) {
-  net_call* c = arg;
-  if (c->free_arg)
-    c->free_arg(c->arg);
-  bridge_unref(c->bridge);
-  rtc_handoff_free(c);
-}
-
 rtc_error pc_post_network_call(rtc_peer_connection* pc, void* arg) {
   net_call* c = (net_call*)((char*)arg - offsetof(net_call, inline_arg));
   RTC_DCHECK(c->arg == arg && c->bridge == pc->bridge);
-  rtc_task task = {net_call_run, inline_call_destroy, c};
-  return rtc_task_queue_post(pc->network, task);
+  return post_call(pc, c);
 }
 
 /* --- Events from the network thread --- */
@@ -1489,6 +1560,7 @@ rtc_error rtc_peer_connection_create(
   }
   rtc_refcount_init(&pc->bridge->refs);
   rtc_mutex_init(&pc->bridge->mu);
+  rtc_mutex_init(&pc->bridge->out_mu);
   pc->bridge->pc = pc;
   pc->bridge->signaling = signaling;
   pc->bridge->network = pc->network;

@@ -231,6 +231,16 @@ typedef struct pc_bridge {
   size_t sent_capacity RTC_GUARDED_BY(mu);
   bool sent_posted RTC_GUARDED_BY(mu);
   rtc_task_queue* network;
+  /* Calls for the network half (pc_post_to_network, pc_post_network_call),
+   * in the order the signaling thread made them: one task on the network
+   * queue runs all that are there when it starts (out_posted: that task is
+   * posted and has not taken them yet). One task per call cost the network
+   * thread a lock, a heap push and pop and a wake-up check for every
+   * RTCDataChannel.send(). */
+  rtc_mutex out_mu;
+  struct net_call* out_head RTC_GUARDED_BY(out_mu);
+  struct net_call* out_tail RTC_GUARDED_BY(out_mu);
+  bool out_posted RTC_GUARDED_BY(out_mu);
   /* The network half: set, used and destroyed on the network thread only.
    * It lives here, not in the pc, because network tasks may run after the
    * pc is freed. */
