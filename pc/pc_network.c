@@ -780,6 +780,16 @@ rtc_error pc_network_send_message(pc_network* net,
   return RTC_OK;
 }
 
+void pc_network_cork(pc_network* net) {
+  if (net->sctp)
+    rtc_sctp_transport_cork(net->sctp);
+}
+
+void pc_network_uncork(pc_network* net) {
+  if (net->sctp)
+    rtc_sctp_transport_uncork(net->sctp);
+}
+
 rtc_error pc_network_close_channel(pc_network* net, uint16_t stream_id) {
   if (!net->sctp)
     return RTC_ERR_INVALID_STATE;

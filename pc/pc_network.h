@@ -181,6 +181,11 @@ rtc_error pc_network_send_message(pc_network* net,
                                   bool binary,
                                   rtc_sctp_message* message);
 rtc_error pc_network_close_channel(pc_network* net, uint16_t stream_id);
+/* Network thread. Between pc_network_cork and pc_network_uncork, messages
+ * sent are handed to SCTP together (rtc_sctp_transport_cork): for a run of
+ * calls made in one task. */
+void pc_network_cork(pc_network* net);
+void pc_network_uncork(pc_network* net);
 
 /* A new ICE transport policy and STUN and TURN servers (transfer none:
  * referenced; NULL: none) for the

@@ -587,14 +587,23 @@ typedef struct outbox_task {
 static void outbox_run(void* arg) {
   outbox_task* t = arg;
   t->ran = true;
-  net_call* c = take_outbox(t->bridge);
+  pc_bridge* b = t->bridge;
+  net_call* c = take_outbox(b);
+  /* The messages of a run of send() calls go to SCTP together. A call may
+   * replace or destroy the SCTP transport: uncork uncorks the one there is
+   * at the end (a transport made meanwhile was never corked; one destroyed
+   * took its queue with it). */
+  if (b->net && c && c->next)
+    pc_network_cork(b->net);
   while (c) {
     net_call* next = c->next;
-    if (c->bridge->net)
-      c->fn(c->bridge->net, c->arg);
+    if (b->net)
+      c->fn(b->net, c->arg);
     net_call_free(c);
     c = next;
   }
+  if (b->net)
+    pc_network_uncork(b->net);
 }
 
 static void outbox_destroy(void* arg) {

@@ -231,6 +231,7 @@ static void close_socket(rtc_sctp_transport* t) {
   usrsctp_close(t->sock);
   rtc_sctp_usrsctp_unlock(t);
   t->sock = NULL;
+  t->nagle = false; /* a new socket starts with SCTP_NODELAY on */
 }
 
 /* Messages are made on the signaling thread and freed on the network
@@ -298,10 +299,37 @@ static void drop_pending(rtc_sctp_transport* t) {
   t->send_tail = &t->send_head;
 }
 
-/* Hands queued messages to usrsctp until it has no room. */
-static void push_pending(rtc_sctp_transport* t) {
+/* The largest message (what is left of it) handed to usrsctp with Nagle
+ * on when more follow: two fit in a packet (SCTP_MTU). */
+#define NAGLE_MAX_SIZE 512
+
+/* SCTP_NODELAY off (`nagle`) or on. usrsctp's Nagle holds data back only
+ * while some is in flight and less than a packet is waiting; a send with
+ * SCTP_NODELAY on sends everything waiting. */
+static void set_nagle(rtc_sctp_transport* t, bool nagle) {
+  if (t->nagle == nagle || !t->sock)
+    return;
+  const uint32_t nodelay = nagle ? 0 : 1;
+  rtc_sctp_usrsctp_lock(t);
+  int ret = usrsctp_setsockopt(t->sock, IPPROTO_SCTP, SCTP_NODELAY, &nodelay,
+                               sizeof(nodelay));
+  int err = errno;
+  rtc_sctp_usrsctp_unlock(t);
+  if (ret < 0) {
+    RTC_LOG(WARNING, "sctp: SCTP_NODELAY %u: %s", nodelay, strerror(err));
+    return;
+  }
+  t->nagle = nagle;
+}
+
+/* push_pending's loop. */
+static void push_pending_messages(rtc_sctp_transport* t) {
   while (t->send_head && t->sock && t->state == RTC_SCTP_CONNECTED) {
     rtc_sctp_pending* m = t->send_head;
+    /* Nagle only where two messages can share a packet: bigger ones fill
+     * their own (and each switch is a setsockopt, made again for every
+     * SACK while a long queue drains). */
+    set_nagle(t, m->next != NULL && m->size - m->offset <= NAGLE_MAX_SIZE);
     rtc_sctp_channel* ch = rtc_sctp_channel_find(t, m->sid);
     RTC_CHECK(ch); /* a channel outlives its queued messages */
     if (!m->started) {
@@ -359,6 +387,16 @@ static void push_pending(rtc_sctp_transport* t) {
     ch->queued--;
     rtc_sctp_message_free(m);
   }
+}
+
+/* Hands queued messages to usrsctp until it has no room. Every message but
+ * the last goes with Nagle on, so that usrsctp bundles what fits in a
+ * packet; the last one with SCTP_NODELAY, which sends it all. */
+static void push_pending(rtc_sctp_transport* t) {
+  push_pending_messages(t);
+  /* Whatever stopped the loop: nothing is held back afterwards (what
+   * usrsctp still holds goes with the SACKs of what is in flight). */
+  set_nagle(t, false);
 }
 
 /* RFC 8831 §6.7: "Closing of a data channel MUST be signaled by resetting
@@ -1076,6 +1114,22 @@ static void queue_message(rtc_sctp_transport* t,
   ch->buffered += size;
   ch->queued++;
   rtc_sctp_enqueue(t, m);
+  if (t->corked)
+    return;
+  process(t);
+  post_deliver(t);
+}
+
+void rtc_sctp_transport_cork(rtc_sctp_transport* t) {
+  RTC_DCHECK(rtc_task_queue_is_current(t->queue));
+  t->corked = true;
+}
+
+void rtc_sctp_transport_uncork(rtc_sctp_transport* t) {
+  RTC_DCHECK(rtc_task_queue_is_current(t->queue));
+  if (!t->corked)
+    return;
+  t->corked = false;
   process(t);
   post_deliver(t);
 }

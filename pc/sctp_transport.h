@@ -195,6 +195,13 @@ rtc_error rtc_sctp_transport_send(rtc_sctp_transport* transport,
                                   bool binary,
                                   const uint8_t* data,
                                   size_t size);
+/* Holds the messages queued from now on until rtc_sctp_transport_uncork,
+ * which hands them to usrsctp together: small messages then share SCTP
+ * packets (and DTLS records, datagrams, SACKs) where each went in its own
+ * when handed over one by one. The last of them goes with SCTP_NODELAY, so
+ * nothing waits once uncorked. For a run of sends made in one task. */
+void rtc_sctp_transport_cork(rtc_sctp_transport* transport);
+void rtc_sctp_transport_uncork(rtc_sctp_transport* transport);
 /* Bytes queued on the channel and not yet handed to SCTP. */
 size_t rtc_sctp_transport_buffered_amount(const rtc_sctp_transport* transport,
                                           uint16_t stream_id);

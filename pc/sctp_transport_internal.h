@@ -163,6 +163,12 @@ struct rtc_sctp_transport {
   rtc_sctp_event* closed_ev; /* preallocated on_state(CLOSED) */
   bool processing;
   bool process_again;
+  /* Between rtc_sctp_transport_cork and _uncork: sends are queued, not
+   * handed to usrsctp. */
+  bool corked;
+  /* SCTP_NODELAY is off on the socket (push_pending: while more messages
+   * follow, usrsctp may bundle them). */
+  bool nagle;
   bool delivering;
   bool deliver_posted;
   bool destroyed;

@@ -759,6 +759,60 @@ TEST_F(SctpTest, MessagesGoBothWaysByteExact) {
   }
 }
 
+// A run of small sends made corked goes out bundled: far fewer packets
+// than messages, every message once and in order, and nothing held back
+// after uncork (they all arrive within a few round trips, no timer needed).
+TEST_F(SctpTest, CorkedSmallMessagesShareThePacketsAndNothingWaits) {
+  a_.delay_us = b_.delay_us = 1 * kMs;
+  Connect();
+  OpenInBand(a_, 0, Params("data"));
+  constexpr size_t kCount = 200;
+  uint64_t packets[2] = {0, 0};
+  for (bool corked : {false, true}) {
+    a_.messages.clear();
+    b_.messages.clear();
+    const uint64_t before = a_.packets_sent;
+    OnQueue(a_.queue, [&] {
+      if (corked)
+        rtc_sctp_transport_cork(a_.transport);
+      for (size_t i = 0; i < kCount; i++) {
+        std::vector<uint8_t> m = Payload(static_cast<uint32_t>(i), 64);
+        ASSERT_EQ(rtc_sctp_transport_send(a_.transport, 0, true, m.data(),
+                                          m.size()),
+                  RTC_OK);
+      }
+      if (corked)
+        rtc_sctp_transport_uncork(a_.transport);
+    });
+    // The one-way delay and the first SACK's round trip; far below any
+    // SCTP timer (delayed SACK 200 ms, RTO 1 s).
+    ASSERT_TRUE(RunUntil([&] { return b_.messages.size() == kCount; },
+                         10 * kMs))
+        << (corked ? "corked" : "uncorked") << ": " << b_.messages.size();
+    for (size_t i = 0; i < kCount; i++)
+      ASSERT_TRUE(b_.messages[i].data ==
+                  Payload(static_cast<uint32_t>(i), 64))
+          << i;
+    packets[corked] = a_.packets_sent - before;
+  }
+  // 200 messages of 64 bytes (80 with the chunk header) fill 14 packets;
+  // measured: 27 corked (the first goes alone, the congestion window lets
+  // the rest go in steps), 69 uncorked.
+  EXPECT_LE(packets[true], kCount / 5);
+  EXPECT_GE(packets[false], kCount / 4);
+  EXPECT_LE(2 * packets[true], packets[false]);
+  // Uncorking with nothing queued, or without corking, changes nothing.
+  OnQueue(a_.queue, [&] { rtc_sctp_transport_uncork(a_.transport); });
+  OnQueue(a_.queue, [&] {
+    rtc_sctp_transport_cork(a_.transport);
+    rtc_sctp_transport_uncork(a_.transport);
+  });
+  std::vector<uint8_t> last = Payload(9999, 10);
+  ASSERT_EQ(Send(a_, 0, last), RTC_OK);
+  ASSERT_TRUE(RunUntil([&] { return b_.messages.size() == kCount + 1; },
+                       10 * kMs));
+}
+
 TEST_F(SctpTest, RejectsMessageOverMaxMessageSize) {
   Connect();
   OpenNegotiated(1, Params("n", true, -1, -1, true));
