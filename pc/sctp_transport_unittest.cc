@@ -777,21 +777,20 @@ TEST_F(SctpTest, CorkedSmallMessagesShareThePacketsAndNothingWaits) {
         rtc_sctp_transport_cork(a_.transport);
       for (size_t i = 0; i < kCount; i++) {
         std::vector<uint8_t> m = Payload(static_cast<uint32_t>(i), 64);
-        ASSERT_EQ(rtc_sctp_transport_send(a_.transport, 0, true, m.data(),
-                                          m.size()),
-                  RTC_OK);
+        ASSERT_EQ(
+            rtc_sctp_transport_send(a_.transport, 0, true, m.data(), m.size()),
+            RTC_OK);
       }
       if (corked)
         rtc_sctp_transport_uncork(a_.transport);
     });
     // The one-way delay and the first SACK's round trip; far below any
     // SCTP timer (delayed SACK 200 ms, RTO 1 s).
-    ASSERT_TRUE(RunUntil([&] { return b_.messages.size() == kCount; },
-                         10 * kMs))
+    ASSERT_TRUE(
+        RunUntil([&] { return b_.messages.size() == kCount; }, 10 * kMs))
         << (corked ? "corked" : "uncorked") << ": " << b_.messages.size();
     for (size_t i = 0; i < kCount; i++)
-      ASSERT_TRUE(b_.messages[i].data ==
-                  Payload(static_cast<uint32_t>(i), 64))
+      ASSERT_TRUE(b_.messages[i].data == Payload(static_cast<uint32_t>(i), 64))
           << i;
     packets[corked] = a_.packets_sent - before;
   }
@@ -809,8 +808,8 @@ TEST_F(SctpTest, CorkedSmallMessagesShareThePacketsAndNothingWaits) {
   });
   std::vector<uint8_t> last = Payload(9999, 10);
   ASSERT_EQ(Send(a_, 0, last), RTC_OK);
-  ASSERT_TRUE(RunUntil([&] { return b_.messages.size() == kCount + 1; },
-                       10 * kMs));
+  ASSERT_TRUE(
+      RunUntil([&] { return b_.messages.size() == kCount + 1; }, 10 * kMs));
 }
 
 TEST_F(SctpTest, RejectsMessageOverMaxMessageSize) {

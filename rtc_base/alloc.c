@@ -135,9 +135,9 @@ static handoff_home* this_home(void) {
 
 /* Adds 1 to a counter that only this thread writes. */
 static void add_own(atomic_uint_fast64_t* counter) {
-  atomic_store_explicit(
-      counter, atomic_load_explicit(counter, memory_order_relaxed) + 1,
-      memory_order_relaxed);
+  atomic_store_explicit(counter,
+                        atomic_load_explicit(counter, memory_order_relaxed) + 1,
+                        memory_order_relaxed);
 }
 
 /* Counts `delta` allocations on this thread (`home`: this_home()). */

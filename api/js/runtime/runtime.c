@@ -112,7 +112,7 @@ struct rtcbox_env {
    * taken when the runtime started (kFireMessageSource); NULL when the host
    * has no MessageEvent. */
   napi_ref fire_message;
-  int refcount;              /* the instance data + one per link */
+  int refcount; /* the instance data + one per link */
   bool tearing_down;
   bool hook_registered;
   handle_node links;
