@@ -568,6 +568,15 @@ static void net_call_free(net_call* c) {
     rtc_free(c);
 }
 
+/* Frees a list of calls without running them. */
+static void net_calls_drop(net_call* c) {
+  while (c) {
+    net_call* next = c->next;
+    net_call_free(c);
+    c = next;
+  }
+}
+
 /* Everything in the outbox, in order; the next call posts a new task. */
 static net_call* take_outbox(pc_bridge* b) {
   rtc_mutex_lock(&b->out_mu);
@@ -610,14 +619,8 @@ static void outbox_destroy(void* arg) {
   outbox_task* t = arg;
   /* Dropped without running (the network queue is closing, or the post
    * failed): the calls it would have run are dropped with it. */
-  if (!t->ran) {
-    net_call* c = take_outbox(t->bridge);
-    while (c) {
-      net_call* next = c->next;
-      net_call_free(c);
-      c = next;
-    }
-  }
+  if (!t->ran)
+    net_calls_drop(take_outbox(t->bridge));
   bridge_unref(t->bridge);
   rtc_handoff_free(t);
 }
@@ -643,9 +646,7 @@ static rtc_error post_call(rtc_peer_connection* pc, net_call* c) {
    * adds to it). */
   outbox_task* t = rtc_handoff_malloc(sizeof(*t));
   if (!t) {
-    net_call* list = take_outbox(b);
-    RTC_DCHECK(list == c && !c->next);
-    net_call_free(list);
+    net_calls_drop(take_outbox(b)); /* `c` alone */
     return RTC_ERR_NO_MEMORY;
   }
   t->bridge = b;

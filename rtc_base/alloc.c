@@ -10,7 +10,7 @@
 /* Allocations (g_live) and attempts (g_attempts) of threads without a
  * home, and every attempt while a failure is armed. */
 static atomic_int_fast64_t g_live;
-static atomic_uint_fast64_t g_attempts;
+static atomic_int_fast64_t g_attempts;
 static atomic_uint_fast64_t g_injected;
 /* The attempt number (1-based, as counted by g_attempts) that fails, or 0. */
 static atomic_uint_fast64_t g_fail_at;
@@ -45,7 +45,7 @@ typedef union handoff_header {
 struct handoff_home {
   /* Written by its thread only (relaxed loads and stores, no atomic add). */
   atomic_int_fast64_t live_count; /* allocations minus frees */
-  atomic_uint_fast64_t attempts;  /* attempts while no failure is armed */
+  atomic_int_fast64_t attempts;   /* attempts while no failure is armed */
   char pad[64];
   /* Written by the threads that give blocks back. */
   _Atomic(handoff_header*) returned;
@@ -133,23 +133,24 @@ static handoff_home* this_home(void) {
   return home;
 }
 
-/* Adds 1 to a counter that only this thread writes. */
-static void add_own(atomic_uint_fast64_t* counter) {
-  atomic_store_explicit(counter,
-                        atomic_load_explicit(counter, memory_order_relaxed) + 1,
+/* Adds `delta` to `own`, a counter of this thread's home that only this
+ * thread writes, or without a home (`own` NULL) to the process-wide
+ * `global`. */
+static void add_own(atomic_int_fast64_t* own,
+                    atomic_int_fast64_t* global,
+                    int64_t delta) {
+  if (!own) {
+    atomic_fetch_add(global, delta);
+    return;
+  }
+  atomic_store_explicit(own,
+                        atomic_load_explicit(own, memory_order_relaxed) + delta,
                         memory_order_relaxed);
 }
 
 /* Counts `delta` allocations on this thread (`home`: this_home()). */
 static void count_live(handoff_home* home, int delta) {
-  if (home) {
-    atomic_store_explicit(
-        &home->live_count,
-        atomic_load_explicit(&home->live_count, memory_order_relaxed) + delta,
-        memory_order_relaxed);
-  } else {
-    atomic_fetch_add(&g_live, delta);
-  }
+  add_own(home ? &home->live_count : NULL, &g_live, delta);
 }
 
 /* Counts one attempt and says whether it must fail (`home`: this_home()).
@@ -158,13 +159,10 @@ static void count_live(handoff_home* home, int delta) {
 static bool should_fail(handoff_home* home) {
   uint64_t fail_at = atomic_load_explicit(&g_fail_at, memory_order_relaxed);
   if (fail_at == 0) {
-    if (home)
-      add_own(&home->attempts);
-    else
-      atomic_fetch_add(&g_attempts, 1);
+    add_own(home ? &home->attempts : NULL, &g_attempts, 1);
     return false;
   }
-  uint64_t n = atomic_fetch_add(&g_attempts, 1) + 1;
+  uint64_t n = (uint64_t)atomic_fetch_add(&g_attempts, 1) + 1;
   if (n == fail_at || (n > fail_at && atomic_load(&g_fail_sticky))) {
     atomic_fetch_add(&g_injected, 1);
     return true;
@@ -305,31 +303,27 @@ void* rtc_memdup(const void* data, size_t size) {
   return copy;
 }
 
-int64_t rtc_handoff_returned_count(void) {
-  int64_t n = 0;
+/* The counter at `offset` in every home, plus `global` (may be NULL), read
+ * under g_home_mu (a thread that exits moves its live count to g_live). */
+static int64_t sum_homes(size_t offset, atomic_int_fast64_t* global) {
   pthread_mutex_lock(&g_home_mu);
+  int64_t n = global ? atomic_load(global) : 0;
   for (handoff_home* h = g_homes; h; h = h->next_all)
-    n += atomic_load(&h->returned_count);
+    n += atomic_load((atomic_int_fast64_t*)((char*)h + offset));
   pthread_mutex_unlock(&g_home_mu);
   return n;
+}
+
+int64_t rtc_handoff_returned_count(void) {
+  return sum_homes(offsetof(handoff_home, returned_count), NULL);
 }
 
 int64_t rtc_alloc_live_count(void) {
-  pthread_mutex_lock(&g_home_mu);
-  int64_t n = atomic_load(&g_live);
-  for (handoff_home* h = g_homes; h; h = h->next_all)
-    n += atomic_load(&h->live_count);
-  pthread_mutex_unlock(&g_home_mu);
-  return n;
+  return sum_homes(offsetof(handoff_home, live_count), &g_live);
 }
 
 uint64_t rtc_alloc_attempt_count(void) {
-  pthread_mutex_lock(&g_home_mu);
-  uint64_t n = atomic_load(&g_attempts);
-  for (handoff_home* h = g_homes; h; h = h->next_all)
-    n += atomic_load(&h->attempts);
-  pthread_mutex_unlock(&g_home_mu);
-  return n;
+  return (uint64_t)sum_homes(offsetof(handoff_home, attempts), &g_attempts);
 }
 
 uint64_t rtc_alloc_injected_failure_count(void) {

@@ -376,7 +376,7 @@ static bool get_global_property(napi_env env,
 
 /* The global `name`: the realm's value taken when the runtime started
  * when it is one of kIntrinsics, else the global object's property now. */
-static bool get_realm_global(napi_env env, const char* name, napi_value* out) {
+bool rtcbox_get_realm_global(napi_env env, const char* name, napi_value* out) {
   rtcbox_env* envd = env_data(env);
   for (int i = 0; envd && i < INTRINSIC_COUNT; i++) {
     if (envd->intrinsics[i] && strcmp(kIntrinsics[i], name) == 0)
@@ -385,10 +385,6 @@ static bool get_realm_global(napi_env env, const char* name, napi_value* out) {
              *out;
   }
   return get_global_property(env, name, out);
-}
-
-bool rtcbox_get_realm_global(napi_env env, const char* name, napi_value* out) {
-  return get_realm_global(env, name, out);
 }
 
 static bool is_function(napi_env env, napi_value v) {
@@ -1124,7 +1120,7 @@ bool rtcbox_is_host_instance(rtcbox_ctx* ctx,
   if (!rtcbox_is_object(ctx, value))
     return true;
   napi_value ctor;
-  if (!get_realm_global(ctx->env, name, &ctor))
+  if (!rtcbox_get_realm_global(ctx->env, name, &ctor))
     return rtcbox_throw_status(ctx, napi_generic_failure);
   if (!is_function(ctx->env, ctor))
     return true;
@@ -1224,7 +1220,7 @@ rtc_error rtcbox_fire_event(rtcbox_wrapper* target,
     err = RTC_OK;
     goto done;
   }
-  if (!get_realm_global(env, "Event", &ctor) ||
+  if (!rtcbox_get_realm_global(env, "Event", &ctor) ||
       napi_create_object(env, &init) != napi_ok ||
       napi_get_boolean(env, bubbles, &b) != napi_ok ||
       napi_get_boolean(env, cancelable, &c) != napi_ok ||
@@ -1536,7 +1532,7 @@ napi_value rtcbox_blob_value(rtcbox_blob* blob) {
 
 napi_value rtcbox_new_blob(napi_env env, napi_value part) {
   napi_value ctor, parts, blob;
-  if (!get_realm_global(env, "Blob", &ctor) ||
+  if (!rtcbox_get_realm_global(env, "Blob", &ctor) ||
       napi_create_array_with_length(env, 1, &parts) != napi_ok ||
       napi_set_element(env, parts, 0, part) != napi_ok ||
       napi_new_instance(env, ctor, 1, &parts, &blob) != napi_ok)
@@ -1639,7 +1635,7 @@ rtc_error rtcbox_blob_read(rtcbox_blob* blob,
   read->user_data = user_data;
   napi_value value = rtcbox_blob_value(blob);
   napi_value ctor, proto, array_buffer, promise, then, handlers[2], ignored;
-  if (!value || !get_realm_global(env, "Blob", &ctor) ||
+  if (!value || !rtcbox_get_realm_global(env, "Blob", &ctor) ||
       napi_get_named_property(env, ctor, "prototype", &proto) != napi_ok ||
       napi_get_named_property(env, proto, "arrayBuffer", &array_buffer) !=
           napi_ok ||
@@ -2117,7 +2113,7 @@ static bool inspect_buffer(rtcbox_ctx* ctx, napi_value v, buffer_view* view) {
       /* A SharedArrayBuffer is none of the above for Node-API; tell it
        * from other objects by its toStringTag. */
       napi_value sab_ctor;
-      if (get_realm_global(ctx->env, "SharedArrayBuffer", &sab_ctor) &&
+      if (rtcbox_get_realm_global(ctx->env, "SharedArrayBuffer", &sab_ctor) &&
           is_function(ctx->env, sab_ctor)) {
         bool is_sab = false;
         CALL(ctx, napi_instanceof(ctx->env, v, sab_ctor, &is_sab));
@@ -2176,7 +2172,7 @@ bool rtcbox_from_js_bytes(rtcbox_ctx* ctx,
     size_t count = 0, offset = 0;
     void* data = NULL;
     napi_value backing;
-    if (!get_realm_global(ctx->env, "Uint8Array", &u8))
+    if (!rtcbox_get_realm_global(ctx->env, "Uint8Array", &u8))
       return rtcbox_throw_status(ctx, napi_generic_failure);
     CALL(ctx, napi_new_instance(ctx->env, u8, 1, &v, &arr));
     CALL(ctx, napi_get_typedarray_info(ctx->env, arr, &tt, &count, &data,
@@ -2436,11 +2432,9 @@ bool rtcbox_to_js_bytes(rtcbox_ctx* ctx,
                         napi_value* out) {
   if (!b.data)
     return rtcbox_to_js_null(ctx, out);
-  void* data = NULL;
-  napi_value ab;
-  CALL(ctx, napi_create_arraybuffer(ctx->env, b.length, &data, &ab));
-  if (b.length)
-    memcpy(data, b.data, b.length);
+  napi_value ab = rtcbox_new_array_buffer_copy(ctx->env, b.data, b.length);
+  if (!ab)
+    return rtcbox_throw_status(ctx, napi_generic_failure);
   if (type & RTCBOX_BUFFER_ARRAY_BUFFER) {
     *out = ab;
     return true;
