@@ -120,6 +120,7 @@ struct rtc_sctp_transport {
   /* Guarded by the registry lock (sctp_usrsctp.c). */
   rtc_sctp_transport* reg_next;
   rtc_sctp_transport* reg_prev;
+  rtc_sctp_transport* id_next; /* the next in its bucket of the id index */
   uintptr_t id;
   rtc_sctp_packet* out_head;
   rtc_sctp_packet** out_tail;

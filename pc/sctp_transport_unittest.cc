@@ -1190,6 +1190,85 @@ TEST_F(SctpTest, TransportsOnTwoQueuesExchangeMessages) {
                30 * kSec));
 }
 
+// usrsctp names a transport by its id in every packet callback; the
+// registry finds it through a table of 1024 buckets. With thousands of
+// transports, a and b share a bucket with two idle ones created after them
+// (their ids are 1024 apart), and packets still reach only their own
+// transport as the idle ones go away from the middle and the head of that
+// chain (the tail, a, goes last).
+TEST_F(SctpTest, ThousandsOfTransportsKeepTheirPacketsApart) {
+  Side idle;
+  idle.name = "idle";
+  idle.queue = qa_;
+  idle.peer = &idle;
+  rtc_sctp_transport_config config = Config(idle);
+  std::vector<rtc_sctp_transport*> others;
+  auto make = [&](size_t n) {
+    OnQueue(qa_, [&] {
+      for (size_t i = 0; i < n; i++) {
+        rtc_sctp_transport* t = nullptr;
+        ASSERT_EQ(
+            rtc_sctp_transport_create(qa_, &config, &kObserver, &idle, &t),
+            RTC_OK);
+        others.push_back(t);
+      }
+    });
+  };
+  Create(a_);
+  make(1023);
+  Create(b_);
+  make(2048);
+  ASSERT_EQ(others.size(), 3071u);
+  ASSERT_EQ(b_.transport->id - a_.transport->id, 1024u);
+  ASSERT_EQ(others.back()->id - a_.transport->id, 3072u);
+  uint32_t index = 0;
+  auto exchange = [&] {
+    size_t at_a = a_.messages.size();
+    size_t at_b = b_.messages.size();
+    for (uint32_t i = 0; i < 20; i++, index++) {
+      ASSERT_EQ(Send(a_, 0, Payload(index, 3000)), RTC_OK);
+      ASSERT_EQ(Send(b_, 0, Payload(index, 1500)), RTC_OK);
+    }
+    ASSERT_TRUE(RunUntil(
+        [&] {
+          return a_.messages.size() == at_a + 20 &&
+                 b_.messages.size() == at_b + 20;
+        },
+        30 * kSec));
+    for (uint32_t i = 0; i < 20; i++) {
+      EXPECT_TRUE(b_.messages[at_b + i].data == Payload(index - 20 + i, 3000));
+      EXPECT_TRUE(a_.messages[at_a + i].data == Payload(index - 20 + i, 1500));
+    }
+  };
+  auto destroy = [&](auto keep) {
+    OnQueue(qa_, [&] {
+      std::vector<rtc_sctp_transport*> kept;
+      for (size_t i = 0; i < others.size(); i++) {
+        if (keep(i))
+          kept.push_back(others[i]);
+        else
+          rtc_sctp_transport_destroy(others[i]);
+      }
+      others = kept;
+    });
+  };
+  Connect();
+  OpenInBand(a_, 0, Params("crowded"));
+  exchange();
+  // Their bucket holds a + 3072, a + 2048, b, a in that order. The one in
+  // the middle goes first, then the head, then every other transport.
+  destroy([](size_t i) { return i != 2046; });
+  exchange();
+  destroy([&](size_t i) { return i + 1 != others.size(); });
+  exchange();
+  destroy([](size_t i) { return i % 2 == 0; });
+  exchange();
+  destroy([](size_t) { return false; });
+  exchange();
+  EXPECT_EQ(idle.packets_sent, 0u);
+  EXPECT_EQ(idle.callbacks, 0u);
+}
+
 TEST_F(SctpTest, TimerMovesToTheNextTransportWhenTheDriverDies) {
   UseTwoQueues();
   // c is created first: it drives the timer, then goes away.

@@ -23,7 +23,10 @@
  * Each transport has an AF_CONN address: a process-unique id (never 0,
  * never reused while registered) that usrsctp hands back to conn_output.
  * The id is looked up in the registry under g_state_mu, so a callback for a
- * transport destroyed meanwhile finds nothing.
+ * transport destroyed meanwhile finds nothing. The lookup is made for every
+ * packet, so it goes through a fixed table of buckets (ids are handed out
+ * in sequence: consecutive ids fall in different buckets) and costs the
+ * same with thousands of transports as with two.
  *
  * Timers: one process-wide timer calls usrsctp_handle_timers() with the
  * milliseconds elapsed on the clock of the queue driving it (the oldest live
@@ -58,6 +61,9 @@ static rtc_mutex g_state_mu = RTC_MUTEX_INIT;
 static rtc_sctp_transport* g_head RTC_GUARDED_BY(g_state_mu);
 static rtc_sctp_transport* g_tail RTC_GUARDED_BY(g_state_mu);
 static uintptr_t g_next_id RTC_GUARDED_BY(g_state_mu);
+/* The id index: the live transports by id, chained through id_next. */
+#define ID_BUCKETS 1024
+static rtc_sctp_transport* g_by_id[ID_BUCKETS] RTC_GUARDED_BY(g_state_mu);
 static size_t g_active RTC_GUARDED_BY(g_state_mu);
 static uintptr_t g_timer_gen RTC_GUARDED_BY(g_state_mu);
 static bool g_tick_pending RTC_GUARDED_BY(g_state_mu);
@@ -83,8 +89,12 @@ void rtc_sctp_usrsctp_unlock(rtc_sctp_transport* t) {
     t->in_call = false;
 }
 
+static rtc_sctp_transport** id_bucket(uintptr_t id) RTC_REQUIRES(g_state_mu) {
+  return &g_by_id[id % ID_BUCKETS];
+}
+
 static rtc_sctp_transport* find_locked(uintptr_t id) RTC_REQUIRES(g_state_mu) {
-  for (rtc_sctp_transport* t = g_head; t; t = t->reg_next) {
+  for (rtc_sctp_transport* t = *id_bucket(id); t; t = t->id_next) {
     if (t->id == id)
       return t;
   }
@@ -287,6 +297,9 @@ void rtc_sctp_registry_add(rtc_sctp_transport* t) {
       g_next_id = 1; /* usrsctp_connect refuses address 0 */
   } while (find_locked(g_next_id));
   t->id = g_next_id;
+  rtc_sctp_transport** bucket = id_bucket(t->id);
+  t->id_next = *bucket;
+  *bucket = t;
   t->reg_prev = g_tail;
   t->reg_next = NULL;
   if (g_tail)
@@ -313,6 +326,13 @@ rtc_sctp_packet* rtc_sctp_registry_remove(rtc_sctp_transport* t) {
   else
     g_tail = t->reg_prev;
   t->reg_next = t->reg_prev = NULL;
+  for (rtc_sctp_transport** p = id_bucket(t->id); *p; p = &(*p)->id_next) {
+    if (*p == t) {
+      *p = t->id_next;
+      break;
+    }
+  }
+  t->id_next = NULL;
   if (was_driver)
     timer_restart_locked();
   rtc_sctp_packet* packets = t->out_head;
