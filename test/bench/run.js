@@ -79,6 +79,10 @@ const ENV = { wrtc: { UV_THREADPOOL_SIZE: '1024' } };
 const BULK = QUICK ? 32 * MiB : 256 * MiB;
 const BULK_1K = QUICK ? 8 * MiB : 64 * MiB;
 const SWEEP = QUICK ? 16 * MiB : 32 * MiB;
+const BULK_CROWD = QUICK ? 16 * MiB : 64 * MiB;
+// Idle pairs beside DC-BULK-64K-CROWD: 200 RTCPeerConnections, some 8,600
+// fds for @roamhq/wrtc (about 43 each; this machine allows 20,000).
+const CROWD = QUICK ? 20 : 100;
 
 // What is better: 'high' or 'low'; the ratio is rtcbox/peer either way.
 const M = (key, label, unit, better, digits) => ({ key, label, unit, better, digits });
@@ -100,6 +104,14 @@ const BENCHES = [
   {
     id: 'DC-BULK-1K', title: `${BULK_1K / MiB} MiB of 1 KiB messages, one process`,
     bench: 'bulk', params: { size: KiB, total: BULK_1K, procs: 1 }, metrics: BULK_METRICS, timeout: 180,
+  },
+  {
+    // Per-packet work that grows with the connections of the process
+    // (a lookup that walks them all) shows here, not in DC-BULK-64K.
+    id: 'DC-BULK-64K-CROWD', title: `${BULK_CROWD / MiB} MiB of 64 KiB messages, one process, beside ${CROWD} idle ` +
+      `pairs (an open channel each) connected first`,
+    bench: 'bulk', params: { size: 64 * KiB, total: BULK_CROWD, procs: 1, crowd: CROWD }, metrics: BULK_METRICS,
+    runs: Math.min(RUNS, 3), timeout: 180,
   },
   {
     id: 'DC-MSG-RATE', title: `64-byte unordered maxRetransmits 0 messages, ${QUICK ? 2 : 10} s`,

@@ -11,12 +11,14 @@
 // test/bench/node_modules. Prints one line of JSON, the result, on stdout.
 //
 // Benchmarks (params in brackets):
-//   bulk      [size, total, procs]  one reliable ordered channel; the
-//             sender and the receiver of test/interop/page/bench.js (refill
-//             up to 1 MiB of bufferedAmount when bufferedamountlow fires at
-//             512 KiB; every message's length and markers checked). procs 2:
-//             the receiver in a second process (this script, role "peer"),
-//             signalling over the IPC pipe.
+//   bulk      [size, total, procs, crowd]  one reliable ordered channel;
+//             the sender and the receiver of test/interop/page/bench.js
+//             (refill up to 1 MiB of bufferedAmount when bufferedamountlow
+//             fires at 512 KiB; every message's length and markers
+//             checked). procs 2: the receiver in a second process (this
+//             script, role "peer"), signalling over the IPC pipe. crowd
+//             (one process only): that many idle pairs, each with an open
+//             channel, connected first and open during the run.
 //   rate      [seconds, size]  unordered, maxRetransmits 0 messages sent as
 //             fast as the channel takes them; messages received per second.
 //   pingpong  [count, warmup, size]  one message echoed back, count times;
@@ -228,15 +230,28 @@ async function peerMain(impl) {
 
 // --- Benchmarks ---
 
-async function bulk(api, impl, { size, total, procs = 1 }) {
+async function bulk(api, impl, { size, total, procs = 1, crowd = 0 }) {
   const count = Math.max(2, Math.round(total / size));
   const plan = { count, size, poll: POLL_MS[impl] };
   if (procs === 2) return bulkTwoProcesses(api, impl, plan);
+  // `crowd` idle pairs (an open channel each) stay open beside the run.
+  const idlers = [];
+  for (let i = 0; i < crowd; i += 10) {
+    idlers.push(...await Promise.all(Array.from({ length: Math.min(10, crowd - i) }, () => patientPair(api, { retries: 0 }))));
+  }
+  try {
+    return await bulkOneProcess(api, plan);
+  } finally {
+    for (const p of idlers) p.close();
+  }
+}
+
+async function bulkOneProcess(api, plan) {
   const p = await pair(api);
   const done = new Promise((resolve) => Bench.receive(p.dcB, plan, resolve));
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const [sender, result] = await withTimeout(Promise.all([Bench.send(p.dcA, plan), done]), 'the bulk run', Math.max(120000, total / 1e3));
+  const [sender, result] = await withTimeout(Promise.all([Bench.send(p.dcA, plan), done]), 'the bulk run', Math.max(120000, plan.count * plan.size / 1e3));
   const cpu = cpuSeconds(cpu0);
   const wallMs = performance.now() - t0;
   p.close();
