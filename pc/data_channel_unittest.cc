@@ -1334,6 +1334,61 @@ TEST_F(DataChannelTest, SendWithoutMemoryFailsWithNothingLeftBehind) {
   EXPECT_EQ(boot_remote_->messages.size(), 1u);
 }
 
+// Once send() has returned OK the message is the network's to deliver:
+// when an allocation on its way fails (the n-th after send() returned), it
+// still arrives, or its channel ends with an error. It is never dropped
+// with the channel left open. The channel under test is the ninth that
+// sends on its connection: the first send of a stream must not need to
+// grow a table on the network thread (it did, from 8 streams to 16, and a
+// failure there lost the message).
+class DataChannelSendWithoutMemoryTest
+    : public DataChannelTest,
+      public testing::WithParamInterface<uint64_t> {};
+
+TEST_P(DataChannelSendWithoutMemoryTest, AcceptedMessageArrivesOrChannelFails) {
+  ASSERT_NO_FATAL_FAILURE(Connect());
+  for (int i = 0; i < 8; i++) {
+    Channel& w = New(a_, ("warm" + std::to_string(i)).c_str());
+    Channel* wb = WaitOpen(w, b_, 1 + i, 10 * kSec);
+    ASSERT_NE(wb, nullptr);
+    ExpectCarries(a_, w, *wb, "w", true);
+  }
+  Channel& x = New(a_, "x");
+  Channel* xb = WaitOpen(x, b_, 9, 10 * kSec);
+  ASSERT_NE(xb, nullptr);
+  const std::string m(1000, 'x');
+  uint64_t injected = rtc_alloc_injected_failure_count();
+  OnQueue(a_.signaling, [&] {
+    ASSERT_EQ(rtc_data_channel_send(x.channel, true,
+                                    reinterpret_cast<const uint8_t*>(m.data()),
+                                    m.size()),
+              RTC_OK);
+    rtc_alloc_fail_nth(GetParam(), 0);
+  });
+  ASSERT_TRUE(WaitFor(
+      [&] { return rtc_alloc_injected_failure_count() > injected; }, 1 * kSec))
+      << "no allocation failed: the range of the test is too wide";
+  rtc_alloc_clear_failure();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return !xb->messages.empty() || x.state() == RTC_DATA_CHANNEL_CLOSED;
+      },
+      60 * kSec))
+      << "the message was neither delivered nor its channel closed";
+  if (xb->messages.empty()) {
+    std::vector<std::string> events = Lifecycle(x);
+    EXPECT_NE(std::find(events.begin(), events.end(), "error"), events.end());
+  } else {
+    EXPECT_EQ(xb->messages, std::vector<std::string>{m});
+  }
+}
+
+// 1 to 6: the allocations right after send() returned, on the sending
+// network thread, then on the receiving side.
+INSTANTIATE_TEST_SUITE_P(EachAllocation,
+                         DataChannelSendWithoutMemoryTest,
+                         testing::Range<uint64_t>(1, 7));
+
 // Closing an open channel needs a task to the network thread. Without
 // memory for it the channel stays closing (its stream is still in use: the
 // id is not reused) and the next createDataChannel() posts the reset.

@@ -38,11 +38,6 @@ typedef struct closed_transport {
   size_t pair_count;
 } closed_transport;
 
-typedef struct stream_account {
-  uint16_t stream_id;
-  uint64_t queued_total; /* bytes handed to SCTP */
-} stream_account;
-
 struct pc_network {
   rtc_task_queue* queue;
   pc_network_config config;
@@ -61,9 +56,6 @@ struct pc_network {
   bool sctp_closed_reported;
   /* The DTLS transport below ended the association (end_sctp). */
   bool sctp_ended;
-  stream_account* accounts;
-  size_t account_count;
-  size_t account_capacity;
   bool closed;
   closed_transport* closed_transports;
   size_t closed_count;
@@ -96,41 +88,15 @@ static rtc_error sctp_send(void* user, const uint8_t* data, size_t size) {
   return rtc_dtls_transport_send(t->dtls, data, size);
 }
 
-static stream_account* account(pc_network* net, uint16_t stream_id) {
-  for (size_t i = 0; i < net->account_count; i++) {
-    if (net->accounts[i].stream_id == stream_id)
-      return &net->accounts[i];
-  }
-  if (net->account_count == net->account_capacity) {
-    size_t capacity = net->account_capacity ? net->account_capacity * 2 : 8;
-    stream_account* grown =
-        rtc_realloc_array(net->accounts, capacity, sizeof(*grown));
-    if (!grown)
-      return NULL;
-    net->accounts = grown;
-    net->account_capacity = capacity;
-  }
-  stream_account* a = &net->accounts[net->account_count++];
-  a->stream_id = stream_id;
-  a->queued_total = 0;
-  return a;
-}
-
-static void forget_account(pc_network* net, uint16_t stream_id) {
-  for (size_t i = 0; i < net->account_count; i++) {
-    if (net->accounts[i].stream_id == stream_id) {
-      net->accounts[i] = net->accounts[--net->account_count];
-      return;
-    }
-  }
-}
-
-static void report_sent(pc_network* net, uint16_t stream_id, size_t amount) {
-  stream_account* a = account(net, stream_id);
-  if (!a || !net->events->on_sent)
+/* The channel's bytes that left its queue so far: what the signaling
+ * thread takes from bufferedAmount. Looked up in the SCTP transport, so
+ * neither a send nor a report needs memory here (a failure would lose the
+ * message, or leave bufferedAmount high for ever). */
+static void report_sent(pc_network* net, uint16_t stream_id) {
+  if (!net->sctp || !net->events->on_sent)
     return;
-  uint64_t sent = a->queued_total >= amount ? a->queued_total - amount : 0;
-  net->events->on_sent(net->user, stream_id, sent);
+  net->events->on_sent(net->user, stream_id,
+                       rtc_sctp_transport_bytes_sent(net->sctp, stream_id));
 }
 
 static void report_sctp_state(pc_network* net,
@@ -179,12 +145,12 @@ static void on_sctp_message(void* user,
 }
 
 static void on_sctp_buffered(void* user, uint16_t stream_id, size_t amount) {
-  report_sent(user, stream_id, amount);
+  (void)amount;
+  report_sent(user, stream_id);
 }
 
 static void on_sctp_channel_closed(void* user, uint16_t stream_id) {
   pc_network* net = user;
-  forget_account(net, stream_id);
   if (net->events->on_channel_closed)
     net->events->on_channel_closed(net->user, stream_id);
 }
@@ -259,7 +225,6 @@ static void end_sctp(pc_network* net, const char* why) {
   net->sctp = NULL;
   net->sctp_started = false;
   net->sctp_ended = true;
-  net->account_count = 0;
   if (was_closed)
     return; /* already reported, channels and all */
   RTC_LOG(INFO, "sctp: the association ends with its DTLS transport (%s)", why);
@@ -581,7 +546,6 @@ void pc_network_destroy(pc_network* net) {
   for (size_t i = 0; i < net->closed_count; i++)
     rtc_free(net->closed_transports[i].pairs);
   rtc_free(net->closed_transports);
-  rtc_free(net->accounts);
   rtc_certificate_unref(net->config.certificate);
   rtc_mdns_group_unref(net->config.ice.mdns_group);
   pc_ice_servers_unref(net->config.servers);
@@ -764,19 +728,11 @@ rtc_error pc_network_send_message(pc_network* net,
     rtc_sctp_message_free(message);
     return RTC_ERR_INVALID_STATE;
   }
-  stream_account* a = account(net, stream_id);
-  if (!a) {
-    rtc_sctp_message_free(message);
-    return RTC_ERR_NO_MEMORY;
-  }
-  size_t size = rtc_sctp_message_size(message);
   rtc_error err =
       rtc_sctp_transport_send_message(net->sctp, stream_id, binary, message);
   if (err != RTC_OK)
     return err;
-  a->queued_total += size;
-  report_sent(net, stream_id,
-              rtc_sctp_transport_buffered_amount(net->sctp, stream_id));
+  report_sent(net, stream_id);
   return RTC_OK;
 }
 

@@ -377,6 +377,7 @@ static void push_pending_messages(rtc_sctp_transport* t) {
     m->offset += accepted;
     if (m->counted && accepted) {
       ch->buffered -= accepted;
+      ch->bytes_sent += accepted;
       mark_dirty(t, ch);
     }
     if (m->offset < m->size)
@@ -1175,6 +1176,13 @@ size_t rtc_sctp_transport_buffered_amount(const rtc_sctp_transport* t,
   RTC_DCHECK(rtc_task_queue_is_current(t->queue));
   const rtc_sctp_channel* ch = rtc_sctp_channel_find(t, stream_id);
   return ch ? ch->buffered : 0;
+}
+
+uint64_t rtc_sctp_transport_bytes_sent(const rtc_sctp_transport* t,
+                                       uint16_t stream_id) {
+  RTC_DCHECK(rtc_task_queue_is_current(t->queue));
+  const rtc_sctp_channel* ch = rtc_sctp_channel_find(t, stream_id);
+  return ch ? ch->bytes_sent : 0;
 }
 
 rtc_error rtc_sctp_transport_close_channel(rtc_sctp_transport* t,

@@ -205,6 +205,10 @@ void rtc_sctp_transport_uncork(rtc_sctp_transport* transport);
 /* Bytes queued on the channel and not yet handed to SCTP. */
 size_t rtc_sctp_transport_buffered_amount(const rtc_sctp_transport* transport,
                                           uint16_t stream_id);
+/* The channel's user bytes handed to SCTP since it was opened (0: no such
+ * channel). Its bytes queued so far, less this, are the buffered amount. */
+uint64_t rtc_sctp_transport_bytes_sent(const rtc_sctp_transport* transport,
+                                       uint16_t stream_id);
 /* Starts closing: resets the outgoing stream once the queue drained
  * (RFC 8831 §6.7). on_channel_closed follows. */
 rtc_error rtc_sctp_transport_close_channel(rtc_sctp_transport* transport,

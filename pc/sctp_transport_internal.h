@@ -71,6 +71,7 @@ typedef struct rtc_sctp_channel {
   bool peer_heard; /* RFC 8832 §6: ACK or any message received */
   rtc_sctp_pending* deferred_open; /* OPEN waiting for the association */
   size_t buffered;                 /* user bytes queued, not yet in usrsctp */
+  uint64_t bytes_sent;             /* user bytes handed to usrsctp, ever */
   size_t queued;                   /* our messages queued on this stream */
   bool dirty;                      /* buffered went down: report it */
   struct rtc_sctp_channel* next_dirty;
