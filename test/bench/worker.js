@@ -78,6 +78,37 @@ function cpuSeconds(since) {
   return (u.user + u.system) / 1e6;
 }
 
+// CPU seconds (user + system) of this process's threads so far: `main`,
+// the JavaScript thread, and `other`, every other thread (an
+// implementation's network, worker and library threads; V8's and libuv's).
+// From /proc/self/task/*/stat, in clock ticks (10 ms): good to a few
+// percent over a transfer of seconds. A thread that ends in between takes
+// its time with it.
+const CLK_TCK = 100;
+function threadCpu() {
+  const out = { main: 0, other: 0 };
+  // Our pid as that /proc sees it (process.pid is the PID namespace's).
+  const self = fs.readlinkSync('/proc/self');
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    let stat;
+    try {
+      stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // ended meanwhile
+    }
+    // After "pid (comm) ": state is field 3; utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const seconds = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+    out[tid === self ? 'main' : 'other'] += seconds;
+  }
+  return out;
+}
+
+function threadCpuSince(before) {
+  const now = threadCpu();
+  return { main: now.main - before.main, other: now.other - before.other };
+}
+
 function status() {
   const text = fs.readFileSync('/proc/self/status', 'utf8');
   const field = (name) => Number((new RegExp(`^${name}:\\s*(\\d+)`, 'm').exec(text) || [0, 0])[1]);
@@ -199,14 +230,18 @@ async function peerMain(impl) {
   pc.addEventListener('datachannel', (e) => {
     const dc = e.channel;
     let cpu0 = null;
+    let threads0 = null;
     dc.addEventListener('message', () => {
-      if (cpu0 === null) cpu0 = process.cpuUsage();
+      if (cpu0 === null) {
+        cpu0 = process.cpuUsage();
+        threads0 = threadCpu();
+      }
     }, { once: true });
     Bench.receive(dc, plan, (result) => {
       // Times since the epoch, comparable with the sender's.
       result.firstMs += performance.timeOrigin;
       result.lastMs += performance.timeOrigin;
-      process.send({ type: 'done', result, cpu: cpuSeconds(cpu0), peakRssMiB: peakRssMiB() });
+      process.send({ type: 'done', result, cpu: cpuSeconds(cpu0), threads: threadCpuSince(threads0), peakRssMiB: peakRssMiB() });
     });
   });
   process.on('message', async (m) => {
@@ -250,19 +285,21 @@ async function bulkOneProcess(api, plan) {
   const p = await pair(api);
   const done = new Promise((resolve) => Bench.receive(p.dcB, plan, resolve));
   const cpu0 = process.cpuUsage();
+  const threads0 = threadCpu();
   const t0 = performance.now();
   const [sender, result] = await withTimeout(Promise.all([Bench.send(p.dcA, plan), done]), 'the bulk run', Math.max(120000, plan.count * plan.size / 1e3));
   const cpu = cpuSeconds(cpu0);
+  const threads = threadCpuSince(threads0);
   const wallMs = performance.now() - t0;
   p.close();
-  return bulkFigures(plan, result, sender, cpu, wallMs, peakRssMiB(), t0);
+  return bulkFigures(plan, result, sender, { cpu, threads }, wallMs, peakRssMiB(), t0);
 }
 
 // Goodput: the bytes received over the time from the start of sending to
 // the arrival of the last message (so that a sender whose send() queues
 // everything at once gains nothing by it); mbpsReceiving is the rate of
 // dc_chromium.js, first arrival to last, the first message not counted.
-function bulkFigures(plan, result, sender, cpu, wallMs, peak, startMs) {
+function bulkFigures(plan, result, sender, { cpu, threads }, wallMs, peak, startMs) {
   const want = plan.count * plan.size;
   if (result.errors.length || result.messages !== plan.count || result.bytes !== want) {
     throw new Error(`received ${result.messages} messages, ${result.bytes} bytes (expected ${plan.count}, ${want}): ` +
@@ -272,6 +309,9 @@ function bulkFigures(plan, result, sender, cpu, wallMs, peak, startMs) {
     mbps: result.bytes / (result.lastMs - startMs) / 1000,
     mbpsReceiving: (result.bytes - plan.size) / (result.lastMs - result.firstMs) / 1000,
     cpuPerGB: cpu / (want / 1e9),
+    // The JavaScript thread(s) and all others (/proc, clock ticks).
+    cpuJsPerGB: threads.main / (want / 1e9),
+    cpuOtherPerGB: threads.other / (want / 1e9),
     cpu,
     wallMs,
     peakRssMiB: peak,
@@ -321,16 +361,19 @@ async function bulkTwoProcesses(api, impl, plan) {
     await withTimeout(Promise.race([opened(dc), exited]), 'the channel to open', 30000);
     const done = Promise.race([next('done'), exited]);
     const cpu0 = process.cpuUsage();
+    const threads0 = threadCpu();
     const t0 = performance.now();
     const start = performance.timeOrigin + t0;
     const [sender, got] = await withTimeout(Promise.all([Bench.send(dc, plan), done]), 'the bulk run',
         Math.max(120000, plan.count * plan.size / 1e3));
     const cpu = cpuSeconds(cpu0) + got.cpu;
+    const mine = threadCpuSince(threads0);
+    const threads = { main: mine.main + got.threads.main, other: mine.other + got.threads.other };
     const wallMs = performance.now() - t0;
     const peak = peakRssMiB() + got.peakRssMiB;
     child.send({ type: 'exit' });
     pc.close();
-    return bulkFigures(plan, got.result, sender, cpu, wallMs, peak, start);
+    return bulkFigures(plan, got.result, sender, { cpu, threads }, wallMs, peak, start);
   } finally {
     setTimeout(() => child.kill('SIGKILL'), 2000).unref();
   }
