@@ -728,12 +728,9 @@ rtc_error pc_network_send_message(pc_network* net,
     rtc_sctp_message_free(message);
     return RTC_ERR_INVALID_STATE;
   }
-  rtc_error err =
-      rtc_sctp_transport_send_message(net->sctp, stream_id, binary, message);
-  if (err != RTC_OK)
-    return err;
-  report_sent(net, stream_id);
-  return RTC_OK;
+  /* Bytes it hands to usrsctp are reported as they go (on_sctp_buffered),
+   * whether now or, corked, at the end of the run of sends. */
+  return rtc_sctp_transport_send_message(net->sctp, stream_id, binary, message);
 }
 
 void pc_network_cork(pc_network* net) {

@@ -2414,9 +2414,7 @@ napi_value rtcbox_new_array_buffer_copy(napi_env env,
         napi_get_arraybuffer_info(env, ab, &ab_data, &ab_length) == napi_ok &&
         ab_length == size && ab_data == view_data)
       return ab;
-    napi_value e;
-    if (exception_pending(env))
-      napi_get_and_clear_last_exception(env, &e);
+    rtcbox_clear_exception(env);
   }
   void* copy = NULL;
   if (napi_create_arraybuffer(env, size, &copy, &ab) != napi_ok)
