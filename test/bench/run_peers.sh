@@ -33,6 +33,15 @@ if [ ! -f test/bench/node_modules/.package-lock.json ] ||
   npm ci --prefix test/bench --no-audit --no-fund || exit 1
 fi
 
+# IDLE-500 opens 1000 RTCPeerConnections in one process: @roamhq/wrtc
+# needs some 43 fds for each, over the 20000 a process may open by default
+# on our machines. Raising the hard limit needs root, as the namespaces do.
+if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt 131072 ]; then
+  ulimit -Hn 131072 2>/dev/null ||
+    echo "run_peers.sh: cannot raise RLIMIT_NOFILE to 131072: IDLE-500 may fail for @roamhq/wrtc" >&2
+fi
+ulimit -n "$(ulimit -Hn)"
+
 . test/netns.sh
 netns_enter bench
 exec "${NETNS_EXEC[@]}" node test/bench/run.js --build "$out" "$@"
