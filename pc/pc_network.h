@@ -183,7 +183,8 @@ rtc_error pc_network_send_message(pc_network* net,
 rtc_error pc_network_close_channel(pc_network* net, uint16_t stream_id);
 /* Network thread. Between pc_network_cork and pc_network_uncork, messages
  * sent are handed to SCTP together (rtc_sctp_transport_cork): for a run of
- * calls made in one task. */
+ * calls made in one task. Uncork reports the bytes they handed to SCTP
+ * (on_sent) before it returns. */
 void pc_network_cork(pc_network* net);
 void pc_network_uncork(pc_network* net);
 

@@ -1132,7 +1132,13 @@ void rtc_sctp_transport_uncork(rtc_sctp_transport* t) {
     return;
   t->corked = false;
   process(t);
-  post_deliver(t);
+  /* Delivered now, not from a task: the packets of these sends may reach
+   * a peer in this process, on this thread, before a posted task would
+   * run, and it hands its message event on at once (as every received
+   * packet's events go). The bytes that left must have left
+   * bufferedAmount by then (webrtc-pc: the message event finds the
+   * sender's bufferedAmount down; WPT RTCDataChannel-bufferedAmount). */
+  deliver(t);
 }
 
 rtc_error rtc_sctp_transport_send(rtc_sctp_transport* t,

@@ -199,7 +199,10 @@ rtc_error rtc_sctp_transport_send(rtc_sctp_transport* transport,
  * which hands them to usrsctp together: small messages then share SCTP
  * packets (and DTLS records, datagrams, SACKs) where each went in its own
  * when handed over one by one. The last of them goes with SCTP_NODELAY, so
- * nothing waits once uncorked. For a run of sends made in one task. */
+ * nothing waits once uncorked. For a run of sends made in one task.
+ * Uncork calls the observer for the events pending (among them the
+ * buffered amounts these sends brought down) before it returns, as
+ * receiving a packet does; the observer may destroy the transport there. */
 void rtc_sctp_transport_cork(rtc_sctp_transport* transport);
 void rtc_sctp_transport_uncork(rtc_sctp_transport* transport);
 /* Bytes queued on the channel and not yet handed to SCTP. */
