@@ -928,28 +928,26 @@ static void ev_channel_closed(void* user, uint16_t stream_id) {
 
 /* A received message on its way to the signaling thread: its bytes stay
  * in the SCTP transport's message, copied once out of usrsctp (messages are
- * the one event that comes at the network's rate; a net_event is 3.8 KB). */
-typedef struct message_event {
-  pc_bridge* bridge;
-  uint16_t stream_id;
-  bool binary;
-  rtc_sctp_message* message;
-} message_event;
-
+ * the one event that comes at the network's rate; a net_event is 3.8 KB),
+ * and the bridge, stream and type go in its tag: handing it on allocates
+ * nothing (an allocation that failed here lost the message, its channel
+ * left open: DataChannelSendWithoutMemoryTest). */
 static void message_event_run(void* arg) {
-  message_event* m = arg;
+  rtc_sctp_message* message = arg;
+  const rtc_sctp_message_tag* tag = rtc_sctp_message_tag_of(message);
+  pc_bridge* b = tag->owner;
   /* As handle_event: nothing after close. */
-  if (rtc_safety_flag_alive(m->bridge->flag) && !m->bridge->pc->closed)
-    pc_data_channel_on_message(m->bridge->pc, m->stream_id, m->binary,
-                               rtc_sctp_message_data(m->message),
-                               rtc_sctp_message_size(m->message));
+  if (rtc_safety_flag_alive(b->flag) && !b->pc->closed)
+    pc_data_channel_on_message(b->pc, tag->stream_id, tag->binary,
+                               rtc_sctp_message_data(message),
+                               rtc_sctp_message_size(message));
 }
 
 static void message_event_destroy(void* arg) {
-  message_event* m = arg;
-  rtc_sctp_message_free(m->message);
-  bridge_unref(m->bridge);
-  rtc_handoff_free(m);
+  rtc_sctp_message* message = arg;
+  pc_bridge* b = rtc_sctp_message_tag_of(message)->owner;
+  rtc_sctp_message_free(message);
+  bridge_unref(b);
 }
 
 static void ev_message(void* user,
@@ -957,21 +955,16 @@ static void ev_message(void* user,
                        bool binary,
                        rtc_sctp_message* message) {
   pc_bridge* b = user;
-  message_event* m = rtc_handoff_malloc(sizeof(*m));
-  if (!m) {
-    rtc_sctp_message_free(message);
-    RTC_LOG(WARNING, "peer connection: a message was lost (no memory)");
-    return;
-  }
-  m->bridge = b;
+  rtc_sctp_message_tag* tag = rtc_sctp_message_tag_of(message);
+  tag->owner = b;
+  tag->stream_id = stream_id;
+  tag->binary = binary;
   rtc_refcount_inc(&b->refs);
-  m->stream_id = stream_id;
-  m->binary = binary;
-  m->message = message;
-  rtc_task task = {message_event_run, message_event_destroy, m};
+  rtc_task task = {message_event_run, message_event_destroy, message};
   rtc_error err = pc_bridge_post_signaling(b, task);
   if (err != RTC_OK && err != RTC_ERR_CLOSED)
-    RTC_LOG(WARNING, "peer connection: an event was lost");
+    RTC_LOG(WARNING, "peer connection: a message was lost (%s)",
+            rtc_error_name(err));
 }
 
 /* Applies the sent totals gathered since it was posted (signaling). */

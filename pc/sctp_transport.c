@@ -263,6 +263,10 @@ void rtc_sctp_message_free(rtc_sctp_message* message) {
   rtc_handoff_free(message);
 }
 
+rtc_sctp_message_tag* rtc_sctp_message_tag_of(rtc_sctp_message* message) {
+  return &message->tag;
+}
+
 rtc_sctp_pending* rtc_sctp_pending_new(uint16_t sid,
                                        uint32_t ppid,
                                        const uint8_t* data,

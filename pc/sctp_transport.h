@@ -80,6 +80,16 @@ typedef struct rtc_data_channel_params {
 /* A data channel message: rtc_sctp_message_new below. */
 typedef struct rtc_sctp_pending rtc_sctp_message;
 
+/* What the taker of a received message keeps with it on its way on
+ * (pc/peer_connection.c: its bridge, the stream and the type, to the
+ * signaling thread), in the message itself: handing it on then needs no
+ * memory, whose lack would lose the message (rtc_sctp_message_tag_of). */
+typedef struct rtc_sctp_message_tag {
+  void* owner;
+  uint16_t stream_id;
+  bool binary;
+} rtc_sctp_message_tag;
+
 typedef struct rtc_sctp_transport_observer {
   void (*on_state)(void* user, rtc_sctp_state state);
   /* The peer opened a channel in-band (we have already ACKed it).
@@ -180,6 +190,8 @@ uint8_t* rtc_sctp_message_data(rtc_sctp_message* message);
 /* The `size` it was made with. */
 size_t rtc_sctp_message_size(const rtc_sctp_message* message);
 void rtc_sctp_message_free(rtc_sctp_message* message);
+/* The message's tag, zeroed when it is made, for its taker's use. */
+rtc_sctp_message_tag* rtc_sctp_message_tag_of(rtc_sctp_message* message);
 /* The transport's queue. rtc_sctp_transport_send for a message made by
  * rtc_sctp_message_new (transfer full: taken whatever it returns; NULL is
  * RTC_ERR_INVALID_ARGUMENT). */

@@ -51,6 +51,7 @@ typedef struct rtc_sctp_pending {
   uint16_t snd_flags;
   size_t size; /* on the wire (1 for an empty message) */
   size_t offset;
+  rtc_sctp_message_tag tag; /* a received message's taker's */
   uint8_t data[];
 } rtc_sctp_pending;
 
