@@ -728,16 +728,7 @@ rtc_error pc_network_send_message(pc_network* net,
     rtc_sctp_message_free(message);
     return RTC_ERR_INVALID_STATE;
   }
-  rtc_error err =
-      rtc_sctp_transport_send_message(net->sctp, stream_id, binary, message);
-  if (err != RTC_OK)
-    return err;
-  /* Now, not only with the transport's buffered event (posted): what the
-   * send handed to usrsctp leaves bufferedAmount before the peer can have
-   * it (WPT RTCDataChannel-bufferedAmount checks when the peer's message
-   * event fires). */
-  report_sent(net, stream_id);
-  return RTC_OK;
+  return rtc_sctp_transport_send_message(net->sctp, stream_id, binary, message);
 }
 
 void pc_network_cork(pc_network* net) {

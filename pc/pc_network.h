@@ -175,7 +175,9 @@ rtc_error pc_network_open_channel(pc_network* net,
 /* Network thread. Queues a message whose bytes were written in place
  * (rtc_sctp_message_new) on the channel (transfer full: taken whatever it
  * returns); the errors of rtc_sctp_transport_send_message, and
- * RTC_ERR_INVALID_STATE without an SCTP transport. */
+ * RTC_ERR_INVALID_STATE without an SCTP transport. The bytes it hands to
+ * SCTP are reported (on_sent) by pc_network_uncork when corked, from a
+ * task otherwise: a peer in this process may have the message first. */
 rtc_error pc_network_send_message(pc_network* net,
                                   uint16_t stream_id,
                                   bool binary,

@@ -598,11 +598,14 @@ static void outbox_run(void* arg) {
   t->ran = true;
   pc_bridge* b = t->bridge;
   net_call* c = take_outbox(b);
-  /* The messages of a run of send() calls go to SCTP together. A call may
+  /* The messages of a run of send() calls go to SCTP together, and what
+   * they handed to SCTP leaves bufferedAmount when uncork returns, before
+   * a peer in this process can fire its message event (WPT
+   * RTCDataChannel-bufferedAmount): corked for one call too. A call may
    * replace or destroy the SCTP transport: uncork uncorks the one there is
    * at the end (a transport made meanwhile was never corked; one destroyed
    * took its queue with it). */
-  if (b->net && c && c->next)
+  if (b->net && c)
     pc_network_cork(b->net);
   while (c) {
     net_call* next = c->next;
